@@ -1,0 +1,58 @@
+"""The dlscratch conformance harness: run a port's runner, load case files, compare answers.
+
+Modules:
+    jsonio   -- JSON with "NaN"/"Infinity"/"-Infinity" strings for non-finite floats
+    cases    -- case-file loading and validation
+    compare  -- tolerance comparison of an answer with an expectation
+    client   -- RunnerClient: one runner process, one request at a time, crash/hang/garbage safe
+    ports    -- ports.json and the presence of a port's runner
+    run      -- stream cases through a port and classify each result
+    conformance -- the command-line matrix (scripts/conformance)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+SHARED_TESTS = Path(__file__).resolve().parent.parent
+REPO_ROOT = SHARED_TESTS.parent
+CASES_DIR = SHARED_TESTS / "cases"
+PORTS_FILE = SHARED_TESTS / "ports.json"
+
+DEFAULT_RTOL = 1e-9
+DEFAULT_ATOL = 1e-12
+DEFAULT_TIMEOUT = 30.0
+
+ERROR_TYPES = ("BadRequest", "UnknownOp", "BadArgs", "ShapeError", "ValueError")
+
+# Every op of the table in shared_tests/README.md (and DESIGN.md section 5).
+OPS: tuple[str, ...] = (
+    "gate.and", "gate.nand", "gate.or", "gate.xor",
+    "fn.identity", "fn.step", "fn.sigmoid", "fn.sigmoid_grad", "fn.relu", "fn.relu_grad",
+    "fn.softmax",
+    "loss.sum_squared_error", "loss.cross_entropy_error",
+    "grad.numerical_diff", "grad.numerical_gradient", "grad.gradient_descent",
+    "simple_net.predict", "simple_net.loss", "simple_net.numerical_gradient",
+    "layer.mul", "layer.add",
+    "graph.buy_apple", "graph.buy_apple_orange",
+    "layer.relu", "layer.sigmoid", "layer.affine", "layer.softmax_with_loss",
+    "layer.dropout", "layer.batch_norm",
+    "net3.init", "net3.forward",
+    "two_layer_net.init", "two_layer_net.predict", "two_layer_net.loss",
+    "two_layer_net.accuracy", "two_layer_net.gradient", "two_layer_net.numerical_gradient",
+    "multi_layer_net.init", "multi_layer_net.loss", "multi_layer_net.gradient",
+    "multi_layer_net.numerical_gradient",
+    "optimizer.run",
+    "rng.uniform", "rng.normal", "rng.permutation", "rng.choice",
+    "train.two_layer_net",
+    "data.idx",
+)
+
+
+def family_of(op: str | None) -> str:
+    """The op family of an op name: everything before the last dot ("layer.affine" -> "layer").
+
+    Raw request cases (no op) form the family "request".
+    """
+    if not op:
+        return "request"
+    return op.rsplit(".", 1)[0] if "." in op else op
