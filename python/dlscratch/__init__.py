@@ -1,0 +1,1 @@
+"""dlscratch: the networks of *Deep Learning from Scratch* in Python/NumPy (the reference)."""

@@ -1,0 +1,215 @@
+"""Backpropagation layers (book chapters 5 and 6, `common/layers.py`).
+
+Each layer keeps what its backward pass needs from its forward pass, as in the book.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .functions import as_labels, cross_entropy_error, sigmoid, softmax
+from .rng import MRG32k3a
+
+Array = NDArray[np.float64]
+
+#: BatchNormalization's ε, written `10e-7` in the book.
+BATCH_NORM_EPS = 10e-7
+
+__all__ = ["BATCH_NORM_EPS", "Affine", "BatchNormalization", "Dropout", "Relu", "Sigmoid", "SoftmaxWithLoss"]
+
+
+class Relu:
+    """out = max(0, x); the mask is x <= 0, so the gradient at exactly 0 is 0."""
+
+    def __init__(self) -> None:
+        self.mask: NDArray[np.bool_] | None = None
+
+    def forward(self, x: Array) -> Array:
+        self.mask = x <= 0
+        out = np.array(x, dtype=np.float64, copy=True)
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout: Array) -> Array:
+        dx = np.array(dout, dtype=np.float64, copy=True)
+        dx[self.mask] = 0
+        return dx
+
+
+class Sigmoid:
+    """out = 1 / (1 + exp(−x)); dx = dout·(1 − out)·out."""
+
+    def __init__(self) -> None:
+        self.out: Array | None = None
+
+    def forward(self, x: Array) -> Array:
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout: Array) -> Array:
+        return dout * (1.0 - self.out) * self.out
+
+
+class Affine:
+    """out = x·W + b; dx = dout·Wᵀ, dW = xᵀ·dout, db = Σ_rows dout.
+
+    x of ndim >= 2 is flattened to (N, D) and dx comes back in x's shape. A 1-D x is one
+    sample: out and dx are 1-D, dW = x ⊗ dout, db = dout.
+    """
+
+    def __init__(self, W: Array, b: Array) -> None:
+        self.W = W
+        self.b = b
+        self.x: Array | None = None
+        self.original_x_shape: tuple[int, ...] | None = None
+        self.dW: Array | None = None
+        self.db: Array | None = None
+
+    def forward(self, x: Array) -> Array:
+        self.original_x_shape = x.shape
+        self.x = x.reshape(1, -1) if x.ndim == 1 else x.reshape(x.shape[0], -1)
+        out = np.dot(self.x, self.W) + self.b
+        return out[0] if x.ndim == 1 else out
+
+    def backward(self, dout: Array) -> Array:
+        dout2 = dout.reshape(1, -1) if dout.ndim == 1 else dout
+        dx = np.dot(dout2, self.W.T)
+        self.dW = np.dot(self.x.T, dout2)
+        self.db = np.sum(dout2, axis=0)
+        return dx.reshape(*self.original_x_shape)
+
+
+class SoftmaxWithLoss:
+    """y = softmax(x), loss = cross-entropy(y, t); backward: dx = (y − onehot(t)) / N.
+
+    A 1-D x is a batch of one (N = 1). backward ignores dout (it is the last layer).
+    """
+
+    def __init__(self) -> None:
+        self.loss: float | None = None
+        self.y: Array | None = None
+        self.t: NDArray | None = None
+
+    def forward(self, x: Array, t: ArrayLike) -> float:
+        self.t = np.asarray(t)
+        self.y = softmax(x)
+        self.loss = cross_entropy_error(self.y, self.t)
+        return self.loss
+
+    def backward(self, dout: float = 1) -> Array:
+        y2 = self.y.reshape(1, -1) if self.y.ndim == 1 else self.y
+        batch_size = y2.shape[0]
+        if self.t.size == y2.size:  # one-hot
+            dx = (y2 - self.t.reshape(y2.shape)) / batch_size
+        else:
+            dx = y2.copy()
+            dx[np.arange(batch_size), as_labels(y2, self.t)] -= 1
+            dx = dx / batch_size
+        return dx.reshape(self.y.shape)
+
+
+class Dropout:
+    """Training: out = x·mask with mask = rand(x.shape) > dropout_ratio; dx = dout·mask.
+    Test: out = x·(1 − dropout_ratio), and backward gives dout·(1 − dropout_ratio)."""
+
+    def __init__(self, dropout_ratio: float = 0.5, rng: MRG32k3a | None = None) -> None:
+        self.dropout_ratio = dropout_ratio
+        self.rng = rng if rng is not None else MRG32k3a(0)
+        self.mask: NDArray[np.bool_] | None = None
+        self.train_flg = True
+
+    def forward(self, x: Array, train_flg: bool = True) -> Array:
+        self.train_flg = train_flg
+        if train_flg:
+            self.mask = self.rng.rand(*x.shape) > self.dropout_ratio
+            return x * self.mask
+        return x * (1.0 - self.dropout_ratio)
+
+    def backward(self, dout: Array) -> Array:
+        if self.train_flg:
+            return dout * self.mask
+        return dout * (1.0 - self.dropout_ratio)
+
+
+class BatchNormalization:
+    """Batch normalisation (book 6.3): xn = (x − μ) / sqrt(σ² + ε), out = γ·xn + β.
+
+    Training uses the batch's μ, σ² and updates the running statistics with
+    r ← momentum·r + (1 − momentum)·batch value; test mode uses the running statistics.
+    """
+
+    def __init__(
+        self,
+        gamma: Array,
+        beta: Array,
+        momentum: float = 0.9,
+        running_mean: Array | None = None,
+        running_var: Array | None = None,
+    ) -> None:
+        self.gamma = gamma
+        self.beta = beta
+        self.momentum = momentum
+        self.input_shape: tuple[int, ...] | None = None
+        self.running_mean = running_mean
+        self.running_var = running_var
+        self.train_flg = True
+        self.batch_size: int | None = None
+        self.xc: Array | None = None
+        self.xn: Array | None = None
+        self.std: Array | None = None
+        self.dgamma: Array | None = None
+        self.dbeta: Array | None = None
+
+    def forward(self, x: Array, train_flg: bool = True) -> Array:
+        self.input_shape = x.shape
+        x = x.reshape(x.shape[0], -1)
+        out = self.__forward(x, train_flg)
+        return out.reshape(*self.input_shape)
+
+    def __forward(self, x: Array, train_flg: bool) -> Array:
+        if self.running_mean is None:
+            _, d = x.shape
+            self.running_mean = np.zeros(d)
+            self.running_var = np.zeros(d)
+        self.train_flg = train_flg
+        if train_flg:
+            mu = x.mean(axis=0)
+            xc = x - mu
+            var = np.mean(xc**2, axis=0)
+            std = np.sqrt(var + BATCH_NORM_EPS)
+            xn = xc / std
+            self.batch_size = x.shape[0]
+            self.xc = xc
+            self.xn = xn
+            self.std = std
+            self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
+            self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
+        else:
+            xc = x - self.running_mean
+            self.std = np.sqrt(self.running_var + BATCH_NORM_EPS)
+            xn = xc / self.std
+            self.xn = xn
+        return self.gamma * xn + self.beta
+
+    def backward(self, dout: Array) -> Array:
+        dout = dout.reshape(dout.shape[0], -1)
+        dx = self.__backward(dout)
+        return dx.reshape(*self.input_shape)
+
+    def __backward(self, dout: Array) -> Array:
+        dbeta = dout.sum(axis=0)
+        dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        if self.train_flg:
+            dxc = dxn / self.std
+            dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
+            dvar = 0.5 * dstd / self.std
+            dxc += (2.0 / self.batch_size) * self.xc * dvar
+            dmu = np.sum(dxc, axis=0)
+            dx = dxc - dmu / self.batch_size
+        else:
+            dx = dxn / self.std  # the test-mode forward is affine in x
+        self.dgamma = dgamma
+        self.dbeta = dbeta
+        return dx

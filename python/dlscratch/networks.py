@@ -1,0 +1,267 @@
+"""The book's networks: the fixed 3-layer network (ch. 3), simpleNet (ch. 4), TwoLayerNet (ch. 5)
+and MultiLayerNet (ch. 6)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Literal, Union
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .functions import as_labels, cross_entropy_error, identity_function, sigmoid, softmax
+from .gradient import numerical_gradient
+from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
+from .rng import MRG32k3a
+
+Array = NDArray[np.float64]
+Params = dict[str, Array]
+#: A number, or "he"/"relu" for sqrt(2/n_in), or "xavier"/"sigmoid" for sqrt(1/n_in).
+WeightInitStd = Union[float, str]
+
+__all__ = [
+    "MultiLayerNet",
+    "Params",
+    "SimpleNet",
+    "TwoLayerNet",
+    "forward",
+    "init_network",
+    "init_scale",
+    "simpleNet",
+]
+
+
+# --- chapter 3: the 3-layer network with fixed weights -------------------------------------
+
+
+def init_network() -> Params:
+    """The book's hand-picked weights (3.4.3)."""
+    return {
+        "W1": np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
+        "b1": np.array([0.1, 0.2, 0.3]),
+        "W2": np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
+        "b2": np.array([0.1, 0.2]),
+        "W3": np.array([[0.1, 0.3], [0.2, 0.4]]),
+        "b3": np.array([0.1, 0.2]),
+    }
+
+
+def forward_trace(network: Params, x: Array, output: Literal["identity", "softmax"] = "identity") -> dict[str, Array]:
+    """Every intermediate of the 3-layer forward pass:
+    a1 = x·W1 + b1, z1 = σ(a1), a2 = z1·W2 + b2, z2 = σ(a2), a3 = z2·W3 + b3, y = out(a3)."""
+    W1, W2, W3 = network["W1"], network["W2"], network["W3"]
+    b1, b2, b3 = network["b1"], network["b2"], network["b3"]
+    a1 = np.dot(x, W1) + b1
+    z1 = sigmoid(a1)
+    a2 = np.dot(z1, W2) + b2
+    z2 = sigmoid(a2)
+    a3 = np.dot(z2, W3) + b3
+    y = softmax(a3) if output == "softmax" else identity_function(a3)
+    return {"a1": a1, "z1": z1, "a2": a2, "z2": z2, "a3": a3, "y": y}
+
+
+def forward(network: Params, x: Array) -> Array:
+    """y of the 3-layer network with an identity output (book 3.4.3)."""
+    return forward_trace(network, x)["y"]
+
+
+# --- chapter 4: simpleNet -------------------------------------------------------------------
+
+
+class SimpleNet:
+    """A single 2x3 weight matrix: predict = x·W, loss = cross-entropy(softmax(x·W), t)."""
+
+    def __init__(self, W: Array | None = None, rng: MRG32k3a | None = None) -> None:
+        if W is None:
+            W = (rng or MRG32k3a(0)).randn(2, 3)
+        self.W = W
+
+    def predict(self, x: Array) -> Array:
+        return np.dot(x, self.W)
+
+    def loss(self, x: Array, t: ArrayLike) -> float:
+        return cross_entropy_error(softmax(self.predict(x)), t)
+
+    def numerical_gradient(self, x: Array, t: ArrayLike) -> Array:
+        """∂loss/∂W by central differences (W perturbed in place)."""
+        return numerical_gradient(lambda _W: self.loss(x, t), self.W)
+
+
+simpleNet = SimpleNet  # noqa: N816 - the book's name
+
+
+# --- chapter 5: TwoLayerNet -----------------------------------------------------------------
+
+
+def accuracy_of(scores: Array, t: ArrayLike) -> float:
+    """Fraction of rows whose argmax equals the label (t labels or one-hot)."""
+    y = np.argmax(scores, axis=1)
+    labels = as_labels(scores, t)
+    return float(np.sum(y == labels) / float(scores.shape[0]))
+
+
+class TwoLayerNet:
+    """Affine → ReLU → Affine → SoftmaxWithLoss (book 5.7).
+
+    W1 = std·randn(input, hidden) then W2 = std·randn(hidden, output) from one generator; zero
+    biases. The layers hold references to the arrays of `params`, so updating `params` in place
+    (as the optimizers do) updates the network.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        weight_init_std: float = 0.01,
+        rng: MRG32k3a | None = None,
+        params: Params | None = None,
+    ) -> None:
+        if params is None:
+            rng = rng if rng is not None else MRG32k3a(0)
+            params = {
+                "W1": weight_init_std * rng.randn(input_size, hidden_size),
+                "b1": np.zeros(hidden_size),
+                "W2": weight_init_std * rng.randn(hidden_size, output_size),
+                "b2": np.zeros(output_size),
+            }
+        self.params: Params = params
+        self.layers: OrderedDict[str, Affine | Relu] = OrderedDict()
+        self.layers["Affine1"] = Affine(self.params["W1"], self.params["b1"])
+        self.layers["Relu1"] = Relu()
+        self.layers["Affine2"] = Affine(self.params["W2"], self.params["b2"])
+        self.last_layer = SoftmaxWithLoss()
+
+    @classmethod
+    def from_params(cls, params: Params) -> TwoLayerNet:
+        """A network around existing parameters (W1, b1, W2, b2)."""
+        return cls(params["W1"].shape[0], params["W1"].shape[1], params["W2"].shape[1], params=params)
+
+    def predict(self, x: Array) -> Array:
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x: Array, t: ArrayLike) -> float:
+        return self.last_layer.forward(self.predict(x), t)
+
+    def accuracy(self, x: Array, t: ArrayLike) -> float:
+        return accuracy_of(self.predict(x), t)
+
+    def numerical_gradient(self, x: Array, t: ArrayLike) -> Params:
+        def loss_w(_w: Array) -> float:
+            return self.loss(x, t)
+
+        return {key: numerical_gradient(loss_w, self.params[key]) for key in ("W1", "b1", "W2", "b2")}
+
+    def gradient(self, x: Array, t: ArrayLike) -> Params:
+        """Backpropagation: forward, then the layers' backward in reverse order."""
+        self.loss(x, t)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        affine1, affine2 = self.layers["Affine1"], self.layers["Affine2"]
+        return {"W1": affine1.dW, "b1": affine1.db, "W2": affine2.dW, "b2": affine2.db}
+
+
+# --- chapter 6: MultiLayerNet ---------------------------------------------------------------
+
+
+def init_scale(weight_init_std: WeightInitStd, n_in: int) -> float:
+    """std of a layer's weights: the number itself, sqrt(2/n_in) for "he"/"relu",
+    sqrt(1/n_in) for "xavier"/"sigmoid"."""
+    if isinstance(weight_init_std, str):
+        name = weight_init_std.lower()
+        if name in ("relu", "he"):
+            return float(np.sqrt(2.0 / n_in))
+        if name in ("sigmoid", "xavier"):
+            return float(np.sqrt(1.0 / n_in))
+        raise ValueError(f"unknown weight_init_std {weight_init_std!r}")
+    return float(weight_init_std)
+
+
+ACTIVATIONS = {"sigmoid": Sigmoid, "relu": Relu}
+
+
+class MultiLayerNet:
+    """Fully connected net of any depth (book 6.1, `common/multi_layer_net.py`).
+
+    (Affine → activation) for each hidden layer, a last Affine and SoftmaxWithLoss; loss
+    includes the L2 weight decay ½·λ·Σ_i ‖W_i‖², and dW_i gets the matching λ·W_i.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size_list: list[int],
+        output_size: int,
+        activation: str = "relu",
+        weight_init_std: WeightInitStd = "relu",
+        weight_decay_lambda: float = 0.0,
+        rng: MRG32k3a | None = None,
+        params: Params | None = None,
+    ) -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}")
+        self.input_size = input_size
+        self.output_size = output_size
+        self.hidden_size_list = list(hidden_size_list)
+        self.hidden_layer_num = len(hidden_size_list)
+        self.weight_decay_lambda = weight_decay_lambda
+        sizes = [input_size, *hidden_size_list, output_size]
+        if params is None:
+            rng = rng if rng is not None else MRG32k3a(0)
+            params = {}
+            for idx in range(1, len(sizes)):
+                scale = init_scale(weight_init_std, sizes[idx - 1])
+                params[f"W{idx}"] = scale * rng.randn(sizes[idx - 1], sizes[idx])
+                params[f"b{idx}"] = np.zeros(sizes[idx])
+        self.params: Params = params
+
+        self.layers: OrderedDict[str, object] = OrderedDict()
+        for idx in range(1, self.hidden_layer_num + 1):
+            self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
+            self.layers[f"Activation_function{idx}"] = ACTIVATIONS[activation]()
+        idx = self.hidden_layer_num + 1
+        self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
+        self.last_layer = SoftmaxWithLoss()
+
+    def predict(self, x: Array) -> Array:
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x: Array, t: ArrayLike) -> float:
+        """data loss + Σ_i ½·λ·Σ W_i² (the decay summed layer by layer)."""
+        y = self.predict(x)
+        weight_decay = 0.0
+        for idx in range(1, self.hidden_layer_num + 2):
+            W = self.params[f"W{idx}"]
+            weight_decay += 0.5 * self.weight_decay_lambda * np.sum(W**2)
+        return self.last_layer.forward(y, t) + float(weight_decay)
+
+    def accuracy(self, x: Array, t: ArrayLike) -> float:
+        return accuracy_of(self.predict(x), t)
+
+    def numerical_gradient(self, x: Array, t: ArrayLike) -> Params:
+        def loss_w(_w: Array) -> float:
+            return self.loss(x, t)
+
+        grads: Params = {}
+        for idx in range(1, self.hidden_layer_num + 2):
+            grads[f"W{idx}"] = numerical_gradient(loss_w, self.params[f"W{idx}"])
+            grads[f"b{idx}"] = numerical_gradient(loss_w, self.params[f"b{idx}"])
+        return grads
+
+    def gradient(self, x: Array, t: ArrayLike) -> Params:
+        """Backpropagation; dW_i = backprop dW_i + λ·W_i."""
+        self.loss(x, t)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        grads: Params = {}
+        for idx in range(1, self.hidden_layer_num + 2):
+            affine = self.layers[f"Affine{idx}"]
+            grads[f"W{idx}"] = affine.dW + self.weight_decay_lambda * affine.W
+            grads[f"b{idx}"] = affine.db
+        return grads

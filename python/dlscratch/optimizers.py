@@ -1,0 +1,141 @@
+"""Parameter update rules (book 6.1, `common/optimizer.py`). Each `update` changes `params`
+in place, so networks whose layers alias those arrays see the new values."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+Params = dict[str, Array]
+
+#: Keeps AdaGrad, RMSprop and Adam from dividing by zero.
+EPSILON = 1e-7
+
+__all__ = ["OPTIMIZERS", "SGD", "AdaGrad", "Adam", "Momentum", "Nesterov", "RMSprop", "make_optimizer"]
+
+
+class SGD:
+    """W ← W − lr·∂L/∂W."""
+
+    def __init__(self, lr: float = 0.01) -> None:
+        self.lr = lr
+
+    def update(self, params: Params, grads: Params) -> None:
+        for key in params:
+            params[key] -= self.lr * grads[key]
+
+
+class Momentum:
+    """v ← momentum·v − lr·∂L/∂W;  W ← W + v."""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        self.lr = lr
+        self.momentum = momentum
+        self.v: Params | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        if self.v is None:
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
+            params[key] += self.v[key]
+
+
+class Nesterov:
+    """Nesterov's accelerated gradient in the book's form:
+    v ← momentum·v − lr·g;  W ← W + momentum²·v − (1 + momentum)·lr·g."""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        self.lr = lr
+        self.momentum = momentum
+        self.v: Params | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        if self.v is None:
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.v[key] *= self.momentum
+            self.v[key] -= self.lr * grads[key]
+            params[key] += self.momentum * self.momentum * self.v[key]
+            params[key] -= (1 + self.momentum) * self.lr * grads[key]
+
+
+class AdaGrad:
+    """h ← h + g²;  W ← W − lr·g / (sqrt(h) + 1e-7)."""
+
+    def __init__(self, lr: float = 0.01) -> None:
+        self.lr = lr
+        self.h: Params | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        if self.h is None:
+            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.h[key] += grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
+
+
+class RMSprop:
+    """h ← decay·h + (1 − decay)·g²;  W ← W − lr·g / (sqrt(h) + 1e-7)."""
+
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
+        self.lr = lr
+        self.decay_rate = decay_rate
+        self.h: Params | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        if self.h is None:
+            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.h[key] *= self.decay_rate
+            self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
+
+
+class Adam:
+    """lr_t = lr·sqrt(1 − β2^t) / (1 − β1^t);  m ← m + (1 − β1)(g − m);  v ← v + (1 − β2)(g² − v);
+    W ← W − lr_t·m / (sqrt(v) + 1e-7)."""
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.iter = 0
+        self.m: Params | None = None
+        self.v: Params | None = None
+
+    def update(self, params: Params, grads: Params) -> None:
+        if self.m is None:
+            self.m = {key: np.zeros_like(val) for key, val in params.items()}
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        self.iter += 1
+        lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
+        for key in params:
+            self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
+            self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
+            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + EPSILON)
+
+
+Optimizer = SGD | Momentum | Nesterov | AdaGrad | RMSprop | Adam
+
+#: name → (class, the hyper-parameters it takes)
+OPTIMIZERS: dict[str, tuple[type, tuple[str, ...]]] = {
+    "sgd": (SGD, ("lr",)),
+    "momentum": (Momentum, ("lr", "momentum")),
+    "nesterov": (Nesterov, ("lr", "momentum")),
+    "adagrad": (AdaGrad, ("lr",)),
+    "rmsprop": (RMSprop, ("lr", "decay_rate")),
+    "adam": (Adam, ("lr", "beta1", "beta2")),
+}
+
+
+def make_optimizer(name: str, hyper: dict[str, float] | None = None) -> Optimizer:
+    """The optimizer called `name` with the given hyper-parameters (others at the book's
+    defaults; keys it does not use are ignored)."""
+    try:
+        cls, keys = OPTIMIZERS[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; one of {', '.join(OPTIMIZERS)}") from None
+    hyper = hyper or {}
+    return cls(**{key: float(hyper[key]) for key in keys if key in hyper})

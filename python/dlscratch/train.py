@@ -1,0 +1,220 @@
+"""Training TwoLayerNet with the book's loop (`train_neuralnet.py`), and its command line.
+
+    python -m dlscratch.train --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .datasets import DEFAULT_DATA_DIR, IdxError, load_mnist
+from .networks import Params, TwoLayerNet
+from .optimizers import OPTIMIZERS, make_optimizer
+from .progress import ProgressBar
+from .rng import MRG32k3a
+
+__all__ = ["TrainResult", "main", "train_two_layer_net"]
+
+
+@dataclass
+class TrainResult:
+    network: TwoLayerNet
+    loss_history: list[float] = field(default_factory=list)
+
+    @property
+    def params(self) -> Params:
+        return self.network.params
+
+
+def train_two_layer_net(
+    x_train: NDArray[np.float64],
+    t_train: NDArray[np.int64],
+    hidden_size: int = 50,
+    output_size: int = 10,
+    weight_init_std: float = 0.01,
+    lr: float = 0.1,
+    batch_size: int = 100,
+    iters: int = 10000,
+    seed: int = 0,
+    optimizer: str = "sgd",
+    hyper: dict[str, float] | None = None,
+    on_iter: Callable[[int, TwoLayerNet, float], None] | None = None,
+) -> TrainResult:
+    """The book's loop: one generator seeded with `seed` draws W1, W2, then each iteration's
+    batch choice(train_size, batch_size); gradient by backprop, update, then the loss of the
+    same batch with the new parameters is recorded. `hyper` without "lr" takes `lr`."""
+    rng = MRG32k3a(seed)
+    network = TwoLayerNet(x_train.shape[1], hidden_size, output_size, weight_init_std, rng=rng)
+    hyper = dict(hyper or {})
+    hyper.setdefault("lr", lr)
+    opt = make_optimizer(optimizer, hyper)
+    train_size = x_train.shape[0]
+    result = TrainResult(network)
+    for i in range(iters):
+        batch_mask = rng.choice(train_size, batch_size)
+        x_batch = x_train[batch_mask]
+        t_batch = t_train[batch_mask]
+        grads = network.gradient(x_batch, t_batch)
+        opt.update(network.params, grads)
+        loss = network.loss(x_batch, t_batch)
+        result.loss_history.append(loss)
+        if on_iter is not None:
+            on_iter(i, network, loss)
+    return result
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m dlscratch.train",
+        description="Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) on Fashion-MNIST "
+        "or MNIST with the loop of train_neuralnet.py; print train/test accuracy once an epoch, "
+        "write the loss history (JSON or CSV) and plot it to a PNG.",
+    )
+    p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="directory with the four IDX files (default: %(default)s)")
+    p.add_argument("--iters", type=positive_int, default=10000, help="iterations (default: %(default)s)")
+    p.add_argument("--batch-size", type=positive_int, default=100, help="(default: %(default)s)")
+    p.add_argument("--hidden", type=positive_int, default=50, help="hidden units (default: %(default)s)")
+    p.add_argument("--lr", type=float, default=0.1, help="learning rate (default: %(default)s)")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="(default: %(default)s)")
+    p.add_argument("--weight-init-std", type=float, default=0.01, help="(default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="seeds the generator of weights and batches (default: %(default)s)")
+    p.add_argument("--train-size", type=positive_int, default=None, help="use the first N training images (default: all)")
+    p.add_argument("--test-size", type=positive_int, default=None, help="use the first N test images (default: all)")
+    p.add_argument("--out", type=Path, default=Path("train-python.json"), help="history file, .json or .csv (default: %(default)s)")
+    p.add_argument("--plot", type=Path, default=None, help="PNG of the loss curve and accuracies (default: --out with .png)")
+    p.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def write_history(path: Path, record: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        with path.open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["iter", "loss"])
+            for i, loss in enumerate(record["loss_history"]):
+                w.writerow([i, repr(loss)])
+    else:
+        path.write_text(json.dumps(record) + "\n")
+
+
+def plot_history(path: Path, record: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    losses = np.array(record["loss_history"])
+    ax1.plot(np.arange(losses.size), losses, lw=0.6, alpha=0.5, label="loss on the batch")
+    window = min(100, max(losses.size // 20, 1))
+    if losses.size >= window > 1:
+        smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
+        ax1.plot(np.arange(window - 1, losses.size), smooth, lw=1.5, label=f"mean of {window}")
+    ax1.set_xlabel("iteration")
+    ax1.set_ylabel("loss")
+    ax1.set_title("TwoLayerNet training loss")
+    ax1.legend()
+    epochs = np.arange(len(record["train_acc"]))
+    ax2.plot(epochs, record["train_acc"], marker="o", label="train")
+    ax2.plot(epochs, record["test_acc"], marker="s", linestyle="--", label="test")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("accuracy")
+    ax2.set_ylim(0, 1)
+    ax2.set_title(f"accuracy (final test {record['test_acc'][-1]:.4f})" if record["test_acc"] else "accuracy")
+    ax2.legend(loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        (x_train, t_train), (x_test, t_test) = load_mnist(args.data_dir)
+    except IdxError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.train_size:
+        x_train, t_train = x_train[: args.train_size], t_train[: args.train_size]
+    if args.test_size:
+        x_test, t_test = x_test[: args.test_size], t_test[: args.test_size]
+    iter_per_epoch = max(x_train.shape[0] // args.batch_size, 1)
+    train_acc: list[float] = []
+    test_acc: list[float] = []
+    bar = ProgressBar(args.iters, enabled=False if args.quiet else None)
+
+    def on_iter(i: int, network: TwoLayerNet, loss: float) -> None:
+        if i % iter_per_epoch == 0:
+            train_acc.append(network.accuracy(x_train, t_train))
+            test_acc.append(network.accuracy(x_test, t_test))
+            bar.write(f"epoch {i // iter_per_epoch}  train acc {train_acc[-1]:.4f}  test acc {test_acc[-1]:.4f}")
+        bar.update(i + 1, loss=loss)
+
+    start = time.perf_counter()
+    result = train_two_layer_net(
+        x_train,
+        t_train,
+        hidden_size=args.hidden,
+        output_size=10,
+        weight_init_std=args.weight_init_std,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        iters=args.iters,
+        seed=args.seed,
+        optimizer=args.optimizer,
+        on_iter=on_iter,
+    )
+    seconds = time.perf_counter() - start
+    bar.close()
+    options = {
+        "data_dir": str(args.data_dir),
+        "iters": args.iters,
+        "batch_size": args.batch_size,
+        "hidden": args.hidden,
+        "lr": args.lr,
+        "optimizer": args.optimizer,
+        "weight_init_std": args.weight_init_std,
+        "seed": args.seed,
+        "train_size": int(x_train.shape[0]),
+        "test_size": int(x_test.shape[0]),
+    }
+    record = {
+        "port": "python",
+        "options": options,
+        "loss_history": result.loss_history,
+        "train_acc": train_acc,
+        "test_acc": test_acc,
+        "seconds": seconds,
+    }
+    write_history(args.out, record)
+    print(f"final  train acc {train_acc[-1]:.4f}  test acc {test_acc[-1]:.4f}  ({seconds:.1f} s, {1000 * seconds / args.iters:.2f} ms/iter)")
+    print(f"history written to {args.out}")
+    if not args.no_plot:
+        plot_path = args.plot or args.out.with_suffix(".png")
+        plot_history(plot_path, record)
+        print(f"plot written to {plot_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
