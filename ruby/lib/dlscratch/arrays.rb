@@ -1,0 +1,114 @@
+# frozen_string_literal: true
+
+require 'narray'
+
+module DLScratch
+  # Small helpers around NArray 0.6.
+  #
+  # NArray lists its dimensions fastest-varying first, the reverse of NumPy: a matrix of
+  # N rows and D columns is an NArray of shape [D, N] and its element (row i, column j)
+  # is +a[j, i]+. The memory order is the same as NumPy's row-major order, so a flat index
+  # +a[k]+ walks the matrix row by row, and NMatrix (whose shape is also [columns, rows])
+  # multiplies such arrays as the book's +np.dot+ does.
+  #
+  # Everywhere in this library "shape" means the book's (row-major) shape; the helpers below
+  # translate. A scalar is a plain Ruby Float.
+  module Arrays
+    module_function
+
+    # Largest number of elements any request may ask for.
+    MAX_ELEMENTS = 10_000_000
+
+    # @return [Array<Integer>] the row-major shape ([] for a scalar)
+    def shape(a)
+      a.is_a?(NArray) ? a.shape.reverse : []
+    end
+
+    # @return [Integer] number of dimensions (0 for a scalar)
+    def ndim(a)
+      a.is_a?(NArray) ? a.dim : 0
+    end
+
+    # @return [NArray] float64 zeros of the given row-major shape
+    def zeros(*shape)
+      NArray.float(*shape.reverse)
+    end
+
+    # @return [NArray] float64 zeros of a's shape
+    def zeros_like(a)
+      NArray.float(*a.shape)
+    end
+
+    # A float64 NArray from nested Ruby arrays written row by row, as in NumPy:
+    # +from_rows([[1, 2, 3], [4, 5, 6]])+ has row-major shape [2, 3].
+    def from_rows(nested)
+      return nested.to_f if nested.is_a?(Numeric)
+
+      NArray.to_na(nested).to_type(NArray::DFLOAT)
+    end
+
+    # Nested Ruby arrays, row by row (a Float stays a Float).
+    def to_rows(a)
+      a.is_a?(NArray) ? a.to_a : a
+    end
+
+    # The same data seen as a (rows x cols) matrix, i.e. NArray shape [cols, rows].
+    def as_matrix(a, rows, cols)
+      a.reshape(cols, rows)
+    end
+
+    # Matrix product as np.dot for 2-D·2-D and 1-D·2-D:
+    # (N×D)·(D×M) → N×M, (D)·(D×M) → (M).
+    def dot(a, b)
+      a2 = a.dim == 1 ? a.reshape(a.size, 1) : a
+      unless a2.dim == 2 && b.dim == 2 && a2.shape[0] == b.shape[1]
+        raise ShapeError, "cannot multiply #{shape(a).join('x')} by #{shape(b).join('x')}"
+      end
+
+      out = NArray.refer(NMatrix.refer(a2) * NMatrix.refer(b))
+      a.dim == 1 ? out.reshape(out.size) : out
+    end
+
+    # Transpose of a 2-D array.
+    def t(a)
+      a.transpose(1, 0)
+    end
+
+    # np.sum(a, axis=0) for a 2-D array: the column sums, shape (cols).
+    def sum_rows(a)
+      a.sum(1)
+    end
+
+    # np.argmax(a, axis=1) for a 2-D array (first maximum on ties), as an NArray of ints.
+    def argmax_rows(a)
+      cols, rows = a.shape
+      idx = NArray.int(rows)
+      best = a[0, true].dup
+      (1...cols).each do |j|
+        col = a[j, true]
+        better = col.gt(best) | (col.ne(col) & best.eq(best)) # a NaN wins, as in NumPy
+        better &= best.eq(best) # ... but only the first NaN
+        idx[better] = j
+        best[better] = col[better]
+      end
+      idx
+    end
+
+    # Refuse a request for more than MAX_ELEMENTS elements before allocating anything.
+    def check_size!(count, what = 'array')
+      return if count <= MAX_ELEMENTS
+
+      raise ValueError, "#{what} would hold #{count} elements, more than #{MAX_ELEMENTS}"
+    end
+
+    # Apply a block meant for NArrays to a scalar too (a Float is wrapped and unwrapped).
+    def elementwise(x)
+      if x.is_a?(NArray)
+        yield x
+      else
+        r = yield NArray[x.to_f]
+        r[0]
+      end
+    end
+  end
+end

@@ -1,0 +1,113 @@
+# frozen_string_literal: true
+
+require_relative 'arrays'
+
+module DLScratch
+  # Activation and loss functions of chapters 3 and 4 (the book's common/functions.py).
+  # Elementwise functions take an NArray of any shape or a Float.
+  module Functions
+    module_function
+
+    # identity(x) = x
+    def identity(x)
+      x
+    end
+
+    # step(x) = 1 if x > 0 else 0 (integers)
+    def step(x)
+      return x > 0 ? 1 : 0 unless x.is_a?(NArray)
+
+      x.gt(0).to_type(NArray::INT)
+    end
+
+    # sigmoid(x) = 1 / (1 + exp(-x)); exp overflows to +inf for x < -709, giving 0.
+    def sigmoid(x)
+      Arrays.elementwise(x) { |a| 1.0 / (NMath.exp(-a) + 1.0) }
+    end
+
+    # sigmoid'(x) = (1 - sigmoid(x)) · sigmoid(x)
+    def sigmoid_grad(x)
+      s = sigmoid(x)
+      (1.0 - s) * s
+    end
+
+    # relu(x) = max(0, x) (NaN stays NaN)
+    def relu(x)
+      Arrays.elementwise(x) do |a|
+        y = a.dup
+        y[a.lt(0)] = 0.0
+        y
+      end
+    end
+
+    # relu'(x) = 1 if x >= 0 else 0 (the book's functions.py, 1 at exactly 0)
+    def relu_grad(x)
+      Arrays.elementwise(x) { |a| a.ge(0).to_type(NArray::DFLOAT) }
+    end
+
+    # softmax(x)_k = exp(x_k - max x) / Σ_j exp(x_j - max x), row by row for a 2-D x.
+    def softmax(x)
+      case Arrays.ndim(x)
+      when 1
+        e = NMath.exp(x - x.max)
+        e / e.sum
+      when 2
+        e = NMath.exp(x - x.max(0).newdim(0))
+        e / e.sum(0).newdim(0)
+      else
+        raise ShapeError, "softmax takes a 1-D or 2-D array, got ndim #{Arrays.ndim(x)}"
+      end
+    end
+
+    # E = ½ Σ (y − t)²  (no division by the batch size)
+    def sum_squared_error(y, t)
+      unless Arrays.shape(y) == Arrays.shape(t)
+        raise ShapeError, "y is #{Arrays.shape(y).inspect} but t is #{Arrays.shape(t).inspect}"
+      end
+
+      d = y - t
+      0.5 * (d.is_a?(NArray) ? (d * d).sum : d * d)
+    end
+
+    # E = −Σ_i log(y[i, t_i] + 1e-7) / N.
+    #
+    # y is N×C (a 1-D y is a batch of one). t is one-hot (t.size == y.size; its row argmax
+    # is the label) or labels (an Array or NArray of N integers, or one Integer for a 1-D y).
+    def cross_entropy_error(y, t)
+      y2 = batch(y)
+      labels = labels_for(y2, t)
+      n = y2.shape[1]
+      c = y2.shape[0]
+      picked = y2[labels + NArray.int(n).indgen! * c]
+      -NMath.log(picked + 1e-7).sum / n
+    end
+
+    # y as a 2-D NArray (a 1-D y becomes 1×C)
+    def batch(y)
+      case Arrays.ndim(y)
+      when 1 then y.reshape(y.size, 1)
+      when 2 then y
+      else raise ShapeError, "y must be 1-D or 2-D, got ndim #{Arrays.ndim(y)}"
+      end
+    end
+
+    # The labels (an NArray of ints, one per row of the N×C y2) of t, which is one-hot
+    # (t.size == y.size) or integer labels; checks that each is in 0..C-1.
+    def labels_for(y2, t)
+      c, n = y2.shape
+      if t.is_a?(NArray) && t.size == y2.size && t.typecode == NArray::DFLOAT
+        return Arrays.argmax_rows(t.reshape(c, n))
+      end
+
+      labels = t.is_a?(NArray) ? t.to_a.flatten : Array(t)
+      unless labels.size == n
+        raise ShapeError, "t holds #{labels.size} labels but y has #{n} rows of #{c}"
+      end
+
+      labels.each_with_index do |l, i|
+        raise ValueError, "t[#{i}] = #{l} is outside 0..#{c - 1}" unless l.is_a?(Integer) && l >= 0 && l < c
+      end
+      NArray.to_na(labels).to_type(NArray::INT)
+    end
+  end
+end

@@ -1,0 +1,229 @@
+# frozen_string_literal: true
+
+require_relative 'arrays'
+require_relative 'functions'
+require_relative 'rng'
+
+module DLScratch
+  # The backpropagation layers of chapters 5 and 6 (the book's common/layers.py).
+  # Each keeps what its backward pass needs from its forward pass.
+  module Layers
+    # ReLU: y = max(0, x); ∂y/∂x = 0 where x <= 0 (0 at exactly 0), 1 elsewhere.
+    class Relu
+      def forward(x)
+        @mask = x.le(0)
+        out = x.dup
+        out[@mask] = 0.0
+        out
+      end
+
+      def backward(dout)
+        dx = dout.dup
+        dx[@mask] = 0.0
+        dx
+      end
+    end
+
+    # Sigmoid: y = 1 / (1 + exp(-x)); ∂L/∂x = dout · (1 − y) · y.
+    class Sigmoid
+      def forward(x)
+        @out = Functions.sigmoid(x)
+      end
+
+      def backward(dout)
+        dout * (1.0 - @out) * @out
+      end
+    end
+
+    # Affine: y = x·W + b.
+    # Backward: ∂L/∂x = dout·Wᵀ, ∂L/∂W = xᵀ·dout, ∂L/∂b = Σ_rows dout.
+    #
+    # x of ndim >= 2 is flattened to (N, D) and dx comes back in x's shape. A 1-D x of
+    # length D is one sample: y, dout and dx are 1-D, dW = x ⊗ dout, db = dout.
+    #
+    # W and b are held by reference: an optimizer updating the network's params in place
+    # updates the layer too (as in the book, where both share one ndarray).
+    class Affine
+      attr_reader :W, :b, :dW, :db
+
+      # rubocop:disable Naming/MethodParameterName
+      def initialize(w, b)
+        @W = w
+        @b = b
+      end
+      # rubocop:enable Naming/MethodParameterName
+
+      def forward(x)
+        d, m = Arrays.shape(@W)
+        @x_shape = x.shape
+        @x = flatten(x, d)
+        out = Arrays.dot(@x, @W)
+        out + (@x.dim == 1 ? @b : @b.newdim(1))
+      end
+
+      def backward(dout)
+        if @x.dim == 1
+          @dW = Arrays.dot(@x.reshape(1, @x.size), dout.reshape(dout.size, 1))
+          @db = dout.dup
+        else
+          @dW = Arrays.dot(Arrays.t(@x), dout)
+          @db = Arrays.sum_rows(dout)
+        end
+        Arrays.dot(dout, Arrays.t(@W)).reshape(*@x_shape)
+      end
+
+      # Only dW and db, skipping dx (for the first layer of a network, whose dx nobody uses).
+      def backward_params(dout)
+        @dW = Arrays.dot(Arrays.t(@x), dout)
+        @db = Arrays.sum_rows(dout)
+        nil
+      end
+
+      private
+
+      def flatten(x, d)
+        return x if x.dim == 1 && x.size == d
+
+        rows = Arrays.shape(x)[0]
+        if x.dim < 2 || x.size != rows * d
+          raise ShapeError, "W is #{Arrays.shape(@W).join('x')} but x is #{Arrays.shape(x).join('x')}"
+        end
+
+        x.dim == 2 ? x : x.reshape(d, rows)
+      end
+    end
+
+    # Softmax followed by the cross-entropy error.
+    # Backward (dout is ignored, as in the book): ∂L/∂x = (y − onehot(t)) / N.
+    class SoftmaxWithLoss
+      attr_reader :loss, :y
+
+      def forward(x, t)
+        @t = t
+        @y = Functions.softmax(x)
+        @loss = Functions.cross_entropy_error(@y, t)
+      end
+
+      def backward(_dout = 1.0)
+        y2 = Functions.batch(@y)
+        n = y2.shape[1]
+        if @t.is_a?(NArray) && @t.typecode == NArray::DFLOAT && @t.size == @y.size
+          dx = (@y - @t.reshape(*@y.shape)) / n.to_f
+        else
+          labels = Functions.labels_for(y2, @t)
+          dx = y2.dup
+          flat = labels + NArray.int(n).indgen! * y2.shape[0]
+          dx[flat] = dx[flat] - 1.0
+          dx = (dx / n.to_f).reshape(*@y.shape)
+        end
+        dx
+      end
+    end
+
+    # Dropout: in training a fresh mask rand(x.shape) > ratio keeps each unit (out = x·mask,
+    # dx = dout·mask); in test mode out = x·(1 − ratio) and dx = dout·(1 − ratio).
+    class Dropout
+      # @param rng [Rng] the generator the masks are drawn from
+      def initialize(dropout_ratio = 0.5, rng: Rng.new(0))
+        @dropout_ratio = dropout_ratio
+        @rng = rng
+      end
+
+      def forward(x, train_flg: true)
+        @train_flg = train_flg
+        if train_flg
+          @mask = @rng.rand(*Arrays.shape(x)).gt(@dropout_ratio).to_type(NArray::DFLOAT)
+          x * @mask
+        else
+          x * (1.0 - @dropout_ratio)
+        end
+      end
+
+      def backward(dout)
+        @train_flg ? dout * @mask : dout * (1.0 - @dropout_ratio)
+      end
+    end
+
+    # Batch normalization (Ioffe & Szegedy 2015) with eps = 10e-7:
+    #   μ = mean_rows(x), xc = x − μ, σ² = mean_rows(xc²), std = √(σ² + eps),
+    #   xn = xc / std, out = γ·xn + β;
+    # running statistics r ← m·r + (1 − m)·batch statistic.
+    class BatchNormalization
+      EPS = 10e-7
+      attr_reader :running_mean, :running_var, :dgamma, :dbeta
+
+      def initialize(gamma, beta, momentum: 0.9, running_mean: nil, running_var: nil)
+        @gamma = gamma
+        @beta = beta
+        @momentum = momentum
+        @running_mean = running_mean
+        @running_var = running_var
+      end
+
+      def forward(x, train_flg: true)
+        @input_shape = x.shape
+        rows = Arrays.shape(x)[0]
+        if x.dim < 2
+          raise ShapeError, "batch norm takes x of ndim >= 2, got ndim #{x.dim}"
+        end
+
+        d = x.size / rows
+        x2 = x.reshape(d, rows)
+        unless Arrays.shape(@gamma) == [d] && Arrays.shape(@beta) == [d]
+          raise ShapeError, "gamma and beta must have #{d} elements"
+        end
+
+        @running_mean ||= NArray.float(d)
+        @running_var ||= NArray.float(d)
+        unless @running_mean.shape == [d] && @running_var.shape == [d]
+          raise ShapeError, "running_mean and running_var must have #{d} elements"
+        end
+
+        out = forward2(x2, train_flg)
+        out.reshape(*@input_shape)
+      end
+
+      def backward(dout)
+        d, n = @xn.shape
+        dout = dout.reshape(d, n)
+        @dbeta = Arrays.sum_rows(dout)
+        @dgamma = Arrays.sum_rows(@xn * dout)
+        dx = @train_flg ? backward_train(dout, n) : @gamma * dout / @test_std.newdim(1)
+        dx.reshape(*@input_shape)
+      end
+
+      private
+
+      def forward2(x, train_flg)
+        @train_flg = train_flg
+        if train_flg
+          n = x.shape[1].to_f
+          mu = Arrays.sum_rows(x) / n
+          @xc = x - mu.newdim(1)
+          var = Arrays.sum_rows(@xc * @xc) / n
+          @std = NMath.sqrt(var + EPS)
+          @xn = @xc / @std.newdim(1)
+          @running_mean = (@running_mean * @momentum) + (mu * (1.0 - @momentum))
+          @running_var = (@running_var * @momentum) + (var * (1.0 - @momentum))
+        else
+          @test_std = NMath.sqrt(@running_var + EPS)
+          @xn = (x - @running_mean.newdim(1)) / @test_std.newdim(1)
+        end
+        (@xn * @gamma.newdim(1)) + @beta.newdim(1)
+      end
+
+      # dxn = γ·dout, dxc = dxn / std, dstd = −Σ dxn·xc / std², dvar = ½·dstd / std,
+      # dxc += (2/N)·xc·dvar, dμ = Σ dxc, dx = dxc − dμ/N
+      def backward_train(dout, n)
+        dxn = @gamma.newdim(1) * dout
+        std = @std.newdim(1)
+        dxc = dxn / std
+        dstd = -Arrays.sum_rows(dxn * @xc / (@std * @std).newdim(1))
+        dvar = 0.5 * dstd / @std
+        dxc += (2.0 / n) * @xc * dvar.newdim(1)
+        dmu = Arrays.sum_rows(dxc)
+        dxc - (dmu / n.to_f).newdim(1)
+      end
+    end
+  end
+end

@@ -1,0 +1,227 @@
+# frozen_string_literal: true
+
+require_relative 'arrays'
+require_relative 'functions'
+require_relative 'gradient'
+require_relative 'layers'
+require_relative 'rng'
+
+module DLScratch
+  # The 3-layer network of book 3.4.3 with the book's fixed weights.
+  module Net3
+    module_function
+
+    # @return [Hash{String=>NArray}] W1, b1, W2, b2, W3, b3
+    def init_network
+      {
+        'W1' => Arrays.from_rows([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
+        'b1' => Arrays.from_rows([0.1, 0.2, 0.3]),
+        'W2' => Arrays.from_rows([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
+        'b2' => Arrays.from_rows([0.1, 0.2]),
+        'W3' => Arrays.from_rows([[0.1, 0.3], [0.2, 0.4]]),
+        'b3' => Arrays.from_rows([0.1, 0.2])
+      }
+    end
+
+    # a1 = x·W1 + b1, z1 = σ(a1), a2 = z1·W2 + b2, z2 = σ(a2), a3 = z2·W3 + b3,
+    # y = identity(a3) (or softmax(a3)). x is 1-D or 2-D.
+    # @return [Hash{Symbol=>NArray}] a1, z1, a2, z2, a3, y
+    def forward(network, x, output: 'identity')
+      a1 = Arrays.dot(x, network['W1']) + network['b1']
+      z1 = Functions.sigmoid(a1)
+      a2 = Arrays.dot(z1, network['W2']) + network['b2']
+      z2 = Functions.sigmoid(a2)
+      a3 = Arrays.dot(z2, network['W3']) + network['b3']
+      y = output == 'softmax' ? Functions.softmax(a3) : Functions.identity(a3)
+      { a1: a1, z1: z1, a2: a2, z2: z2, a3: a3, y: y }
+    end
+  end
+
+  # The one-layer network of book 4.4.2: predict = x·W, loss = CEE(softmax(x·W), t).
+  class SimpleNet
+    attr_reader :W
+
+    # rubocop:disable Naming/MethodParameterName
+    def initialize(w)
+      @W = w
+    end
+    # rubocop:enable Naming/MethodParameterName
+
+    def predict(x)
+      Arrays.dot(x, @W)
+    end
+
+    def loss(x, t)
+      Functions.cross_entropy_error(Functions.softmax(predict(x)), t)
+    end
+
+    # ∂loss/∂W by central differences (W is perturbed in place and restored).
+    def numerical_gradient(x, t)
+      Gradient.numerical_gradient(@W) { loss(x, t) }
+    end
+  end
+
+  # Shared by TwoLayerNet and MultiLayerNet: layers in order, then SoftmaxWithLoss.
+  module LayeredNet
+    attr_reader :params, :layers, :last_layer
+
+    # The scores of the last Affine layer (no softmax).
+    def predict(x)
+      @layers.each_value.inject(x) { |h, layer| layer.forward(h) }
+    end
+
+    # Mean of argmax(y) == t over the rows of a 2-D x (t labels or one-hot).
+    def accuracy(x, t)
+      raise ShapeError, "accuracy takes a 2-D x, got ndim #{x.dim}" unless x.dim == 2
+
+      y = predict(x)
+      labels = Functions.labels_for(y, t)
+      Arrays.argmax_rows(y).eq(labels).count_true / Arrays.shape(x)[0].to_f
+    end
+
+    # ∂loss/∂p by central differences for every parameter, in the order of params.
+    def numerical_gradient(x, t)
+      @params.keys.to_h do |key|
+        [key, Gradient.numerical_gradient(@params[key]) { loss(x, t) }]
+      end
+    end
+
+    # Backpropagation: forward for the loss, then backward from dout = 1.
+    # @return [Hash{String=>NArray}] one gradient per parameter
+    def gradient(x, t)
+      loss(x, t)
+      dout = @last_layer.backward(1.0)
+      affines = @layers.values
+      affines.reverse_each.with_index do |layer, i|
+        if i == affines.size - 1 && layer.is_a?(Layers::Affine)
+          layer.backward_params(dout) # the input's gradient is not needed
+        else
+          dout = layer.backward(dout)
+        end
+      end
+      collect_grads
+    end
+
+    private
+
+    def check_params!(names_shapes)
+      names_shapes.each do |name, shape|
+        p = @params[name]
+        raise ShapeError, "params has no #{name}" unless p
+        unless Arrays.shape(p) == shape
+          raise ShapeError, "params #{name} is #{Arrays.shape(p).inspect}, expected #{shape.inspect}"
+        end
+      end
+    end
+  end
+
+  # The chapter-5 two-layer network: Affine1 → ReLU → Affine2 → SoftmaxWithLoss.
+  class TwoLayerNet
+    include LayeredNet
+
+    # W1 = std·randn(input, hidden), then W2 = std·randn(hidden, output), from one
+    # generator; b1, b2 zeros. Or pass +params+ to use given weights (held by reference).
+    def initialize(input_size, hidden_size, output_size, weight_init_std: 0.01, rng: nil, seed: 0,
+                   params: nil)
+      if params
+        @params = params
+        check_params!('W1' => [input_size, hidden_size], 'b1' => [hidden_size],
+                      'W2' => [hidden_size, output_size], 'b2' => [output_size])
+      else
+        rng ||= Rng.new(seed)
+        @params = {}
+        @params['W1'] = weight_init_std * rng.randn(input_size, hidden_size)
+        @params['b1'] = Arrays.zeros(hidden_size)
+        @params['W2'] = weight_init_std * rng.randn(hidden_size, output_size)
+        @params['b2'] = Arrays.zeros(output_size)
+      end
+      @layers = {
+        'Affine1' => Layers::Affine.new(@params['W1'], @params['b1']),
+        'Relu1' => Layers::Relu.new,
+        'Affine2' => Layers::Affine.new(@params['W2'], @params['b2'])
+      }
+      @last_layer = Layers::SoftmaxWithLoss.new
+    end
+
+    # The cross-entropy loss of softmax(predict(x)) against t.
+    def loss(x, t)
+      @last_layer.forward(predict(x), t)
+    end
+
+    private
+
+    def collect_grads
+      { 'W1' => @layers['Affine1'].dW, 'b1' => @layers['Affine1'].db,
+        'W2' => @layers['Affine2'].dW, 'b2' => @layers['Affine2'].db }
+    end
+  end
+
+  # The book's common/multi_layer_net.py: (Affine, activation) per hidden layer, a last
+  # Affine, SoftmaxWithLoss, and L2 weight decay:
+  #   loss = data loss + Σ_i ½·λ·Σ W_i²,   ∂loss/∂W_i = backprop dW_i + λ·W_i.
+  class MultiLayerNet
+    include LayeredNet
+
+    ACTIVATIONS = { 'relu' => Layers::Relu, 'sigmoid' => Layers::Sigmoid }.freeze
+
+    # Scale of W_i's initial values: a number, "he"/"relu" = √(2/n_in) or
+    # "xavier"/"sigmoid" = √(1/n_in).
+    def self.init_scale(weight_init_std, n_in)
+      case weight_init_std
+      when Numeric then weight_init_std.to_f
+      when 'relu', 'he' then Math.sqrt(2.0 / n_in)
+      when 'sigmoid', 'xavier' then Math.sqrt(1.0 / n_in)
+      else raise BadArgs, "weight_init_std #{weight_init_std.inspect} is not a number, he/relu or xavier/sigmoid"
+      end
+    end
+
+    def initialize(input_size, hidden_size_list, output_size, activation: 'relu',
+                   weight_init_std: 'relu', weight_decay_lambda: 0.0, seed: 0, rng: nil, params: nil)
+      act = ACTIVATIONS[activation] or raise BadArgs, "activation #{activation.inspect} is not relu or sigmoid"
+      sizes = [input_size, *hidden_size_list, output_size]
+      @n_affine = sizes.size - 1
+      @weight_decay_lambda = weight_decay_lambda
+      if params
+        @params = params
+        check_params!((1..@n_affine).flat_map do |i|
+          [["W#{i}", [sizes[i - 1], sizes[i]]], ["b#{i}", [sizes[i]]]]
+        end.to_h)
+      else
+        rng ||= Rng.new(seed)
+        @params = {}
+        (1..@n_affine).each do |i|
+          scale = self.class.init_scale(weight_init_std, sizes[i - 1])
+          @params["W#{i}"] = scale * rng.randn(sizes[i - 1], sizes[i])
+          @params["b#{i}"] = Arrays.zeros(sizes[i])
+        end
+      end
+      @layers = {}
+      (1..@n_affine).each do |i|
+        @layers["Affine#{i}"] = Layers::Affine.new(@params["W#{i}"], @params["b#{i}"])
+        @layers["Activation_function#{i}"] = act.new if i < @n_affine
+      end
+      @last_layer = Layers::SoftmaxWithLoss.new
+    end
+
+    # Data loss plus Σ_i ½·λ·Σ W_i².
+    def loss(x, t)
+      y = predict(x)
+      weight_decay = 0.0
+      (1..@n_affine).each do |i|
+        w = @params["W#{i}"]
+        weight_decay += 0.5 * @weight_decay_lambda * (w * w).sum
+      end
+      @last_layer.forward(y, t) + weight_decay
+    end
+
+    private
+
+    def collect_grads
+      (1..@n_affine).each_with_object({}) do |i, grads|
+        affine = @layers["Affine#{i}"]
+        grads["W#{i}"] = affine.dW + (@weight_decay_lambda * affine.W)
+        grads["b#{i}"] = affine.db
+      end
+    end
+  end
+end

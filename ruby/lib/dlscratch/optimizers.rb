@@ -1,0 +1,146 @@
+# frozen_string_literal: true
+
+require_relative 'arrays'
+require_relative 'errors'
+
+module DLScratch
+  # The book's common/optimizer.py. Each +update(params, grads)+ changes the NArrays of
+  # +params+ in place (+NArray#sbt!+, +#add!+), never rebinding the hash entries: a network's
+  # layers hold the same NArray objects, as the book's layers hold the same ndarrays, so an
+  # in-place update is what makes the next forward pass use the new weights.
+  module Optimizers
+    # p ← p − lr·g
+    class SGD
+      def initialize(lr: 0.01)
+        @lr = lr
+      end
+
+      def update(params, grads)
+        params.each_key { |key| params[key].sbt!(@lr * grads[key]) }
+      end
+    end
+
+    # v ← momentum·v − lr·g;  p ← p + v   (v starts at zeros)
+    class Momentum
+      def initialize(lr: 0.01, momentum: 0.9)
+        @lr = lr
+        @momentum = momentum
+        @v = nil
+      end
+
+      def update(params, grads)
+        @v ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        params.each_key do |key|
+          @v[key] = (@momentum * @v[key]) - (@lr * grads[key])
+          params[key].add!(@v[key])
+        end
+      end
+    end
+
+    # Nesterov's accelerated gradient (Sutskever et al. 2013), the book's form:
+    #   v ← momentum·v;  v ← v − lr·g;  p ← p + momentum²·v;  p ← p − (1 + momentum)·lr·g
+    class Nesterov
+      def initialize(lr: 0.01, momentum: 0.9)
+        @lr = lr
+        @momentum = momentum
+        @v = nil
+      end
+
+      def update(params, grads)
+        @v ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        params.each_key do |key|
+          v = @v[key]
+          v.mul!(@momentum)
+          v.sbt!(@lr * grads[key])
+          params[key].add!(@momentum * @momentum * v)
+          params[key].sbt!((1 + @momentum) * @lr * grads[key])
+        end
+      end
+    end
+
+    # h ← h + g·g;  p ← p − lr·g / (√h + 1e-7)
+    class AdaGrad
+      def initialize(lr: 0.01)
+        @lr = lr
+        @h = nil
+      end
+
+      def update(params, grads)
+        @h ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        params.each_key do |key|
+          g = grads[key]
+          @h[key].add!(g * g)
+          params[key].sbt!(@lr * g / (NMath.sqrt(@h[key]) + 1e-7))
+        end
+      end
+    end
+
+    # h ← decay_rate·h + (1 − decay_rate)·g·g;  p ← p − lr·g / (√h + 1e-7)
+    class RMSprop
+      def initialize(lr: 0.01, decay_rate: 0.99)
+        @lr = lr
+        @decay_rate = decay_rate
+        @h = nil
+      end
+
+      def update(params, grads)
+        @h ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        params.each_key do |key|
+          g = grads[key]
+          @h[key].mul!(@decay_rate)
+          @h[key].add!((1 - @decay_rate) * g * g)
+          params[key].sbt!(@lr * g / (NMath.sqrt(@h[key]) + 1e-7))
+        end
+      end
+    end
+
+    # Adam (Kingma & Ba 2015), the book's form with the bias correction folded into lr:
+    #   t ← t + 1;  lr_t = lr·√(1 − β2ᵗ) / (1 − β1ᵗ)
+    #   m ← m + (1 − β1)·(g − m);  v ← v + (1 − β2)·(g² − v);  p ← p − lr_t·m / (√v + 1e-7)
+    class Adam
+      def initialize(lr: 0.001, beta1: 0.9, beta2: 0.999)
+        @lr = lr
+        @beta1 = beta1
+        @beta2 = beta2
+        @iter = 0
+        @m = nil
+        @v = nil
+      end
+
+      def update(params, grads)
+        @m ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        @v ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        @iter += 1
+        lr_t = @lr * Math.sqrt(1.0 - (@beta2**@iter)) / (1.0 - (@beta1**@iter))
+        params.each_key do |key|
+          g = grads[key]
+          @m[key].add!((1 - @beta1) * (g - @m[key]))
+          @v[key].add!((1 - @beta2) * ((g * g) - @v[key]))
+          params[key].sbt!(lr_t * @m[key] / (NMath.sqrt(@v[key]) + 1e-7))
+        end
+      end
+    end
+
+    # name => [class, the hyper-parameters it takes]
+    REGISTRY = {
+      'sgd' => [SGD, %i[lr]],
+      'momentum' => [Momentum, %i[lr momentum]],
+      'nesterov' => [Nesterov, %i[lr momentum]],
+      'adagrad' => [AdaGrad, %i[lr]],
+      'rmsprop' => [RMSprop, %i[lr decay_rate]],
+      'adam' => [Adam, %i[lr beta1 beta2]]
+    }.freeze
+
+    module_function
+
+    # An optimizer by name; hyper-parameters it does not take are ignored, missing ones take
+    # the book's defaults.
+    # @param hyper [Hash{Symbol=>Float}]
+    def build(name, hyper = {})
+      klass, keys = REGISTRY[name]
+      raise BadArgs, "unknown optimizer #{name.inspect} (#{REGISTRY.keys.join(', ')})" unless klass
+
+      klass.new(**hyper.slice(*keys))
+    end
+  end
+end

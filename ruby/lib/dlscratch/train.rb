@@ -1,0 +1,49 @@
+# frozen_string_literal: true
+
+require_relative 'arrays'
+require_relative 'networks'
+require_relative 'optimizers'
+require_relative 'rng'
+
+module DLScratch
+  # Training TwoLayerNet with the book's loop (train_neuralnet.py).
+  module Train
+    # The network after training and the loss recorded after each iteration.
+    Result = Struct.new(:network, :loss_history) do
+      def params
+        network.params
+      end
+    end
+
+    module_function
+
+    # One generator seeded with +seed+ draws W1, W2, then each iteration's batch
+    # choice(train_size, batch_size); gradient by backprop, optimizer update, then the loss
+    # of the same batch with the updated parameters is appended to the history.
+    #
+    # @param x_train [NArray] N×D float64 (NArray shape [D, N])
+    # @param t_train [NArray] N integer labels
+    # @param hyper [Hash{Symbol=>Float}] the optimizer's hyper-parameters; without :lr, +lr+
+    # @yield [i, network, loss] after each iteration (0-based i), if a block is given
+    # @return [Result]
+    def two_layer_net(x_train, t_train, hidden_size: 50, output_size: 10, weight_init_std: 0.01, lr: 0.1,
+                      batch_size: 100, iters: 10_000, seed: 0, optimizer: 'sgd', hyper: {})
+      rng = Rng.new(seed)
+      input_size, train_size = x_train.shape
+      network = TwoLayerNet.new(input_size, hidden_size, output_size, weight_init_std: weight_init_std, rng: rng)
+      opt = Optimizers.build(optimizer, { lr: lr }.merge(hyper))
+      result = Result.new(network, [])
+      iters.times do |i|
+        batch_mask = NArray.to_na(rng.choice(train_size, batch_size))
+        x_batch = x_train[true, batch_mask]
+        t_batch = t_train[batch_mask]
+        grads = network.gradient(x_batch, t_batch)
+        opt.update(network.params, grads)
+        loss = network.loss(x_batch, t_batch)
+        result.loss_history << loss
+        yield i, network, loss if block_given?
+      end
+      result
+    end
+  end
+end
