@@ -1,0 +1,233 @@
+-- | The backpropagation layers of chapters 5 and 6 (@common/layers.py@),
+-- as pure functions in the style of grenade:
+--
+-- > forward  :: layer -> input -> (output, tape)
+-- > backward :: layer -> tape -> dout -> (dinput, gradient)
+--
+-- The tape is what the book keeps in the layer object between its forward
+-- and backward calls (the input, a mask, the softmax output); here it is a
+-- value handed from one call to the other, so nothing is mutated.
+--
+-- Batches are matrices with one sample per row.
+module DLScratch.Layers
+  ( -- * ReLU
+    ReluTape
+  , reluForward
+  , reluBackward
+    -- * Sigmoid
+  , SigmoidTape
+  , sigmoidForward
+  , sigmoidBackward
+    -- * Affine
+  , Dense (..)
+  , AffineTape
+  , affineForward
+  , affineBackward
+    -- * Softmax with loss
+  , SoftmaxTape
+  , softmaxWithLossForward
+  , softmaxWithLossBackward
+    -- * Dropout
+  , DropoutTape
+  , dropoutForward
+  , dropoutBackward
+    -- * Batch normalization
+  , BatchNorm (..)
+  , BatchNormTape
+  , BatchNormGrad (..)
+  , batchNormEps
+  , batchNormForward
+  , batchNormBackward
+    -- * Elementwise helpers
+  , zipM
+  , mapM'
+  , rowOp
+  ) where
+
+import Control.DeepSeq (NFData (..))
+import qualified Data.Vector.Storable as VS
+import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, reshape, rows, tr, asRow, (<>))
+import Prelude hiding ((<>))
+import DLScratch.Array (sumRows)
+import DLScratch.Functions (Targets (..), crossEntropyError, oneHot, sigmoid, softmaxRows)
+import DLScratch.Rng (Gen, rand)
+
+-- | Elementwise combination of two matrices of one shape.
+zipM :: (Double -> Double -> Double) -> Matrix Double -> Matrix Double -> Matrix Double
+zipM f a b = reshape (cols a) (VS.zipWith f (flatten a) (flatten b))
+
+-- | Elementwise map.
+mapM' :: (Double -> Double) -> Matrix Double -> Matrix Double
+mapM' f a = reshape (cols a) (VS.map f (flatten a))
+
+-- | @f(a[i, j], v[j])@: a row vector broadcast down the rows.
+rowOp :: (Double -> Double -> Double) -> Matrix Double -> Vector Double -> Matrix Double
+rowOp f a v = reshape d (VS.imap (\k x -> f x (VS.unsafeIndex v (k `mod` d))) (flatten a))
+  where d = cols a
+
+-- ReLU ---------------------------------------------------------------------
+
+-- | The input: its mask is @x <= 0@.
+newtype ReluTape = ReluTape (Matrix Double)
+
+-- | @out = max(0, x)@
+reluForward :: Matrix Double -> (Matrix Double, ReluTape)
+reluForward x = (mapM' (\a -> if a <= 0 then 0 else a) x, ReluTape x)
+
+-- | @dx = 0 where x <= 0 (so 0 at exactly 0), dout elsewhere@
+reluBackward :: ReluTape -> Matrix Double -> Matrix Double
+reluBackward (ReluTape x) = zipM (\a d -> if a <= 0 then 0 else d) x
+
+-- Sigmoid ------------------------------------------------------------------
+
+-- | The output y = sigmoid(x).
+newtype SigmoidTape = SigmoidTape (Matrix Double)
+
+-- | @y = 1 / (1 + exp(−x))@
+sigmoidForward :: Matrix Double -> (Matrix Double, SigmoidTape)
+sigmoidForward x = let y = mapM' sigmoid x in (y, SigmoidTape y)
+
+-- | @dx = dout·(1 − y)·y@
+sigmoidBackward :: SigmoidTape -> Matrix Double -> Matrix Double
+sigmoidBackward (SigmoidTape y) dout = zipM (\d o -> d * (1 - o) * o) dout y
+
+-- Affine -------------------------------------------------------------------
+
+-- | The parameters of an affine layer, W (D×M) and b (M); the same type
+-- holds their gradients dW and db.
+data Dense = Dense { weight :: !(Matrix Double), bias :: !(Vector Double) }
+  deriving (Show)
+
+instance NFData Dense where
+  rnf (Dense w b) = w `seq` b `seq` ()
+
+-- | The input x.
+newtype AffineTape = AffineTape (Matrix Double)
+
+-- | @out = x·W + b@
+affineForward :: Dense -> Matrix Double -> (Matrix Double, AffineTape)
+affineForward (Dense w b) x = (x <> w + asRow b, AffineTape x)
+
+-- | @dx = dout·Wᵀ@, @dW = xᵀ·dout@, @db = Σ_rows dout@
+affineBackward :: Dense -> AffineTape -> Matrix Double -> (Matrix Double, Dense)
+affineBackward (Dense w _) (AffineTape x) dout =
+  (dout <> tr w, Dense (tr x <> dout) (sumRows dout))
+
+-- Softmax with loss --------------------------------------------------------
+
+-- | The softmax output y and the targets t.
+data SoftmaxTape = SoftmaxTape !(Matrix Double) !Targets
+
+-- | @y = softmax(x)@ row-wise, @loss = −Σ log(y[i, t_i] + 1e-7) / N@.
+-- Answers (loss, y) and the tape.
+softmaxWithLossForward :: Matrix Double -> Targets -> ((Double, Matrix Double), SoftmaxTape)
+softmaxWithLossForward x t =
+  let y = softmaxRows x
+  in ((crossEntropyError y t, y), SoftmaxTape y t)
+
+-- | @dx = (y − t) / N@ with t one-hot (labels are made one-hot); the book's
+-- backward ignores dout, and so does this one.
+softmaxWithLossBackward :: SoftmaxTape -> Matrix Double
+softmaxWithLossBackward (SoftmaxTape y t) = zipM (\a b -> (a - b) / n) y tm
+  where
+    n = fromIntegral (rows y)
+    tm = case t of
+      TLabels l -> oneHot (cols y) l
+      TOneHot m -> m
+
+-- Dropout ------------------------------------------------------------------
+
+-- | The mask (1 kept, 0 dropped), or the test-mode scale @1 − ratio@.
+data DropoutTape = DropoutMask !(Matrix Double) | DropoutScale !Double
+
+-- | Training (flag true): @mask = rand(x.shape) > ratio@, @out = x·mask@,
+-- drawn from the given generator. Test: @out = x·(1 − ratio)@.
+dropoutForward :: Double -> Bool -> Gen -> Matrix Double -> ((Matrix Double, DropoutTape), Gen)
+dropoutForward ratio True g x =
+  let (u, g') = rand [rows x, cols x] g
+      mask = reshape (cols x) (VS.map (\a -> if a > ratio then 1 else 0) u)
+  in ((zipM (*) x mask, DropoutMask mask), g')
+dropoutForward ratio False g x =
+  let s = 1 - ratio in ((mapM' (* s) x, DropoutScale s), g)
+
+-- | @dx = dout·mask@ (training), @dx = dout·(1 − ratio)@ (test mode: the
+-- derivative of its forward).
+dropoutBackward :: DropoutTape -> Matrix Double -> Matrix Double
+dropoutBackward (DropoutMask mask) dout = zipM (*) dout mask
+dropoutBackward (DropoutScale s) dout = mapM' (* s) dout
+
+-- Batch normalization ------------------------------------------------------
+
+-- | γ, β and the running statistics, all of length D.
+data BatchNorm = BatchNorm
+  { bnGamma, bnBeta, bnRunningMean, bnRunningVar :: !(Vector Double)
+  , bnMomentum :: !Double
+  }
+
+-- | The book's @10e-7@ (= 1e-6).
+batchNormEps :: Double
+batchNormEps = 10e-7
+
+-- | What the backward pass needs.
+data BatchNormTape
+  = BNTrain { tXc, tXn :: !(Matrix Double), tStd :: !(Vector Double) }
+  | BNTest { tXn :: !(Matrix Double), tStd :: !(Vector Double) }
+
+data BatchNormGrad = BatchNormGrad { dGamma, dBeta :: !(Vector Double) }
+
+-- | Training:
+--
+-- > mu = mean_rows(x); xc = x − mu; var = mean_rows(xc²); std = sqrt(var + eps)
+-- > xn = xc / std; out = γ·xn + β
+-- > running_mean ← m·rm + (1−m)·mu; running_var ← m·rv + (1−m)·var
+--
+-- Test: @xn = (x − rm) / sqrt(rv + eps)@, running statistics unchanged.
+-- Answers the output, the updated layer (running statistics) and the tape.
+batchNormForward :: Bool -> BatchNorm -> Matrix Double -> (Matrix Double, BatchNorm, BatchNormTape)
+batchNormForward train bn x
+  | train =
+      let mu = VS.map (/ n) (sumRows x)
+          xc = rowOp (-) x mu
+          var = VS.map (/ n) (sumRows (mapM' (\a -> a * a) xc))
+          std = VS.map (\v -> sqrt (v + batchNormEps)) var
+          xn = rowOp (/) xc std
+          rm' = VS.zipWith (\r a -> m * r + (1 - m) * a) (bnRunningMean bn) mu
+          rv' = VS.zipWith (\r a -> m * r + (1 - m) * a) (bnRunningVar bn) var
+      in (affineOut xn, bn { bnRunningMean = rm', bnRunningVar = rv' }, BNTrain xc xn std)
+  | otherwise =
+      let xc = rowOp (-) x (bnRunningMean bn)
+          std = VS.map (\v -> sqrt (v + batchNormEps)) (bnRunningVar bn)
+          xn = rowOp (/) xc std
+      in (affineOut xn, bn, BNTest xn std)
+  where
+    n = fromIntegral (rows x)
+    m = bnMomentum bn
+    affineOut xn = rowOp (+) (rowOp (\a g -> g * a) xn (bnGamma bn)) (bnBeta bn)
+
+-- | Training (the book's backward):
+--
+-- > dβ = Σ dout; dγ = Σ xn·dout; dxn = γ·dout; dxc = dxn / std
+-- > dstd = −Σ (dxn·xc) / (std·std); dvar = 0.5·dstd / std
+-- > dxc += (2/N)·xc·dvar; dmu = Σ dxc; dx = dxc − dmu/N
+--
+-- Test mode: @dx = γ·dout / sqrt(rv + eps)@.
+batchNormBackward :: BatchNorm -> BatchNormTape -> Matrix Double -> (Matrix Double, BatchNormGrad)
+batchNormBackward bn tape dout =
+  case tape of
+    BNTrain xc xn std ->
+      let dxn = rowOp (\d g -> g * d) dout gamma
+          dxc0 = rowOp (/) dxn std
+          dstd = VS.map negate (sumRows (rowOp (\a s -> a / (s * s)) (zipM (*) dxn xc) std))
+          dvar = VS.zipWith (\d s -> 0.5 * d / s) dstd std
+          dxc = zipM (+) dxc0 (rowOp (\a v -> (2.0 / n) * a * v) xc dvar)
+          dmu = sumRows dxc
+          dx = rowOp (\a mu -> a - mu / n) dxc dmu
+      in (dx, BatchNormGrad (dgammaOf xn) dbeta)
+    BNTest xn std ->
+      let dx = rowOp (/) (rowOp (\d g -> g * d) dout gamma) std
+      in (dx, BatchNormGrad (dgammaOf xn) dbeta)
+  where
+    gamma = bnGamma bn
+    n = fromIntegral (rows dout)
+    dbeta = sumRows dout
+    dgammaOf xn = sumRows (zipM (*) xn dout)

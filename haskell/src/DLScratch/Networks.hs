@@ -1,0 +1,199 @@
+-- | The networks of the book: the fixed 3-layer network of chapter 3,
+-- simpleNet of chapter 4, and the backpropagation networks TwoLayerNet
+-- (chapter 5) and MultiLayerNet (chapter 6, @common/multi_layer_net.py@).
+--
+-- A network is its parameters, a list of 'Dense' layers; TwoLayerNet is the
+-- two-layer ReLU case of 'Net'.
+module DLScratch.Networks
+  ( -- * The 3-layer network (3.4.3)
+    net3Init
+  , Net3Output (..)
+  , Net3Trace (..)
+  , net3Forward
+    -- * simpleNet (4.4.2)
+  , simpleNetPredict
+  , simpleNetLoss
+  , simpleNetNumericalGradient
+    -- * TwoLayerNet and MultiLayerNet
+  , Activation (..)
+  , Net (..)
+  , twoLayerNet
+  , WeightInit (..)
+  , initStd
+  , initLayers
+  , initTwoLayerNet
+  , predict
+  , loss
+  , accuracy
+  , gradient
+  , numericalGradient
+  ) where
+
+import qualified Data.Vector.Storable as VS
+import Numeric.LinearAlgebra (Matrix, cols, flatten, fromLists, fromList, reshape, rows, (<>), asRow, sumElements)
+import Prelude hiding ((<>))
+import DLScratch.Functions
+
+import qualified DLScratch.Gradient as G
+import DLScratch.Layers
+import DLScratch.Rng (Gen, randn)
+
+-- 3-layer network --------------------------------------------------------
+
+-- | The book's fixed weights (W1, b1), (W2, b2), (W3, b3).
+net3Init :: [Dense]
+net3Init =
+  [ Dense (fromLists [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]) (fromList [0.1, 0.2, 0.3])
+  , Dense (fromLists [[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]) (fromList [0.1, 0.2])
+  , Dense (fromLists [[0.1, 0.3], [0.2, 0.4]]) (fromList [0.1, 0.2])
+  ]
+
+data Net3Output = IdentityOutput | SoftmaxOutput deriving (Eq, Show)
+
+-- | Every intermediate of the forward pass.
+data Net3Trace = Net3Trace { a1, z1, a2, z2, a3, y :: Matrix Double }
+
+-- | @a1 = x·W1 + b1, z1 = σ(a1), a2 = z1·W2 + b2, z2 = σ(a2),
+-- a3 = z2·W3 + b3, y = identity(a3)@ (or softmax). For 1-D x the book's
+-- x·W is a 1×D row here.
+net3Forward :: [Dense] -> Net3Output -> Matrix Double -> Net3Trace
+net3Forward ds out x = Net3Trace a1' z1' a2' z2' a3' y'
+  where
+    [l1, l2, l3] = take 3 ds
+    aff (Dense w b) v = v <> w + asRow b
+    a1' = aff l1 x
+    z1' = mapM' sigmoid a1'
+    a2' = aff l2 z1'
+    z2' = mapM' sigmoid a2'
+    a3' = aff l3 z2'
+    y' = case out of
+      IdentityOutput -> a3'
+      SoftmaxOutput -> softmaxRows a3'
+
+-- simpleNet --------------------------------------------------------------
+
+-- | @p = x·W@
+simpleNetPredict :: Matrix Double -> Matrix Double -> Matrix Double
+simpleNetPredict w x = x <> w
+
+-- | @cross_entropy_error(softmax(x·W), t)@
+simpleNetLoss :: Matrix Double -> Matrix Double -> Targets -> Double
+simpleNetLoss w x t = crossEntropyError (softmaxRows (simpleNetPredict w x)) t
+
+-- | The numerical gradient of the loss with respect to W.
+simpleNetNumericalGradient :: Matrix Double -> Matrix Double -> Targets -> Matrix Double
+simpleNetNumericalGradient w x t =
+  reshape (cols w) (G.numericalGradient (\wv -> simpleNetLoss (reshape (cols w) wv) x t) (flatten w))
+
+-- TwoLayerNet / MultiLayerNet --------------------------------------------
+
+data Activation = Relu | Sigmoid deriving (Eq, Show)
+
+-- | Affine → activation pairs, a last Affine, SoftmaxWithLoss; the loss
+-- adds the L2 weight decay @Σ_i 0.5·λ·Σ W_i²@.
+data Net = Net
+  { activation :: !Activation
+  , weightDecayLambda :: !Double
+  , layers :: ![Dense]
+  }
+
+-- | The chapter-5 TwoLayerNet: Affine1 → ReLU → Affine2 → SoftmaxWithLoss.
+twoLayerNet :: Dense -> Dense -> Net
+twoLayerNet l1 l2 = Net Relu 0 [l1, l2]
+
+-- | The scale of the initial weights: a number, or He @sqrt(2/n_in)@, or
+-- Xavier @sqrt(1/n_in)@.
+data WeightInit = StdDev Double | He | Xavier deriving (Eq, Show)
+
+initStd :: WeightInit -> Int -> Double
+initStd (StdDev s) _ = s
+initStd He nIn = sqrt (2.0 / fromIntegral nIn)
+initStd Xavier nIn = sqrt (1.0 / fromIntegral nIn)
+
+-- | Layer sizes @[n0, n1, ..., nk]@: @W_i = std_i·randn(n_{i−1}, n_i)@ drawn
+-- in order from one generator, biases zero.
+initLayers :: WeightInit -> [Int] -> Gen -> ([Dense], Gen)
+initLayers wi sizes g0 = go (zip sizes (drop 1 sizes)) g0
+  where
+    go [] g = ([], g)
+    go ((nIn, nOut) : rest) g =
+      let (z, g') = randn [nIn, nOut] g
+          s = initStd wi nIn
+          w = reshape nOut (VS.map (s *) z)
+          (ds, g'') = go rest g'
+      in (Dense w (VS.replicate nOut 0) : ds, g'')
+
+-- | TwoLayerNet(input, hidden, output, weight_init_std) from a generator.
+initTwoLayerNet :: Int -> Int -> Int -> Double -> Gen -> (Net, Gen)
+initTwoLayerNet i hdn o s g =
+  let ([l1, l2], g') = initLayers (StdDev s) [i, hdn, o] g in (twoLayerNet l1 l2, g')
+
+data Tape = Tape AffineTape (Maybe ActTape)
+data ActTape = RT ReluTape | ST SigmoidTape
+
+forwardAll :: Net -> Matrix Double -> (Matrix Double, [Tape])
+forwardAll net x0 = go (layers net) x0
+  where
+    go [] x = (x, [])
+    go [d] x = let (o, t) = affineForward d x in (o, [Tape t Nothing])
+    go (d : ds) x =
+      let (o, t) = affineForward d x
+          (o', at) = case activation net of
+            Relu -> fmap RT (reluForward o)
+            Sigmoid -> fmap ST (sigmoidForward o)
+          (out, tapes) = go ds o'
+      in (out, Tape t (Just at) : tapes)
+
+-- | The scores of the last Affine layer (no softmax).
+predict :: Net -> Matrix Double -> Matrix Double
+predict net = fst . forwardAll net
+
+weightDecay :: Net -> Double
+weightDecay net = foldl (\acc (Dense w _) -> acc + 0.5 * lam * sumElements (w * w)) 0 (layers net)
+  where lam = weightDecayLambda net
+
+-- | SoftmaxWithLoss of the scores, plus the weight decay (when λ ≠ 0).
+loss :: Net -> Matrix Double -> Targets -> Double
+loss net x t =
+  let ((l, _), _) = softmaxWithLossForward (predict net x) t
+  in if weightDecayLambda net == 0 then l else l + weightDecay net
+
+-- | Mean of @argmax(y) == t@ over the rows.
+accuracy :: Net -> Matrix Double -> Targets -> Double
+accuracy net x t =
+  let Labels p = argmaxRows (predict net x)
+      Labels l = targetLabels t
+      hits = VS.length (VS.filter id (VS.zipWith (==) p l))
+  in fromIntegral hits / fromIntegral (rows x)
+
+-- | Backpropagation: the gradient of 'loss' for every layer (dW gets λ·W).
+gradient :: Net -> Matrix Double -> Targets -> [Dense]
+gradient net x t = reverse (go (reverse (zip (layers net) tapes)) dout0)
+  where
+    (scores, tapes) = forwardAll net x
+    (_, stape) = softmaxWithLossForward scores t
+    dout0 = softmaxWithLossBackward stape
+    lam = weightDecayLambda net
+    go [] _ = []
+    go ((d, Tape at act) : rest) dout =
+      let dout' = case act of
+            Nothing -> dout
+            Just (RT rt) -> reluBackward rt dout
+            Just (ST st) -> sigmoidBackward st dout
+          (dx, Dense dw db) = affineBackward d at dout'
+          dw' = if lam == 0 then dw else dw + reshape (cols dw) (VS.map (lam *) (flatten (weight d)))
+      in Dense dw' db : go rest dx
+
+-- | Central differences of 'loss' over every element of W1, b1, W2, b2, …
+numericalGradient :: Net -> Matrix Double -> Targets -> [Dense]
+numericalGradient net x t = [ Dense (gradW k) (gradB k) | k <- [0 .. length ds - 1] ]
+  where
+    ds = layers net
+    lossWith ds' = loss net { layers = ds' } x t
+    setAt k f = [ if i == k then f d else d | (i, d) <- zip [0 :: Int ..] ds ]
+    gradW k =
+      let w = weight (ds !! k)
+      in reshape (cols w) (G.numericalGradient
+           (\v -> lossWith (setAt k (\d -> d { weight = reshape (cols w) v }))) (flatten w))
+    gradB k =
+      G.numericalGradient (\v -> lossWith (setAt k (\d -> d { bias = v }))) (bias (ds !! k))

@@ -1,0 +1,145 @@
+{-# LANGUAGE FlexibleInstances #-}
+-- | The book's optimizers (@common/optimizer.py@) with their state made
+-- explicit: 'update' takes the state and answers the new one, so a training
+-- loop threads it through a fold instead of keeping it in an object.
+module DLScratch.Optimizers
+  ( Parameters (..)
+  , zerosLike
+  , Optimizer (..)
+  , defaultOptimizer
+  , optimizerNames
+  , OptState
+  , initState
+  , update
+  ) where
+
+import Control.DeepSeq (NFData (..))
+import qualified Data.Map.Strict as M
+import qualified Data.Vector.Storable as VS
+import Numeric.LinearAlgebra (Vector, cols, flatten, reshape)
+import DLScratch.Array (Tensor (..))
+import DLScratch.Layers (Dense (..))
+
+-- | A collection of float arrays that an optimizer updates element by
+-- element: the parameters, their gradients, the optimizer's own state.
+class Parameters p where
+  pmap :: (Vector Double -> Vector Double) -> p -> p
+  -- | Combine two collections of the same structure array by array.
+  pzip :: (Vector Double -> Vector Double -> Vector Double) -> p -> p -> p
+
+instance Parameters Dense where
+  pmap f (Dense w b) = Dense (reshape (cols w) (f (flatten w))) (f b)
+  pzip f (Dense w b) (Dense w' b') =
+    Dense (reshape (cols w) (f (flatten w) (flatten w'))) (f b b')
+
+instance Parameters p => Parameters [p] where
+  pmap f = map (pmap f)
+  pzip f = zipWith (pzip f)
+
+instance Parameters Tensor where
+  pmap f (Tensor s v) = Tensor s (f v)
+  pzip f (Tensor s v) (Tensor _ w) = Tensor s (f v w)
+
+-- | Named arrays; the second argument must have the first one's keys.
+instance Ord k => Parameters (M.Map k Tensor) where
+  pmap f = M.map (pmap f)
+  pzip f a b = M.mapWithKey (\k t -> pzip f t (b M.! k)) a
+
+zerosLike :: Parameters p => p -> p
+zerosLike = pmap (VS.map (const 0))
+
+-- | An optimizer and its hyper-parameters.
+data Optimizer
+  = SGD { lr :: !Double }
+  | Momentum { lr :: !Double, momentum :: !Double }
+  | Nesterov { lr :: !Double, momentum :: !Double }
+  | AdaGrad { lr :: !Double }
+  | RMSprop { lr :: !Double, decayRate :: !Double }
+  | Adam { lr :: !Double, beta1 :: !Double, beta2 :: !Double }
+  deriving (Eq, Show)
+
+optimizerNames :: [String]
+optimizerNames = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+
+-- | The book's defaults by name: SGD lr 0.01; Momentum and Nesterov lr 0.01,
+-- momentum 0.9; AdaGrad lr 0.01; RMSprop lr 0.01, decay_rate 0.99; Adam
+-- lr 0.001, beta1 0.9, beta2 0.999.
+defaultOptimizer :: String -> Maybe Optimizer
+defaultOptimizer name = case name of
+  "sgd" -> Just (SGD 0.01)
+  "momentum" -> Just (Momentum 0.01 0.9)
+  "nesterov" -> Just (Nesterov 0.01 0.9)
+  "adagrad" -> Just (AdaGrad 0.01)
+  "rmsprop" -> Just (RMSprop 0.01 0.99)
+  "adam" -> Just (Adam 0.001 0.9 0.999)
+  _ -> Nothing
+
+-- | What an optimizer remembers between updates.
+data OptState p
+  = Stateless
+  | Velocity !p             -- ^ Momentum, Nesterov: v
+  | SquareSum !p            -- ^ AdaGrad, RMSprop: h
+  | AdamState !Int !p !p    -- ^ Adam: iter, m, v
+
+instance NFData p => NFData (OptState p) where
+  rnf Stateless = ()
+  rnf (Velocity v) = rnf v
+  rnf (SquareSum h) = rnf h
+  rnf (AdamState i m v) = i `seq` rnf m `seq` rnf v
+
+-- | The state before the first update (zeros of the parameters' shapes).
+initState :: Parameters p => Optimizer -> p -> OptState p
+initState opt params = case opt of
+  SGD {} -> Stateless
+  Momentum {} -> Velocity zeros
+  Nesterov {} -> Velocity zeros
+  AdaGrad {} -> SquareSum zeros
+  RMSprop {} -> SquareSum zeros
+  Adam {} -> AdamState 0 zeros zeros
+  where zeros = zerosLike params
+
+zipV :: (Double -> Double -> Double) -> Vector Double -> Vector Double -> Vector Double
+zipV = VS.zipWith
+
+-- | One update with gradients g, answering the new parameters and state.
+--
+-- * SGD: @p ← p − lr·g@
+-- * Momentum: @v ← momentum·v − lr·g; p ← p + v@
+-- * Nesterov: @v ← momentum·v; v ← v − lr·g; p ← p + momentum²·v; p ← p − (1 + momentum)·lr·g@
+-- * AdaGrad: @h ← h + g²; p ← p − lr·g / (√h + 1e-7)@
+-- * RMSprop: @h ← decay·h; h ← h + (1 − decay)·g²; p ← p − lr·g / (√h + 1e-7)@
+-- * Adam: @t ← t + 1; lr_t = lr·√(1 − β2^t) / (1 − β1^t); m ← m + (1 − β1)(g − m);
+--   v ← v + (1 − β2)(g² − v); p ← p − lr_t·m / (√v + 1e-7)@
+update :: Parameters p => Optimizer -> OptState p -> p -> p -> (p, OptState p)
+update opt st params grads = case (opt, st) of
+  (SGD a, _) -> (pzip (zipV (\p g -> p - a * g)) params grads, Stateless)
+  (Momentum a m, Velocity v) ->
+    let v' = pzip (zipV (\vi g -> m * vi - a * g)) v grads
+    in (pzip (zipV (+)) params v', Velocity v')
+  (Nesterov a m, Velocity v) ->
+    let v1 = pmap (VS.map (* m)) v
+        v2 = pzip (zipV (\vi g -> vi - a * g)) v1 grads
+        p1 = pzip (zipV (\p vi -> p + m * m * vi)) params v2
+        p2 = pzip (zipV (\p g -> p - (1 + m) * a * g)) p1 grads
+    in (p2, Velocity v2)
+  (AdaGrad a, SquareSum h) ->
+    let h' = pzip (zipV (\hi g -> hi + g * g)) h grads
+    in (descend a h', SquareSum h')
+  (RMSprop a d, SquareSum h) ->
+    let h1 = pmap (VS.map (* d)) h
+        h' = pzip (zipV (\hi g -> hi + (1 - d) * g * g)) h1 grads
+    in (descend a h', SquareSum h')
+  (Adam a b1 b2, AdamState t m v) ->
+    let t' = t + 1
+        ft = fromIntegral t' :: Double
+        lrT = a * sqrt (1 - b2 ** ft) / (1 - b1 ** ft)
+        m' = pzip (zipV (\mi g -> mi + (1 - b1) * (g - mi))) m grads
+        v' = pzip (zipV (\vi g -> vi + (1 - b2) * (g ** 2 - vi))) v grads
+        stepv = pzip (zipV (\mi vi -> lrT * mi / (sqrt vi + 1e-7))) m' v'
+    in (pzip (zipV (-)) params stepv, AdamState t' m' v')
+  _ -> update opt (initState opt params) params grads
+  where
+    -- p ← p − lr·g / (√h + 1e-7)
+    descend a h' =
+      let stepv = pzip (zipV (\g hi -> a * g / (sqrt hi + 1e-7))) grads h'
+      in pzip (zipV (-)) params stepv

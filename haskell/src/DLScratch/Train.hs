@@ -1,0 +1,78 @@
+{-# LANGUAGE BangPatterns #-}
+-- | The training loop of the book's @train_neuralnet.py@ for TwoLayerNet:
+-- each iteration draws a batch with replacement, computes the gradient by
+-- backpropagation, updates, then records the loss on that batch.
+--
+-- The loop is a lazy list of states, one per iteration, so a caller can
+-- print progress or evaluate accuracies between iterations without the
+-- loop knowing about it.
+module DLScratch.Train
+  ( TrainConfig (..)
+  , defaultTrainConfig
+  , TrainState (..)
+  , trainSteps
+  , trainTwoLayerNet
+  , batchOf
+  ) where
+
+import qualified Data.Vector.Storable as VS
+import Numeric.LinearAlgebra (Matrix, cols, rows, (?))
+import DLScratch.Functions (Labels (..), Targets (..))
+import DLScratch.Layers (Dense)
+import DLScratch.Networks
+import DLScratch.Optimizers
+import DLScratch.Rng (Gen, choice, mkGen)
+
+data TrainConfig = TrainConfig
+  { hiddenSize :: !Int
+  , outputSize :: !Int
+  , weightInitStd :: !Double
+  , batchSize :: !Int
+  , iters :: !Int
+  , seed :: !Int
+  , optimizer :: !Optimizer
+  } deriving (Show)
+
+-- | hidden 50, output 10, std 0.01, batch 100, 10000 iterations, seed 0, SGD lr 0.1.
+defaultTrainConfig :: TrainConfig
+defaultTrainConfig = TrainConfig 50 10 0.01 100 10000 0 (SGD 0.1)
+
+-- | The state after an iteration (iteration 0 is the initial network, with
+-- a NaN loss, before any update).
+data TrainState = TrainState
+  { stIter :: !Int
+  , stLoss :: !Double
+  , stNet :: !Net
+  , stOpt :: !(OptState [Dense])
+  , stGen :: !Gen
+  }
+
+-- | The rows @idx@ of x and their labels.
+batchOf :: Matrix Double -> Labels -> VS.Vector Int -> (Matrix Double, Labels)
+batchOf x (Labels t) idx = (x ? VS.toList idx, Labels (VS.map (t VS.!) idx))
+
+-- | The states after iterations 1..iters: one generator seeded with the
+-- seed draws W1, W2, then each batch as @choice(train_size, batch_size)@.
+trainSteps :: TrainConfig -> Matrix Double -> Labels -> [TrainState]
+trainSteps cfg x t = take (iters cfg) (drop 1 (iterate stepOnce s0))
+  where
+    (net0, g0) = initTwoLayerNet (cols x) (hiddenSize cfg) (outputSize cfg) (weightInitStd cfg) (mkGen (seed cfg))
+    opt = optimizer cfg
+    s0 = TrainState 0 (0 / 0) net0 (initState opt (layers net0)) g0
+    n = rows x
+    stepOnce (TrainState i _ net st g) =
+      let (idx, g') = choice n (batchSize cfg) g
+          (xb, tb) = batchOf x t idx
+          grads = gradient net xb (TLabels tb)
+          (ps, st') = update opt st (layers net) grads
+          net' = net { layers = ps }
+          !l = loss net' xb (TLabels tb)
+      in TrainState (i + 1) l net' st' g'
+
+-- | The whole run: the loss history and the final network.
+trainTwoLayerNet :: TrainConfig -> Matrix Double -> Labels -> ([Double], Net)
+trainTwoLayerNet cfg x t = go [] (initialNet) (trainSteps cfg x t)
+  where
+    (initialNet, _) = initTwoLayerNet (cols x) (hiddenSize cfg) (outputSize cfg) (weightInitStd cfg) (mkGen (seed cfg))
+    go acc net [] = (reverse acc, net)
+    go acc _ (s : ss) = let !l = stLoss s in go (l : acc) (stNet s) ss
