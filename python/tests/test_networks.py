@@ -1,0 +1,99 @@
+"""Networks: gradient checks (backprop vs central differences) and the pinned structure."""
+
+import numpy as np
+import pytest
+
+from dlscratch import functions as F
+from dlscratch.networks import MultiLayerNet, SimpleNet, TwoLayerNet, init_scale
+from dlscratch.functions import softmax
+from dlscratch.rng import MRG32k3a
+
+
+def mean_abs_diff(a, b):
+    return {key: float(np.mean(np.abs(a[key] - b[key]))) for key in a}
+
+
+@pytest.mark.parametrize("t", [np.array([0, 2, 1]), np.eye(3)[[0, 2, 1]]])
+def test_two_layer_net_gradient_check(t):
+    rng = MRG32k3a(4)
+    net = TwoLayerNet(4, 5, 3, weight_init_std=0.1, rng=rng)
+    x = rng.rand(3, 4)
+    diff = mean_abs_diff(net.gradient(x, t), net.numerical_gradient(x, t))
+    assert set(diff) == {"W1", "b1", "W2", "b2"}
+    assert all(d <= 1e-7 for d in diff.values()), diff
+
+
+def small_multi_layer_net(activation, std, lam):
+    rng = MRG32k3a(6)
+    net = MultiLayerNet(4, [5, 6], 3, activation=activation, weight_init_std=std, weight_decay_lambda=lam, rng=rng)
+    for key, value in net.params.items():
+        if key.startswith("b"):  # non-zero biases keep every ReLU input away from its kink at 0
+            value[:] = 0.1 * rng.randn(value.size)
+    return net, rng.rand(3, 4), np.array([1, 0, 2])
+
+
+@pytest.mark.parametrize("activation, std, lam", [("relu", "he", 0.0), ("relu", 0.1, 0.5), ("relu", 0.3, 0.1)])
+def test_multi_layer_net_gradient_check(activation, std, lam):
+    net, x, t = small_multi_layer_net(activation, std, lam)
+    grads = net.gradient(x, t)
+    assert {k: v.shape for k, v in grads.items()} == {k: v.shape for k, v in net.params.items()}
+    diff = mean_abs_diff(grads, net.numerical_gradient(x, t))
+    assert all(d <= 1e-7 for d in diff.values()), diff
+
+
+def test_gradient_check_residual_is_the_cross_entropy_delta(monkeypatch):
+    """Backprop differentiates −log(y), the numerical gradient −log(y + 1e-7): with sigmoid
+    hidden layers the gap reaches ~1e-7; with the 1e-7 removed it falls below 1e-9."""
+    net, x, t = small_multi_layer_net("sigmoid", "xavier", 0.1)
+    with_delta = mean_abs_diff(net.gradient(x, t), net.numerical_gradient(x, t))
+    monkeypatch.setattr(F, "CROSS_ENTROPY_DELTA", 0.0)
+    without = mean_abs_diff(net.gradient(x, t), net.numerical_gradient(x, t))
+    assert max(with_delta.values()) > 1e-8
+    assert max(without.values()) < 1e-9, without
+
+
+def test_weight_decay_adds_half_lambda_sum_of_squares():
+    rng = MRG32k3a(1)
+    x, t = rng.rand(2, 3), np.array([0, 1])
+    plain = MultiLayerNet(3, [4], 2, rng=MRG32k3a(2))
+    decayed = MultiLayerNet(3, [4], 2, weight_decay_lambda=0.3, params={k: v.copy() for k, v in plain.params.items()})
+    squares = sum(np.sum(plain.params[k] ** 2) for k in ("W1", "W2"))
+    assert decayed.loss(x, t) == pytest.approx(plain.loss(x, t) + 0.5 * 0.3 * squares, rel=1e-14)
+
+
+def test_init_draws_w1_then_w2_from_one_generator():
+    net = TwoLayerNet(3, 4, 2, weight_init_std=0.5, rng=MRG32k3a(9))
+    z = MRG32k3a(9).normal(12 + 8)
+    np.testing.assert_array_equal(net.params["W1"], 0.5 * z[:12].reshape(3, 4))
+    np.testing.assert_array_equal(net.params["W2"], 0.5 * z[12:].reshape(4, 2))
+    assert not net.params["b1"].any() and not net.params["b2"].any()
+
+
+def test_init_scales():
+    assert init_scale("he", 8) == pytest.approx(0.5)
+    assert init_scale("xavier", 4) == pytest.approx(0.5)
+    assert init_scale(0.01, 100) == 0.01
+
+
+def test_simple_net_of_book_shape():
+    net = SimpleNet(np.array([[0.47355232, 0.9977393, 0.84668094], [0.85557411, 0.03563661, 0.69422093]]))
+    x = np.array([0.6, 0.9])
+    p = net.predict(x)
+    # book 4.4.2: [1.05414809, 0.63071653, 1.1328074]
+    np.testing.assert_allclose(p, [1.05414809, 0.63071653, 1.1328074], rtol=0, atol=5e-9)
+    assert int(np.argmax(p)) == 2
+    # The book prints loss 0.92806853663411326 and dW [[0.21924763, ...]]: those are −log(y₂)
+    # without the 1e-7 that dlscratch pins (the 8-digit W explains the last ~2e-9).
+    y = softmax(p)
+    assert -np.log(y[2]) == pytest.approx(0.92806853663411326, abs=5e-9)
+    assert net.loss(x, np.array([0, 0, 1])) == -np.log(y[2] + 1e-7)
+    dW = net.numerical_gradient(x, np.array([0, 0, 1]))
+    np.testing.assert_allclose(dW, [[0.21924763, 0.14356247, -0.36281009], [0.32887144, 0.2153437, -0.54421514]], atol=2e-7)
+    np.testing.assert_allclose(dW, np.outer(x, y - [0, 0, 1]) * y[2] / (y[2] + 1e-7), atol=1e-9)
+
+
+def test_accuracy_counts_argmax_hits():
+    net = TwoLayerNet(2, 3, 2, params={
+        "W1": np.eye(2, 3), "b1": np.zeros(3), "W2": np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]), "b2": np.zeros(2)})
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [0.0, 3.0]])
+    assert net.accuracy(x, np.array([0, 1, 1, 1])) == 0.75
