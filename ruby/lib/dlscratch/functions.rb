@@ -42,7 +42,7 @@ module DLScratch
 
     # relu'(x) = 1 if x >= 0 else 0 (the book's functions.py, 1 at exactly 0)
     def relu_grad(x)
-      Arrays.elementwise(x) { |a| a.ge(0).to_type(NArray::DFLOAT) }
+      Arrays.elementwise(x) { |a| (a.gt(0) | a.eq(0)).to_type(NArray::DFLOAT) } # NArray#ge is true for NaN
     end
 
     # softmax(x)_k = exp(x_k - max x) / Σ_j exp(x_j - max x), row by row for a 2-D x.

@@ -11,7 +11,7 @@ module DLScratch
     # ReLU: y = max(0, x); ∂y/∂x = 0 where x <= 0 (0 at exactly 0), 1 elsewhere.
     class Relu
       def forward(x)
-        @mask = x.le(0)
+        @mask = x.lt(0) | x.eq(0) # NArray#le is true for NaN
         out = x.dup
         out[@mask] = 0.0
         out
@@ -74,6 +74,8 @@ module DLScratch
 
       # Only dW and db, skipping dx (for the first layer of a network, whose dx nobody uses).
       def backward_params(dout)
+        return backward(dout) && nil if @x.dim == 1
+
         @dW = Arrays.dot(Arrays.t(@x), dout)
         @db = Arrays.sum_rows(dout)
         nil
@@ -107,8 +109,9 @@ module DLScratch
       def backward(_dout = 1.0)
         y2 = Functions.batch(@y)
         n = y2.shape[1]
-        if @t.is_a?(NArray) && @t.typecode == NArray::DFLOAT && @t.size == @y.size
-          dx = (@y - @t.reshape(*@y.shape)) / n.to_f
+        if t_size == @y.size # one-hot (the book's test: also labels when C = 1)
+          t = @t.is_a?(NArray) ? @t : NArray.to_na(Array(@t))
+          dx = (@y - t.to_type(NArray::DFLOAT).reshape(*@y.shape)) / n.to_f
         else
           labels = Functions.labels_for(y2, @t)
           dx = y2.dup
@@ -117,6 +120,12 @@ module DLScratch
           dx = (dx / n.to_f).reshape(*@y.shape)
         end
         dx
+      end
+
+      private
+
+      def t_size
+        @t.is_a?(NArray) || @t.is_a?(Array) ? @t.size : 1
       end
     end
 

@@ -76,14 +76,14 @@ module DLScratch
         return v if v.is_a?(NArray)
 
         shape = Runner.shape_of(v, name)
+        flat = []
+        Runner.flatten(v, flat, name)
         if ndims && !ndims.include?(shape.size)
           want = ndims.map { |d| "#{d}-D" }.join(' or ')
           raise ShapeError, "#{name} must be #{want}, but it is #{shape.size}-D (#{Runner.shape_str(shape)})"
         end
-        return Runner.scalar(v, name) if shape.empty?
+        return flat[0] if shape.empty?
 
-        flat = []
-        Runner.flatten(v, flat, name)
         raise ShapeError, "#{name} is empty (#{Runner.shape_str(shape)})" if shape.include?(0)
 
         NArray.to_na(flat).to_type(NArray::DFLOAT).reshape!(*shape.reverse)
