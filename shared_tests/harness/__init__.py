@@ -51,8 +51,12 @@ OPS: tuple[str, ...] = (
 def family_of(op: str | None) -> str:
     """The op family of an op name: everything before the last dot ("layer.affine" -> "layer").
 
-    Raw request cases (no op) form the family "request".
+    Raw request cases (no op) and ops of no known family form the family "request".
     """
-    if not op:
+    if not op or "." not in op:
         return "request"
-    return op.rsplit(".", 1)[0] if "." in op else op
+    fam = op.rsplit(".", 1)[0]
+    return fam if fam in FAMILIES else "request"
+
+
+FAMILIES: frozenset[str] = frozenset(op.rsplit(".", 1)[0] for op in OPS)

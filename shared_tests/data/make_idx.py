@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Write the small IDX files used by the data.idx cases (run from anywhere; deterministic).
+
+    u8_3x4.idx      unsigned byte 3x4, values 0, 20, ..., 220 then 255      (raw)
+    u8_3x4.idx.gz   the same, gzip-compressed (mtime 0, so the bytes never change)
+    i32_2x3.idx     int32 2x3: -2147483648, -1, 0, 1, 65536, 2147483647
+    f64_2x2x2.idx   float64 2x2x2: 0.5, -1.25, 3.0, 1e-300, -0.0, 2.0**60, 0.1, -7.75
+    i8_5.idx        signed byte, 5 values: -128, -1, 0, 1, 127
+    truncated.idx   header says 3x4 unsigned bytes, only 5 data bytes follow
+    bad_magic.idx   the first two bytes are not zero
+"""
+import gzip
+import struct
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def idx(type_byte: int, dims: list[int], payload: bytes) -> bytes:
+    return bytes([0, 0, type_byte, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + payload
+
+
+def main() -> None:
+    u8 = bytes([0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 220, 255])
+    files = {
+        "u8_3x4.idx": idx(0x08, [3, 4], u8),
+        "i32_2x3.idx": idx(0x0C, [2, 3], struct.pack(">6i", -2147483648, -1, 0, 1, 65536, 2147483647)),
+        "f64_2x2x2.idx": idx(0x0E, [2, 2, 2], struct.pack(">8d", 0.5, -1.25, 3.0, 1e-300, -0.0,
+                                                           2.0 ** 60, 0.1, -7.75)),
+        "i8_5.idx": idx(0x09, [5], struct.pack(">5b", -128, -1, 0, 1, 127)),
+        "truncated.idx": idx(0x08, [3, 4], u8[:5]),
+        "bad_magic.idx": bytes([1, 2]) + idx(0x08, [2], b"\x01\x02")[2:],
+    }
+    for name, data in files.items():
+        (HERE / name).write_bytes(data)
+    (HERE / "u8_3x4.idx.gz").write_bytes(gzip.compress(files["u8_3x4.idx"], mtime=0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""Write the `reference` case files shared_tests/cases/<family>.jsonl.
+
+Every reference case is listed here as (id, op, args[, tol]); the inputs come from seeded
+numpy RandomState generators or are written out. Each request is piped through the Python
+reference runner (ports.json "python") and its ok-object becomes the case's `expect`.
+Re-running gives byte-identical files. Hand-entered cases (`book`, `derived`) live in
+cases/*_hand.jsonl and are never touched by this script.
+
+Usage: generate_cases.py [--check] [--help]
+    --check   regenerate in memory and exit 1 if any file differs from the one on disk
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import CASES_DIR  # noqa: E402
+from harness.cases import resolve_paths  # noqa: E402
+from harness.jsonio import dumps, encode_numbers  # noqa: E402
+from harness.ports import load_ports  # noqa: E402
+
+NUMGRAD_TOL = {"rtol": 1e-9, "atol": 1e-8}    # numerical gradients (README section 6)
+TRAIN_TOL = {"rtol": 1e-6, "atol": 1e-12}     # training histories
+RNG_EXACT = {"rtol": 0.0, "atol": 0.0}        # uniforms and permutations: bit for bit
+NORMAL_TOL = {"rtol": 1e-15, "atol": 1e-16}   # normals: libm
+
+Spec = tuple  # (id, op, args) or (id, op, args, tol)
+
+
+def L(a: Any) -> Any:
+    """numpy -> nested lists of Python floats/ints."""
+    return np.asarray(a).tolist()
+
+
+def rs(seed: int) -> np.random.RandomState:
+    # The legacy RandomState stream is frozen by numpy's compatibility policy.
+    return np.random.RandomState(seed)
+
+
+def onehot(labels: np.ndarray, c: int) -> list:
+    return L(np.eye(c, dtype=int)[labels])
+
+
+def softmax_rows(a: np.ndarray) -> np.ndarray:
+    e = np.exp(a - a.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# ------------------------------------------------------------------------------- families
+def gates() -> list[Spec]:
+    r = rs(1)
+    out = []
+    for g in ("and", "nand", "or", "xor"):
+        x1, x2 = r.uniform(-1, 2, 2)
+        out.append((f"gate/{g}/reference/real", f"gate.{g}", {"x1": float(x1), "x2": float(x2)}))
+    return out
+
+
+def functions() -> list[Spec]:
+    r = rs(2)
+    out = []
+    shapes = {"scalar": (), "1d": (5,), "2d": (3, 4)}
+    for fn in ("identity", "step", "sigmoid", "sigmoid_grad", "relu", "relu_grad"):
+        for tag, shape in shapes.items():
+            x = r.randn(*shape) * 3 if shape else float(r.randn() * 3)
+            out.append((f"fn/{fn}/reference/{tag}", f"fn.{fn}", {"x": L(x)}))
+    out.append(("fn/sigmoid/reference/wide", "fn.sigmoid", {"x": L(np.linspace(-40, 40, 9))}))
+    out.append(("fn/softmax/reference/1d", "fn.softmax", {"x": L(r.randn(5))}))
+    out.append(("fn/softmax/reference/2d", "fn.softmax", {"x": L(r.randn(3, 4) * 2)}))
+    out.append(("fn/softmax/reference/1x6", "fn.softmax", {"x": L(r.randn(1, 6))}))
+    out.append(("fn/softmax/reference/large", "fn.softmax", {"x": L(r.randn(2, 5) * 300 + 700)}))
+    out.append(("fn/softmax/reference/10-classes", "fn.softmax", {"x": L(r.randn(4, 10))}))
+    return out
+
+
+def losses() -> list[Spec]:
+    r = rs(3)
+    out = []
+    out.append(("loss/sse/reference/1d", "loss.sum_squared_error",
+                {"y": L(r.rand(10)), "t": onehot(np.array(4), 10)}))
+    out.append(("loss/sse/reference/2d", "loss.sum_squared_error",
+                {"y": L(r.randn(3, 4)), "t": L(r.randn(3, 4))}))
+    y1 = softmax_rows(r.randn(6))
+    out.append(("loss/cee/reference/1d-label", "loss.cross_entropy_error", {"y": L(y1), "t": 3}))
+    out.append(("loss/cee/reference/1d-onehot", "loss.cross_entropy_error",
+                {"y": L(y1), "t": onehot(np.array(5), 6)}))
+    y2 = softmax_rows(r.randn(4, 5))
+    t2 = r.randint(0, 5, 4)
+    out.append(("loss/cee/reference/2d-label", "loss.cross_entropy_error", {"y": L(y2), "t": L(t2)}))
+    out.append(("loss/cee/reference/2d-onehot", "loss.cross_entropy_error",
+                {"y": L(y2), "t": onehot(t2, 5)}))
+    y3 = softmax_rows(r.randn(3, 4) * 5)
+    y3[1, 2] = 0.0
+    out.append(("loss/cee/reference/zero-prob", "loss.cross_entropy_error",
+                {"y": L(y3), "t": [0, 2, 3]}))
+    return out
+
+
+def gradient() -> list[Spec]:
+    r = rs(4)
+    out = []
+    for x in (-2.5, 0.0, 7.25):
+        out.append((f"grad/numerical_diff/reference/f1/{x}", "grad.numerical_diff",
+                    {"f": "function_1", "x": x}, NUMGRAD_TOL))
+    out.append(("grad/numerical_diff/reference/f2", "grad.numerical_diff",
+                {"f": "function_2", "x": -1.75}, NUMGRAD_TOL))
+    out.append(("grad/numerical_gradient/reference/1d", "grad.numerical_gradient",
+                {"f": "function_2", "x": L(r.randn(5))}, NUMGRAD_TOL))
+    out.append(("grad/numerical_gradient/reference/2d", "grad.numerical_gradient",
+                {"f": "function_2", "x": L(r.randn(3, 4))}, NUMGRAD_TOL))
+    out.append(("grad/numerical_gradient/reference/f1", "grad.numerical_gradient",
+                {"f": "function_1", "x": L(r.randn(4))}, NUMGRAD_TOL))
+    out.append(("grad/gradient_descent/reference/10-steps", "grad.gradient_descent",
+                {"f": "function_2", "init_x": L(r.randn(3)), "lr": 0.1, "step_num": 10},
+                {"rtol": 1e-9, "atol": 1e-10}))
+    out.append(("grad/gradient_descent/reference/2d", "grad.gradient_descent",
+                {"f": "function_2", "init_x": L(r.randn(2, 2)), "lr": 0.05, "step_num": 20},
+                {"rtol": 1e-9, "atol": 1e-10}))
+    return out
+
+
+def simple_net() -> list[Spec]:
+    r = rs(5)
+    out = []
+    W = r.randn(2, 3)
+    out.append(("simple_net/predict/reference/1d", "simple_net.predict", {"W": L(W), "x": L(r.randn(2))}))
+    out.append(("simple_net/predict/reference/2d", "simple_net.predict", {"W": L(W), "x": L(r.randn(4, 2))}))
+    x = L(r.randn(2))
+    out.append(("simple_net/loss/reference/label", "simple_net.loss", {"W": L(W), "x": x, "t": 1}))
+    out.append(("simple_net/loss/reference/onehot", "simple_net.loss", {"W": L(W), "x": x, "t": [1, 0, 0]}))
+    xb = L(r.randn(3, 2))
+    out.append(("simple_net/loss/reference/batch", "simple_net.loss", {"W": L(W), "x": xb, "t": [0, 2, 1]}))
+    out.append(("simple_net/numerical_gradient/reference/label", "simple_net.numerical_gradient",
+                {"W": L(W), "x": x, "t": 2}, NUMGRAD_TOL))
+    out.append(("simple_net/numerical_gradient/reference/batch", "simple_net.numerical_gradient",
+                {"W": L(W), "x": xb, "t": [[0, 1, 0], [0, 0, 1], [1, 0, 0]]}, NUMGRAD_TOL))
+    return out
+
+
+def graph() -> list[Spec]:
+    r = rs(6)
+    out = [
+        ("graph/buy_apple/reference/1", "graph.buy_apple",
+         {"apple": 120.5, "apple_num": 3, "tax": 1.08, "dprice": 1.0}),
+        ("graph/buy_apple/reference/2", "graph.buy_apple",
+         {"apple": 0.1, "apple_num": 7, "tax": 1.1, "dprice": -0.5}),
+        ("graph/buy_apple_orange/reference/1", "graph.buy_apple_orange",
+         {"apple": 99.9, "apple_num": 4, "orange": 149.5, "orange_num": 1, "tax": 1.08, "dprice": 1.0}),
+        ("graph/buy_apple_orange/reference/2", "graph.buy_apple_orange",
+         {"apple": 0.3, "apple_num": 0.1, "orange": 0.7, "orange_num": 3.3, "tax": 1.1, "dprice": 2.5}),
+    ]
+    out.append(("layer/mul/reference/2d", "layer.mul",
+                {"x": L(r.randn(2, 3)), "y": L(r.randn(2, 3)), "dout": L(r.randn(2, 3))}))
+    out.append(("layer/add/reference/1d", "layer.add",
+                {"x": L(r.randn(4)), "y": L(r.randn(4)), "dout": L(r.randn(4))}))
+    return out
+
+
+def layers() -> list[Spec]:
+    r = rs(7)
+    out = []
+    for tag, shape in (("1d", (6,)), ("2d", (3, 4))):
+        out.append((f"layer/relu/reference/{tag}", "layer.relu",
+                    {"x": L(r.randn(*shape)), "dout": L(r.randn(*shape))}))
+        out.append((f"layer/sigmoid/reference/{tag}", "layer.sigmoid",
+                    {"x": L(r.randn(*shape) * 2), "dout": L(r.randn(*shape))}))
+    W, b = r.randn(4, 3), r.randn(3)
+    out.append(("layer/affine/reference/2d", "layer.affine",
+                {"W": L(W), "b": L(b), "x": L(r.randn(5, 4)), "dout": L(r.randn(5, 3))}))
+    out.append(("layer/affine/reference/1d", "layer.affine",
+                {"W": L(W), "b": L(b), "x": L(r.randn(4)), "dout": L(r.randn(3))}))
+    out.append(("layer/affine/reference/4d", "layer.affine",
+                {"W": L(W), "b": L(b), "x": L(r.randn(2, 1, 2, 2)), "dout": L(r.randn(2, 3))}))
+    out.append(("layer/affine/reference/1x1", "layer.affine",
+                {"W": [[2.5]], "b": [-1.0], "x": [[3.0]], "dout": [[0.5]]}))
+    x1 = r.randn(5)
+    out.append(("layer/softmax_with_loss/reference/1d-label", "layer.softmax_with_loss",
+                {"x": L(x1), "t": 2}))
+    out.append(("layer/softmax_with_loss/reference/1d-onehot", "layer.softmax_with_loss",
+                {"x": L(x1), "t": onehot(np.array(4), 5)}))
+    x2, t2 = r.randn(4, 3) * 2, r.randint(0, 3, 4)
+    out.append(("layer/softmax_with_loss/reference/2d-label", "layer.softmax_with_loss",
+                {"x": L(x2), "t": L(t2)}))
+    out.append(("layer/softmax_with_loss/reference/2d-onehot", "layer.softmax_with_loss",
+                {"x": L(x2), "t": onehot(t2, 3)}))
+    return out
+
+
+def dropout() -> list[Spec]:
+    r = rs(8)
+    return [
+        ("layer/dropout/reference/1d", "layer.dropout",
+         {"x": L(r.randn(10)), "dropout_ratio": 0.5, "train_flg": True, "seed": 0, "dout": L(r.randn(10))}),
+        ("layer/dropout/reference/2d", "layer.dropout",
+         {"x": L(r.randn(3, 4)), "dropout_ratio": 0.3, "train_flg": True, "seed": 3, "dout": L(r.randn(3, 4))}),
+        ("layer/dropout/reference/test", "layer.dropout",
+         {"x": L(r.randn(2, 3)), "dropout_ratio": 0.2, "train_flg": False, "dout": L(r.randn(2, 3))}),
+        ("layer/dropout/reference/defaults", "layer.dropout",
+         {"x": L(r.randn(2, 5)), "dout": L(r.randn(2, 5))}),
+    ]
+
+
+def batch_norm() -> list[Spec]:
+    r = rs(9)
+    return [
+        ("layer/batch_norm/reference/train", "layer.batch_norm",
+         {"x": L(r.randn(4, 3) * 2 + 1), "gamma": L(r.rand(3) + 0.5), "beta": L(r.randn(3)),
+          "dout": L(r.randn(4, 3))}),
+        ("layer/batch_norm/reference/train-running", "layer.batch_norm",
+         {"x": L(r.randn(5, 2, 2)), "gamma": L(r.rand(4) + 0.5), "beta": L(r.randn(4)), "momentum": 0.5,
+          "running_mean": L(r.randn(4)), "running_var": L(r.rand(4) + 0.1), "train_flg": True,
+          "dout": L(r.randn(5, 2, 2))}),
+        ("layer/batch_norm/reference/test", "layer.batch_norm",
+         {"x": L(r.randn(3, 4)), "gamma": L(r.rand(4) + 0.5), "beta": L(r.randn(4)),
+          "running_mean": L(r.randn(4) * 0.1), "running_var": L(r.rand(4) + 0.5), "train_flg": False,
+          "dout": L(r.randn(3, 4))}),
+        ("layer/batch_norm/reference/null-running", "layer.batch_norm",
+         {"x": L(r.randn(6, 2)), "gamma": [1.0, 2.0], "beta": [0.0, -1.0], "running_mean": None,
+          "running_var": None, "momentum": 0.0, "dout": L(r.randn(6, 2))}),
+    ]
+
+
+NET3 = {"W1": [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], "b1": [0.1, 0.2, 0.3],
+        "W2": [[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]], "b2": [0.1, 0.2],
+        "W3": [[0.1, 0.3], [0.2, 0.4]], "b3": [0.1, 0.2]}
+
+
+def net3() -> list[Spec]:
+    r = rs(10)
+    return [
+        ("net3/forward/reference/batch", "net3.forward", {"network": NET3, "x": L(r.randn(4, 2))}),
+        ("net3/forward/reference/softmax", "net3.forward",
+         {"network": NET3, "x": [1.0, 0.5], "output": "softmax"}),
+        ("net3/forward/reference/random-net", "net3.forward",
+         {"network": {k: L(r.randn(*np.shape(v))) for k, v in NET3.items()}, "x": L(r.randn(3, 2)),
+          "output": "softmax"}),
+    ]
+
+
+def two_layer_params(r: np.random.RandomState, i: int, h: int, o: int, scale: float = 1.0) -> dict:
+    return {"W1": L(r.randn(i, h) * scale), "b1": L(r.randn(h) * 0.1),
+            "W2": L(r.randn(h, o) * scale), "b2": L(r.randn(o) * 0.1)}
+
+
+def two_layer_net() -> list[Spec]:
+    r = rs(11)
+    out: list[Spec] = [
+        ("two_layer_net/init/reference/4-5-3", "two_layer_net.init",
+         {"input_size": 4, "hidden_size": 5, "output_size": 3}),
+        ("two_layer_net/init/reference/std-seed", "two_layer_net.init",
+         {"input_size": 6, "hidden_size": 4, "output_size": 2, "weight_init_std": 0.1, "seed": 5}),
+    ]
+    p = two_layer_params(r, 4, 5, 3)
+    x, t = L(r.randn(3, 4)), r.randint(0, 3, 3)
+    out += [
+        ("two_layer_net/predict/reference", "two_layer_net.predict", {"params": p, "x": x}),
+        ("two_layer_net/loss/reference/label", "two_layer_net.loss", {"params": p, "x": x, "t": L(t)}),
+        ("two_layer_net/loss/reference/onehot", "two_layer_net.loss", {"params": p, "x": x, "t": onehot(t, 3)}),
+        ("two_layer_net/accuracy/reference", "two_layer_net.accuracy",
+         {"params": p, "x": L(r.randn(8, 4)), "t": L(r.randint(0, 3, 8))}),
+        ("two_layer_net/gradient/reference/label", "two_layer_net.gradient", {"params": p, "x": x, "t": L(t)}),
+        ("two_layer_net/gradient/reference/onehot", "two_layer_net.gradient",
+         {"params": p, "x": x, "t": onehot(t, 3)}),
+        ("two_layer_net/numerical_gradient/reference", "two_layer_net.numerical_gradient",
+         {"params": p, "x": x, "t": L(t)}, NUMGRAD_TOL),
+    ]
+    return out
+
+
+def multi_params(r: np.random.RandomState, sizes: list[int]) -> dict:
+    p = {}
+    for i in range(1, len(sizes)):
+        p[f"W{i}"] = L(r.randn(sizes[i - 1], sizes[i]))
+        p[f"b{i}"] = L(r.randn(sizes[i]) * 0.1)
+    return p
+
+
+def multi_layer_net() -> list[Spec]:
+    r = rs(12)
+    out: list[Spec] = [
+        ("multi_layer_net/init/reference/relu", "multi_layer_net.init",
+         {"input_size": 4, "hidden_size_list": [5, 3], "output_size": 2}),
+        ("multi_layer_net/init/reference/xavier", "multi_layer_net.init",
+         {"input_size": 3, "hidden_size_list": [4], "output_size": 3, "activation": "sigmoid",
+          "weight_init_std": "xavier", "seed": 9}),
+        ("multi_layer_net/init/reference/number", "multi_layer_net.init",
+         {"input_size": 2, "hidden_size_list": [3, 3, 2], "output_size": 2, "weight_init_std": 0.05,
+          "seed": 1}),
+        ("multi_layer_net/init/reference/he-sigmoid-alias", "multi_layer_net.init",
+         {"input_size": 3, "hidden_size_list": [2], "output_size": 2, "weight_init_std": "sigmoid", "seed": 2}),
+    ]
+    for act in ("relu", "sigmoid"):
+        for lam in (0.0, 0.1):
+            sizes = [4, 5, 4, 3]
+            p = multi_params(r, sizes)
+            x, t = L(r.randn(3, 4)), L(r.randint(0, 3, 3))
+            base = {"input_size": 4, "hidden_size_list": [5, 4], "output_size": 3, "activation": act,
+                    "weight_decay_lambda": lam, "params": p, "x": x, "t": t}
+            tag = f"{act}/decay{lam}"
+            out.append((f"multi_layer_net/loss/reference/{tag}", "multi_layer_net.loss", base))
+            out.append((f"multi_layer_net/gradient/reference/{tag}", "multi_layer_net.gradient", base))
+            if lam == 0.1:
+                out.append((f"multi_layer_net/numerical_gradient/reference/{tag}",
+                            "multi_layer_net.numerical_gradient", base, NUMGRAD_TOL))
+    return out
+
+
+def optimizers() -> list[Spec]:
+    r = rs(13)
+    out = []
+    params = {"W": L(r.randn(2, 3)), "b": L(r.randn(3))}
+    grads_seq = [{"W": L(r.randn(2, 3)), "b": L(r.randn(3))} for _ in range(3)]
+    custom = {"sgd": {"lr": 0.1}, "momentum": {"lr": 0.05, "momentum": 0.8},
+              "nesterov": {"lr": 0.05, "momentum": 0.7}, "adagrad": {"lr": 0.5},
+              "rmsprop": {"lr": 0.02, "decay_rate": 0.9}, "adam": {"lr": 0.01, "beta1": 0.8, "beta2": 0.99}}
+    for name, hyper in custom.items():
+        out.append((f"optimizer/{name}/reference/defaults", "optimizer.run",
+                    {"name": name, "params": params, "grads_seq": grads_seq}))
+        out.append((f"optimizer/{name}/reference/hyper", "optimizer.run",
+                    {"name": name, "hyper": hyper, "params": params, "grads_seq": grads_seq}))
+    out.append(("optimizer/adam/reference/long", "optimizer.run",
+                {"name": "adam", "hyper": {"lr": 0.1, "momentum": 0.5}, "params": {"w": L(r.randn(4))},
+                 "grads_seq": [{"w": L(r.randn(4))} for _ in range(12)]}))
+    return out
+
+
+def rng() -> list[Spec]:
+    return [
+        ("rng/uniform/reference/seed1", "rng.uniform", {"seed": 1, "n": 10}, RNG_EXACT),
+        ("rng/uniform/reference/seed123", "rng.uniform", {"seed": 123, "n": 25}, RNG_EXACT),
+        ("rng/normal/reference/seed1", "rng.normal", {"seed": 1, "n": 10}, NORMAL_TOL),
+        ("rng/normal/reference/odd", "rng.normal", {"seed": 42, "n": 7}, NORMAL_TOL),
+        ("rng/permutation/reference/20", "rng.permutation", {"seed": 5, "n": 20}, RNG_EXACT),
+        ("rng/permutation/reference/100", "rng.permutation", {"seed": 2024, "n": 100}, RNG_EXACT),
+        ("rng/choice/reference/100x20", "rng.choice", {"seed": 0, "n": 100, "size": 20}, RNG_EXACT),
+        ("rng/choice/reference/3x30", "rng.choice", {"seed": 99, "n": 3, "size": 30}, RNG_EXACT),
+    ]
+
+
+def train() -> list[Spec]:
+    r = rs(14)
+    centers = r.randn(3, 6) * 2
+    labels = np.arange(20) % 3
+    r.shuffle(labels)
+    x = centers[labels] + r.randn(20, 6)
+    data = {"x_train": L(x), "t_train": L(labels), "hidden_size": 5, "output_size": 3}
+    return [
+        ("train/two_layer_net/reference/sgd", "train.two_layer_net",
+         {**data, "weight_init_std": 0.1, "lr": 0.1, "batch_size": 5, "iters": 30, "seed": 1}, TRAIN_TOL),
+        ("train/two_layer_net/reference/momentum", "train.two_layer_net",
+         {**data, "weight_init_std": 0.1, "lr": 0.05, "batch_size": 4, "iters": 30, "seed": 2,
+          "optimizer": {"name": "momentum", "hyper": {"momentum": 0.8}}}, TRAIN_TOL),
+        ("train/two_layer_net/reference/adam", "train.two_layer_net",
+         {**data, "weight_init_std": 0.1, "batch_size": 6, "iters": 30, "seed": 3,
+          "optimizer": {"name": "adam", "hyper": {"lr": 0.01}}}, TRAIN_TOL),
+        ("train/two_layer_net/reference/defaults", "train.two_layer_net",
+         {**data, "batch_size": 10, "iters": 20}, TRAIN_TOL),
+    ]
+
+
+def data() -> list[Spec]:
+    return [
+        ("data/idx/reference/fashion-t10k-images", "data.idx",
+         {"path": "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"}),
+        ("data/idx/reference/fashion-train-labels", "data.idx",
+         {"path": "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"}),
+    ]
+
+
+FAMILIES = {
+    "gates": gates, "functions": functions, "losses": losses, "gradient": gradient,
+    "simple_net": simple_net, "graph": graph, "layers": layers, "dropout": dropout,
+    "batch_norm": batch_norm, "net3": net3, "two_layer_net": two_layer_net,
+    "multi_layer_net": multi_layer_net, "optimizers": optimizers, "rng": rng, "train": train,
+    "data": data,
+}
+
+
+# ------------------------------------------------------------------------------- driver
+def build() -> dict[str, str]:
+    """File name -> file text, every expectation answered by the Python reference."""
+    port = load_ports()["python"]
+    reason = port.absent_reason()
+    if reason:
+        raise SystemExit(f"generate_cases: the Python reference is needed ({reason})")
+    client = port.client(timeout=120)
+    files: dict[str, str] = {}
+    problems: list[str] = []
+    seen: set[str] = set()
+    try:
+        for family, make in FAMILIES.items():
+            lines = []
+            for spec in make():
+                cid, op, args = spec[:3]
+                tol = spec[3] if len(spec) > 3 else None
+                if cid in seen:
+                    problems.append(f"{cid}: duplicate id")
+                seen.add(cid)
+                args = encode_numbers(args)
+                line = dumps({"id": cid, "op": op, "args": resolve_paths(op, args)})
+                answer = client.request(line, cid)
+                if answer.kind != "ok":
+                    problems.append(f"{cid}: {answer.describe()}")
+                    continue
+                case: dict[str, Any] = {"id": cid, "op": op, "args": args,
+                                        "expect": encode_numbers(answer.body)}
+                if tol is not None:
+                    case["tol"] = tol
+                case["source"] = "reference"
+                lines.append(json.dumps(case, allow_nan=False))
+            files[f"{family}.jsonl"] = "\n".join(lines) + "\n"
+    finally:
+        client.close()
+    if problems:
+        raise SystemExit("generate_cases: the reference refused cases:\n  " + "\n  ".join(problems))
+    return files
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 if a regenerated file differs from the one on disk (writes nothing)")
+    opt = p.parse_args()
+    files = build()
+    changed = []
+    for name, text in files.items():
+        path = CASES_DIR / name
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if old != text:
+            changed.append(name)
+            if not opt.check:
+                path.write_text(text, encoding="utf-8")
+    total = sum(t.count("\n") for t in files.values())
+    if opt.check:
+        print(f"generate_cases: {total} reference cases; "
+              + (f"differ: {', '.join(changed)}" if changed else "all files up to date"))
+        return 1 if changed else 0
+    print(f"generate_cases: {total} reference cases in {len(files)} files"
+          + (f"; rewrote {', '.join(changed)}" if changed else "; nothing changed"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
