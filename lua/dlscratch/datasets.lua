@@ -1,0 +1,221 @@
+-- IDX files (MNIST / Fashion-MNIST). A .gz file (recognised by its magic
+-- bytes 1f 8b) is decompressed by the `gzip -dc` program. Integers are
+-- decoded big-endian by hand, since LuaJIT has no string.unpack.
+local errors = require("dlscratch.errors")
+
+local byte, floor = string.byte, math.floor
+
+local M = {}
+
+-- element types: code -> {name, bytes per element}
+local TYPES = {
+  [0x08] = { "ubyte", 1 }, [0x09] = { "byte", 1 }, [0x0B] = { "int16", 2 },
+  [0x0C] = { "int32", 4 }, [0x0D] = { "float32", 4 }, [0x0E] = { "float64", 8 },
+}
+
+local function shell_quote(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+-- read_bytes(path): the file's content, gunzipped when it starts with 1f 8b.
+function M.read_bytes(path)
+  local f, err = io.open(path, "rb")
+  if not f then errors.value("cannot open %s: %s", path, tostring(err)) end
+  local content = f:read("*a")
+  f:close()
+  if content == nil then errors.value("cannot read %s", path) end
+  if content:sub(1, 2) == "\31\139" then
+    local p = io.popen("gzip -dc " .. shell_quote(path) .. " 2>/dev/null", "r")
+    if not p then errors.value("cannot run gzip on %s", path) end
+    local data = p:read("*a")
+    local ok = p:close()
+    if not ok or data == nil then errors.value("%s is not a valid gzip file", path) end
+    content = data
+  end
+  return content
+end
+
+local function u32(s, i)
+  local a, b, c, d = byte(s, i, i + 3)
+  return ((a * 256 + b) * 256 + c) * 256 + d
+end
+
+-- decode one element of type code at byte offset i (1-based) of s.
+local function decoder(code)
+  if code == 0x08 then
+    return function(s, i) return byte(s, i) end
+  elseif code == 0x09 then
+    return function(s, i)
+      local v = byte(s, i)
+      return v >= 128 and v - 256 or v
+    end
+  elseif code == 0x0B then
+    return function(s, i)
+      local a, b = byte(s, i, i + 1)
+      local v = a * 256 + b
+      return v >= 32768 and v - 65536 or v
+    end
+  elseif code == 0x0C then
+    return function(s, i)
+      local v = u32(s, i)
+      return v >= 2147483648 and v - 4294967296 or v
+    end
+  elseif code == 0x0D then
+    -- float32: sign, 8-bit exponent (bias 127), 23-bit fraction
+    return function(s, i)
+      local v = u32(s, i)
+      local sign = v >= 2147483648 and -1.0 or 1.0
+      local e = floor(v / 8388608) % 256
+      local frac = v % 8388608
+      if e == 255 then
+        if frac == 0 then return sign * math.huge end
+        return 0 / 0
+      elseif e == 0 then
+        return sign * frac * 2.0 ^ -149
+      end
+      return sign * (frac + 8388608) * 2.0 ^ (e - 150)
+    end
+  elseif code == 0x0E then
+    -- float64: sign, 11-bit exponent (bias 1023), 52-bit fraction
+    return function(s, i)
+      local hi, lo = u32(s, i), u32(s, i + 4)
+      local sign = hi >= 2147483648 and -1.0 or 1.0
+      local e = floor(hi / 1048576) % 2048
+      local frac = (hi % 1048576) * 4294967296 + lo
+      if e == 2047 then
+        if frac == 0 then return sign * math.huge end
+        return 0 / 0
+      elseif e == 0 then
+        return sign * frac * 2.0 ^ -1074
+      end
+      return sign * (frac + 4503599627370496) * 2.0 ^ (e - 1075)
+    end
+  end
+end
+
+-- parse_idx(s, name): the header of an IDX byte string.
+-- Returns {shape, size, code, offset (1-based start of the data), get}.
+function M.parse_idx(s, name)
+  name = name or "IDX data"
+  if #s < 4 then errors.value("%s is too short for an IDX header", name) end
+  local z1, z2, code, ndim = byte(s, 1, 4)
+  if z1 ~= 0 or z2 ~= 0 then errors.value("%s is not an IDX file (bad magic)", name) end
+  local t = TYPES[code]
+  if not t then errors.value("%s has unknown IDX type 0x%02X", name, code) end
+  if #s < 4 + 4 * ndim then errors.value("%s is shorter than its header", name) end
+  local shape, size = {}, 1
+  for k = 1, ndim do
+    shape[k] = u32(s, 1 + 4 * k)
+    size = size * shape[k]
+  end
+  local offset = 5 + 4 * ndim
+  local need = size * t[2]
+  if #s - offset + 1 < need then
+    errors.value("%s is shorter than its header says (%d bytes of data, %d expected)", name,
+      #s - offset + 1, need)
+  end
+  return { shape = shape, size = size, code = code, width = t[2], offset = offset, get = decoder(code), bytes = s }
+end
+
+-- read_idx(path): the parsed IDX file (see parse_idx).
+function M.read_idx(path)
+  return M.parse_idx(M.read_bytes(path), path)
+end
+
+-- summary(idx): shape, the sum of all values, the first 16 values.
+function M.summary(idx)
+  local s, get, w, off = idx.bytes, idx.get, idx.width, idx.offset
+  local head, total = {}, 0.0
+  if idx.code == 0x08 then
+    -- byte sums are exact integers; sum in chunks through string.byte
+    local last = off + idx.size - 1
+    local i = off
+    while i <= last do
+      local j = math.min(i + 3999, last)
+      local vals = { byte(s, i, j) }
+      for k = 1, #vals do total = total + vals[k] end
+      i = j + 1
+    end
+    for k = 1, math.min(16, idx.size) do head[k] = byte(s, off + k - 1) end
+  else
+    local vals = {}
+    for k = 1, idx.size do vals[k] = get(s, off + (k - 1) * w) end
+    total = require("dlscratch.tensor").pairwise_sum(vals, 1, idx.size)
+    for k = 1, math.min(16, idx.size) do head[k] = vals[k] end
+  end
+  return { shape = idx.shape, sum = total + 0.0, head = head }
+end
+
+-- Fashion-MNIST / MNIST as byte strings: images stay bytes (one byte per
+-- pixel) and are converted to floats one batch at a time.
+local FILES = {
+  train_images = "train-images-idx3-ubyte", train_labels = "train-labels-idx1-ubyte",
+  test_images = "t10k-images-idx3-ubyte", test_labels = "t10k-labels-idx1-ubyte",
+}
+
+local function find_file(dir, base)
+  for _, name in ipairs({ base, base .. ".gz" }) do
+    local path = dir .. "/" .. name
+    local f = io.open(path, "rb")
+    if f then f:close(); return path end
+  end
+  errors.value("%s/%s[.gz] not found", dir, base)
+end
+
+-- Images: {n, cols, bytes, offset}; row r (1-based) starts at offset + (r-1)·cols.
+local Images = {}
+Images.__index = Images
+M.Images = Images
+
+-- rows(idx_list): a tensor of the given 0-based rows as byte / 255.0.
+function Images:rows(idx_list)
+  local tensor = require("dlscratch.tensor")
+  local cols, s, off = self.cols, self.bytes, self.offset
+  local out, n = {}, #idx_list
+  for r = 1, n do
+    local start = off + idx_list[r] * cols
+    local base = (r - 1) * cols
+    for c = 1, cols do out[base + c] = byte(s, start + c - 1) / 255.0 end
+  end
+  return tensor.new({ n, cols }, out)
+end
+
+-- range(first, count): rows first .. first+count-1 (0-based) as a tensor.
+function Images:range(first, count)
+  local idx = {}
+  for r = 1, count do idx[r] = first + r - 1 end
+  return self:rows(idx)
+end
+
+local function load_images(path, limit)
+  local idx = M.read_idx(path)
+  if idx.code ~= 0x08 or #idx.shape < 2 then errors.value("%s is not an unsigned-byte image file", path) end
+  local cols = 1
+  for k = 2, #idx.shape do cols = cols * idx.shape[k] end
+  local n = idx.shape[1]
+  if limit and limit < n then n = limit end
+  return setmetatable({ n = n, cols = cols, bytes = idx.bytes, offset = idx.offset }, Images)
+end
+
+local function load_labels(path, limit)
+  local idx = M.read_idx(path)
+  if idx.code ~= 0x08 or #idx.shape ~= 1 then errors.value("%s is not a label file", path) end
+  local n = idx.shape[1]
+  if limit and limit < n then n = limit end
+  local out = {}
+  for k = 1, n do out[k] = byte(idx.bytes, idx.offset + k - 1) end
+  return out
+end
+
+-- load_mnist(dir, train_size, test_size): {train_images, train_labels,
+-- test_images, test_labels}, the images as Images, the labels as 0-based lists.
+function M.load_mnist(dir, train_size, test_size)
+  local d = {}
+  d.train_images = load_images(find_file(dir, FILES.train_images), train_size)
+  d.train_labels = load_labels(find_file(dir, FILES.train_labels), train_size)
+  d.test_images = load_images(find_file(dir, FILES.test_images), test_size)
+  d.test_labels = load_labels(find_file(dir, FILES.test_labels), test_size)
+  return d
+end
+
+return M

@@ -1,0 +1,132 @@
+-- Activation functions and losses (the book's common/functions.py).
+-- Every function takes and returns tensors (a scalar is a tensor of shape {}).
+local tensor = require("dlscratch.tensor")
+local errors = require("dlscratch.errors")
+
+local exp, log, floor = math.exp, math.log, math.floor
+local pairwise_sum = tensor.pairwise_sum
+
+local M = {}
+
+-- identity(x) = x
+function M.identity(x)
+  return x:clone()
+end
+
+-- step(x) = 1 if x > 0 else 0
+function M.step(x)
+  return tensor.map(x, function(v) return v > 0 and 1 or 0 end)
+end
+
+-- sigmoid(x) = 1 / (1 + exp(-x)); exp overflows to inf, so sigmoid(-1000) = 0.
+local function sigmoid1(v) return 1.0 / (1.0 + exp(-v)) end
+M.sigmoid1 = sigmoid1
+
+function M.sigmoid(x)
+  return tensor.map(x, sigmoid1)
+end
+
+-- sigmoid_grad(x) = (1 - s)·s with s = sigmoid(x)
+function M.sigmoid_grad(x)
+  return tensor.map(x, function(v)
+    local s = sigmoid1(v)
+    return (1.0 - s) * s
+  end)
+end
+
+-- relu(x) = max(0, x); NaN stays NaN.
+local function relu1(v)
+  if v > 0 or v ~= v then return v end
+  return 0.0
+end
+
+function M.relu(x)
+  return tensor.map(x, relu1)
+end
+
+-- relu_grad(x) = 1 if x >= 0 else 0 (the book's functions.py)
+function M.relu_grad(x)
+  return tensor.map(x, function(v) return v >= 0 and 1.0 or 0.0 end)
+end
+
+-- softmax over a run d[first .. first+n-1] into out:
+-- y_i = exp(x_i - max) / Σ_j exp(x_j - max); a NaN max makes the run NaN.
+local function softmax_run(d, out, first, n)
+  local mx = d[first]
+  for i = first + 1, first + n - 1 do
+    local v = d[i]
+    if v ~= v or mx ~= mx then mx = 0 / 0; break end
+    if v > mx then mx = v end
+  end
+  local e = {}
+  for i = 1, n do e[i] = exp(d[first + i - 1] - mx) end
+  local s = pairwise_sum(e, 1, n)
+  for i = 1, n do out[first + i - 1] = e[i] / s end
+end
+
+-- softmax(x): the whole vector for 1-D x, row by row for 2-D x.
+function M.softmax(x)
+  local nd = x:ndim()
+  if x.size == 0 then errors.shape("softmax of an empty array") end
+  local out = {}
+  if nd == 1 then
+    softmax_run(x.data, out, 1, x.size)
+  elseif nd == 2 then
+    local n, m = x.shape[1], x.shape[2]
+    for i = 0, n - 1 do softmax_run(x.data, out, i * m + 1, m) end
+  else
+    errors.shape("softmax takes a 1-D or 2-D array, not %s", tensor.shape_str(x.shape))
+  end
+  return tensor.new(tensor.copy_list(x.shape), out)
+end
+
+-- sum_squared_error(y, t) = 0.5 · Σ (y - t)²
+function M.sum_squared_error(y, t)
+  if not tensor.same_shape(y.shape, t.shape) then
+    errors.shape("y is %s but t is %s", tensor.shape_str(y.shape), tensor.shape_str(t.shape))
+  end
+  local sq, a, b = {}, y.data, t.data
+  for i = 1, y.size do
+    local d = a[i] - b[i]
+    sq[i] = d * d
+  end
+  return 0.5 * pairwise_sum(sq, 1, y.size)
+end
+
+-- as_batch(y): a 1-D y is a batch of one (1 x C); a 2-D y is N x C.
+function M.as_batch(y, name)
+  name = name or "y"
+  local nd = y:ndim()
+  if nd == 1 then return y:reshape({ 1, y.size }) end
+  if nd == 2 then return y end
+  errors.shape("%s must be 1-D or 2-D, not %s", name, tensor.shape_str(y.shape))
+end
+
+-- labels(y2, t): the 0-based label of each row of the N x C batch y2: the row
+-- argmax of t when t is one-hot (t.size == y.size; first maximum on ties),
+-- else t itself (integers, already checked by the caller).
+function M.labels(y2, t)
+  if t.size == y2.size then
+    return tensor.argmax_rows(t:reshape(y2.shape))
+  end
+  local out, d = {}, t.data
+  for i = 1, y2.shape[1] do out[i] = floor(d[i]) end
+  return out
+end
+
+-- cross_entropy_error(y, t) = -Σ_i log(y[i, t_i] + 1e-7) / N
+function M.cross_entropy_error(y, t)
+  local y2 = M.as_batch(y)
+  if y2.size == 0 then errors.shape("y is empty") end
+  return M.cross_entropy_labels(y2, M.labels(y2, t))
+end
+
+-- cross_entropy_labels(y2, labels): the same for an N x C batch and 0-based labels.
+function M.cross_entropy_labels(y2, labels)
+  local n, c = y2.shape[1], y2.shape[2]
+  local logs, d = {}, y2.data
+  for i = 1, n do logs[i] = log(d[(i - 1) * c + labels[i] + 1] + 1e-7) end
+  return -pairwise_sum(logs, 1, n) / n
+end
+
+return M

@@ -1,0 +1,100 @@
+-- Computational graphs of chapter 5.3: the multiplication and addition nodes
+-- and the book's shopping examples. Values are plain numbers or tensors of
+-- one shape (no broadcasting).
+local tensor = require("dlscratch.tensor")
+local errors = require("dlscratch.errors")
+
+local M = {}
+
+local function check_same(x, y, what)
+  local tx, ty = tensor.is_tensor(x), tensor.is_tensor(y)
+  if tx ~= ty or (tx and not tensor.same_shape(x.shape, y.shape)) then
+    errors.shape("%s: %s and %s differ", what,
+      tx and tensor.shape_str(x.shape) or "a scalar", ty and tensor.shape_str(y.shape) or "a scalar")
+  end
+end
+
+local function mul(a, b)
+  if tensor.is_tensor(a) then return tensor.zip(a, b, function(u, v) return u * v end) end
+  return a * b
+end
+
+local function add(a, b)
+  if tensor.is_tensor(a) then return tensor.zip(a, b, function(u, v) return u + v end) end
+  return a + b
+end
+
+local function copy(a)
+  if tensor.is_tensor(a) then return a:clone() end
+  return a
+end
+
+-- MulLayer: out = x·y; dx = dout·y, dy = dout·x.
+local MulLayer = {}
+MulLayer.__index = MulLayer
+M.MulLayer = MulLayer
+
+function MulLayer.new()
+  return setmetatable({}, MulLayer)
+end
+
+function MulLayer:forward(x, y)
+  check_same(x, y, "x and y")
+  self.x, self.y = x, y
+  return mul(x, y)
+end
+
+function MulLayer:backward(dout)
+  check_same(dout, self.x, "dout and the output")
+  return mul(dout, self.y), mul(dout, self.x)
+end
+
+-- AddLayer: out = x + y; dx = dy = dout.
+local AddLayer = {}
+AddLayer.__index = AddLayer
+M.AddLayer = AddLayer
+
+function AddLayer.new()
+  return setmetatable({}, AddLayer)
+end
+
+function AddLayer:forward(x, y)
+  check_same(x, y, "x and y")
+  self.x = x
+  return add(x, y)
+end
+
+function AddLayer:backward(dout)
+  check_same(dout, self.x, "dout and the output")
+  return copy(dout), copy(dout)
+end
+
+-- buy_apple: price = (apple · apple_num) · tax, then backward from dprice.
+function M.buy_apple(apple, apple_num, tax, dprice)
+  local mul_apple, mul_tax = MulLayer.new(), MulLayer.new()
+  local apple_price = mul_apple:forward(apple, apple_num)
+  local price = mul_tax:forward(apple_price, tax)
+  local dapple_price, dtax = mul_tax:backward(dprice)
+  local dapple, dapple_num = mul_apple:backward(dapple_price)
+  return { price = price, dapple = dapple, dapple_num = dapple_num, dtax = dtax }
+end
+
+-- buy_apple_orange: price = (apple·apple_num + orange·orange_num) · tax.
+function M.buy_apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
+  local mul_apple, mul_orange = MulLayer.new(), MulLayer.new()
+  local add_fruit, mul_tax = AddLayer.new(), MulLayer.new()
+  local apple_price = mul_apple:forward(apple, apple_num)
+  local orange_price = mul_orange:forward(orange, orange_num)
+  local all_price = add_fruit:forward(apple_price, orange_price)
+  local price = mul_tax:forward(all_price, tax)
+  local dall_price, dtax = mul_tax:backward(dprice)
+  local dapple_price, dorange_price = add_fruit:backward(dall_price)
+  local dorange, dorange_num = mul_orange:backward(dorange_price)
+  local dapple, dapple_num = mul_apple:backward(dapple_price)
+  return {
+    price = price, dapple = dapple, dapple_num = dapple_num,
+    dorange = dorange, dorange_num = dorange_num, dtax = dtax,
+  }
+end
+
+return M

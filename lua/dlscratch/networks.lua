@@ -1,0 +1,295 @@
+-- The book's networks: the 3-layer forward network (3.4.3), simpleNet (4.4.2),
+-- TwoLayerNet (chapter 5) and MultiLayerNet (common/multi_layer_net.py).
+-- Parameters live in a table of named tensors, e.g. params.W1, params.b1.
+local tensor = require("dlscratch.tensor")
+local functions = require("dlscratch.functions")
+local layers = require("dlscratch.layers")
+local gradient = require("dlscratch.gradient")
+local rng_mod = require("dlscratch.rng")
+local errors = require("dlscratch.errors")
+
+local sqrt = math.sqrt
+local shape_str = tensor.shape_str
+
+local M = {}
+
+-- x·W + b for a 1-D x (one sample, 1-D result) or a 2-D x (N rows).
+local function dot_add(x, W, b, what)
+  local D = W.shape[1]
+  local nd = x:ndim()
+  if nd == 1 then
+    if x.size ~= D then errors.shape("%s: W is %s but x has %d entries", what, shape_str(W.shape), x.size) end
+    local out = tensor.matmul(x:reshape({ 1, D }), W)
+    if b then out = tensor.add_row(out, b) end
+    return out:reshape({ W.shape[2] })
+  elseif nd == 2 then
+    if x.shape[2] ~= D then
+      errors.shape("%s: W is %s but x has %d columns", what, shape_str(W.shape), x.shape[2])
+    end
+    local out = tensor.matmul(x, W)
+    if b then out = tensor.add_row(out, b) end
+    return out
+  end
+  errors.shape("%s: x must be 1-D or 2-D, not %s", what, shape_str(x.shape))
+end
+M.dot_add = dot_add
+
+local function check_param(params, name, shape)
+  local p = params[name]
+  if p == nil then errors.shape("params has no %s", name) end
+  if not tensor.same_shape(p.shape, shape) then
+    errors.shape("%s is %s but the network needs %s", name, shape_str(p.shape), shape_str(shape))
+  end
+  return p
+end
+
+---------------------------------------------------------------------------
+-- net3: the book's 3-layer network with fixed weights.
+M.net3 = {}
+
+function M.net3.init()
+  return {
+    W1 = tensor.from_rows({ { 0.1, 0.3, 0.5 }, { 0.2, 0.4, 0.6 } }),
+    b1 = tensor.from_list({ 0.1, 0.2, 0.3 }),
+    W2 = tensor.from_rows({ { 0.1, 0.4 }, { 0.2, 0.5 }, { 0.3, 0.6 } }),
+    b2 = tensor.from_list({ 0.1, 0.2 }),
+    W3 = tensor.from_rows({ { 0.1, 0.3 }, { 0.2, 0.4 } }),
+    b3 = tensor.from_list({ 0.1, 0.2 }),
+  }
+end
+
+-- forward: a1 = x·W1 + b1, z1 = sigmoid(a1), a2 = z1·W2 + b2, z2 = sigmoid(a2),
+-- a3 = z2·W3 + b3, y = identity(a3) or softmax(a3).
+function M.net3.forward(network, x, output)
+  for i = 1, 3 do
+    local W, b = network["W" .. i], network["b" .. i]
+    if W == nil or b == nil then errors.shape("network has no W%d/b%d", i, i) end
+    if W:ndim() ~= 2 then errors.shape("W%d must be 2-D, not %s", i, shape_str(W.shape)) end
+    if b:ndim() ~= 1 or b.size ~= W.shape[2] then
+      errors.shape("b%d is %s but W%d is %s", i, shape_str(b.shape), i, shape_str(W.shape))
+    end
+  end
+  local r = {}
+  r.a1 = dot_add(x, network.W1, network.b1, "layer 1")
+  r.z1 = functions.sigmoid(r.a1)
+  r.a2 = dot_add(r.z1, network.W2, network.b2, "layer 2")
+  r.z2 = functions.sigmoid(r.a2)
+  r.a3 = dot_add(r.z2, network.W3, network.b3, "layer 3")
+  if output == "softmax" then
+    r.y = functions.softmax(r.a3)
+  else
+    r.y = functions.identity(r.a3)
+  end
+  return r
+end
+
+---------------------------------------------------------------------------
+-- SimpleNet (4.4.2): predict = x·W, loss = cross_entropy_error(softmax(x·W), t).
+local SimpleNet = {}
+SimpleNet.__index = SimpleNet
+M.SimpleNet = SimpleNet
+
+function SimpleNet.new(W)
+  if W:ndim() ~= 2 then errors.shape("W must be 2-D, not %s", shape_str(W.shape)) end
+  if W.size == 0 then errors.shape("W is empty") end
+  return setmetatable({ W = W }, SimpleNet)
+end
+
+function SimpleNet:predict(x)
+  return dot_add(x, self.W, nil, "simple_net")
+end
+
+function SimpleNet:loss(x, t)
+  local y = functions.softmax(self:predict(x))
+  return functions.cross_entropy_error(y, t)
+end
+
+function SimpleNet:numerical_gradient(x, t)
+  return gradient.numerical_gradient(function() return self:loss(x, t) end, self.W)
+end
+
+---------------------------------------------------------------------------
+-- init_weights(rng, sizes, std): W_i = std_i · randn(sizes[i], sizes[i+1]),
+-- drawn in order W1, W2, ...; biases zeros. std is a number or "he"/"relu"
+-- (sqrt(2 / n_in)) or "xavier"/"sigmoid" (sqrt(1 / n_in)).
+local function init_weights(rng, sizes, std)
+  local params = {}
+  for i = 1, #sizes - 1 do
+    local scale = std
+    if std == "relu" or std == "he" then
+      scale = sqrt(2.0 / sizes[i])
+    elseif std == "sigmoid" or std == "xavier" then
+      scale = sqrt(1.0 / sizes[i])
+    end
+    local z = rng:randn({ sizes[i], sizes[i + 1] })
+    local d = z.data
+    for k = 1, z.size do d[k] = scale * d[k] end
+    params["W" .. i] = z
+    params["b" .. i] = tensor.zeros({ sizes[i + 1] })
+  end
+  return params
+end
+M.init_weights = init_weights
+
+-- accuracy of scores y (N x C) against labels or one-hot t: mean(argmax(y) == t).
+local function accuracy(y, t)
+  local pred = tensor.argmax_rows(y)
+  local labels = functions.labels(y, t)
+  local hits = 0
+  for i = 1, #pred do if pred[i] == labels[i] then hits = hits + 1 end end
+  return hits / y.shape[1]
+end
+M.accuracy = accuracy
+
+---------------------------------------------------------------------------
+-- TwoLayerNet: Affine1 -> Relu -> Affine2 -> SoftmaxWithLoss.
+local TwoLayerNet = {}
+TwoLayerNet.__index = TwoLayerNet
+M.TwoLayerNet = TwoLayerNet
+
+-- new(input_size, hidden_size, output_size, weight_init_std, seed or rng):
+-- draws W1 then W2 from one generator (a seed or an existing generator).
+function TwoLayerNet.new(input_size, hidden_size, output_size, weight_init_std, seed)
+  local rng = type(seed) == "table" and seed or rng_mod.new(seed or 0)
+  local params = init_weights(rng, { input_size, hidden_size, output_size }, weight_init_std or 0.01)
+  return TwoLayerNet.from_params(params)
+end
+
+-- from_params(params): a net around given W1, b1, W2, b2 (shapes checked).
+function TwoLayerNet.from_params(params)
+  local W1, W2 = params.W1, params.W2
+  if W1 == nil then errors.shape("params has no W1") end
+  if W2 == nil then errors.shape("params has no W2") end
+  if W1:ndim() ~= 2 then errors.shape("W1 must be 2-D, not %s", shape_str(W1.shape)) end
+  if W2:ndim() ~= 2 then errors.shape("W2 must be 2-D, not %s", shape_str(W2.shape)) end
+  if W1.size == 0 or W2.size == 0 then errors.shape("W1 and W2 must not be empty") end
+  if W2.shape[1] ~= W1.shape[2] then
+    errors.shape("W1 is %s but W2 is %s", shape_str(W1.shape), shape_str(W2.shape))
+  end
+  check_param(params, "b1", { W1.shape[2] })
+  check_param(params, "b2", { W2.shape[2] })
+  local self = setmetatable({ params = params }, TwoLayerNet)
+  self.affine1 = layers.Affine.new(params.W1, params.b1)
+  self.relu1 = layers.Relu.new()
+  self.affine2 = layers.Affine.new(params.W2, params.b2)
+  self.last_layer = layers.SoftmaxWithLoss.new()
+  self.layers = { self.affine1, self.relu1, self.affine2 }
+  return self
+end
+
+function TwoLayerNet:predict(x)
+  for _, layer in ipairs(self.layers) do x = layer:forward(x) end
+  return x
+end
+
+function TwoLayerNet:loss(x, t)
+  return self.last_layer:forward(self:predict(x), t)
+end
+
+function TwoLayerNet:accuracy(x, t)
+  if x:ndim() ~= 2 then errors.shape("accuracy needs a 2-D x, not %s", shape_str(x.shape)) end
+  return accuracy(self:predict(x), t)
+end
+
+-- gradient(x, t): backprop; the input's own gradient is not needed, so
+-- the first Affine skips dx.
+function TwoLayerNet:gradient(x, t)
+  self:loss(x, t)
+  local dout = self.last_layer:backward()
+  self.affine1.need_dx = false
+  for i = #self.layers, 1, -1 do dout = self.layers[i]:backward(dout) end
+  return { W1 = self.affine1.dW, b1 = self.affine1.db, W2 = self.affine2.dW, b2 = self.affine2.db }
+end
+
+function TwoLayerNet:numerical_gradient(x, t)
+  local loss_W = function() return self:loss(x, t) end
+  local grads = {}
+  for _, k in ipairs({ "W1", "b1", "W2", "b2" }) do
+    grads[k] = gradient.numerical_gradient(loss_W, self.params[k])
+  end
+  return grads
+end
+
+---------------------------------------------------------------------------
+-- MultiLayerNet: (Affine, activation) per hidden layer, a last Affine,
+-- SoftmaxWithLoss; loss += Σ_i 0.5·λ·Σ W_i², dW_i += λ·W_i.
+local MultiLayerNet = {}
+MultiLayerNet.__index = MultiLayerNet
+M.MultiLayerNet = MultiLayerNet
+
+-- new{input_size, hidden_size_list, output_size, activation, weight_init_std,
+-- weight_decay_lambda, seed, params}: params given replace the drawn ones.
+function MultiLayerNet.new(opts)
+  local sizes = { opts.input_size }
+  for _, h in ipairs(opts.hidden_size_list) do sizes[#sizes + 1] = h end
+  sizes[#sizes + 1] = opts.output_size
+  local activation = opts.activation or "relu"
+  if activation ~= "relu" and activation ~= "sigmoid" then
+    errors.badargs("activation must be \"relu\" or \"sigmoid\", not %q", tostring(activation))
+  end
+  local params = opts.params
+  if params == nil then
+    local rng = rng_mod.new(opts.seed or 0)
+    params = init_weights(rng, sizes, opts.weight_init_std or "relu")
+  else
+    for i = 1, #sizes - 1 do
+      check_param(params, "W" .. i, { sizes[i], sizes[i + 1] })
+      check_param(params, "b" .. i, { sizes[i + 1] })
+    end
+  end
+  local self = setmetatable({
+    params = params, sizes = sizes, n_affine = #sizes - 1,
+    lambda = opts.weight_decay_lambda or 0, layers = {}, affines = {},
+  }, MultiLayerNet)
+  for i = 1, self.n_affine do
+    local affine = layers.Affine.new(params["W" .. i], params["b" .. i])
+    self.affines[i] = affine
+    self.layers[#self.layers + 1] = affine
+    if i < self.n_affine then
+      self.layers[#self.layers + 1] = activation == "relu" and layers.Relu.new() or layers.Sigmoid.new()
+    end
+  end
+  self.last_layer = layers.SoftmaxWithLoss.new()
+  return self
+end
+
+function MultiLayerNet:predict(x)
+  for _, layer in ipairs(self.layers) do x = layer:forward(x) end
+  return x
+end
+
+function MultiLayerNet:loss(x, t)
+  local y = self:predict(x)
+  local weight_decay = 0.0
+  for i = 1, self.n_affine do
+    weight_decay = weight_decay + 0.5 * self.lambda * gradient.function_2(self.params["W" .. i])
+  end
+  return self.last_layer:forward(y, t) + weight_decay
+end
+
+function MultiLayerNet:gradient(x, t)
+  self:loss(x, t)
+  local dout = self.last_layer:backward()
+  self.affines[1].need_dx = false
+  for i = #self.layers, 1, -1 do dout = self.layers[i]:backward(dout) end
+  local grads = {}
+  for i = 1, self.n_affine do
+    local a = self.affines[i]
+    local dW, W, lambda = a.dW.data, a.W.data, self.lambda
+    for k = 1, a.dW.size do dW[k] = dW[k] + lambda * W[k] end
+    grads["W" .. i], grads["b" .. i] = a.dW, a.db
+  end
+  return grads
+end
+
+function MultiLayerNet:numerical_gradient(x, t)
+  local loss_W = function() return self:loss(x, t) end
+  local grads = {}
+  for i = 1, self.n_affine do
+    grads["W" .. i] = gradient.numerical_gradient(loss_W, self.params["W" .. i])
+    grads["b" .. i] = gradient.numerical_gradient(loss_W, self.params["b" .. i])
+  end
+  return grads
+end
+
+return M

@@ -1,0 +1,158 @@
+-- The book's common/optimizer.py. Each optimizer has :update(params, grads),
+-- which changes the parameter tensors in place; its state (v, h, m, iter)
+-- persists across calls and starts at zeros.
+local tensor = require("dlscratch.tensor")
+local errors = require("dlscratch.errors")
+
+local sqrt = math.sqrt
+
+local M = {}
+
+local function check(params, grads)
+  for k, p in pairs(params) do
+    local g = grads[k]
+    if g == nil then errors.shape("grads has no %s", k) end
+    if not tensor.same_shape(p.shape, g.shape) then
+      errors.shape("grads %s is %s but params %s is %s", k, tensor.shape_str(g.shape), k,
+        tensor.shape_str(p.shape))
+    end
+  end
+  for k in pairs(grads) do
+    if params[k] == nil then errors.shape("grads has %s, which params lacks", k) end
+  end
+end
+M.check = check
+
+-- state(self, name, params): a per-parameter table of zero arrays.
+local function state(self, name, params)
+  local s = self[name]
+  if s == nil then
+    s = {}
+    for k, p in pairs(params) do s[k] = tensor.filled(p.size, 0.0) end
+    self[name] = s
+  end
+  return s
+end
+
+local function class(defaults)
+  local c = {}
+  c.__index = c
+  c.defaults = defaults
+  c.new = function(hyper)
+    local self = setmetatable({}, c)
+    for k, v in pairs(defaults) do
+      local h = hyper and hyper[k]
+      if h == nil then h = v end
+      self[k] = h
+    end
+    return self
+  end
+  return c
+end
+
+-- SGD: p -= lr·g
+local SGD = class({ lr = 0.01 })
+M.SGD = SGD
+function SGD:update(params, grads)
+  local lr = self.lr
+  for k, p in pairs(params) do
+    local pd, g = p.data, grads[k].data
+    for i = 1, p.size do pd[i] = pd[i] - lr * g[i] end
+  end
+end
+
+-- Momentum: v = momentum·v - lr·g; p += v
+local Momentum = class({ lr = 0.01, momentum = 0.9 })
+M.Momentum = Momentum
+function Momentum:update(params, grads)
+  local v, lr, mom = state(self, "v", params), self.lr, self.momentum
+  for k, p in pairs(params) do
+    local pd, g, vk = p.data, grads[k].data, v[k]
+    for i = 1, p.size do
+      vk[i] = mom * vk[i] - lr * g[i]
+      pd[i] = pd[i] + vk[i]
+    end
+  end
+end
+
+-- Nesterov: v *= momentum; v -= lr·g; p += momentum²·v; p -= (1 + momentum)·lr·g
+local Nesterov = class({ lr = 0.01, momentum = 0.9 })
+M.Nesterov = Nesterov
+function Nesterov:update(params, grads)
+  local v, lr, mom = state(self, "v", params), self.lr, self.momentum
+  local mom2, step = mom * mom, (1 + mom) * lr
+  for k, p in pairs(params) do
+    local pd, g, vk = p.data, grads[k].data, v[k]
+    for i = 1, p.size do
+      vk[i] = vk[i] * mom
+      vk[i] = vk[i] - lr * g[i]
+      pd[i] = pd[i] + mom2 * vk[i]
+      pd[i] = pd[i] - step * g[i]
+    end
+  end
+end
+
+-- AdaGrad: h += g·g; p -= lr·g / (sqrt(h) + 1e-7)
+local AdaGrad = class({ lr = 0.01 })
+M.AdaGrad = AdaGrad
+function AdaGrad:update(params, grads)
+  local h, lr = state(self, "h", params), self.lr
+  for k, p in pairs(params) do
+    local pd, g, hk = p.data, grads[k].data, h[k]
+    for i = 1, p.size do
+      hk[i] = hk[i] + g[i] * g[i]
+      pd[i] = pd[i] - lr * g[i] / (sqrt(hk[i]) + 1e-7)
+    end
+  end
+end
+
+-- RMSprop: h *= decay_rate; h += (1 - decay_rate)·g·g; p -= lr·g / (sqrt(h) + 1e-7)
+local RMSprop = class({ lr = 0.01, decay_rate = 0.99 })
+M.RMSprop = RMSprop
+function RMSprop:update(params, grads)
+  local h, lr, dr = state(self, "h", params), self.lr, self.decay_rate
+  for k, p in pairs(params) do
+    local pd, g, hk = p.data, grads[k].data, h[k]
+    for i = 1, p.size do
+      hk[i] = hk[i] * dr
+      hk[i] = hk[i] + (1 - dr) * g[i] * g[i]
+      pd[i] = pd[i] - lr * g[i] / (sqrt(hk[i]) + 1e-7)
+    end
+  end
+end
+
+-- Adam: iter += 1; lr_t = lr·sqrt(1 - beta2^iter) / (1 - beta1^iter);
+-- m += (1 - beta1)·(g - m); v += (1 - beta2)·(g² - v); p -= lr_t·m / (sqrt(v) + 1e-7)
+local Adam = class({ lr = 0.001, beta1 = 0.9, beta2 = 0.999 })
+M.Adam = Adam
+function Adam:update(params, grads)
+  local m, v = state(self, "m", params), state(self, "v", params)
+  self.iter = (self.iter or 0) + 1
+  local b1, b2 = self.beta1, self.beta2
+  local lr_t = self.lr * sqrt(1.0 - b2 ^ self.iter) / (1.0 - b1 ^ self.iter)
+  for k, p in pairs(params) do
+    local pd, g, mk, vk = p.data, grads[k].data, m[k], v[k]
+    for i = 1, p.size do
+      local gi = g[i]
+      mk[i] = mk[i] + (1 - b1) * (gi - mk[i])
+      vk[i] = vk[i] + (1 - b2) * (gi * gi - vk[i])
+      pd[i] = pd[i] - lr_t * mk[i] / (sqrt(vk[i]) + 1e-7)
+    end
+  end
+end
+
+M.by_name = {
+  sgd = SGD, momentum = Momentum, nesterov = Nesterov,
+  adagrad = AdaGrad, rmsprop = RMSprop, adam = Adam,
+}
+
+-- create(name, hyper): an optimizer by its lower-case name; BadArgs if unknown.
+function M.create(name, hyper)
+  local c = M.by_name[name]
+  if c == nil then
+    errors.badargs("unknown optimizer %q (sgd, momentum, nesterov, adagrad, rmsprop, adam)", tostring(name))
+  end
+  return c.new(hyper)
+end
+
+return M

@@ -1,0 +1,303 @@
+-- A small dense float64 array: a flat, 1-based, row-major Lua array `data`
+-- and a `shape` list. Element (i, j) of an N x M matrix is data[(i-1)*M + j].
+-- A scalar has shape {} and one element. Hot loops index `data` directly and
+-- never build tables of tables.
+local errors = require("dlscratch.errors")
+
+local floor = math.floor
+
+local M = {}
+
+local Tensor = {}
+Tensor.__index = Tensor
+M.Tensor = Tensor
+
+local function numel(shape)
+  local n = 1
+  for i = 1, #shape do n = n * shape[i] end
+  return n
+end
+M.numel = numel
+
+local function copy_list(t)
+  local c = {}
+  for i = 1, #t do c[i] = t[i] end
+  return c
+end
+M.copy_list = copy_list
+
+-- new(shape, data): wrap a flat array (not copied).
+function M.new(shape, data)
+  return setmetatable({ shape = shape, data = data, size = numel(shape) }, Tensor)
+end
+
+function M.is_tensor(v)
+  return getmetatable(v) == Tensor
+end
+
+local function filled(n, v)
+  local d = {}
+  for i = 1, n do d[i] = v end
+  return d
+end
+M.filled = filled
+
+function M.zeros(shape)
+  shape = copy_list(shape)
+  return M.new(shape, filled(numel(shape), 0.0))
+end
+
+function M.full(shape, v)
+  shape = copy_list(shape)
+  return M.new(shape, filled(numel(shape), v))
+end
+
+function M.scalar(v)
+  return M.new({}, { v })
+end
+
+-- from_rows({{...}, {...}}) and from_list({...}): convenience constructors.
+function M.from_list(list)
+  local d = {}
+  for i = 1, #list do d[i] = list[i] + 0.0 end
+  return M.new({ #list }, d)
+end
+
+function M.from_rows(rows)
+  local n, m = #rows, #rows[1]
+  local d = {}
+  for i = 1, n do
+    local r = rows[i]
+    for j = 1, m do d[(i - 1) * m + j] = r[j] + 0.0 end
+  end
+  return M.new({ n, m }, d)
+end
+
+function M.shape_str(shape)
+  if #shape == 0 then return "a scalar" end
+  local parts = {}
+  for i = 1, #shape do parts[i] = tostring(floor(shape[i])) end
+  return table.concat(parts, "x")
+end
+
+function M.same_shape(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do if a[i] ~= b[i] then return false end end
+  return true
+end
+
+function Tensor:ndim() return #self.shape end
+
+function Tensor:clone()
+  local d, s = {}, self.data
+  for i = 1, self.size do d[i] = s[i] end
+  return M.new(copy_list(self.shape), d)
+end
+
+-- reshape shares the data (a view); -1 in one place is inferred.
+function Tensor:reshape(shape)
+  shape = copy_list(shape)
+  local known, hole = 1, nil
+  for i = 1, #shape do
+    if shape[i] == -1 then hole = i else known = known * shape[i] end
+  end
+  if hole then shape[hole] = known == 0 and 0 or floor(self.size / known) end
+  if numel(shape) ~= self.size then
+    errors.shape("cannot reshape %s into %s", M.shape_str(self.shape), M.shape_str(shape))
+  end
+  return M.new(shape, self.data)
+end
+
+function Tensor:__tostring()
+  return "tensor(" .. M.shape_str(self.shape) .. ")"
+end
+
+-- map(t, f): elementwise f into a new tensor of t's shape.
+function M.map(t, f)
+  local d, s = {}, t.data
+  for i = 1, t.size do d[i] = f(s[i]) end
+  return M.new(copy_list(t.shape), d)
+end
+
+-- zip(a, b, f): elementwise f(a_i, b_i); shapes must agree.
+function M.zip(a, b, f, what)
+  if not M.same_shape(a.shape, b.shape) then
+    errors.shape("%s: shapes %s and %s differ", what or "elementwise",
+      M.shape_str(a.shape), M.shape_str(b.shape))
+  end
+  local d, x, y = {}, a.data, b.data
+  for i = 1, a.size do d[i] = f(x[i], y[i]) end
+  return M.new(copy_list(a.shape), d)
+end
+
+function M.scale(t, k)
+  local d, s = {}, t.data
+  for i = 1, t.size do d[i] = s[i] * k end
+  return M.new(copy_list(t.shape), d)
+end
+
+-- pairwise_sum(d, first, n): Σ d[first .. first+n-1] in NumPy's order
+-- (runs under 8 in sequence; up to 128 in eight interleaved partial sums,
+-- combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)); longer runs split in two
+-- at a multiple of 8), so sums agree with the reference to the last bit.
+local function pairwise_sum(d, first, n)
+  if n < 8 then
+    local r = 0.0
+    for i = first, first + n - 1 do r = r + d[i] end
+    return r
+  elseif n <= 128 then
+    local r0, r1, r2, r3 = d[first], d[first + 1], d[first + 2], d[first + 3]
+    local r4, r5, r6, r7 = d[first + 4], d[first + 5], d[first + 6], d[first + 7]
+    local stop = first + n - (n % 8)
+    local i = first + 8
+    while i < stop do
+      r0 = r0 + d[i]; r1 = r1 + d[i + 1]; r2 = r2 + d[i + 2]; r3 = r3 + d[i + 3]
+      r4 = r4 + d[i + 4]; r5 = r5 + d[i + 5]; r6 = r6 + d[i + 6]; r7 = r7 + d[i + 7]
+      i = i + 8
+    end
+    local res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for k = i, first + n - 1 do res = res + d[k] end
+    return res
+  else
+    local n2 = floor(n / 2)
+    n2 = n2 - n2 % 8
+    return pairwise_sum(d, first, n2) + pairwise_sum(d, first + n2, n - n2)
+  end
+end
+M.pairwise_sum = pairwise_sum
+
+-- sum(t): Σ of every element.
+function M.sum(t)
+  return pairwise_sum(t.data, 1, t.size)
+end
+
+-- row_sums(a): (N, M) -> (N,), each row summed as NumPy's sum(axis=-1).
+function M.row_sums(a)
+  local n, m = a.shape[1], a.shape[2]
+  local d = {}
+  for i = 1, n do d[i] = pairwise_sum(a.data, (i - 1) * m + 1, m) end
+  return M.new({ n }, d)
+end
+
+-- col_sums(a): (N, M) -> (M,), Σ over rows, accumulated row after row.
+function M.col_sums(a)
+  local n, m = a.shape[1], a.shape[2]
+  local s, d = a.data, {}
+  for j = 1, m do d[j] = s[j] end
+  for i = 1, n - 1 do
+    local base = i * m
+    for j = 1, m do d[j] = d[j] + s[base + j] end
+  end
+  return M.new({ m }, d)
+end
+
+-- add_row(a, v): a (N, M) + v (M,) broadcast over rows.
+function M.add_row(a, v)
+  local n, m = a.shape[1], a.shape[2]
+  local s, b, d = a.data, v.data, {}
+  for i = 0, n - 1 do
+    local base = i * m
+    for j = 1, m do d[base + j] = s[base + j] + b[j] end
+  end
+  return M.new({ n, m }, d)
+end
+
+local function all_finite(d, n)
+  for i = 1, n do
+    local v = d[i]
+    if v ~= v or v == math.huge or v == -math.huge then return false end
+  end
+  return true
+end
+
+-- matmul(a, b): (N, K) · (K, M), loops in i-k-j order so the inner loop runs
+-- along rows of b and c. A zero a[i,k] adds only zeros when b is finite, so
+-- that row of b is skipped (the result differs at most in the sign of a zero).
+function M.matmul(a, b)
+  local n, k = a.shape[1], a.shape[2]
+  local k2, m = b.shape[1], b.shape[2]
+  if k ~= k2 then
+    errors.shape("cannot multiply %s by %s", M.shape_str(a.shape), M.shape_str(b.shape))
+  end
+  local A, B = a.data, b.data
+  local C = filled(n * m, 0.0)
+  local skip = all_finite(B, k * m)
+  for i = 0, n - 1 do
+    local ci, ai = i * m, i * k
+    for p = 1, k do
+      local av = A[ai + p]
+      if av ~= 0 or not skip then
+        local bp = (p - 1) * m
+        for j = 1, m do
+          C[ci + j] = C[ci + j] + av * B[bp + j]
+        end
+      end
+    end
+  end
+  return M.new({ n, m }, C)
+end
+
+-- transpose(a): (N, M) -> (M, N).
+function M.transpose(a)
+  local n, m = a.shape[1], a.shape[2]
+  local s, d = a.data, {}
+  for i = 0, n - 1 do
+    local base = i * m
+    for j = 1, m do d[(j - 1) * n + i + 1] = s[base + j] end
+  end
+  return M.new({ m, n }, d)
+end
+
+-- matmul_tn(a, b) = aᵀ · b for a (K, N), b (K, M): rank-1 updates row by row,
+-- c[i, :] += a[k, i] · b[k, :], skipping zero a[k, i] when b is finite.
+function M.matmul_tn(a, b)
+  local k, n = a.shape[1], a.shape[2]
+  local k2, m = b.shape[1], b.shape[2]
+  if k ~= k2 then
+    errors.shape("cannot multiply the transpose of %s by %s",
+      M.shape_str(a.shape), M.shape_str(b.shape))
+  end
+  local A, B = a.data, b.data
+  local C = filled(n * m, 0.0)
+  local skip = all_finite(B, k * m)
+  for p = 0, k - 1 do
+    local ap, bp = p * n, p * m
+    for i = 1, n do
+      local av = A[ap + i]
+      if av ~= 0 or not skip then
+        local ci = (i - 1) * m
+        for j = 1, m do
+          C[ci + j] = C[ci + j] + av * B[bp + j]
+        end
+      end
+    end
+  end
+  return M.new({ n, m }, C)
+end
+
+-- matmul_nt(a, b) = a · bᵀ for a (N, K), b (M, K).
+function M.matmul_nt(a, b)
+  return M.matmul(a, M.transpose(b))
+end
+
+-- argmax_rows(a): 0-based index of the first maximum of each row of a 2-D
+-- array; a NaN counts as the maximum, as NumPy's argmax.
+function M.argmax_rows(a)
+  local n, m = a.shape[1], a.shape[2]
+  local s, out = a.data, {}
+  for i = 0, n - 1 do
+    local base = i * m
+    local best, bi = s[base + 1], 0
+    if best == best then
+      for j = 2, m do
+        local v = s[base + j]
+        if v ~= v then bi = j - 1; break end
+        if v > best then best, bi = v, j - 1 end
+      end
+    end
+    out[i + 1] = bi
+  end
+  return out
+end
+
+return M

@@ -1,0 +1,63 @@
+-- The book's training loop (train_neuralnet.py) for TwoLayerNet.
+-- One generator seeded with `seed` draws W1, then W2, then every batch:
+--   for i = 0 .. iters-1:
+--     idx = choice(train_size, batch_size); grads = backprop on the batch;
+--     optimizer update; record the loss of the same batch after the update.
+local tensor = require("dlscratch.tensor")
+local networks = require("dlscratch.networks")
+local optimizers = require("dlscratch.optimizers")
+local rng_mod = require("dlscratch.rng")
+
+local M = {}
+
+-- rows of x (a tensor N x D, or a dataset with :rows) at 0-based indices.
+local function batch_rows(x, idx)
+  if x.rows then return x:rows(idx) end
+  local d = x.shape[2]
+  local s, out = x.data, {}
+  for r = 1, #idx do
+    local src, dst = idx[r] * d, (r - 1) * d
+    for c = 1, d do out[dst + c] = s[src + c] end
+  end
+  return tensor.new({ #idx, d }, out)
+end
+M.batch_rows = batch_rows
+
+local function batch_labels(t, idx)
+  local out = {}
+  for r = 1, #idx do out[r] = t[idx[r] + 1] end
+  return tensor.new({ #idx }, out)
+end
+
+-- two_layer_net(x_train, t_train, opts, on_iter):
+-- x_train: N x D tensor or a dataset (n, cols, :rows(idx)); t_train: a list of
+-- N 0-based labels; opts: hidden_size, output_size, weight_init_std (0.01),
+-- lr (0.1), batch_size (100), iters, seed (0), optimizer ("sgd"), hyper ({},
+-- lr taken from opts.lr when absent). on_iter(i, network, loss) after each
+-- iteration. Returns {loss_history, params, network}.
+function M.two_layer_net(x_train, t_train, opts, on_iter)
+  local n = x_train.n or x_train.shape[1]
+  local d = x_train.cols or x_train.shape[2]
+  local rng = rng_mod.new(opts.seed or 0)
+  local net = networks.TwoLayerNet.new(d, opts.hidden_size, opts.output_size,
+    opts.weight_init_std or 0.01, rng)
+  local hyper = {}
+  for k, v in pairs(opts.hyper or {}) do hyper[k] = v end
+  if hyper.lr == nil then hyper.lr = opts.lr or 0.1 end
+  local opt = optimizers.create(opts.optimizer or "sgd", hyper)
+  local batch_size = opts.batch_size or 100
+  local history = {}
+  for i = 0, opts.iters - 1 do
+    local idx = rng:choice(n, batch_size)
+    local x_batch = batch_rows(x_train, idx)
+    local t_batch = batch_labels(t_train, idx)
+    local grads = net:gradient(x_batch, t_batch)
+    opt:update(net.params, grads)
+    local loss = net:loss(x_batch, t_batch)
+    history[i + 1] = loss
+    if on_iter then on_iter(i, net, loss) end
+  end
+  return { loss_history = history, params = net.params, network = net }
+end
+
+return M
