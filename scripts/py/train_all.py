@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ports import ROOT, Port, load_ports, select
+from _paths import ROOT
+from harness.ports import Port, load_ports, select_ports
 
 REFERENCE = "python"
 
@@ -56,7 +57,7 @@ def trainer_args(args: argparse.Namespace, iters: int, out: Path) -> list[str]:
 
 def run_port(port: Port, argv: list[str], timeout: float) -> tuple[dict | None, float, str]:
     """Run one trainer, echoing its epoch lines; (history record or None, wall seconds, error text)."""
-    cmd = port.command(port.train) + argv
+    cmd = port.train_argv() + argv
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=port.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
@@ -112,7 +113,7 @@ def plot(path: Path, records: dict[str, dict], title: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    ports = [p for p in select(load_ports(), args.port) if p.can_train]
+    ports = [p for p in select_ports(load_ports(), args.port) if p.present and p.train_file and p.train_file.is_file()]
     overrides = {}
     for item in args.iters_for:
         name, _, n = item.partition("=")
