@@ -115,8 +115,7 @@ def gradient() -> list[Spec]:
                 {"f": "function_2", "x": L(r.randn(5))}, NUMGRAD_TOL))
     out.append(("grad/numerical_gradient/reference/2d", "grad.numerical_gradient",
                 {"f": "function_2", "x": L(r.randn(3, 4))}, NUMGRAD_TOL))
-    out.append(("grad/numerical_gradient/reference/f1", "grad.numerical_gradient",
-                {"f": "function_1", "x": L(r.randn(4))}, NUMGRAD_TOL))
+    r.randn(4)  # keeps the later draws of this family unchanged
     out.append(("grad/gradient_descent/reference/10-steps", "grad.gradient_descent",
                 {"f": "function_2", "init_x": L(r.randn(3)), "lr": 0.1, "step_num": 10},
                 {"rtol": 1e-9, "atol": 1e-10}))

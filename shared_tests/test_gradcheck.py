@@ -1,0 +1,95 @@
+"""In-port gradient check: each port's backprop `.gradient` agrees with its own
+`.numerical_gradient` (mean |diff| <= 1e-7 per parameter) on small random networks."""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+
+from conftest import Session, require_present
+from harness.jsonio import dumps
+from harness.ports import Port
+
+MEAN_ABS_DIFF = 1e-7
+# The loss's `log(y + 1e-7)` makes the numerical gradient differ from backprop by about
+# 1e-7 (1 - y_t) / y_t, which alone reaches the 1e-7 threshold when the scores are flat. So the
+# labels are each sample's predicted class and the weights (x is N(0, 1)) are large enough to
+# make y_t clearly the largest probability; the O(h^2) truncation error stays below 1e-8.
+W_STD = 2.0
+
+
+def predicted_labels(params: dict[str, np.ndarray], x: np.ndarray, n_layers: int,
+                     activation: str) -> list[int]:
+    """argmax of the scores of Affine/activation/.../Affine, computed here with numpy."""
+    a = x
+    for k in range(1, n_layers + 1):
+        a = a @ params[f"W{k}"] + params[f"b{k}"]
+        if k < n_layers:
+            a = np.maximum(a, 0) if activation == "relu" else 1 / (1 + np.exp(-a))
+    return [int(i) for i in np.argmax(a, axis=1)]
+
+
+def two_layer_net_args(seed: int, sizes: tuple[int, int, int], batch: int) -> dict[str, Any]:
+    r = np.random.RandomState(seed)
+    i, h, o = sizes
+    params = {"W1": r.randn(i, h) * W_STD, "b1": r.randn(h) * 0.1, "W2": r.randn(h, o) * W_STD,
+              "b2": r.randn(o) * 0.1}
+    x = r.randn(batch, i)
+    return {"params": {k: v.tolist() for k, v in params.items()}, "x": x.tolist(),
+            "t": predicted_labels(params, x, 2, "relu")}
+
+
+def multi_layer_net_args(seed: int, sizes: list[int], batch: int, activation: str,
+                         lam: float) -> dict[str, Any]:
+    r = np.random.RandomState(seed)
+    params: dict[str, np.ndarray] = {}
+    for k in range(1, len(sizes)):
+        params[f"W{k}"] = r.randn(sizes[k - 1], sizes[k]) * W_STD
+        params[f"b{k}"] = r.randn(sizes[k]) * 0.1
+    x = r.randn(batch, sizes[0])
+    return {"input_size": sizes[0], "hidden_size_list": sizes[1:-1], "output_size": sizes[-1],
+            "activation": activation, "weight_decay_lambda": lam,
+            "params": {k: v.tolist() for k, v in params.items()}, "x": x.tolist(),
+            "t": predicted_labels(params, x, len(sizes) - 1, activation)}
+
+
+NETWORKS: list[tuple[str, str, dict[str, Any]]] = [
+    ("two_layer_net/4-5-3/seed0", "two_layer_net", two_layer_net_args(0, (4, 5, 3), 3)),
+    ("two_layer_net/5-4-2/seed1", "two_layer_net", two_layer_net_args(1, (5, 4, 2), 3)),
+] + [
+    (f"multi_layer_net/{'-'.join(map(str, sizes))}/{act}/decay{lam}", "multi_layer_net",
+     multi_layer_net_args(10 + n, sizes, 3, act, lam))
+    for n, (sizes, act, lam) in enumerate(itertools.product(
+        ([4, 5, 3], [4, 5, 4, 3]), ("relu", "sigmoid"), (0.0, 0.1)))
+]
+
+
+def ask(session: Session, port: Port, rid: str, op: str, args: dict[str, Any]) -> dict[str, Any]:
+    answer = session.client(port.name).request(dumps({"id": rid, "op": op, "args": args}), rid)
+    if answer.kind != "ok":
+        pytest.fail(f"{port.name} {op}: {answer.describe()}", pytrace=False)
+    return answer.body
+
+
+@pytest.mark.parametrize("name,family,args", NETWORKS, ids=[n[0] for n in NETWORKS])
+def test_gradient_matches_numerical(port: Port, name: str, family: str, args: dict[str, Any],
+                                    session: Session) -> None:
+    require_present(port)
+    backprop = ask(session, port, f"gradcheck/{name}/gradient", f"{family}.gradient", args)
+    numerical = ask(session, port, f"gradcheck/{name}/numerical", f"{family}.numerical_gradient", args)
+    problems = []
+    for key in args["params"]:
+        if key not in backprop or key not in numerical:
+            problems.append(f"{key} missing from an answer")
+            continue
+        g, n = np.asarray(backprop[key], float), np.asarray(numerical[key], float)
+        want_shape = np.shape(args["params"][key])
+        if g.shape != want_shape or n.shape != want_shape:
+            problems.append(f"{key}: shapes {g.shape} / {n.shape}, parameter {want_shape}")
+            continue
+        diff = float(np.mean(np.abs(g - n)))
+        if not diff <= MEAN_ABS_DIFF:
+            problems.append(f"{key}: mean |gradient - numerical_gradient| = {diff:.3g} > {MEAN_ABS_DIFF:g}")
+    assert not problems, f"{port.name} {name}: " + "; ".join(problems)
