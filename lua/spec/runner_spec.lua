@@ -1,0 +1,86 @@
+-- The runner answers every line, in order, with an ok or a typed error.
+local runner = require("dlscratch.runner")
+local jsonio = require("dlscratch.jsonio")
+
+local function answer(line)
+  return jsonio.decode(runner.handle(line))
+end
+
+local function error_type(line)
+  local a = answer(line)
+  return a.error and a.error.type
+end
+
+describe("runner", function()
+  it("answers the book's softmax", function()
+    local a = answer('{"id": "s", "op": "fn.softmax", "args": {"x": [0.3, 2.9, 4.0]}}')
+    assert.are.equal("s", a.id)
+    assert.is_near(0.73659691, a.ok.y[3], 1e-8)
+  end)
+
+  it("gives each kind of bad request its error type", function()
+    assert.are.equal("BadRequest", error_type("{not json"))
+    assert.are.equal("BadRequest", error_type("[1, 2]"))
+    assert.are.equal("BadRequest", error_type('{"op": "fn.relu"}'))
+    assert.are.equal("BadRequest", error_type('{"id": "x", "op": 3}'))
+    assert.are.equal("UnknownOp", error_type('{"id": "x", "op": "fn.tanh", "args": {"x": 1}}'))
+    assert.are.equal("BadArgs", error_type('{"id": "x", "op": "fn.relu", "args": [1]}'))
+    assert.are.equal("BadArgs", error_type('{"id": "x", "op": "fn.relu", "args": {}}'))
+    assert.are.equal("BadArgs", error_type('{"id": "x", "op": "fn.relu", "args": {"x": [[1], [2, 3]]}}'))
+    assert.are.equal("BadArgs", error_type('{"id": "x", "op": "rng.uniform", "args": {"seed": 0.5, "n": 3}}'))
+    assert.are.equal("ValueError", error_type('{"id": "x", "op": "rng.uniform", "args": {"seed": -1, "n": 3}}'))
+    assert.are.equal("ValueError", error_type('{"id": "x", "op": "rng.uniform", "args": {"seed": 0, "n": 100000000}}'))
+    assert.are.equal("ShapeError", error_type('{"id": "x", "op": "fn.softmax", "args": {"x": []}}'))
+    assert.are.equal("ShapeError",
+      error_type('{"id": "x", "op": "layer.affine", "args": {"W": [[1, 2]], "b": [0, 0], "x": [[1, 2]], "dout": [[1, 1]]}}'))
+    assert.are.equal("ValueError",
+      error_type('{"id": "x", "op": "loss.cross_entropy_error", "args": {"y": [[0.5, 0.5]], "t": [7]}}'))
+    assert.are.equal("BadArgs",
+      error_type('{"id": "x", "op": "loss.cross_entropy_error", "args": {"y": [[0.5, 0.5]], "t": [1.5]}}'))
+    assert.are.equal("ValueError", error_type('{"id": "x", "op": "data.idx", "args": {"path": "/nonexistent"}}'))
+  end)
+
+  it("answers with a null id when the id cannot be read", function()
+    local a = answer("42")
+    assert.are.equal(jsonio.null, a.id)
+  end)
+
+  it("takes NaN and infinities as strings and writes them back", function()
+    local a = answer('{"id": "n", "op": "fn.relu", "args": {"x": ["NaN", "-Infinity", "Infinity"]}}')
+    assert.are.same({ "NaN", 0, "Infinity" }, a.ok.y)
+  end)
+
+  it("goes on after a bad line and skips blank ones", function()
+    local lines = { '{"id": "1", "op": "gate.and", "args": {"x1": 1, "x2": 1}}', "garbage", "   ",
+      '{"id": "2", "op": "gate.xor", "args": {"x1": 1, "x2": 1}}' }
+    local input = { lines = function() local i = 0; return function() i = i + 1; return lines[i] end end }
+    local out = {}
+    local output = { write = function(_, ...) for _, s in ipairs({ ... }) do out[#out + 1] = s end end, flush = function() end }
+    runner.main(input, output)
+    local text = table.concat(out)
+    local answers = {}
+    for l in text:gmatch("[^\n]+") do answers[#answers + 1] = jsonio.decode(l) end
+    assert.are.equal(3, #answers)
+    assert.are.equal(1, answers[1].ok.y)
+    assert.are.equal("BadRequest", answers[2].error.type)
+    assert.are.equal(0, answers[3].ok.y)
+  end)
+
+  it("knows every op of the protocol", function()
+    local expected = {
+      "gate.and", "gate.nand", "gate.or", "gate.xor", "fn.identity", "fn.step", "fn.sigmoid",
+      "fn.sigmoid_grad", "fn.relu", "fn.relu_grad", "fn.softmax", "loss.sum_squared_error",
+      "loss.cross_entropy_error", "grad.numerical_diff", "grad.numerical_gradient",
+      "grad.gradient_descent", "simple_net.predict", "simple_net.loss", "simple_net.numerical_gradient",
+      "layer.mul", "layer.add", "graph.buy_apple", "graph.buy_apple_orange", "layer.relu",
+      "layer.sigmoid", "layer.affine", "layer.softmax_with_loss", "layer.dropout", "layer.batch_norm",
+      "net3.init", "net3.forward", "two_layer_net.init", "two_layer_net.predict", "two_layer_net.loss",
+      "two_layer_net.accuracy", "two_layer_net.gradient", "two_layer_net.numerical_gradient",
+      "multi_layer_net.init", "multi_layer_net.loss", "multi_layer_net.gradient",
+      "multi_layer_net.numerical_gradient", "optimizer.run", "rng.uniform", "rng.normal",
+      "rng.permutation", "rng.choice", "train.two_layer_net", "data.idx",
+    }
+    for _, op in ipairs(expected) do assert.is_function(runner.OPS[op], op) end
+    assert.are.equal(#expected, #runner.op_names())
+  end)
+end)

@@ -1,0 +1,4 @@
+# shellcheck shell=bash
+# Lua port (lua/): Lua 5.4 and LuaJIT 2.1 run one code base; lua-cjson decodes JSON,
+# busted runs the specs, gzip decompresses the .gz IDX files (Fashion-MNIST).
+apt_need lua5.4 luajit lua-cjson lua-busted gzip dataset-fashion-mnist
