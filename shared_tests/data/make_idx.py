@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Write the small IDX files used by the data.idx cases (run from anywhere; deterministic).
+Usage: make_idx.py [OUTDIR]   (default: this directory)
 
     u8_3x4.idx      unsigned byte 3x4, values 0, 20, ..., 220 then 255      (raw)
     u8_3x4.idx.gz   the same, gzip-compressed (mtime 0, so the bytes never change)
@@ -11,6 +12,7 @@
 """
 import gzip
 import struct
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -20,7 +22,7 @@ def idx(type_byte: int, dims: list[int], payload: bytes) -> bytes:
     return bytes([0, 0, type_byte, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + payload
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
     u8 = bytes([0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 220, 255])
     files = {
         "u8_3x4.idx": idx(0x08, [3, 4], u8),
@@ -32,9 +34,9 @@ def main() -> None:
         "bad_magic.idx": bytes([1, 2]) + idx(0x08, [2], b"\x01\x02")[2:],
     }
     for name, data in files.items():
-        (HERE / name).write_bytes(data)
-    (HERE / "u8_3x4.idx.gz").write_bytes(gzip.compress(files["u8_3x4.idx"], mtime=0))
+        (out / name).write_bytes(data)
+    (out / "u8_3x4.idx.gz").write_bytes(gzip.compress(files["u8_3x4.idx"], mtime=0))
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)

@@ -1,0 +1,170 @@
+"""The harness's own tests: deliberately broken fake ports (crash, hang, garbage, wrong id,
+UnknownOp, absent) are each reported as such while every other case still gets its answer;
+comparison rules; the conformance command's exit status."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import REPO_ROOT, SHARED_TESTS
+from harness.cases import load_cases
+from harness.compare import compare_ok
+from harness.jsonio import decode_numbers, dumps, loads_strict
+from harness.ports import Port, load_ports
+from harness.run import FAIL, MISSING, PASS, run_port
+
+FAKE_DIR = SHARED_TESTS / "fake_ports"
+FAKE_CASES = load_cases([FAKE_DIR / "cases.jsonl"], include_default=False)
+TIMEOUT = 1.0
+
+
+def fake(*flags: str, name: str = "fake") -> Port:
+    return Port(name=name, argv=(sys.executable, "fake_runner.py", *flags), cwd=FAKE_DIR, train=None)
+
+
+def statuses(port: Port) -> dict[str, tuple[str, str]]:
+    results = run_port(port, FAKE_CASES, timeout=TIMEOUT)
+    assert list(results) == [c.id for c in FAKE_CASES], "every case must get a result"
+    return {cid: (r.status, r.answer.kind if r.answer else "") for cid, r in results.items()}
+
+
+def others_pass(got: dict[str, tuple[str, str]], broken: set[str]) -> None:
+    for cid, (status, _) in got.items():
+        if cid not in broken:
+            assert status == PASS, f"{cid}: {status} although only {broken} should fail"
+
+
+def test_good_fake_port_passes_everything() -> None:
+    got = statuses(fake())
+    assert all(s == PASS for s, _ in got.values()), got
+    client = fake().client(TIMEOUT)
+    line = FAKE_CASES[0].request_line()
+    assert client.request(line, FAKE_CASES[0].id).kind == "ok"
+    assert client.close() == 0 and client.starts == 1
+
+
+def test_crash_is_reported_with_exit_status_and_stderr() -> None:
+    port = fake("--crash-on", "fn.relu")
+    results = run_port(port, FAKE_CASES, timeout=TIMEOUT)
+    relu = [c.id for c in FAKE_CASES if c.op == "fn.relu"]
+    for cid in relu:
+        r = results[cid]
+        assert r.status == FAIL and r.answer.kind == "crash"
+        assert "exit status 3" in r.answer.detail and "crashing on fn.relu" in r.answer.detail
+    others_pass({k: (v.status, "") for k, v in results.items()}, set(relu))
+
+
+def test_hang_is_killed_after_the_timeout_and_the_rest_goes_on() -> None:
+    t0 = time.monotonic()
+    got = statuses(fake("--hang-on", "fn.step"))
+    assert time.monotonic() - t0 < 10 * TIMEOUT + 5
+    assert got["fake/step/1"] == (FAIL, "hang")
+    others_pass(got, {"fake/step/1"})
+
+
+def test_garbage_is_reported_and_the_runner_restarted() -> None:
+    got = statuses(fake("--garbage-on", "gate.and"))
+    assert got["fake/and/11"] == (FAIL, "garbage")
+    others_pass(got, {"fake/and/11"})
+
+
+def test_wrong_id_is_reported() -> None:
+    got = statuses(fake("--wrong-id-on", "gate.or"))
+    assert got["fake/or/00"] == (FAIL, "wrong_id")
+    others_pass(got, {"fake/or/00"})
+
+
+def test_unknown_op_for_a_table_op_is_missing() -> None:
+    got = statuses(fake("--unknown", "fn.step"))
+    assert got["fake/step/1"] == (MISSING, "error")
+    others_pass(got, {"fake/step/1"})
+
+
+def test_absent_port_is_missing_not_an_error() -> None:
+    port = Port(name="ghost", argv=("bin/runner",), cwd=REPO_ROOT / "no-such-port", train=None)
+    assert port.absent_reason() and "port not present" in port.absent_reason()
+    results = run_port(port, FAKE_CASES, timeout=TIMEOUT)
+    assert all(r.status == MISSING and "not present" in r.message for r in results.values())
+
+
+def test_unstartable_runner_is_a_crash() -> None:
+    # The runner file exists but its interpreter does not: a present port that fails.
+    port = Port(name="bad", argv=("no-such-interpreter-xyz", "./fake_runner.py"), cwd=FAKE_DIR, train=None)
+    got = statuses(port)
+    assert all(v == (FAIL, "crash") for v in got.values())
+
+
+def test_bare_nan_is_not_json() -> None:
+    with pytest.raises(ValueError):
+        loads_strict('{"y": NaN}')
+    assert math.isnan(decode_numbers(loads_strict('{"y": ["NaN"]}'))["y"][0])
+    assert dumps({"x": [math.inf, -math.inf, math.nan, 0.1]}) == \
+        '{"x": ["Infinity", "-Infinity", "NaN", 0.1]}'
+
+
+@pytest.mark.parametrize("got,want,ok", [
+    ({"y": [1.0, 2.0]}, {"y": [1.0, 2.0]}, True),
+    ({"y": [1.0, 2.0], "extra": 1}, {"y": [1.0, 2.0]}, True),
+    ({"y": [1, 0]}, {"y": [1.0, 0.0]}, True),
+    ({"y": [1.0, 2.0 + 3e-9]}, {"y": [1.0, 2.0]}, False),
+    ({"y": [1.0, 2.0 + 1e-9]}, {"y": [1.0, 2.0]}, True),
+    ({"y": [[1.0, 2.0]]}, {"y": [1.0, 2.0]}, False),
+    ({"y": 1.0}, {"y": [1.0]}, False),
+    ({"z": 1.0}, {"y": 1.0}, False),
+    ({"y": math.nan}, {"y": math.nan}, True),
+    ({"y": 1.0}, {"y": math.nan}, False),
+    ({"y": math.nan}, {"y": 1.0}, False),
+    ({"y": math.inf}, {"y": math.inf}, True),
+    ({"y": -math.inf}, {"y": math.inf}, False),
+    ({"y": 1e300}, {"y": math.inf}, False),
+    ({"y": "1.0"}, {"y": 1.0}, False),
+    ({"p": {"W": [[1.0]]}}, {"p": {"W": [[1.0]]}}, True),
+    ({"p": {"W": [[1.5]]}}, {"p": {"W": [[1.0]]}}, False),
+])
+def test_compare_rules(got, want, ok) -> None:
+    assert compare_ok(got, want, 1e-9, 1e-12).ok is ok
+
+
+def test_worst_relative_error() -> None:
+    cmp = compare_ok({"y": [1.0 + 1e-12, 0.0, 4.0]}, {"y": [1.0, 0.0, 4.0]}, 1e-9, 1e-12)
+    assert cmp.ok and cmp.count == 3 and 0.9e-12 < cmp.worst_rel < 1.1e-12
+
+
+def _conformance(*args: str, ports_file: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(REPO_ROOT / "scripts" / "conformance"), "--ports-file", str(ports_file),
+                           "--only-cases", "--cases", str(FAKE_DIR / "cases.jsonl"), "--timeout", "1",
+                           *args], capture_output=True, text=True, timeout=120)
+
+
+def test_conformance_command(tmp_path: Path) -> None:
+    ports_file = tmp_path / "ports.json"
+    fake_cwd = str(FAKE_DIR.relative_to(REPO_ROOT))
+    ports_file.write_text(json.dumps({
+        "good": {"argv": [sys.executable, "fake_runner.py"], "cwd": fake_cwd},
+        "crashy": {"argv": [sys.executable, "fake_runner.py", "--crash-on", "gate.and"], "cwd": fake_cwd},
+        "absent": {"argv": ["bin/runner"], "cwd": "no-such-port"},
+    }))
+    assert set(load_ports(ports_file)) == {"good", "crashy", "absent"}
+    good = _conformance("--port", "good", ports_file=ports_file)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "9/0/0" in good.stdout and "every case passed" in good.stdout
+    bad = _conformance(ports_file=ports_file)
+    assert bad.returncode == 1
+    assert "FAIL" in bad.stdout and "fake/and/11" in bad.stdout and "exit status 3" in bad.stdout
+    assert "absent: port not present" in bad.stdout
+    js = _conformance("--json", "--op", "gate.*", ports_file=ports_file)
+    data = json.loads(js.stdout)
+    assert js.returncode == 1 and data["ok"] is False and data["cases"] == 2
+    assert data["ports"]["good"]["families"]["gate"]["passed"] == 2
+    assert data["ports"]["absent"]["families"]["gate"]["missing"] == 2
+    usage = _conformance("--port", "nonesuch", ports_file=ports_file)
+    assert usage.returncode == 2 and "nonesuch" in usage.stderr
+    helptext = subprocess.run([str(REPO_ROOT / "scripts" / "conformance"), "--help"],
+                              capture_output=True, text=True)
+    assert helptext.returncode == 0 and "--op" in helptext.stdout

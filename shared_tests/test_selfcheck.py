@@ -1,0 +1,133 @@
+"""Self-checks of the case files: well formed, unique ids, every op covered, every error
+type refused at least once, the rng expectations equal to an independent MRG32k3a, the
+generated files up to date."""
+from __future__ import annotations
+
+import collections
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ALL_PORTS, CASES, CASES_ERROR, REFERENCE_PORT
+from harness import CASES_DIR, ERROR_TYPES, OPS, SHARED_TESTS
+from harness.cases import case_files, load_file
+from harness.mrg32k3a import MRG32k3a
+
+FAMILY_FILES = ("gates", "functions", "losses", "gradient", "simple_net", "graph", "layers",
+                "dropout", "batch_norm", "net3", "two_layer_net", "multi_layer_net", "optimizers",
+                "rng", "train", "data", "errors")
+
+
+def test_case_files_are_well_formed() -> None:
+    assert CASES_ERROR is None, CASES_ERROR
+    for f in case_files():
+        for lineno, text in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            assert text.strip(), f"{f.name}:{lineno}: blank line"
+            assert isinstance(json.loads(text), dict), f"{f.name}:{lineno}"
+        load_file(f)   # raises CaseFormatError with the place
+
+
+def test_ids_are_unique() -> None:
+    counts = collections.Counter(c.id for f in case_files() for c in load_file(f))
+    dups = [i for i, n in counts.items() if n > 1]
+    assert not dups, f"duplicate ids: {dups}"
+
+
+def test_enough_cases() -> None:
+    assert len(CASES) >= 250, f"only {len(CASES)} cases"
+
+
+def test_one_file_per_family() -> None:
+    names = {f.name for f in case_files()}
+    missing = [fam for fam in FAMILY_FILES
+               if f"{fam}.jsonl" not in names and f"{fam}_hand.jsonl" not in names]
+    assert not missing, f"no case file for {missing}"
+
+
+def test_every_op_has_ok_cases() -> None:
+    covered = {c.op for c in CASES if c.expected_error is None}
+    assert not [op for op in OPS if op not in covered], \
+        f"ops without an ok-case: {[op for op in OPS if op not in covered]}"
+
+
+def test_every_op_in_cases_is_known_or_refused() -> None:
+    strange = {c.op for c in CASES if c.op is not None and c.op not in OPS
+               and c.expected_error != "UnknownOp"}
+    assert not strange, f"ops outside the table: {strange}"
+
+
+def test_every_error_type_is_refused() -> None:
+    by_type = collections.Counter(c.expected_error for c in CASES if c.expected_error)
+    assert all(by_type[t] >= 1 for t in ERROR_TYPES), dict(by_type)
+    raws = [c for c in CASES if c.raw is not None]
+    kinds = set()
+    for c in raws:
+        try:
+            obj = json.loads(c.raw)
+        except ValueError:
+            kinds.add("malformed")
+            continue
+        if not isinstance(obj, dict):
+            kinds.add("non-object")
+        elif not isinstance(obj.get("id"), str):
+            kinds.add("missing id")
+        elif not isinstance(obj.get("op"), str):
+            kinds.add("missing op")
+    assert kinds >= {"malformed", "non-object", "missing id", "missing op"}, kinds
+
+
+def test_sources_and_book_values_present() -> None:
+    sources = collections.Counter(c.source for c in CASES)
+    assert sources["book"] >= 20 and sources["derived"] >= 50 and sources["reference"] >= 100, sources
+    ids = {c.id for c in CASES}
+    for must in ("graph/buy_apple/book", "graph/buy_apple_orange/book", "net3/forward/book",
+                 "fn/softmax/book", "loss/cee/book/1", "loss/cee/book/2", "loss/sse/book/1",
+                 "loss/sse/book/2", "grad/numerical_diff/book/5", "grad/numerical_diff/book/10",
+                 "grad/gradient_descent/book/lr0.1", "gate/xor/book/11"):
+        assert must in ids, must
+
+
+def test_reference_cases_only_in_generated_files() -> None:
+    for c in CASES:
+        hand = c.file.endswith("_hand.jsonl")
+        assert hand == (c.source != "reference"), f"{c.id} ({c.source}) in {c.file}"
+
+
+def test_rng_cases_match_an_independent_generator() -> None:
+    checked = 0
+    for c in CASES:
+        if c.op in ("rng.uniform", "rng.permutation", "rng.choice") and c.expected_error is None:
+            g = MRG32k3a(c.args["seed"])
+            want = (g.uniform(c.args["n"]) if c.op == "rng.uniform" else
+                    g.permutation(c.args["n"]) if c.op == "rng.permutation" else
+                    g.choice(c.args["n"], c.args["size"]))
+            got = next(iter(c.expect.values()))
+            assert got == want, f"{c.id}: expectation differs from exact MRG32k3a"
+            checked += 1
+        elif c.op == "rng.normal" and c.expected_error is None:
+            want = MRG32k3a(c.args["seed"]).normal(c.args["n"])
+            got = c.expect["x"]
+            assert len(got) == len(want) and all(abs(a - b) <= 1e-15 * abs(b) + 1e-16
+                                                 for a, b in zip(got, want)), c.id
+            checked += 1
+    assert checked >= 10
+
+
+def test_idx_files_up_to_date(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(SHARED_TESTS / "data" / "make_idx.py"), str(tmp_path)],
+                   check=True)
+    for f in tmp_path.iterdir():
+        assert f.read_bytes() == (SHARED_TESTS / "data" / f.name).read_bytes(), f.name
+
+
+def test_generated_cases_up_to_date() -> None:
+    reason = ALL_PORTS[REFERENCE_PORT].absent_reason()
+    if reason:
+        pytest.skip(f"the Python reference is needed to regenerate ({reason})")
+    run = subprocess.run([sys.executable, str(SHARED_TESTS / "generate_cases.py"), "--check"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert CASES_DIR.is_dir()

@@ -1,0 +1,83 @@
+"""The trainers (`bin/train`, "train" in ports.json): the same command line trains the same
+network on the same batches in every port, so each loss history equals the Python trainer's
+within rtol 1e-6. A port is skipped only when its trainer file does not exist."""
+from __future__ import annotations
+
+import json
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from conftest import ALL_PORTS, REFERENCE_PORT
+from harness.ports import Port
+
+OPTIONS = ["--train-size", "1000", "--test-size", "500", "--iters", "200", "--seed", "1", "--quiet"]
+RTOL, ATOL = 1e-6, 1e-12
+TRAIN_TIMEOUT = 600
+
+
+def trainer_absent(port: Port) -> str | None:
+    if not port.train:
+        return f"{port.name} has no \"train\" entry in ports.json"
+    f = port.train_file
+    if f is None or not f.is_file():
+        return f"trainer not present: {port.name}'s {port.train[0]} does not exist"
+    return None
+
+
+def run_trainer(port: Port, out: Path) -> dict[str, Any]:
+    argv = port.train_argv() + OPTIONS + ["--out", str(out)]
+    try:
+        run = subprocess.run(argv, cwd=port.cwd, capture_output=True, text=True,
+                             timeout=TRAIN_TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return {"error": f"{' '.join(argv)} did not finish within {TRAIN_TIMEOUT} s"}
+    except OSError as exc:
+        return {"error": f"cannot run {argv}: {exc}"}
+    if run.returncode != 0:
+        return {"error": f"{' '.join(argv)} exited with {run.returncode}:\n{run.stderr[-2000:]}"}
+    try:
+        return json.loads(out.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return {"error": f"{out} unreadable: {exc}\nstdout:\n{run.stdout[-1000:]}"}
+
+
+@pytest.fixture(scope="session")
+def histories(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) \
+        -> dict[str, dict[str, Any]]:
+    """Every selected port's trainer (and the reference's) run once, all at the same time."""
+    from conftest import selected_ports
+    wanted = {p.name: p for p in selected_ports(request.config)}
+    wanted.setdefault(REFERENCE_PORT, ALL_PORTS[REFERENCE_PORT])
+    todo = [p for p in wanted.values() if trainer_absent(p) is None]
+    tmp = tmp_path_factory.mktemp("train")
+    with ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool:
+        results = pool.map(lambda p: run_trainer(p, tmp / f"train-{p.name}.json"), todo)
+        return {p.name: r for p, r in zip(todo, results)}
+
+
+def test_trainer_matches_python(port: Port, histories: dict[str, dict[str, Any]]) -> None:
+    reason = trainer_absent(port)
+    if reason:
+        pytest.skip(reason)
+    ref = histories.get(REFERENCE_PORT)
+    if ref is None:
+        pytest.skip(f"the Python trainer is not present ({trainer_absent(ALL_PORTS[REFERENCE_PORT])})")
+    assert "error" not in ref, f"python trainer: {ref['error']}"
+    got = histories[port.name]
+    assert "error" not in got, got.get("error")
+    want_hist = np.asarray(ref["loss_history"], float)
+    got_hist = np.asarray(got.get("loss_history", []), float)
+    assert got_hist.shape == want_hist.shape == (200,), \
+        f"loss_history has {got_hist.shape} entries, python {want_hist.shape}"
+    bad = np.flatnonzero(~(np.abs(got_hist - want_hist) <= ATOL + RTOL * np.abs(want_hist)))
+    assert bad.size == 0, (f"{port.name} loss_history differs from python's at {bad.size} iterations, "
+                           f"first at {bad[0]}: {got_hist[bad[0]]!r} vs {want_hist[bad[0]]!r}")
+    for key in ("train_acc", "test_acc"):
+        if key in ref:
+            assert np.allclose(got.get(key, []), ref[key], rtol=RTOL, atol=1e-12), \
+                f"{key}: {got.get(key)} vs python {ref[key]}"
