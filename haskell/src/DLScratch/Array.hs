@@ -74,10 +74,12 @@ reshapeT s (Tensor _ v) = Tensor s v
 
 tmap :: (Double -> Double) -> Tensor -> Tensor
 tmap f (Tensor s v) = Tensor s (VS.map f v)
+{-# INLINE tmap #-}
 
 -- | Elementwise combination; the shape is the first argument's.
 tzip :: (Double -> Double -> Double) -> Tensor -> Tensor -> Tensor
-tzip f (Tensor s v) (Tensor _ w) = Tensor s (VS.zipWith f v w)
+tzip f (Tensor s v) (Tensor _ w) = Tensor s (VS.generate (VS.length v) (\k -> f (VS.unsafeIndex v k) (VS.unsafeIndex w k)))
+{-# INLINE tzip #-}
 
 -- | Column sums added row after row, in order (numpy's @sum(axis=0)@ order):
 -- @db[j] = Σ_i dout[i, j]@.

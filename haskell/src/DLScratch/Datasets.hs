@@ -8,7 +8,9 @@
 module DLScratch.Datasets
   ( Idx (..)
   , decodeIdx
+  , decodeIdxRows
   , readIdx
+  , readIdxRows
   , Mnist (..)
   , defaultDataDir
   , loadMnist
@@ -33,7 +35,12 @@ data Idx = Idx { idxShape :: [Int], idxValues :: VS.Vector Double }
 
 -- | Decode an IDX file's bytes (already decompressed).
 decodeIdx :: BS.ByteString -> Either String Idx
-decodeIdx bs
+decodeIdx = decodeIdxRows Nothing
+
+-- | Decode at most the first k entries along the first dimension (all when
+-- Nothing); the shape answered is the shape of what was decoded.
+decodeIdxRows :: Maybe Int -> BS.ByteString -> Either String Idx
+decodeIdxRows limit bs
   | BS.length bs < 4 = Left "the file is shorter than an IDX header (4 bytes)"
   | BS.index bs 0 /= 0 || BS.index bs 1 /= 0 = Left "not an IDX file: the first two bytes are not zero"
   | otherwise = do
@@ -56,7 +63,12 @@ decodeIdx bs
           if toInteger (BS.length bs) < need
             then Left ("the file is shorter than its header says: " ++ show need
                        ++ " bytes needed, " ++ show (BS.length bs) ++ " present")
-            else Right (Idx dims (VS.generate n (\i -> conv (headerLen + i * width))))
+            else do
+              let dims' = case (dims, limit) of
+                    (d0 : rest, Just k) -> min d0 (max k 0) : rest
+                    _ -> dims
+                  n' = product dims'
+              Right (Idx dims' (VS.generate n' (\i -> conv (headerLen + i * width))))
   where
     be :: Int -> Int -> Word64
     be w o = go 0 0
@@ -68,7 +80,11 @@ decodeIdx bs
 
 -- | Read an IDX file, gunzipping it when it starts with the gzip magic 1f 8b.
 readIdx :: FilePath -> IO (Either String Idx)
-readIdx path = do
+readIdx = readIdxRows Nothing
+
+-- | 'readIdx' keeping at most the first k entries along the first dimension.
+readIdxRows :: Maybe Int -> FilePath -> IO (Either String Idx)
+readIdxRows limit path = do
   r <- try (BS.readFile path) :: IO (Either IOException BS.ByteString)
   case r of
     Left e -> pure (Left ("cannot read " ++ path ++ ": " ++ show e))
@@ -76,8 +92,8 @@ readIdx path = do
       | BS.take 2 raw == BS.pack [0x1f, 0x8b] -> do
           d <- (Right <$> evaluate (BL.toStrict (GZip.decompress (BL.fromStrict raw))))
                  `catch` (\e -> pure (Left (show (e :: SomeException))))
-          pure (either (\m -> Left (path ++ ": corrupt gzip data: " ++ m)) (fmap' path . decodeIdx) d)
-      | otherwise -> pure (fmap' path (decodeIdx raw))
+          pure (either (\m -> Left (path ++ ": corrupt gzip data: " ++ m)) (fmap' path . decodeIdxRows limit) d)
+      | otherwise -> pure (fmap' path (decodeIdxRows limit raw))
   where
     fmap' p = either (\m -> Left (p ++ ": " ++ m)) Right
 
@@ -106,20 +122,17 @@ loadMnist dir trainSize testSize = do
       pure (if gz then p ++ ".gz" else p)
     images name lim = do
       p <- find name
-      r <- readIdx p
+      r <- readIdxRows lim p
       pure $ do
         Idx sh v <- r
         case sh of
-          (n : rest@(_ : _)) -> do
-            let d = product rest
-                k = maybe n (min n) lim
-            Right (reshape d (VS.map (/ 255.0) (VS.take (k * d) v)))
+          (_ : rest@(_ : _)) -> Right (reshape (product rest) (VS.map (/ 255.0) v))
           _ -> Left (p ++ ": expected an image array, got shape " ++ show sh)
     labels name lim = do
       p <- find name
-      r <- readIdx p
+      r <- readIdxRows lim p
       pure $ do
         Idx sh v <- r
         case sh of
-          [n] -> Right (Labels (VS.map round (VS.take (maybe n (min n) lim) v)))
+          [_] -> Right (Labels (VS.map round v))
           _ -> Left (p ++ ": expected a label vector, got shape " ++ show sh)

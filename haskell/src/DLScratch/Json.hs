@@ -20,6 +20,7 @@ module DLScratch.Json
   , tensorOf
   ) where
 
+import Control.DeepSeq (NFData (..))
 import qualified Data.Aeson as A
 import qualified Data.ByteString.Builder as B
 import Data.List (intersperse)
@@ -39,6 +40,16 @@ data J
   | JNull
   | JArr [J]
   | JObj [(Text, J)]
+
+instance NFData J where
+  rnf j = case j of
+    JNum d -> d `seq` ()
+    JInt i -> i `seq` ()
+    JStr s -> rnf s
+    JBool b -> b `seq` ()
+    JNull -> ()
+    JArr xs -> rnf xs
+    JObj kvs -> rnf kvs
 
 -- | Compact JSON, numbers in shortest round-trip form.
 encodeJ :: J -> B.Builder

@@ -54,16 +54,24 @@ import DLScratch.Rng (Gen, rand)
 
 -- | Elementwise combination of two matrices of one shape.
 zipM :: (Double -> Double -> Double) -> Matrix Double -> Matrix Double -> Matrix Double
-zipM f a b = reshape (cols a) (VS.zipWith f (flatten a) (flatten b))
+zipM f a b = reshape (cols a) (VS.generate (VS.length va) (\k -> f (VS.unsafeIndex va k) (VS.unsafeIndex vb k)))
+  where
+    va = flatten a
+    vb = flatten b
+{-# INLINE zipM #-}
 
 -- | Elementwise map.
 mapM' :: (Double -> Double) -> Matrix Double -> Matrix Double
 mapM' f a = reshape (cols a) (VS.map f (flatten a))
+{-# INLINE mapM' #-}
 
 -- | @f(a[i, j], v[j])@: a row vector broadcast down the rows.
 rowOp :: (Double -> Double -> Double) -> Matrix Double -> Vector Double -> Matrix Double
-rowOp f a v = reshape d (VS.imap (\k x -> f x (VS.unsafeIndex v (k `mod` d))) (flatten a))
-  where d = cols a
+rowOp f a v = reshape d (VS.generate (VS.length va) (\k -> f (VS.unsafeIndex va k) (VS.unsafeIndex v (k `rem` d))))
+  where
+    d = cols a
+    va = flatten a
+{-# INLINE rowOp #-}
 
 -- ReLU ---------------------------------------------------------------------
 
@@ -170,8 +178,8 @@ batchNormEps = 10e-7
 
 -- | What the backward pass needs.
 data BatchNormTape
-  = BNTrain { tXc, tXn :: !(Matrix Double), tStd :: !(Vector Double) }
-  | BNTest { tXn :: !(Matrix Double), tStd :: !(Vector Double) }
+  = BNTrain !(Matrix Double) !(Matrix Double) !(Vector Double)  -- ^ xc, xn, std
+  | BNTest !(Matrix Double) !(Vector Double)                     -- ^ xn, sqrt(rv + eps)
 
 data BatchNormGrad = BatchNormGrad { dGamma, dBeta :: !(Vector Double) }
 

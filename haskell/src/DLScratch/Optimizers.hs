@@ -16,7 +16,7 @@ module DLScratch.Optimizers
 import Control.DeepSeq (NFData (..))
 import qualified Data.Map.Strict as M
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Vector, cols, flatten, reshape)
+import Numeric.LinearAlgebra (Vector, cols, flatten, reshape, scale)
 import DLScratch.Array (Tensor (..))
 import DLScratch.Layers (Dense (..))
 
@@ -28,6 +28,8 @@ class Parameters p where
   pzip :: (Vector Double -> Vector Double -> Vector Double) -> p -> p -> p
 
 instance Parameters Dense where
+  {-# INLINE pmap #-}
+  {-# INLINE pzip #-}
   pmap f (Dense w b) = Dense (reshape (cols w) (f (flatten w))) (f b)
   pzip f (Dense w b) (Dense w' b') =
     Dense (reshape (cols w) (f (flatten w) (flatten w'))) (f b b')
@@ -98,8 +100,9 @@ initState opt params = case opt of
   Adam {} -> AdamState 0 zeros zeros
   where zeros = zerosLike params
 
-zipV :: (Double -> Double -> Double) -> Vector Double -> Vector Double -> Vector Double
-zipV = VS.zipWith
+-- | @v + c@ elementwise.
+addC :: Double -> Vector Double -> Vector Double
+addC c v = v + VS.replicate (VS.length v) c
 
 -- | One update with gradients g, answering the new parameters and state.
 --
@@ -111,35 +114,36 @@ zipV = VS.zipWith
 -- * Adam: @t ← t + 1; lr_t = lr·√(1 − β2^t) / (1 − β1^t); m ← m + (1 − β1)(g − m);
 --   v ← v + (1 − β2)(g² − v); p ← p − lr_t·m / (√v + 1e-7)@
 update :: Parameters p => Optimizer -> OptState p -> p -> p -> (p, OptState p)
+{-# SPECIALIZE update :: Optimizer -> OptState [Dense] -> [Dense] -> [Dense] -> ([Dense], OptState [Dense]) #-}
 update opt st params grads = case (opt, st) of
-  (SGD a, _) -> (pzip (zipV (\p g -> p - a * g)) params grads, Stateless)
+  (SGD a, _) -> (pzip (\p g -> p - scale a g) params grads, Stateless)
   (Momentum a m, Velocity v) ->
-    let v' = pzip (zipV (\vi g -> m * vi - a * g)) v grads
-    in (pzip (zipV (+)) params v', Velocity v')
+    let v' = pzip (\vi g -> scale m vi - scale a g) v grads
+    in (pzip (+) params v', Velocity v')
   (Nesterov a m, Velocity v) ->
-    let v1 = pmap (VS.map (* m)) v
-        v2 = pzip (zipV (\vi g -> vi - a * g)) v1 grads
-        p1 = pzip (zipV (\p vi -> p + m * m * vi)) params v2
-        p2 = pzip (zipV (\p g -> p - (1 + m) * a * g)) p1 grads
+    let v1 = pmap (scale m) v
+        v2 = pzip (\vi g -> vi - scale a g) v1 grads
+        p1 = pzip (\p vi -> p + scale (m * m) vi) params v2
+        p2 = pzip (\p g -> p - scale ((1 + m) * a) g) p1 grads
     in (p2, Velocity v2)
   (AdaGrad a, SquareSum h) ->
-    let h' = pzip (zipV (\hi g -> hi + g * g)) h grads
+    let h' = pzip (\hi g -> hi + g * g) h grads
     in (descend a h', SquareSum h')
   (RMSprop a d, SquareSum h) ->
-    let h1 = pmap (VS.map (* d)) h
-        h' = pzip (zipV (\hi g -> hi + (1 - d) * g * g)) h1 grads
+    let h1 = pmap (scale d) h
+        h' = pzip (\hi g -> hi + scale (1 - d) g * g) h1 grads
     in (descend a h', SquareSum h')
   (Adam a b1 b2, AdamState t m v) ->
     let t' = t + 1
         ft = fromIntegral t' :: Double
         lrT = a * sqrt (1 - b2 ** ft) / (1 - b1 ** ft)
-        m' = pzip (zipV (\mi g -> mi + (1 - b1) * (g - mi))) m grads
-        v' = pzip (zipV (\vi g -> vi + (1 - b2) * (g ** 2 - vi))) v grads
-        stepv = pzip (zipV (\mi vi -> lrT * mi / (sqrt vi + 1e-7))) m' v'
-    in (pzip (zipV (-)) params stepv, AdamState t' m' v')
+        m' = pzip (\mi g -> mi + scale (1 - b1) (g - mi)) m grads
+        v' = pzip (\vi g -> vi + scale (1 - b2) (g * g - vi)) v grads
+        stepv = pzip (\mi vi -> scale lrT mi / addC 1e-7 (sqrt vi)) m' v'
+    in (pzip (-) params stepv, AdamState t' m' v')
   _ -> update opt (initState opt params) params grads
   where
-    -- p ← p − lr·g / (√h + 1e-7)
+    -- p <- p - lr·g / (sqrt h + 1e-7)
     descend a h' =
-      let stepv = pzip (zipV (\g hi -> a * g / (sqrt hi + 1e-7))) grads h'
-      in pzip (zipV (-)) params stepv
+      let stepv = pzip (\g hi -> scale a g / addC 1e-7 (sqrt hi)) grads h'
+      in pzip (-) params stepv

@@ -10,7 +10,7 @@ module DLScratch.Runner
   , ops
   ) where
 
-import Control.DeepSeq (NFData (..), force)
+import Control.DeepSeq (force)
 import Control.Exception (SomeException, evaluate, try, fromException, ArithException, ErrorCall)
 import Control.Monad (forM, forM_, unless, when)
 import qualified Data.Aeson as A
@@ -49,16 +49,6 @@ import DLScratch.Train
 type R = Either DLError
 type Args = A.Object
 type Out = [(Text, J)]
-
-instance NFData J where
-  rnf j = case j of
-    JNum d -> d `seq` ()
-    JInt i -> i `seq` ()
-    JStr s -> rnf s
-    JBool b -> b `seq` ()
-    JNull -> ()
-    JArr xs -> rnf xs
-    JObj kvs -> rnf kvs
 
 -- | How an op is answered: most are pure, data.idx reads a file.
 data Handler = Pure (Args -> R Out) | Impure (Args -> IO (R Out))
