@@ -1,0 +1,110 @@
+# frozen_string_literal: true
+
+require 'spec_helper'
+
+RSpec.describe 'networks' do
+  # Mean |backprop - numerical| per parameter (book 5.7.3).
+  def gradient_check(net, x, t)
+    num = net.numerical_gradient(x, t)
+    grad = net.gradient(x, t)
+    grad.keys.to_h { |k| [k, (grad[k] - num[k]).abs.mean] }
+  end
+
+  describe DLScratch::Net3 do
+    it 'gives the book\'s [0.31682708, 0.69627909] for x = [1.0, 0.5] (book 3.4.3)' do
+      y = described_class.forward(described_class.init_network, na([1.0, 0.5]))[:y]
+      expect(y).to be_all_close([0.31682708, 0.69627909], atol: 5e-9)
+    end
+
+    it 'gives the same rows for a batch' do
+      y = described_class.forward(described_class.init_network, na([[1.0, 0.5], [1.0, 0.5]]), output: 'softmax')[:y]
+      expect(y.sum(0)).to be_all_close([1.0, 1.0])
+    end
+  end
+
+  describe DLScratch::SimpleNet do
+    # Book 4.4.2, with the W printed there (to 8 digits, so the book's loss and dW, computed
+    # from the unrounded W, agree to about 1e-6 only).
+    let(:net) { described_class.new(na([[0.47355232, 0.9977393, 0.84668094], [0.85557411, 0.03563661, 0.69422093]])) }
+    let(:x) { na([0.6, 0.9]) }
+
+    it 'predicts [1.05414809, 0.63071653, 1.1328074]' do
+      expect(net.predict(x)).to be_all_close([1.05414809, 0.63071653, 1.1328074], atol: 5e-9)
+    end
+
+    it 'has loss 0.92806853663411326 for t = [0, 0, 1]' do
+      expect(net.loss(x, na([0.0, 0.0, 1.0]))).to be_all_close(0.92806853663411326, rtol: 1e-6)
+    end
+
+    it 'has dW [[0.21924763, 0.14356247, -0.36281009], [0.32887144, 0.2153437, -0.54421514]]' do
+      dw = net.numerical_gradient(x, na([0.0, 0.0, 1.0]))
+      expect(dw).to be_all_close([[0.21924763, 0.14356247, -0.36281009], [0.32887144, 0.2153437, -0.54421514]],
+                                 atol: 2e-7)
+    end
+  end
+
+  describe DLScratch::TwoLayerNet do
+    let(:rng) { DLScratch::Rng.new(3) }
+    let(:x) { rng.rand(5, 4) }
+    let(:t) { [0, 2, 1, 2, 0] }
+
+    it 'draws W1 then W2 as std * randn from one generator, biases zero' do
+      net = described_class.new(2, 2, 1, weight_init_std: 0.5, seed: 0)
+      n = DLScratch::Rng.new(0).normal(6)
+      expect(net.params['W1']).to be_all_close(n[0, 4].map { |v| 0.5 * v })
+      expect(net.params['W2']).to be_all_close(n[4, 2].map { |v| 0.5 * v })
+      expect(rows(net.params['b1'])).to eq([0.0, 0.0])
+    end
+
+    it 'passes the gradient check: mean |backprop - numerical| <= 1e-7 per parameter' do
+      net = described_class.new(4, 5, 3, weight_init_std: 0.5, rng: rng)
+      diffs = gradient_check(net, x, t)
+      expect(diffs.keys).to eq(%w[W1 b1 W2 b2])
+      expect(diffs.values.max).to be <= 1e-7
+    end
+
+    it 'sees in-place parameter updates through its layers (the book\'s aliasing)' do
+      net = described_class.new(4, 5, 3, weight_init_std: 0.5, rng: rng)
+      before = net.loss(x, t)
+      DLScratch::Optimizers::SGD.new(lr: 0.5).update(net.params, net.gradient(x, t))
+      expect(net.layers['Affine1'].W).to equal(net.params['W1'])
+      expect(net.loss(x, t)).to be < before
+    end
+
+    it 'counts accuracy with the first maximum on ties' do
+      net = described_class.new(2, 2, 2, params: { 'W1' => na([[1.0, 0.0], [0.0, 1.0]]), 'b1' => na([0.0, 0.0]),
+                                                   'W2' => na([[1.0, 0.0], [0.0, 1.0]]), 'b2' => na([0.0, 0.0]) })
+      expect(net.accuracy(na([[2.0, 1.0], [1.0, 1.0], [0.0, 3.0], [1.0, 5.0]]), [0, 0, 0, 0])).to eq(0.5)
+    end
+  end
+
+  describe DLScratch::MultiLayerNet do
+    let(:rng) { DLScratch::Rng.new(5) }
+    let(:x) { rng.rand(4, 3) }
+    let(:t) { [1, 0, 1, 1] }
+
+    %w[relu sigmoid].each do |activation|
+      it "passes the gradient check with #{activation} and weight decay" do
+        net = described_class.new(3, [4, 3], 2, activation: activation, weight_init_std: 'he',
+                                                weight_decay_lambda: 0.1, rng: rng)
+        diffs = gradient_check(net, x, t)
+        expect(diffs.keys).to eq(%w[W1 b1 W2 b2 W3 b3])
+        expect(diffs.values.max).to be <= 1e-7
+      end
+    end
+
+    it 'adds 0.5 lambda sum W^2 to the loss' do
+      params = { 'W1' => na([[1.0, 2.0]]), 'b1' => na([0.0, 0.0]) }
+      net0 = described_class.new(1, [], 2, params: params)
+      net1 = described_class.new(1, [], 2, params: params, weight_decay_lambda: 0.2)
+      x1 = na([[1.0]])
+      expect(net1.loss(x1, [0]) - net0.loss(x1, [0])).to be_all_close(0.5 * 0.2 * 5.0)
+    end
+
+    it 'scales W_i by sqrt(2 / n_in) for "he" and sqrt(1 / n_in) for "xavier"' do
+      expect(described_class.init_scale('he', 8)).to eq(0.5)
+      expect(described_class.init_scale('xavier', 4)).to eq(0.5)
+      expect { described_class.init_scale('bogus', 4) }.to raise_error(DLScratch::BadArgs)
+    end
+  end
+end

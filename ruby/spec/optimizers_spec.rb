@@ -1,0 +1,53 @@
+# frozen_string_literal: true
+
+require 'spec_helper'
+
+RSpec.describe DLScratch::Optimizers do
+  # Applies the named optimizer to p = [1.0] with the gradients g in turn; the new p.
+  def run(name, grads, **hyper)
+    params = { 'p' => na([1.0]) }
+    opt = described_class.build(name, hyper)
+    grads.each { |g| opt.update(params, { 'p' => na([g]) }) }
+    params['p'][0]
+  end
+
+  it 'SGD: p - lr g' do
+    expect(run('sgd', [2.0], lr: 0.1)).to be_all_close(0.8)
+  end
+
+  it 'Momentum: v = 0.9 v - lr g, p += v (-0.02, then -0.038)' do
+    expect(run('momentum', [2.0, 2.0], lr: 0.01)).to be_all_close(1.0 - 0.02 - 0.038)
+  end
+
+  it 'Nesterov: v *= m; v -= lr g; p += m m v; p -= (1 + m) lr g' do
+    # v = -0.02; p = 1 + 0.81 * -0.02 - 1.9 * 0.02
+    expect(run('nesterov', [2.0], lr: 0.01)).to be_all_close(1.0 - 0.0162 - 0.038)
+  end
+
+  it 'AdaGrad: h += g g; p -= lr g / (sqrt h + 1e-7)' do
+    expect(run('adagrad', [2.0], lr: 0.01)).to be_all_close(1.0 - (0.02 / (2.0 + 1e-7)))
+  end
+
+  it 'RMSprop: h = 0.99 h + 0.01 g g; p -= lr g / (sqrt h + 1e-7)' do
+    expect(run('rmsprop', [2.0], lr: 0.01)).to be_all_close(1.0 - (0.02 / (0.2 + 1e-7)))
+  end
+
+  it 'Adam: lr_t = lr sqrt(1 - 0.999) / (1 - 0.9), m = 0.2, v = 0.004' do
+    lr_t = 0.001 * Math.sqrt(0.001) / 0.1
+    expect(run('adam', [2.0])).to be_all_close(1.0 - (lr_t * 0.2 / (Math.sqrt(0.004) + 1e-7)))
+  end
+
+  it 'updates the parameter arrays in place (the same objects)' do
+    p = na([1.0, 2.0])
+    params = { 'p' => p }
+    %w[sgd momentum nesterov adagrad rmsprop adam].each do |name|
+      described_class.build(name).update(params, { 'p' => na([0.5, 0.5]) })
+      expect(params['p']).to equal(p)
+    end
+  end
+
+  it 'refuses an unknown name and ignores hyper-parameters it does not take' do
+    expect { described_class.build('lbfgs') }.to raise_error(DLScratch::BadArgs)
+    expect(described_class.build('sgd', lr: 0.1, beta1: 0.5)).to be_a(described_class::SGD)
+  end
+end

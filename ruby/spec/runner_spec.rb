@@ -1,0 +1,69 @@
+# frozen_string_literal: true
+
+require 'spec_helper'
+require 'json'
+require 'stringio'
+
+RSpec.describe DLScratch::Runner do
+  # The answers (parsed) to some request lines.
+  def answers(*lines)
+    out = StringIO.new
+    described_class.run(StringIO.new(lines.join("\n") + "\n"), out)
+    out.string.lines.map { |l| JSON.parse(l) }
+  end
+
+  def error_type(line)
+    answers(line).first.dig('error', 'type')
+  end
+
+  it 'answers each request in order, one line each, skipping blank lines' do
+    a = answers('{"id": "a", "op": "gate.and", "args": {"x1": 1, "x2": 1}}', '   ',
+                '{"id": "b", "op": "fn.softmax", "args": {"x": [0.3, 2.9, 4.0]}}')
+    expect(a.map { |x| x['id'] }).to eq(%w[a b])
+    expect(a[0]['ok']).to eq('y' => 1)
+    expect(a[1]['ok']['y'][2]).to eq(0.7365969137693786)
+  end
+
+  it 'writes floats that read back to the same double, and non-finite numbers as strings' do
+    a = answers('{"id": "n", "op": "fn.identity", "args": {"x": ["NaN", "Infinity", "-Infinity", 0.1, 1e-300]}}')
+    expect(a[0]['ok']['y']).to eq(['NaN', 'Infinity', '-Infinity', 0.1, 1e-300])
+  end
+
+  it 'reports every error type and goes on with the next line' do
+    expect(error_type('not json')).to eq('BadRequest')
+    expect(error_type('[1, 2]')).to eq('BadRequest')
+    expect(error_type('{"op": "fn.step"}')).to eq('BadRequest')
+    expect(error_type('{"id": "x", "op": "fn.nope"}')).to eq('UnknownOp')
+    expect(error_type('{"id": "x", "op": "fn.step", "args": []}')).to eq('BadArgs')
+    expect(error_type('{"id": "x", "op": "fn.step", "args": {}}')).to eq('BadArgs')
+    expect(error_type('{"id": "x", "op": "fn.step", "args": {"x": [[1], [1, 2]]}}')).to eq('BadArgs')
+    expect(error_type('{"id": "x", "op": "fn.softmax", "args": {"x": [[[1.0]]]}}')).to eq('ShapeError')
+    expect(error_type('{"id": "x", "op": "fn.step", "args": {"x": []}}')).to eq('ShapeError')
+    expect(error_type('{"id": "x", "op": "loss.cross_entropy_error", "args": {"y": [0.5, 0.5], "t": 2}}'))
+      .to eq('ValueError')
+    expect(error_type('{"id": "x", "op": "rng.uniform", "args": {"seed": 0, "n": 20000000}}')).to eq('ValueError')
+    expect(error_type('{"id": "x", "op": "rng.uniform", "args": {"seed": 0.5, "n": 2}}')).to eq('BadArgs')
+    a = answers('{"id": 7, "op": "fn.step"}', '{"id": "ok", "op": "fn.step", "args": {"x": 2}}')
+    expect(a[0]['id']).to be_nil
+    expect(a[1]).to eq('id' => 'ok', 'ok' => { 'y' => 1 })
+  end
+
+  it 'knows every op of the protocol table' do
+    ops = %w[gate.and gate.nand gate.or gate.xor fn.identity fn.step fn.sigmoid fn.sigmoid_grad fn.relu
+             fn.relu_grad fn.softmax loss.sum_squared_error loss.cross_entropy_error grad.numerical_diff
+             grad.numerical_gradient grad.gradient_descent simple_net.predict simple_net.loss
+             simple_net.numerical_gradient layer.mul layer.add graph.buy_apple graph.buy_apple_orange layer.relu
+             layer.sigmoid layer.affine layer.softmax_with_loss layer.dropout layer.batch_norm net3.init
+             net3.forward two_layer_net.init two_layer_net.predict two_layer_net.loss two_layer_net.accuracy
+             two_layer_net.gradient two_layer_net.numerical_gradient multi_layer_net.init multi_layer_net.loss
+             multi_layer_net.gradient multi_layer_net.numerical_gradient optimizer.run rng.uniform rng.normal
+             rng.permutation rng.choice train.two_layer_net data.idx]
+    expect(described_class::OPS.keys).to match_array(ops)
+  end
+
+  it 'answers the book\'s 3-layer network through the protocol' do
+    net = JSON.generate(DLScratch::Runner.encode(DLScratch::Net3.init_network))
+    a = answers(%({"id": "n3", "op": "net3.forward", "args": {"network": #{net}, "x": [1.0, 0.5]}}))
+    expect(a[0]['ok']['y']).to be_all_close([0.31682708, 0.69627909], atol: 5e-9)
+  end
+end
