@@ -48,6 +48,10 @@ def selected_ports(config: pytest.Config) -> list[Port]:
         raise pytest.UsageError(str(exc.args[0])) from None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    selected_ports(config)   # an unknown --port / DLSCRATCH_PORTS name is a usage error
+
+
 class Session:
     """Answers and long-lived runner clients per port, shared by every test of the session."""
 
