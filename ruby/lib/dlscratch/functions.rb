@@ -13,11 +13,21 @@ module DLScratch
       x
     end
 
+    # The book's names.
+    def identity_function(x)
+      identity(x)
+    end
+
     # step(x) = 1 if x > 0 else 0 (integers)
     def step(x)
       return x > 0 ? 1 : 0 unless x.is_a?(NArray)
 
       x.gt(0).to_type(NArray::INT)
+    end
+
+    # The book's name for step.
+    def step_function(x)
+      step(x)
     end
 
     # sigmoid(x) = 1 / (1 + exp(-x)); exp overflows to +inf for x < -709, giving 0.

@@ -26,7 +26,7 @@ module DLScratch
     # a1 = x·W1 + b1, z1 = σ(a1), a2 = z1·W2 + b2, z2 = σ(a2), a3 = z2·W3 + b3,
     # y = identity(a3) (or softmax(a3)). x is 1-D or 2-D.
     # @return [Hash{Symbol=>NArray}] a1, z1, a2, z2, a3, y
-    def forward(network, x, output: 'identity')
+    def forward_trace(network, x, output: 'identity')
       a1 = Arrays.dot(x, network['W1']) + network['b1']
       z1 = Functions.sigmoid(a1)
       a2 = Arrays.dot(z1, network['W2']) + network['b2']
@@ -34,6 +34,11 @@ module DLScratch
       a3 = Arrays.dot(z2, network['W3']) + network['b3']
       y = output == 'softmax' ? Functions.softmax(a3) : Functions.identity(a3)
       { a1: a1, z1: z1, a2: a2, z2: z2, a3: a3, y: y }
+    end
+
+    # y of the 3-layer network (book 3.4.3: [0.31682708, 0.69627909] for x = [1.0, 0.5]).
+    def forward(network, x, output: 'identity')
+      forward_trace(network, x, output: output)[:y]
     end
   end
 

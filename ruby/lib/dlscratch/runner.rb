@@ -526,7 +526,7 @@ module DLScratch
         width = ws[1]
       end
       output = a.choice('output', %w[identity softmax], 'identity')
-      Net3.forward(arrays, x, output: output)
+      Net3.forward_trace(arrays, x, output: output)
     end
 
     def two_layer_params(a)
