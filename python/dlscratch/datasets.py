@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+# region: idx
 #: IDX type byte → big-endian numpy dtype.
 IDX_TYPES: dict[int, str] = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 GZIP_MAGIC = b"\x1f\x8b"
+# endregion
 DEFAULT_DATA_DIR = Path("/usr/share/datasets/fashion-mnist")
 MNIST_FILES = {
     "train_img": "train-images-idx3-ubyte",
@@ -24,6 +26,7 @@ MNIST_FILES = {
 __all__ = ["DEFAULT_DATA_DIR", "IdxError", "load_idx", "load_mnist", "parse_idx"]
 
 
+# region: idx
 class IdxError(ValueError):
     """A file that is not a well-formed IDX file."""
 
@@ -64,6 +67,7 @@ def load_idx(path: str | os.PathLike[str]) -> NDArray:
     except OSError as e:
         raise IdxError(f"cannot read {path}: {e.strerror}") from None
     return parse_idx(data)
+# endregion
 
 
 def _find(data_dir: Path, stem: str) -> Path:

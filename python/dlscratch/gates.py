@@ -7,6 +7,7 @@ import numpy as np
 __all__ = ["AND", "NAND", "OR", "XOR", "perceptron"]
 
 
+# region: gates
 def perceptron(x1: float, x2: float, w: tuple[float, float], b: float) -> int:
     """0 if w·x + b <= 0 else 1."""
     tmp = np.sum(np.array([w[0], w[1]]) * np.array([x1, x2], dtype=np.float64)) + b
@@ -31,3 +32,4 @@ def OR(x1: float, x2: float) -> int:  # noqa: N802
 def XOR(x1: float, x2: float) -> int:  # noqa: N802
     """Two layers: AND(NAND(x1, x2), OR(x1, x2))."""
     return AND(NAND(x1, x2), OR(x1, x2))
+# endregion

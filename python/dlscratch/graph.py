@@ -8,6 +8,7 @@ from typing import Any
 __all__ = ["AddLayer", "MulLayer", "buy_apple", "buy_apple_orange"]
 
 
+# region: mul_layer
 class MulLayer:
     """out = x·y; backward: dx = dout·y, dy = dout·x."""
 
@@ -22,8 +23,10 @@ class MulLayer:
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return dout * self.y, dout * self.x
+# endregion
 
 
+# region: add_layer
 class AddLayer:
     """out = x + y; backward: dx = dout, dy = dout."""
 
@@ -32,8 +35,10 @@ class AddLayer:
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return dout * 1, dout * 1
+# endregion
 
 
+# region: buy_apple
 @dataclass(frozen=True)
 class AppleResult:
     price: float
@@ -89,3 +94,4 @@ def buy_apple_orange(
     dorange, dorange_num = mul_orange_layer.backward(dorange_price)
     dapple, dapple_num = mul_apple_layer.backward(dapple_price)
     return AppleOrangeResult(price, dapple, dapple_num, dorange, dorange_num, dtax)
+# endregion

@@ -13,12 +13,15 @@ from .rng import MRG32k3a
 
 Array = NDArray[np.float64]
 
+# region: batch_norm
 #: BatchNormalization's ε, written `10e-7` in the book.
 BATCH_NORM_EPS = 10e-7
+# endregion
 
 __all__ = ["BATCH_NORM_EPS", "Affine", "BatchNormalization", "Dropout", "Relu", "Sigmoid", "SoftmaxWithLoss"]
 
 
+# region: relu_layer
 class Relu:
     """out = max(0, x); the mask is x <= 0, so the gradient at exactly 0 is 0."""
 
@@ -35,8 +38,10 @@ class Relu:
         dx = np.array(dout, dtype=np.float64, copy=True)
         dx[self.mask] = 0
         return dx
+# endregion
 
 
+# region: sigmoid_layer
 class Sigmoid:
     """out = 1 / (1 + exp(−x)); dx = dout·(1 − out)·out."""
 
@@ -49,8 +54,10 @@ class Sigmoid:
 
     def backward(self, dout: Array) -> Array:
         return dout * (1.0 - self.out) * self.out
+# endregion
 
 
+# region: affine
 class Affine:
     """out = x·W + b; dx = dout·Wᵀ, dW = xᵀ·dout, db = Σ_rows dout.
 
@@ -78,8 +85,10 @@ class Affine:
         self.dW = np.dot(self.x.T, dout2)
         self.db = np.sum(dout2, axis=0)
         return dx.reshape(*self.original_x_shape)
+# endregion
 
 
+# region: softmax_with_loss
 class SoftmaxWithLoss:
     """y = softmax(x), loss = cross-entropy(y, t); backward: dx = (y − onehot(t)) / N.
 
@@ -107,8 +116,10 @@ class SoftmaxWithLoss:
             dx[np.arange(batch_size), as_labels(y2, self.t)] -= 1
             dx = dx / batch_size
         return dx.reshape(self.y.shape)
+# endregion
 
 
+# region: dropout
 class Dropout:
     """Training: out = x·mask with mask = rand(x.shape) > dropout_ratio; dx = dout·mask.
     Test: out = x·(1 − dropout_ratio), and backward gives dout·(1 − dropout_ratio)."""
@@ -130,8 +141,10 @@ class Dropout:
         if self.train_flg:
             return dout * self.mask
         return dout * (1.0 - self.dropout_ratio)
+# endregion
 
 
+# region: batch_norm
 class BatchNormalization:
     """Batch normalisation (book 6.3): xn = (x − μ) / sqrt(σ² + ε), out = γ·xn + β.
 
@@ -213,3 +226,4 @@ class BatchNormalization:
         self.dgamma = dgamma
         self.dbeta = dbeta
         return dx
+# endregion

@@ -34,6 +34,7 @@ __all__ = [
 # --- chapter 3: the 3-layer network with fixed weights -------------------------------------
 
 
+# region: net3
 def init_network() -> Params:
     """The book's hand-picked weights (3.4.3)."""
     return {
@@ -63,11 +64,13 @@ def forward_trace(network: Params, x: Array, output: Literal["identity", "softma
 def forward(network: Params, x: Array) -> Array:
     """y of the 3-layer network with an identity output (book 3.4.3)."""
     return forward_trace(network, x)["y"]
+# endregion
 
 
 # --- chapter 4: simpleNet -------------------------------------------------------------------
 
 
+# region: simple_net
 class SimpleNet:
     """A single 2x3 weight matrix: predict = x·W, loss = cross-entropy(softmax(x·W), t)."""
 
@@ -88,11 +91,13 @@ class SimpleNet:
 
 
 simpleNet = SimpleNet  # noqa: N816 - the book's name
+# endregion
 
 
 # --- chapter 5: TwoLayerNet -----------------------------------------------------------------
 
 
+# region: two_layer_net
 def accuracy_of(scores: Array, t: ArrayLike) -> float:
     """Fraction of rows whose argmax equals the label (t labels or one-hot)."""
     y = np.argmax(scores, axis=1)
@@ -162,11 +167,13 @@ class TwoLayerNet:
             dout = layer.backward(dout)
         affine1, affine2 = self.layers["Affine1"], self.layers["Affine2"]
         return {"W1": affine1.dW, "b1": affine1.db, "W2": affine2.dW, "b2": affine2.db}
+# endregion
 
 
 # --- chapter 6: MultiLayerNet ---------------------------------------------------------------
 
 
+# region: multi_layer_net
 def init_scale(weight_init_std: WeightInitStd, n_in: int) -> float:
     """std of a layer's weights: the number itself, sqrt(2/n_in) for "he"/"relu",
     sqrt(1/n_in) for "xavier"/"sigmoid"."""
@@ -265,3 +272,4 @@ class MultiLayerNet:
             grads[f"W{idx}"] = affine.dW + self.weight_decay_lambda * affine.W
             grads[f"b{idx}"] = affine.db
         return grads
+# endregion

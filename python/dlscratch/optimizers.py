@@ -15,6 +15,7 @@ EPSILON = 1e-7
 __all__ = ["OPTIMIZERS", "SGD", "AdaGrad", "Adam", "Momentum", "Nesterov", "RMSprop", "make_optimizer"]
 
 
+# region: sgd
 class SGD:
     """W ← W − lr·∂L/∂W."""
 
@@ -24,8 +25,10 @@ class SGD:
     def update(self, params: Params, grads: Params) -> None:
         for key in params:
             params[key] -= self.lr * grads[key]
+# endregion
 
 
+# region: momentum
 class Momentum:
     """v ← momentum·v − lr·∂L/∂W;  W ← W + v."""
 
@@ -40,8 +43,10 @@ class Momentum:
         for key in params:
             self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
             params[key] += self.v[key]
+# endregion
 
 
+# region: nesterov
 class Nesterov:
     """Nesterov's accelerated gradient in the book's form:
     v ← momentum·v − lr·g;  W ← W + momentum²·v − (1 + momentum)·lr·g."""
@@ -59,8 +64,10 @@ class Nesterov:
             self.v[key] -= self.lr * grads[key]
             params[key] += self.momentum * self.momentum * self.v[key]
             params[key] -= (1 + self.momentum) * self.lr * grads[key]
+# endregion
 
 
+# region: adagrad
 class AdaGrad:
     """h ← h + g²;  W ← W − lr·g / (sqrt(h) + 1e-7)."""
 
@@ -74,8 +81,10 @@ class AdaGrad:
         for key in params:
             self.h[key] += grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
+# endregion
 
 
+# region: rmsprop
 class RMSprop:
     """h ← decay·h + (1 − decay)·g²;  W ← W − lr·g / (sqrt(h) + 1e-7)."""
 
@@ -91,8 +100,10 @@ class RMSprop:
             self.h[key] *= self.decay_rate
             self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
+# endregion
 
 
+# region: adam
 class Adam:
     """lr_t = lr·sqrt(1 − β2^t) / (1 − β1^t);  m ← m + (1 − β1)(g − m);  v ← v + (1 − β2)(g² − v);
     W ← W − lr_t·m / (sqrt(v) + 1e-7)."""
@@ -115,6 +126,7 @@ class Adam:
             self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
             self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + EPSILON)
+# endregion
 
 
 Optimizer = SGD | Momentum | Nesterov | AdaGrad | RMSprop | Adam

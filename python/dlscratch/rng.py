@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import numpy as np
 
+# region: rng
 M1 = 4294967087
 M2 = 4294944443
 A12 = 1403580
@@ -23,10 +24,12 @@ A23N = 1370589
 NORM = 2.328306549295727688e-10
 SEED_LIMIT = 2**31
 DISCARD = 8
+# endregion
 
 __all__ = ["MRG32k3a", "SEED_LIMIT"]
 
 
+# region: rng
 class MRG32k3a:
     """MRG32k3a with the project's seeding: all six state words = 12345 + seed, 8 outputs dropped."""
 
@@ -89,3 +92,4 @@ class MRG32k3a:
         """`size` draws from 0..n−1 with replacement: floor(u·n)."""
         draw = self.next_uniform
         return np.array([int(draw() * n) for _ in range(size)], dtype=np.int64)
+# endregion

@@ -36,6 +36,7 @@ class TrainResult:
         return self.network.params
 
 
+# region: train_loop
 def train_two_layer_net(
     x_train: NDArray[np.float64],
     t_train: NDArray[np.int64],
@@ -71,6 +72,7 @@ def train_two_layer_net(
         if on_iter is not None:
             on_iter(i, network, loss)
     return result
+# endregion
 
 
 def positive_int(text: str) -> int:
