@@ -7,4 +7,4 @@ if [ ! -x "$exe" ]; then
   exit 1
 fi
 cd "$ROOT/haskell"
-OPENBLAS_NUM_THREADS=1 "$exe" --color=never
+OPENBLAS_NUM_THREADS=1 "$exe" --no-color
