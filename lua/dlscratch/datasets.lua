@@ -146,6 +146,15 @@ function M.summary(idx)
   return { shape = idx.shape, sum = total + 0.0, head = head }
 end
 
+-- load_idx(path): the whole IDX array as a float tensor (for small files; the
+-- trainer keeps images as bytes instead).
+function M.load_idx(path)
+  local idx = M.read_idx(path)
+  local vals = {}
+  for k = 1, idx.size do vals[k] = idx.get(idx.bytes, idx.offset + (k - 1) * idx.width) + 0.0 end
+  return require("dlscratch.tensor").new(idx.shape, vals)
+end
+
 -- Fashion-MNIST / MNIST as byte strings: images stay bytes (one byte per
 -- pixel) and are converted to floats one batch at a time.
 local FILES = {

@@ -1,6 +1,7 @@
 -- The book's perceptron gates (chapter 2): y = 0 if w1·x1 + w2·x2 + b <= 0 else 1.
 local M = {}
 
+-- perceptron(w1, w2, b): the gate x1, x2 -> 0 if w1·x1 + w2·x2 + b <= 0 else 1.
 local function perceptron(w1, w2, b)
   return function(x1, x2)
     local tmp = x1 * w1 + x2 * w2 + b
@@ -8,6 +9,8 @@ local function perceptron(w1, w2, b)
     return 1
   end
 end
+
+M.perceptron = perceptron
 
 -- AND: w = (0.5, 0.5), b = -0.7
 M.AND = perceptron(0.5, 0.5, -0.7)

@@ -115,12 +115,7 @@ end
 local function init_weights(rng, sizes, std)
   local params = {}
   for i = 1, #sizes - 1 do
-    local scale = std
-    if std == "relu" or std == "he" then
-      scale = sqrt(2.0 / sizes[i])
-    elseif std == "sigmoid" or std == "xavier" then
-      scale = sqrt(1.0 / sizes[i])
-    end
+    local scale = M.init_scale(std, sizes[i])
     local z = rng:randn({ sizes[i], sizes[i + 1] })
     local d = z.data
     for k = 1, z.size do d[k] = scale * d[k] end
@@ -291,5 +286,20 @@ function MultiLayerNet:numerical_gradient(x, t)
   end
   return grads
 end
+
+-- init_scale(std, n_in): the number itself, sqrt(2/n_in) for "he"/"relu",
+-- sqrt(1/n_in) for "xavier"/"sigmoid".
+function M.init_scale(std, n_in)
+  if std == "relu" or std == "he" then return sqrt(2.0 / n_in) end
+  if std == "sigmoid" or std == "xavier" then return sqrt(1.0 / n_in) end
+  return std
+end
+
+-- the book's names
+M.init_network = M.net3.init
+M.forward_trace = M.net3.forward
+function M.forward(network, x) return M.net3.forward(network, x).y end
+M.simpleNet = SimpleNet
+M.accuracy_of = accuracy
 
 return M

@@ -155,4 +155,6 @@ function M.create(name, hyper)
   return c.new(hyper)
 end
 
+M.make_optimizer = M.create
+
 return M

@@ -95,4 +95,8 @@ function RNG:randn(shape)
   return tensor.new(shape, self:normal(tensor.numel(shape)))
 end
 
+-- the reference's names: MRG32k3a(seed), :next_uniform()
+M.MRG32k3a = M.new
+RNG.next_uniform = RNG.next
+
 return M

@@ -60,4 +60,6 @@ function M.two_layer_net(x_train, t_train, opts, on_iter)
   return { loss_history = history, params = net.params, network = net }
 end
 
+M.train_two_layer_net = M.two_layer_net
+
 return M

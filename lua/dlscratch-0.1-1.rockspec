@@ -1,0 +1,53 @@
+-- The Lua port of dlscratch. The project installs its dependencies from Debian
+-- packages (lua5.4, luajit, lua-cjson, lua-busted); this rockspec describes the
+-- module layout for anyone who prefers LuaRocks.
+rockspec_format = "3.0"
+package = "dlscratch"
+version = "0.1-1"
+source = {
+  url = "git+file:///work/main",
+}
+description = {
+  summary = "The networks of Deep Learning from Scratch in pure Lua (Lua 5.4 and LuaJIT 2.1)",
+  detailed = [[
+    Perceptrons, activation functions, losses, numerical gradients, backpropagation
+    layers, TwoLayerNet, MultiLayerNet and the book's optimizers, with a shared
+    MRG32k3a generator so results match the Python/NumPy reference.
+  ]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.1",
+  "lua-cjson >= 2.1",
+}
+test_dependencies = {
+  "busted >= 2.0",
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["dlscratch.bench"] = "dlscratch/bench.lua",
+    ["dlscratch.datasets"] = "dlscratch/datasets.lua",
+    ["dlscratch.errors"] = "dlscratch/errors.lua",
+    ["dlscratch.functions"] = "dlscratch/functions.lua",
+    ["dlscratch.gates"] = "dlscratch/gates.lua",
+    ["dlscratch.gradient"] = "dlscratch/gradient.lua",
+    ["dlscratch.graph"] = "dlscratch/graph.lua",
+    ["dlscratch.jsonio"] = "dlscratch/jsonio.lua",
+    ["dlscratch.layers"] = "dlscratch/layers.lua",
+    ["dlscratch.networks"] = "dlscratch/networks.lua",
+    ["dlscratch.optimizers"] = "dlscratch/optimizers.lua",
+    ["dlscratch.rng"] = "dlscratch/rng.lua",
+    ["dlscratch.runner"] = "dlscratch/runner.lua",
+    ["dlscratch.tensor"] = "dlscratch/tensor.lua",
+    ["dlscratch.train"] = "dlscratch/train.lua",
+  },
+  install = {
+    bin = {
+      ["dlscratch-runner"] = "bin/runner",
+    },
+  },
+}
+test = {
+  type = "busted",
+}
