@@ -72,6 +72,8 @@ def functions() -> list[Spec]:
             x = r.randn(*shape) * 3 if shape else float(r.randn() * 3)
             out.append((f"fn/{fn}/reference/{tag}", f"fn.{fn}", {"x": L(x)}))
     out.append(("fn/sigmoid/reference/wide", "fn.sigmoid", {"x": L(np.linspace(-40, 40, 9))}))
+    for fn in ("sigmoid", "relu", "step"):
+        out.append((f"fn/{fn}/reference/3d", f"fn.{fn}", {"x": L(rs(20).randn(2, 2, 3))}))
     out.append(("fn/softmax/reference/1d", "fn.softmax", {"x": L(r.randn(5))}))
     out.append(("fn/softmax/reference/2d", "fn.softmax", {"x": L(r.randn(3, 4) * 2)}))
     out.append(("fn/softmax/reference/1x6", "fn.softmax", {"x": L(r.randn(1, 6))}))
@@ -177,6 +179,9 @@ def layers() -> list[Spec]:
                 {"W": L(W), "b": L(b), "x": L(r.randn(4)), "dout": L(r.randn(3))}))
     out.append(("layer/affine/reference/4d", "layer.affine",
                 {"W": L(W), "b": L(b), "x": L(r.randn(2, 1, 2, 2)), "dout": L(r.randn(2, 3))}))
+    out.append(("layer/relu/reference/3d", "layer.relu",
+                {"x": L(rs(21).randn(2, 3, 2)), "dout": L(rs(22).randn(2, 3, 2))}))
+    out.append(("layer/sigmoid/reference/scalar", "layer.sigmoid", {"x": 0.75, "dout": -2.0}))
     out.append(("layer/affine/reference/1x1", "layer.affine",
                 {"W": [[2.5]], "b": [-1.0], "x": [[3.0]], "dout": [[0.5]]}))
     x1 = r.randn(5)
@@ -270,6 +275,12 @@ def two_layer_net() -> list[Spec]:
         ("two_layer_net/numerical_gradient/reference", "two_layer_net.numerical_gradient",
          {"params": p, "x": x, "t": L(t)}, NUMGRAD_TOL),
     ]
+    x1 = L(rs(23).randn(4))
+    out += [
+        ("two_layer_net/predict/reference/1d", "two_layer_net.predict", {"params": p, "x": x1}),
+        ("two_layer_net/loss/reference/1d", "two_layer_net.loss", {"params": p, "x": x1, "t": 2}),
+        ("two_layer_net/gradient/reference/1d", "two_layer_net.gradient", {"params": p, "x": x1, "t": 1}),
+    ]
     return out
 
 
@@ -305,6 +316,10 @@ def multi_layer_net() -> list[Spec]:
             tag = f"{act}/decay{lam}"
             out.append((f"multi_layer_net/loss/reference/{tag}", "multi_layer_net.loss", base))
             out.append((f"multi_layer_net/gradient/reference/{tag}", "multi_layer_net.gradient", base))
+            if lam == 0.1 and act == "sigmoid":
+                x1 = L(rs(24).randn(4))   # a separate stream: the other cases keep their inputs
+                out.append((f"multi_layer_net/loss/reference/{tag}/1d", "multi_layer_net.loss",
+                            {**base, "x": x1, "t": 1}))
             if lam == 0.1:
                 out.append((f"multi_layer_net/numerical_gradient/reference/{tag}",
                             "multi_layer_net.numerical_gradient", base, NUMGRAD_TOL))
@@ -336,6 +351,7 @@ def rng() -> list[Spec]:
         ("rng/uniform/reference/seed123", "rng.uniform", {"seed": 123, "n": 25}, RNG_EXACT),
         ("rng/normal/reference/seed1", "rng.normal", {"seed": 1, "n": 10}, NORMAL_TOL),
         ("rng/normal/reference/odd", "rng.normal", {"seed": 42, "n": 7}, NORMAL_TOL),
+        ("rng/normal/reference/n1", "rng.normal", {"seed": 8, "n": 1}, NORMAL_TOL),
         ("rng/permutation/reference/20", "rng.permutation", {"seed": 5, "n": 20}, RNG_EXACT),
         ("rng/permutation/reference/100", "rng.permutation", {"seed": 2024, "n": 100}, RNG_EXACT),
         ("rng/choice/reference/100x20", "rng.choice", {"seed": 0, "n": 100, "size": 20}, RNG_EXACT),
@@ -359,6 +375,15 @@ def train() -> list[Spec]:
         ("train/two_layer_net/reference/adam", "train.two_layer_net",
          {**data, "weight_init_std": 0.1, "batch_size": 6, "iters": 30, "seed": 3,
           "optimizer": {"name": "adam", "hyper": {"lr": 0.01}}}, TRAIN_TOL),
+        ("train/two_layer_net/reference/rmsprop", "train.two_layer_net",
+         {**data, "weight_init_std": 0.1, "batch_size": 5, "iters": 25, "seed": 4,
+          "optimizer": {"name": "rmsprop", "hyper": {"lr": 0.01}}}, TRAIN_TOL),
+        ("train/two_layer_net/reference/nesterov", "train.two_layer_net",
+         {**data, "weight_init_std": 0.1, "lr": 0.05, "batch_size": 3, "iters": 25, "seed": 5,
+          "optimizer": {"name": "nesterov"}}, TRAIN_TOL),
+        ("train/two_layer_net/reference/adagrad", "train.two_layer_net",
+         {**data, "weight_init_std": 0.1, "lr": 0.2, "batch_size": 20, "iters": 15, "seed": 6,
+          "optimizer": {"name": "adagrad"}}, TRAIN_TOL),
         ("train/two_layer_net/reference/defaults", "train.two_layer_net",
          {**data, "batch_size": 10, "iters": 20}, TRAIN_TOL),
     ]

@@ -7,6 +7,8 @@ Usage: make_idx.py [OUTDIR]   (default: this directory)
     i32_2x3.idx     int32 2x3: -2147483648, -1, 0, 1, 65536, 2147483647
     f64_2x2x2.idx   float64 2x2x2: 0.5, -1.25, 3.0, 1e-300, -0.0, 2.0**60, 0.1, -7.75
     i8_5.idx        signed byte, 5 values: -128, -1, 0, 1, 127
+    i16_2x2.idx     int16 2x2: -32768, -1, 1, 32767
+    f32_3.idx       float32, 3 values: 0.1, -2.5, 1e30 (rounded to float32)
     truncated.idx   header says 3x4 unsigned bytes, only 5 data bytes follow
     bad_magic.idx   the first two bytes are not zero
 """
@@ -30,6 +32,8 @@ def main(out: Path = HERE) -> None:
         "f64_2x2x2.idx": idx(0x0E, [2, 2, 2], struct.pack(">8d", 0.5, -1.25, 3.0, 1e-300, -0.0,
                                                            2.0 ** 60, 0.1, -7.75)),
         "i8_5.idx": idx(0x09, [5], struct.pack(">5b", -128, -1, 0, 1, 127)),
+        "i16_2x2.idx": idx(0x0B, [2, 2], struct.pack(">4h", -32768, -1, 1, 32767)),
+        "f32_3.idx": idx(0x0D, [3], struct.pack(">3f", 0.1, -2.5, 1e30)),
         "truncated.idx": idx(0x08, [3, 4], u8[:5]),
         "bad_magic.idx": bytes([1, 2]) + idx(0x08, [2], b"\x01\x02")[2:],
     }
