@@ -68,6 +68,15 @@ def test_hang_is_killed_after_the_timeout_and_the_rest_goes_on() -> None:
     others_pass(got, {"fake/step/1"})
 
 
+def test_runner_that_never_answers_is_given_up_after_three_hangs() -> None:
+    t0 = time.monotonic()
+    results = run_port(fake("--hang-on", "*"), FAKE_CASES, timeout=0.5)
+    assert time.monotonic() - t0 < 3 * 0.5 + 5
+    details = [r.answer.detail for r in results.values()]
+    assert all(r.status == FAIL and r.answer.kind == "hang" for r in results.values())
+    assert sum(d.startswith("not sent") for d in details) == len(FAKE_CASES) - 3
+
+
 def test_garbage_is_reported_and_the_runner_restarted() -> None:
     got = statuses(fake("--garbage-on", "gate.and"))
     assert got["fake/and/11"] == (FAIL, "garbage")

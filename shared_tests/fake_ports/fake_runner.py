@@ -2,7 +2,7 @@
 """A tiny runner for the harness's own tests: a few ops of the protocol, and switches that
 make it misbehave on one op so the harness's crash/hang/garbage/wrong-id handling is tested.
 
-Usage: fake_runner.py [--crash-on OP] [--hang-on OP] [--garbage-on OP] [--wrong-id-on OP]
+Usage: fake_runner.py [--crash-on OP] [--hang-on OP|*] [--garbage-on OP] [--wrong-id-on OP]
                       [--unknown OP]    (answers UnknownOp for OP although it knows it)
 """
 import argparse
@@ -71,7 +71,7 @@ def main() -> int:
         if op == opt.crash_on:
             print(f"fake runner: crashing on {op}", file=sys.stderr, flush=True)
             return 3
-        if op == opt.hang_on:
+        if op == opt.hang_on or opt.hang_on == "*":
             print(f"fake runner: hanging on {op}", file=sys.stderr, flush=True)
             time.sleep(3600)
         if op == opt.garbage_on:

@@ -4,7 +4,8 @@ Each answer is awaited for at most `timeout` seconds. What can go wrong is repor
 answer's `kind` and the process is replaced, so the remaining cases go on:
 
     crash     the runner closed stdout / exited (exit status and the last stderr lines)
-    hang      no answer within the timeout (the process group is killed)
+    hang      no answer within the timeout (the process group is killed); after three hangs
+              in a row the remaining requests are not sent and reported as hangs too
     garbage   a line that is not a JSON object with "ok" or "error"
     wrong_id  an answer whose id is not the request's
 """
@@ -146,6 +147,8 @@ class RunnerClient:
         self.env = env
         self.stderr_lines = stderr_lines
         self.starts = 0           # processes started so far (restarts = starts - 1)
+        self.max_consecutive_hangs = 3   # then stop sending: a runner that never answers
+        self._hangs_in_a_row = 0         # must not cost timeout x every remaining case
         self.failures: list[tuple[str, Answer]] = []   # (request id, failed answer)
         self._proc: _Process | None = None
 
@@ -186,7 +189,12 @@ class RunnerClient:
     # -- requests ----------------------------------------------------------------------------
     def request(self, line: str, expect_id: str | None, timeout: float | None = None) -> Answer:
         """Send one request line and wait for its answer (see the module doc for the kinds)."""
-        answer = self._request(line, expect_id, self.timeout if timeout is None else timeout)
+        if self._hangs_in_a_row >= self.max_consecutive_hangs:
+            answer = Answer("hang", detail=f"not sent: the runner gave no answer to the last "
+                            f"{self._hangs_in_a_row} requests in a row")
+        else:
+            answer = self._request(line, expect_id, self.timeout if timeout is None else timeout)
+            self._hangs_in_a_row = self._hangs_in_a_row + 1 if answer.kind == "hang" else 0
         if answer.kind in FAILURE_KINDS:
             self.failures.append((str(expect_id), answer))
         return answer
