@@ -305,7 +305,14 @@ def multi_layer_net() -> list[Spec]:
           "seed": 1}),
         ("multi_layer_net/init/reference/he-sigmoid-alias", "multi_layer_net.init",
          {"input_size": 3, "hidden_size_list": [2], "output_size": 2, "weight_init_std": "sigmoid", "seed": 2}),
+        ("multi_layer_net/init/reference/he", "multi_layer_net.init",
+         {"input_size": 3, "hidden_size_list": [2], "output_size": 2, "weight_init_std": "he", "seed": 2}),
     ]
+    rd = rs(25)
+    p_defaults = multi_params(rd, [3, 4, 2])
+    out.append(("multi_layer_net/gradient/reference/defaults", "multi_layer_net.gradient",
+                {"input_size": 3, "hidden_size_list": [4], "output_size": 2, "params": p_defaults,
+                 "x": L(rd.randn(2, 3)), "t": [1, 0]}))
     for act in ("relu", "sigmoid"):
         for lam in (0.0, 0.1):
             sizes = [4, 5, 4, 3]

@@ -4,6 +4,8 @@ Usage: make_idx.py [OUTDIR]   (default: this directory)
 
     u8_3x4.idx      unsigned byte 3x4, values 0, 20, ..., 220 then 255      (raw)
     u8_3x4.idx.gz   the same, gzip-compressed (mtime 0, so the bytes never change)
+    u8_gzip_without_suffix.idx   the same gzip bytes under a name without .gz (the magic decides)
+    u8_raw_named.gz the raw bytes under a .gz name (no gzip magic: read as raw)
     i32_2x3.idx     int32 2x3: -2147483648, -1, 0, 1, 65536, 2147483647
     f64_2x2x2.idx   float64 2x2x2: 0.5, -1.25, 3.0, 1e-300, -0.0, 2.0**60, 0.1, -7.75
     i8_5.idx        signed byte, 5 values: -128, -1, 0, 1, 127
@@ -39,7 +41,10 @@ def main(out: Path = HERE) -> None:
     }
     for name, data in files.items():
         (out / name).write_bytes(data)
-    (out / "u8_3x4.idx.gz").write_bytes(gzip.compress(files["u8_3x4.idx"], mtime=0))
+    gz = gzip.compress(files["u8_3x4.idx"], mtime=0)
+    (out / "u8_3x4.idx.gz").write_bytes(gz)
+    (out / "u8_gzip_without_suffix.idx").write_bytes(gz)
+    (out / "u8_raw_named.gz").write_bytes(files["u8_3x4.idx"])
 
 
 if __name__ == "__main__":
