@@ -222,7 +222,9 @@ arrayArg k nds a = reqArg k a >>= arrayV k nds
 arrayV :: Text -> [Int] -> A.Value -> R Tensor
 arrayV k nds v = do
   t <- anyT k v
-  when (ndim t == 0 && 0 `notElem` nds) $ badArgs (T.unpack k ++ " must be an array, not a number")
+  -- README §2: a number where a list of lists is needed is BadArgs; any
+  -- other ndim that does not fit is ShapeError
+  when (ndim t == 0 && all (>= 2) nds) $ badArgs (T.unpack k ++ " must be a list of lists, not a number")
   unless (ndim t `elem` nds) $
     shapeError (T.unpack k ++ " must be " ++ ndimWords nds ++ ", got shape " ++ showShape (shape t))
   nonEmpty k t
@@ -279,14 +281,8 @@ targetsArg k y v = do
         [m] -> (1, m)
         (r : rest) -> (r, product rest)
         [] -> (1, 1)
-  if size t == size y && size t > 0
-    then do
-      case (shape y, ndim t) of
-        ([_], nt) | nt <= 2 -> Right ()
-        (sy, _) | shape t == sy -> Right ()
-        _ -> shapeError (T.unpack k ++ " (one-hot) has shape " ++ showShape (shape t)
-                         ++ " but the scores have shape " ++ showShape (shape y))
-      Right (TOneHot (reshape c (values t)))
+  if shape t == shape y && size t > 0
+    then Right (TOneHot (reshape c (values t)))
     else do
       labels <- case (ndim y, ndim t) of
         (1, nt) | nt <= 1 && size t == 1 -> Right (values t)
@@ -407,7 +403,7 @@ opGradDescent a = do
   x <- arrayArg "init_x" [1, 2] a
   lr <- numDef "lr" 0.01 a
   n <- intDef "step_num" 100 a
-  when (n < 0) $ valueError ("step_num = " ++ show n ++ " must not be negative")
+  when (n < 1) $ valueError ("step_num = " ++ show n ++ " must be at least 1")
   when (n > limit) $ valueError ("step_num = " ++ show n ++ " is above 10,000,000")
   g <- funOnArray f x
   Right [("x", tensorJ (Tensor (shape x) (gradientDescent g lr n (values x))))]
@@ -489,7 +485,7 @@ denseArg kw kb a = do
 -- | x as (N, D) rows for a layer taking D inputs; 1-D x of length D is one sample.
 inputRows :: Text -> Int -> Tensor -> R (Matrix Double)
 inputRows k d x = case shape x of
-  [] -> badArgs (T.unpack k ++ " must be an array, not a number")
+  [] -> shapeError (T.unpack k ++ " must be an array, not a number")
   [n] | n == d -> Right (reshape d (values x))
       | otherwise -> shapeError (T.unpack k ++ " has " ++ show n ++ " elements but W has " ++ show d ++ " rows")
   (n : rest)
@@ -675,7 +671,7 @@ opNet kind mode a = do
       c = cols (weight (last (layers net)))
   x <- case mode of
     NAccuracy -> arrayArg "x" [2] a
-    _ -> tensorArg "x" a
+    _ -> arrayArg "x" [1, 2] a
   xm <- inputRows "x" d x
   let one = ndim x == 1
       scoresShape = Tensor (if one then [c] else [rows xm, c]) VS.empty
