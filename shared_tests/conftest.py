@@ -7,6 +7,7 @@ every selected port (ports in parallel) and the answers are cached, so that one 
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from harness import PORTS_FILE  # noqa: E402
 from harness.cases import Case, CaseFormatError, load_cases  # noqa: E402
 from harness.client import Answer, RunnerClient  # noqa: E402
 from harness.ports import Port, load_ports, names_from_env, select_ports  # noqa: E402
@@ -37,7 +39,8 @@ def _load() -> tuple[list[Case], str | None]:
 
 
 CASES, CASES_ERROR = _load()
-ALL_PORTS = load_ports()
+# DLSCRATCH_PORTS_FILE: another ports description (e.g. to check a port kept outside the repo).
+ALL_PORTS = load_ports(os.environ.get("DLSCRATCH_PORTS_FILE") or PORTS_FILE)
 
 
 def selected_ports(config: pytest.Config) -> list[Port]:
