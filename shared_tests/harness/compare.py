@@ -21,7 +21,7 @@ class Mismatch:
     def __str__(self) -> str:
         where = f"{self.key}{self.index}"
         if self.reason == "missing":
-            return f"{where}: missing from the answer"
+            return f"{where}: missing from the answer (its keys: {', '.join(self.got) or 'none'})"
         if self.reason == "shape":
             return f"{where}: shape {self.got} but expected {self.want}"
         if self.reason == "more":
@@ -103,7 +103,7 @@ def compare_value(got: Any, want: Any, rtol: float, atol: float, key: str,
         for k, w in want.items():
             sub = f"{key}.{k}" if key else k
             if k not in got:
-                result.mismatches.append(Mismatch(sub, "", None, w, "missing"))
+                result.mismatches.append(Mismatch(sub, "", sorted(got), w, "missing"))
             else:
                 compare_value(got[k], w, rtol, atol, sub, result, max_mismatches)
         return

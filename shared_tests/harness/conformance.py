@@ -195,4 +195,8 @@ def _jsonable(v: Any) -> Any:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:          # scripts/conformance | head
+        sys.stderr.close()
+        sys.exit(1)
