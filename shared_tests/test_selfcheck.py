@@ -131,3 +131,43 @@ def test_generated_cases_up_to_date() -> None:
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert CASES_DIR.is_dir()
+
+
+def readme_op_table() -> dict[str, tuple[set[str], set[str], bool]]:
+    """op -> (args, ok keys, open-ended W1, b1, ... keys) from the table in README section 4."""
+    text = (SHARED_TESTS / "README.md").read_text(encoding="utf-8")
+    table: dict[str, tuple[set[str], set[str], bool]] = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`") or "." not in cells[0]:
+            continue
+        ops = [o.strip().strip("`") for o in cells[0].split(",")]
+        if not all(o.split(".")[0] and " " not in o for o in ops):
+            continue
+        args = {a.strip() for a in cells[1].split(",") if a.strip()}
+        ok = {k.strip() for k in cells[2].split("(")[0].split(",") if k.strip() and k.strip() != "..."}
+        for o in ops:
+            table[o] = (args, ok, "..." in cells[2])
+    return table
+
+
+def test_readme_op_table_is_the_harness_op_list() -> None:
+    table = readme_op_table()
+    assert set(table) == set(OPS), (f"README only: {sorted(set(table) - set(OPS))}; "
+                                    f"harness only: {sorted(set(OPS) - set(table))}")
+
+
+def test_cases_use_the_args_and_keys_of_the_table() -> None:
+    import re
+    table = readme_op_table()
+    problems = []
+    for c in CASES:
+        if c.op not in table or c.expected_error is not None:
+            continue
+        args, ok, open_ended = table[c.op]
+        extra_args = set(c.args or {}) - args
+        extra_keys = {k for k in c.expect if k not in ok
+                      and not (open_ended and re.fullmatch(r"[Wb][1-9][0-9]*", k))}
+        if extra_args or extra_keys:
+            problems.append(f"{c.id}: args {sorted(extra_args)} / keys {sorted(extra_keys)} not in the table")
+    assert not problems, "\n".join(problems)
