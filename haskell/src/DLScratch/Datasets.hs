@@ -58,7 +58,6 @@ decodeIdxRows limit bs
         then Left ("the file is shorter than its header says (" ++ show nd ++ " dimensions)")
         else do
           let dims = [ fromIntegral (be 4 (4 + 4 * k)) | k <- [0 .. nd - 1] ] :: [Int]
-              n = product dims
               need = fromIntegral headerLen + product (map toInteger dims) * toInteger width :: Integer
           if toInteger (BS.length bs) < need
             then Left ("the file is shorter than its header says: " ++ show need

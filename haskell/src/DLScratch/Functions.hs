@@ -16,6 +16,7 @@ module DLScratch.Functions
   , Labels (..)
   , Targets (..)
   , targetLabels
+  , labelTargets
   , oneHot
   , argmaxRows
   , checkLabels
@@ -25,7 +26,7 @@ module DLScratch.Functions
   ) where
 
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, Vector, fromRows, toRows, rows, cols, atIndex, assoc)
+import Numeric.LinearAlgebra (Matrix, Vector, fromRows, toRows, rows, cols, atIndex, assoc, reshape)
 import DLScratch.Array (argmaxV, maxV)
 import DLScratch.Error
 
@@ -73,6 +74,13 @@ newtype Labels = Labels { labelVector :: VS.Vector Int }
 -- shape as y) whose row argmax is the label.
 data Targets = TLabels !Labels | TOneHot !(Matrix Double)
   deriving (Show)
+
+-- | Labels as the targets of scores with c columns, by the book's rule
+-- @t.size == y.size@ means one-hot: with c = 1 the labels themselves are
+-- read as a one-hot column (so SoftmaxWithLoss's dx is y − t, not 0).
+labelTargets :: Int -> Labels -> Targets
+labelTargets 1 (Labels l) = TOneHot (reshape 1 (VS.map fromIntegral l))
+labelTargets _ l = TLabels l
 
 -- | The labels a target stands for (first maximum of each one-hot row).
 targetLabels :: Targets -> Labels

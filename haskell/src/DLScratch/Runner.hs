@@ -272,8 +272,10 @@ sameShape na a nb b =
   unless (shape a == shape b) $
     shapeError (nb ++ " has shape " ++ showShape (shape b) ++ " but " ++ na ++ " has shape " ++ showShape (shape a))
 
--- Targets: labels or one-hot, relative to scores y of N rows and C columns.
--- For 1-D y (one sample) t is a scalar label, a 1-element list, or one-hot of length C.
+-- | Targets for scores y of N rows and C columns (1-D y: one sample):
+-- one-hot of y's shape, or labels (a scalar or 1-element list for 1-D y, N
+-- integers for 2-D y). As in the book, whenever t has as many elements as
+-- y it is one-hot (with C = 1 the labels themselves are).
 targetsArg :: Text -> Tensor -> A.Value -> R Targets
 targetsArg k y v = do
   t <- anyT k v
@@ -281,9 +283,13 @@ targetsArg k y v = do
         [m] -> (1, m)
         (r : rest) -> (r, product rest)
         [] -> (1, 1)
+      oneHotT = Right (TOneHot (reshape c (values t)))
   if shape t == shape y && size t > 0
-    then Right (TOneHot (reshape c (values t)))
+    then oneHotT
     else do
+      when (size t == size y && ndim t >= 1 && not (ndim t == 1 && ndim y == 2 && n == size y)) $
+        shapeError ("one-hot " ++ T.unpack k ++ " has shape " ++ showShape (shape t)
+                    ++ " but the scores have shape " ++ showShape (shape y))
       labels <- case (ndim y, ndim t) of
         (1, nt) | nt <= 1 && size t == 1 -> Right (values t)
         (1, _) -> shapeError (T.unpack k ++ " must be one label or one-hot of length " ++ show c
@@ -293,7 +299,7 @@ targetsArg k y v = do
                          ++ show n ++ " rows of scores (labels or one-hot " ++ showShape (shape y) ++ ")")
       l <- integerLabels k labels
       checkLabels c l
-      Right (TLabels l)
+      if size t == size y then oneHotT else Right (TLabels l)
 
 showD :: Double -> String
 showD = show

@@ -17,7 +17,7 @@ module DLScratch.Train
 
 import qualified Data.Vector.Storable as VS
 import Numeric.LinearAlgebra (Matrix, cols, rows, (?))
-import DLScratch.Functions (Labels (..), Targets (..))
+import DLScratch.Functions (Labels (..), labelTargets)
 import DLScratch.Layers (Dense)
 import DLScratch.Networks
 import DLScratch.Optimizers
@@ -63,10 +63,11 @@ trainSteps cfg x t = take (iters cfg) (drop 1 (iterate stepOnce s0))
     stepOnce (TrainState i _ net st g) =
       let (idx, g') = choice n (batchSize cfg) g
           (xb, tb) = batchOf x t idx
-          grads = gradient net xb (TLabels tb)
+          tt = labelTargets (outputSize cfg) tb
+          grads = gradient net xb tt
           (ps, st') = update opt st (layers net) grads
           net' = net { layers = ps }
-          !l = loss net' xb (TLabels tb)
+          !l = loss net' xb tt
       in TrainState (i + 1) l net' st' g'
 
 -- | The whole run: the loss history and the final network.
