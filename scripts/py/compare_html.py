@@ -1,0 +1,269 @@
+"""scripts/compare --html DIR: a static site of the concepts side by side.
+
+DIR/index.html lists the concepts (which languages mark each, each port's status for its cases)
+and the conformance matrix (ports x op families); DIR/NAME.html shows one concept with one
+column per language, highlighted by Pygments when it is installed (plain text otherwise).
+Every page is self-contained: inline CSS, no script, no network (a Content-Security-Policy
+forbids loading anything).
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import subprocess
+from pathlib import Path
+
+from compare import (CONCEPTS, LANGUAGES, Concept, Fragment, Language, PortRun, Scan, cases_of,
+                     tally, tally_text)
+from harness.cases import Case
+from harness.conformance import family_order
+from harness.ports import Port
+
+try:  # Pygments is optional: without it the code is shown unhighlighted.
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+except ImportError:  # pragma: no cover - depends on the environment
+    highlight = None
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+CSS = """
+:root { --fg: #1d2330; --dim: #5f6b7a; --line: #d8dee6; --bg: #ffffff; --panel: #f6f8fa;
+        --ok: #1a7f37; --okbg: #dafbe1; --fail: #b42318; --failbg: #ffe4e0; --none: #6e7781; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; padding: 16px 20px 40px; max-width: 1900px; color: var(--fg);
+       background: var(--bg); font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
+a { color: #0b57d0; text-decoration: none; } a:hover { text-decoration: underline; }
+h1 { font-size: 1.5em; margin: 0.3em 0 0.1em; } h1 small { font-weight: normal; color: var(--dim); }
+h2 { font-size: 1.15em; margin: 0; }
+body > h2 { margin: 1.3em 0 0.4em; }
+nav { font-size: 0.9em; color: var(--dim); }
+.meta { color: var(--dim); margin: 0.2em 0 1em; }
+code, pre, .loc, .mono { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+/* auto tracks share the width by content: a short "(not marked)" column stays narrow */
+.columns { display: grid; grid-template-columns: repeat(4, minmax(11em, auto)); gap: 12px;
+           align-items: start; }
+@media (max-width: 1100px) { .columns { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+@media (max-width: 700px) { .columns { grid-template-columns: minmax(0, 1fr); } }
+.impl { border: 1px solid var(--line); border-radius: 6px; background: var(--panel); min-width: 0; }
+.impl > header { padding: 8px 10px; border-bottom: 1px solid var(--line); background: #eef1f5;
+                 border-radius: 6px 6px 0 0; }
+.loc { font-size: 12px; color: var(--dim); margin: 2px 0 0; overflow-wrap: anywhere; }
+.status { font-size: 12px; margin: 4px 0 0; padding: 1px 6px; border-radius: 4px;
+          display: inline-block; }
+.ok { color: var(--ok); background: var(--okbg); }
+.fail { color: var(--fail); background: var(--failbg); font-weight: 600; }
+.none { color: var(--none); background: #eceff3; }
+.frag + .frag { border-top: 1px dashed var(--line); }
+.where { font-size: 11px; color: var(--dim); padding: 4px 10px 0; }
+.hl { background: transparent; }
+.hl pre { margin: 0; padding: 6px 10px 10px; overflow-x: auto; font-size: 12.5px; line-height: 1.4;
+          background: transparent; }
+.linenos, .hl .linenos { color: #9aa4b1; user-select: none; padding-right: 6px; }
+.placeholder { padding: 14px 10px; color: var(--dim); font-style: italic; }
+.placeholder code { font-style: normal; }
+.statusline { margin: 4px 0 0; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 13.5px; }
+th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #eef1f5; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td .status { margin: 1px 2px; }
+.note { color: var(--dim); font-size: 0.9em; }
+.problems { color: var(--fail); }
+footer { margin-top: 2em; color: var(--dim); font-size: 0.85em; }
+"""
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def page(title: str, body: str, extra_css: str = "") -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{esc(title)}</title>\n<style>{CSS}{extra_css}</style>\n</head>\n<body>\n"
+        f"{body}\n</body>\n</html>\n")
+
+
+def code_html(frag: Fragment, lang: Language) -> str:
+    text = "\n".join(frag.lines) + "\n"
+    if highlight is not None:
+        fmt = HtmlFormatter(cssclass="hl", linenos="inline", linenostart=frag.start)
+        return highlight(text, get_lexer_by_name(lang.lexer), fmt)
+    width = len(str(frag.start + len(frag.lines)))
+    rows = [f"<span class=\"linenos\">{frag.start + i:>{width}}</span>{esc(line)}"
+            for i, line in enumerate(frag.lines)]
+    return "<div class=\"hl\"><pre>" + "\n".join(rows) + "</pre></div>"
+
+
+def pygments_css() -> str:
+    if highlight is None:
+        return ""
+    return HtmlFormatter(style="default").get_style_defs(".hl")
+
+
+def status_spans(runs: dict[str, PortRun] | None, lang: Language, cases: list[Case]) -> str:
+    if runs is None:
+        return ""
+    spans = []
+    port_runs = [r for r in runs.values() if r.lang == lang.key]
+    if not port_runs:
+        spans.append("<span class=\"status none\">no port in ports.json</span>")
+    for r in port_runs:
+        text, kind = tally_text(r, cases)
+        spans.append(f"<span class=\"status {kind}\">{esc(text)}</span>")
+    return " ".join(spans)
+
+
+def column_html(concept: Concept, lang: Language, scan: Scan, runs: dict[str, PortRun] | None,
+                cases: list[Case]) -> str:
+    frags = scan.of(concept.name, lang.key)
+    locs = "".join(f"<p class=\"loc\">{esc(f.where)}</p>" for f in frags)
+    status = status_spans(runs, lang, cases)
+    head = (f"<header><h2>{esc(lang.title)}</h2>{locs}"
+            + (f"<p class=\"statusline\">{status}</p>" if status else "") + "</header>")
+    if frags:
+        body = "".join(
+            f"<div class=\"frag\">"
+            + (f"<div class=\"where\">{esc(f.where)}</div>" if len(frags) > 1 else "")
+            + code_html(f, lang) + "</div>" for f in frags)
+    elif scan.present(lang.key):
+        # Short lines, so that the column's max-content width (and so its share of the
+        # grid) stays small beside the columns that hold code.
+        body = (f"<p class=\"placeholder\">(not marked)<br><span class=\"note\">mark it with"
+                f"<br><code>{esc(lang.comment)} region: {esc(concept.name)}</code><br>&hellip;"
+                f"<br><code>{esc(lang.comment)} endregion</code></span></p>")
+    else:
+        body = "<p class=\"placeholder\">(port not present)</p>"
+    return (f"<section class=\"impl\" data-lang=\"{esc(lang.key)}\">{head}{body}</section>")
+
+
+def failures_html(runs: dict[str, PortRun] | None, cases: list[Case]) -> str:
+    if runs is None:
+        return ""
+    items = []
+    for r in runs.values():
+        if not r.present:
+            continue
+        for cid, status, message in tally(r, cases).failures:
+            items.append(f"<li><b>{esc(r.name)}</b> {esc(status)} <code>{esc(cid)}</code>: "
+                         f"{esc(message)}</li>")
+    if not items:
+        return ""
+    return ("<h2>Cases that did not pass</h2>\n<ul class=\"mono\">" + "".join(items) + "</ul>\n"
+            "<p class=\"note\">Details: <code>scripts/conformance --port NAME --op OP "
+            "--verbose</code></p>")
+
+
+def concept_page(k: int, scan: Scan, runs: dict[str, PortRun] | None, all_cases: list[Case],
+                 stamp: str) -> str:
+    concept = CONCEPTS[k]
+    cases = cases_of(concept, all_cases)
+    prev_c, next_c = CONCEPTS[k - 1], CONCEPTS[(k + 1) % len(CONCEPTS)]
+    chapter = f"book chapter {concept.chapter}" if concept.chapter else "dlscratch's own"
+    nav = (f"<nav><a href=\"index.html\">all concepts</a> &middot; "
+           f"<a href=\"{prev_c.name}.html\">&larr; {esc(prev_c.name)}</a> &middot; "
+           f"<a href=\"{next_c.name}.html\">{esc(next_c.name)} &rarr;</a></nav>")
+    meta = (f"<p class=\"meta\">{esc(chapter)} &middot; conformance cases: "
+            f"<code>{esc(concept.ops_text)}</code> ({len(cases)})"
+            + (f"<br><span class=\"note\">{esc(concept.note)}</span>" if concept.note else "")
+            + "</p>")
+    cols = "\n".join(column_html(concept, lang, scan, runs, cases) for lang in LANGUAGES)
+    body = (f"{nav}\n<h1>{esc(concept.name)} <small>{esc(concept.title)}</small></h1>\n{meta}\n"
+            f"<main class=\"columns\">\n{cols}\n</main>\n{failures_html(runs, cases)}\n"
+            f"<footer>{esc(stamp)}</footer>")
+    return page(f"{concept.name} - dlscratch compare", body, pygments_css())
+
+
+def matrix_html(ports: list[Port], runs: dict[str, PortRun], cases: list[Case]) -> str:
+    shown = [p for p in ports if p.name in runs]
+    fams = family_order(cases)
+    by_fam = {f: [c for c in cases if c.family == f] for f in fams}
+    head = "<tr><th>family</th>" + "".join(f"<th>{esc(p.name)}</th>" for p in shown) + "</tr>"
+    rows = []
+    for f in fams + ["total"]:
+        fam_cases = cases if f == "total" else by_fam[f]
+        cells = []
+        for p in shown:
+            r = runs[p.name]
+            if not r.ran:
+                cells.append("<td class=\"none\">not run</td>")
+                continue
+            if not r.present:
+                cells.append("<td class=\"none\">not present</td>")
+                continue
+            t = tally(r, fam_cases)
+            kind = "ok" if t.ok else ("fail" if t.total else "none")
+            cells.append(f"<td class=\"num {kind}\">{t.passed}/{t.failed}/{t.missing}</td>")
+        label = f"<b>{esc(f)}</b>" if f == "total" else esc(f)
+        rows.append(f"<tr><td>{label}</td>{''.join(cells)}</tr>")
+    return ("<h2>Conformance matrix</h2>\n<p class=\"note\">Ports &times; op families, "
+            "passed/failed/missing over every case of shared_tests/cases "
+            "(as <code>scripts/conformance</code> prints it).</p>\n"
+            f"<table>{head}{''.join(rows)}</table>")
+
+
+def index_page(scan: Scan, ports: list[Port], runs: dict[str, PortRun] | None,
+               cases: list[Case], stamp: str) -> str:
+    head = ("<tr><th>concept</th><th>chapter</th><th>cases</th>"
+            + "".join(f"<th>{esc(lang.title)}</th>" for lang in LANGUAGES) + "</tr>")
+    rows = []
+    for c in CONCEPTS:
+        mine = cases_of(c, cases)
+        cells = []
+        for lang in LANGUAGES:
+            frags = scan.of(c.name, lang.key)
+            if frags:
+                mark = "<span class=\"mono\">" + "<br>".join(esc(f.where) for f in frags) + "</span>"
+            elif scan.present(lang.key):
+                mark = "<span class=\"none status\">(not marked)</span>"
+            else:
+                mark = "<span class=\"none status\">(port not present)</span>"
+            st = status_spans(runs, lang, mine)
+            cells.append(f"<td>{mark}{'<br>' + st if st else ''}</td>")
+        rows.append(f"<tr><td><a href=\"{c.name}.html\"><b>{esc(c.name)}</b></a><br>"
+                    f"<span class=\"note\">{esc(c.title)}</span></td>"
+                    f"<td>{esc(c.chapter or '-')}</td><td class=\"num\">{len(mine)}</td>"
+                    + "".join(cells) + "</tr>")
+    problems = ""
+    if scan.problems:
+        problems = ("<h2>Marker problems</h2><ul class=\"problems mono\">"
+                    + "".join(f"<li>{esc(p)}</li>" for p in scan.problems) + "</ul>")
+    matrix = matrix_html(ports, runs, cases) if runs else \
+        "<p class=\"note\">Conformance status not computed (--no-status).</p>"
+    body = ("<h1>dlscratch <small>the book's concepts in Python, Ruby, Lua and Haskell</small></h1>\n"
+            "<p class=\"meta\">Each page shows one concept's code in the four languages side by "
+            "side, cut from the real sources by region markers (<code># region: NAME</code> / "
+            "<code>-- region: NAME</code> &hellip; <code>endregion</code>; see "
+            "shared_tests/README.md section 10), with each port's passed/total for the "
+            "conformance cases the concept covers.</p>\n"
+            f"<table>{head}{''.join(rows)}</table>\n{problems}\n{matrix}\n"
+            f"<footer>{esc(stamp)}</footer>")
+    return page("dlscratch compare", body)
+
+
+def stamp_of(root: Path) -> str:
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"Written by scripts/compare --html at {when}" + (f" from commit {commit}" if commit
+                                                              else "") + "."
+
+
+def write_site(out_dir: Path, scan: Scan, cases: list[Case], ports: list[Port],
+               runs: dict[str, PortRun] | None, root: Path | None = None) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = stamp_of(root) if root else stamp_of(Path(__file__).resolve().parents[2])
+    for k, concept in enumerate(CONCEPTS):
+        (out_dir / f"{concept.name}.html").write_text(
+            concept_page(k, scan, runs, cases, stamp), encoding="utf-8")
+    index = out_dir / "index.html"
+    index.write_text(index_page(scan, ports, runs, cases, stamp), encoding="utf-8")
+    return index

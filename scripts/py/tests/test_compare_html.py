@@ -1,0 +1,177 @@
+"""scripts/compare --html: the static site, checked as files and loaded in headless Chromium."""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import compare
+from compare import CONCEPTS
+from conftest import REPO
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def write_site(root: Path, out: Path, *extra: str) -> Path:
+    msgs: list[str] = []
+    code = compare.main(["--html", str(out), "--root", str(root), "--timeout", "20", *extra],
+                        out=msgs.append)
+    assert code == 0, msgs
+    return out
+
+
+class Page(html.parser.HTMLParser):
+    """What the tests look at in a page: its links, scripts and the code columns."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.tags: list[str] = []
+        self.columns: list[dict] = []          # {"lang", "pre", "text"}
+        self._in_column = 0
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        self.refs += [a[k] for k in ("href", "src") if a.get(k)]
+        if tag == "section" and "impl" in (a.get("class") or "").split():
+            self.columns.append({"lang": a.get("data-lang"), "pre": 0, "text": ""})
+            self._in_column = 1
+        elif self._in_column:
+            if tag == "section":
+                self._in_column += 1
+            if tag == "pre":
+                self.columns[-1]["pre"] += 1
+
+    def handle_endtag(self, tag):
+        if self._in_column and tag == "section":
+            self._in_column -= 1
+
+    def handle_data(self, data):
+        if self._in_column:
+            self.columns[-1]["text"] += data
+
+
+def check_static(site: Path) -> None:
+    """Every page: no script, no stylesheet or image to fetch, every link to a page of the site."""
+    pages = sorted(site.glob("*.html"))
+    assert {p.name for p in pages} == {"index.html"} | {f"{c.name}.html" for c in CONCEPTS}
+    for p in pages:
+        text = p.read_text(encoding="utf-8")
+        assert "Content-Security-Policy" in text
+        page = Page(text)
+        assert not {"script", "link", "img", "iframe"} & set(page.tags), p.name
+        for ref in page.refs:
+            assert "://" not in ref and not ref.startswith("//"), (p.name, ref)
+            assert (site / ref.split("#")[0]).is_file(), (p.name, ref)
+
+
+def test_site_of_four_marked_ports(fake_repo, tmp_path):
+    site = write_site(fake_repo, tmp_path / "site")
+    check_static(site)
+    page = Page((site / "affine.html").read_text(encoding="utf-8"))
+    assert [c["lang"] for c in page.columns] == ["python", "ruby", "lua", "haskell"]
+    assert all(c["pre"] == 1 for c in page.columns)
+    text = [re.sub(r"\s+", " ", c["text"]) for c in page.columns]
+    assert "python/dlscratch/layers.py:14-18" in text[0] and "class Affine" in text[0]
+    assert "python: 2/2 passed" in text[0]
+    assert "ruby: 0/2 passed (2 failed)" in text[1]
+    assert "lua: 0/2 passed (2 missing)" in text[2]
+    assert "haskell: not present" in text[3] and "affineForward" in text[3]
+    raw = (site / "affine.html").read_text(encoding="utf-8")
+    assert 'class="status ok"' in raw and 'class="status fail"' in raw
+    assert "t/affine/1" in raw               # the cases that did not pass are listed
+
+
+def test_not_marked_column_and_index(fake_repo, tmp_path):
+    site = write_site(fake_repo, tmp_path / "site", "--no-status")
+    page = Page((site / "relu_layer.html").read_text(encoding="utf-8"))
+    assert len(page.columns) == 4
+    assert page.columns[2]["pre"] == 0 and "(not marked)" in page.columns[2]["text"]
+    assert "-- region: relu_layer" in page.columns[2]["text"]
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{c.name}.html"' in index for c in CONCEPTS)
+    assert "not computed" in index
+
+
+def test_index_has_the_conformance_matrix(fake_repo, tmp_path):
+    site = write_site(fake_repo, tmp_path / "site")
+    index = (site / "index.html").read_text(encoding="utf-8")
+    matrix = index[index.index("Conformance matrix"):]
+    # ports x families: layer (relu 1 + affine 2) and optimizer (2 cases)
+    assert re.search(r"<td>layer</td><td class=\"num ok\">3/0/0</td>"
+                     r"<td class=\"num fail\">1/2/0</td><td class=\"num fail\">1/0/2</td>"
+                     r"<td class=\"none\">not present</td>", matrix), matrix
+
+
+def test_site_of_the_real_repository(tmp_path):
+    site = write_site(REPO, tmp_path / "site", "--port", "python")
+    check_static(site)
+    page = Page((site / "affine.html").read_text(encoding="utf-8"))
+    assert [c["lang"] for c in page.columns] == ["python", "ruby", "lua", "haskell"]
+    assert page.columns[0]["pre"] == 1 and "class Affine" in page.columns[0]["text"]
+    assert "python:" in page.columns[0]["text"] and "passed" in page.columns[0]["text"]
+
+
+# --- headless Chromium -----------------------------------------------------------------------
+
+
+def chromium(url: str, profile: Path) -> tuple[str, str]:
+    """Load a page; its DOM after load (stdout) and Chromium's log (stderr)."""
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+           "--window-size=1600,1000", "--virtual-time-budget=2000", "--dump-dom", url]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "HOME": str(profile)})
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout, res.stderr
+
+
+# Chromium writes every message of a page's console (console.error, uncaught exceptions,
+# Content-Security-Policy violations, i.e. any attempt to fetch something) to the log as
+# `...:INFO:CONSOLE:12] "message", source: URL (12)` (older versions: `CONSOLE(12)`), whatever
+# the level. The pages have no script at all, so the page is clean only when there is no such
+# line. Failed loads of local files are not logged, so check_static checks every link instead.
+# The canary page below proves that this detector sees errors in this Chromium version: if the
+# log format changes, the test fails instead of passing blindly.
+CONSOLE_LINE = re.compile(r":CONSOLE[:(]\d*\)?\]\s*(.*)")
+
+
+def console_messages(log: str) -> list[str]:
+    return [m.group(1) for m in map(CONSOLE_LINE.search, log.splitlines()) if m]
+
+
+@pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
+                    reason="chromium is not installed (Debian package chromium; "
+                           "scripts/setup.d/50-compare.sh installs it)")
+def test_pages_load_in_headless_chromium(fake_repo, tmp_path):
+    canary = tmp_path / "canary.html"
+    canary.write_text("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>"
+                      "<script>console.error('canary-error'); undefinedCanary();</script>"
+                      "</body></html>", encoding="utf-8")
+    _, log = chromium(canary.as_uri(), tmp_path / "profile")
+    seen = console_messages(log)
+    assert any("canary-error" in m for m in seen) and any("undefinedCanary" in m for m in seen), \
+        "the console detector does not see a page's errors:\n" + log[-3000:]
+
+    for root, name in ((fake_repo, "fake"), (REPO, "real")):
+        site = write_site(root, tmp_path / name, *(["--port", "python"] if name == "real" else []))
+        for page_name in ("affine.html", "index.html"):
+            dom, log = chromium((site / page_name).as_uri(), tmp_path / "profile")
+            assert console_messages(log) == [], f"{name} {page_name}:\n{log[-3000:]}"
+            if page_name == "index.html":
+                assert dom.count('<tr>') >= len(CONCEPTS)
+                continue
+            page = Page(dom)
+            assert [c["lang"] for c in page.columns] == ["python", "ruby", "lua", "haskell"]
+            if name == "fake":     # every port marks affine: four columns of code
+                assert [c["pre"] for c in page.columns] == [1, 1, 1, 1]
+            else:
+                assert page.columns[0]["pre"] == 1
