@@ -249,6 +249,7 @@ def scan_sources(root: Path = ROOT, languages: Iterable[Language] = LANGUAGES) -
 class CaseStatus:
     status: str          # PASS, FAIL or MISSING
     message: str = ""
+    worst_rel: float | None = 0.0   # the worst relative error (None: not known)
 
 
 @dataclass
@@ -268,6 +269,7 @@ class Tally:
     failed: int = 0
     missing: int = 0
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (id, status, message)
+    worst_rel: float | None = 0.0      # over the cases answered; None when one is not known
 
     @property
     def total(self) -> int:
@@ -297,7 +299,7 @@ def run_status(ports: list[Port], cases: list[Case], root: Path,
         run = PortRun(port.name, port_language(port, root), reason is None, reason or "")
         if reason is None and cases:
             for cid, r in run_port(port, cases, timeout).items():
-                run.results[cid] = CaseStatus(r.status, r.message)
+                run.results[cid] = CaseStatus(r.status, r.message, r.worst_rel)
         return run
 
     with ThreadPoolExecutor(max_workers=max(1, len(ports))) as pool:
@@ -330,10 +332,11 @@ def status_from_json(path: Path, ports: list[Port], cases: list[Case],
         run = PortRun(port.name, port_language(port, root), present,
                       "" if present else "port not present")
         if present:
-            listed = {r["id"]: CaseStatus(r["status"], r.get("message", ""))
+            listed = {r["id"]: CaseStatus(r["status"], r.get("message", ""),
+                                          r.get("worst_rel"))
                       for r in entry.get("results", [])}
-            for c in cases:
-                run.results[c.id] = listed.get(c.id, CaseStatus(PASS))
+            for c in cases:   # unlisted: passed, with an error the JSON does not give
+                run.results[c.id] = listed.get(c.id, CaseStatus(PASS, "", None))
         runs[port.name] = run
     return runs
 
@@ -344,6 +347,8 @@ def tally(run: PortRun, cases: list[Case]) -> Tally:
         r = run.results.get(c.id)
         if r is None:
             continue
+        if r.status != MISSING and t.worst_rel is not None:
+            t.worst_rel = None if r.worst_rel is None else max(t.worst_rel, r.worst_rel)
         if r.status == PASS:
             t.passed += 1
         elif r.status == FAIL:

@@ -17,7 +17,7 @@ from pathlib import Path
 from compare import (CONCEPTS, LANGUAGES, Concept, Fragment, Language, PortRun, Scan, cases_of,
                      tally, tally_text)
 from harness.cases import Case
-from harness.conformance import family_order
+from harness.conformance import family_order, fmt_rel
 from harness.ports import Port
 
 try:  # Pygments is optional: without it the code is shown unhighlighted.
@@ -52,7 +52,8 @@ code, pre, .loc, .mono { font-family: "DejaVu Sans Mono", Menlo, Consolas, monos
                  border-radius: 6px 6px 0 0; }
 .loc { font-size: 12px; color: var(--dim); margin: 2px 0 0; overflow-wrap: anywhere; }
 .status { font-size: 12px; margin: 4px 0 0; padding: 1px 6px; border-radius: 4px;
-          display: inline-block; }
+          display: inline-block; white-space: nowrap; }
+.rel { color: var(--dim); font-size: 11px; }
 .ok { color: var(--ok); background: var(--okbg); }
 .fail { color: var(--fail); background: var(--failbg); font-weight: 600; }
 .none { color: var(--none); background: #eceff3; }
@@ -198,11 +199,14 @@ def matrix_html(ports: list[Port], runs: dict[str, PortRun], cases: list[Case]) 
                 continue
             t = tally(r, fam_cases)
             kind = "ok" if t.ok else ("fail" if t.total else "none")
-            cells.append(f"<td class=\"num {kind}\">{t.passed}/{t.failed}/{t.missing}</td>")
+            worst = "" if t.worst_rel is None or not t.total else \
+                f" <span class=\"rel\">{esc(fmt_rel(t.worst_rel))}</span>"
+            cells.append(f"<td class=\"num {kind}\">{t.passed}/{t.failed}/{t.missing}{worst}</td>")
         label = f"<b>{esc(f)}</b>" if f == "total" else esc(f)
         rows.append(f"<tr><td>{label}</td>{''.join(cells)}</tr>")
     return ("<h2>Conformance matrix</h2>\n<p class=\"note\">Ports &times; op families, "
-            "passed/failed/missing over every case of shared_tests/cases "
+            "passed/failed/missing and the worst relative error over every case of "
+            "shared_tests/cases "
             "(as <code>scripts/conformance</code> prints it).</p>\n"
             f"<table>{head}{''.join(rows)}</table>")
 
