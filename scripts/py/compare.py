@@ -675,9 +675,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def terminal_width(opt_width: int | None) -> int:
+    """--width, else $COLUMNS or stdout's terminal (shutil), else the terminal of stderr or
+    stdin (so that `scripts/compare affine | less -S` still fits the screen), else 80."""
     if opt_width:
         return max(20, opt_width)
-    return shutil.get_terminal_size((80, 24)).columns
+    columns = shutil.get_terminal_size((0, 0)).columns
+    if columns > 0:
+        return columns
+    for fd in (2, 0):
+        try:
+            return os.get_terminal_size(fd).columns
+        except OSError:
+            continue
+    return 80
 
 
 def load_everything(opt: argparse.Namespace) -> tuple[Path, list[Port], list[Case]]:

@@ -96,7 +96,7 @@ def code_html(frag: Fragment, lang: Language) -> str:
         fmt = HtmlFormatter(cssclass="hl", linenos="inline", linenostart=frag.start)
         return highlight(text, get_lexer_by_name(lang.lexer), fmt)
     width = len(str(frag.start + len(frag.lines)))
-    rows = [f"<span class=\"linenos\">{frag.start + i:>{width}}</span>{esc(line)}"
+    rows = [f"<span class=\"linenos\">{frag.start + i:>{width}} </span>{esc(line)}"
             for i, line in enumerate(frag.lines)]
     return "<div class=\"hl\"><pre>" + "\n".join(rows) + "</pre></div>"
 

@@ -178,3 +178,13 @@ def test_pages_load_in_headless_chromium(fake_repo, tmp_path):
                 assert [c["pre"] for c in page.columns] == [1, 1, 1, 1]
             else:
                 assert page.columns[0]["pre"] == 1
+
+
+def test_plain_code_without_pygments(fake_repo, monkeypatch):
+    import compare_html
+    monkeypatch.setattr(compare_html, "highlight", None)
+    (frag,) = compare.scan_sources(fake_repo).of("affine", "haskell")
+    out = compare_html.code_html(frag, compare.LANG_BY_KEY["haskell"])
+    assert out.startswith('<div class="hl"><pre><span class="linenos"> 9 </span>affineForward ::')
+    assert "x &lt;&gt; w" in out
+    assert compare_html.pygments_css() == ""
