@@ -101,9 +101,9 @@ function Affine:forward(x)
   elseif nd >= 2 then
     local n = x.shape[1]
     if n == 0 or x.size == 0 then errors.shape("x is empty (%s)", shape_str(x.shape)) end
-    if x.size / n ~= D then
+    if math.floor(x.size / n) ~= D then
       errors.shape("W is %s but x is %s (%d columns after flattening)", shape_str(self.W.shape),
-        shape_str(x.shape), x.size / n)
+        shape_str(x.shape), math.floor(x.size / n))
     end
     x2 = x:reshape({ n, D })
   else
@@ -233,7 +233,7 @@ function BatchNormalization:forward(x, train_flg)
   end
   local n = x.shape[1]
   if x.size == 0 then errors.shape("x is empty (%s)", shape_str(x.shape)) end
-  local D = x.size / n
+  local D = math.floor(x.size / n)
   local function check_vec(v, name)
     if v:ndim() ~= 1 or v.size ~= D then
       errors.shape("%s is %s but x has %d features", name, shape_str(v.shape), D)

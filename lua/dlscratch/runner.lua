@@ -403,7 +403,7 @@ OPS["layer.affine"] = function(a)
   if b.size ~= m then
     errors.shape("W is %s so b must have %d elements, but it is %s", shape_str(W.shape), m, shape_str(b.shape))
   end
-  local features = x:ndim() == 1 and x.size or (x:ndim() > 0 and x.size / x.shape[1] or 0)
+  local features = x:ndim() == 1 and x.size or (x:ndim() > 0 and floor(x.size / x.shape[1]) or 0)
   if x:ndim() == 0 or features ~= d then
     errors.shape("W is %s but x (%s) has %d features per sample", shape_str(W.shape), shape_str(x.shape), features)
   end
@@ -444,7 +444,7 @@ OPS["layer.batch_norm"] = function(a)
   if x:ndim() < 2 then
     errors.shape("x must have at least 2 dimensions (a batch), but it is %s", shape_str(x.shape))
   end
-  local d = x.size / x.shape[1]
+  local d = floor(x.size / x.shape[1])
   local vecs = {}
   for _, name in ipairs({ "gamma", "beta", "running_mean", "running_var" }) do
     if not (name:sub(1, 7) == "running" and not a:has(name)) then
