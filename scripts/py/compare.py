@@ -172,8 +172,9 @@ def marker_patterns(comment: str) -> tuple[re.Pattern[str], re.Pattern[str], re.
     c = re.escape(comment)
     opening = re.compile(rf"^\s*{c}\s*region:\s*({NAME_RE})\s*$")
     closing = re.compile(rf"^\s*{c}\s*endregion(?::\s*({NAME_RE}))?\s*$")
-    # Anything that looks like a marker but is not one of the two forms is reported, not skipped.
-    loose = re.compile(rf"^\s*{c}\s*(#region|end\s*region|region)\b", re.IGNORECASE)
+    # A comment that is nothing but a near-miss marker ("# region affine", "#Region: Affine",
+    # "-- end region") is reported, not skipped; prose that starts with "region" is not.
+    loose = re.compile(rf"^\s*{c}\s*(end\s*)?region\b\s*:?\s*[\w-]*\s*$", re.IGNORECASE)
     return opening, closing, loose
 
 

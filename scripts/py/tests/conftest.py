@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -163,7 +162,3 @@ def make_repo(root: Path, with_haskell: bool = True) -> Path:
 @pytest.fixture
 def fake_repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "repo")
-
-
-def dedent(text: str) -> str:
-    return textwrap.dedent(text)

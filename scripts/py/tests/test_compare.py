@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -84,6 +83,14 @@ def test_nested_regions_and_named_endregion(tmp_path):
 def test_marker_problems_are_reported(tmp_path, text, fragment):
     scan = scan_text(tmp_path, text)
     assert any(fragment in p for p in scan.problems), scan.problems
+
+
+def test_prose_comments_are_not_markers(tmp_path):
+    text = "# region of interest: the rows of x\n# Regions are rows\nx = 1\n"
+    scan = scan_text(tmp_path, text)
+    assert scan.problems == [] and scan.fragments == {}
+    scan = scan_text(tmp_path, "-- Region: Affine\nx = 1\n-- end region\n", "haskell", "A.hs")
+    assert len(scan.problems) == 2 and all("not a marker" in p for p in scan.problems)
 
 
 def test_check_exits_1_on_problems(fake_repo):
@@ -277,4 +284,3 @@ def test_command_runs_and_pipes(fake_repo):
     assert res.returncode == 0, res.stderr
     assert "\033[" not in res.stdout          # no colour when stdout is not a terminal
     assert "class Affine:" in res.stdout
-    assert sys.executable                     # (the command runs under the venv's python)
