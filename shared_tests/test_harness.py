@@ -60,6 +60,14 @@ def test_crash_is_reported_with_exit_status_and_stderr() -> None:
     others_pass({k: (v.status, "") for k, v in results.items()}, set(relu))
 
 
+def test_death_in_the_middle_of_an_answer_is_a_crash() -> None:
+    results = run_port(fake("--partial-on", "gate.or"), FAKE_CASES, timeout=TIMEOUT)
+    r = results["fake/or/00"]
+    assert r.status == FAIL and r.answer.kind == "crash" and "middle of a line" in r.answer.detail
+    assert "exit status 5" in r.answer.detail
+    others_pass({k: (v.status, "") for k, v in results.items()}, {"fake/or/00"})
+
+
 def test_hang_is_killed_after_the_timeout_and_the_rest_goes_on() -> None:
     t0 = time.monotonic()
     got = statuses(fake("--hang-on", "fn.step"))

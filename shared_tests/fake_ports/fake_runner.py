@@ -4,6 +4,7 @@ make it misbehave on one op so the harness's crash/hang/garbage/wrong-id handlin
 
 Usage: fake_runner.py [--crash-on OP] [--hang-on OP|*] [--garbage-on OP] [--wrong-id-on OP]
                       [--unknown OP]    (answers UnknownOp for OP although it knows it)
+                      [--partial-on OP] (writes half an answer line, then exits with 5)
 """
 import argparse
 import json
@@ -51,7 +52,8 @@ OPS = {
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for flag in ("--crash-on", "--hang-on", "--garbage-on", "--wrong-id-on", "--unknown"):
+    for flag in ("--crash-on", "--hang-on", "--garbage-on", "--wrong-id-on", "--unknown",
+                 "--partial-on"):
         p.add_argument(flag, default=None)
     opt = p.parse_args()
     for line in sys.stdin:
@@ -71,6 +73,10 @@ def main() -> int:
         if op == opt.crash_on:
             print(f"fake runner: crashing on {op}", file=sys.stderr, flush=True)
             return 3
+        if op == opt.partial_on:
+            sys.stdout.write('{"id": "' + rid + '", "ok": {"y"')
+            sys.stdout.flush()
+            return 5
         if op == opt.hang_on or opt.hang_on == "*":
             print(f"fake runner: hanging on {op}", file=sys.stderr, flush=True)
             time.sleep(3600)

@@ -231,6 +231,18 @@ class RunnerClient:
             what = (f"runner closed its output (exit status {status})" if status is not None
                     else "runner closed its output")
             return Answer("crash", detail=self._with_stderr(what, proc), seconds=elapsed)
+        if not raw.endswith(b"\n"):
+            # output ended in the middle of a line: the runner died while answering
+            try:
+                status = proc.popen.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                status = None
+            proc.kill()
+            self._proc = None
+            partial = raw[:200].decode("utf-8", "replace")
+            return Answer("crash", line=partial, seconds=elapsed, detail=self._with_stderr(
+                f"runner closed its output in the middle of a line {partial!r} "
+                f"(exit status {status})", proc))
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
         try:
             obj = loads_strict(text)
