@@ -574,9 +574,34 @@ def title_lines(concept: Concept, cases: list[Case], style: Style, width: int) -
     return lines
 
 
+def failure_lines(runs: dict[str, PortRun] | None, cases: list[Case], style: Style,
+                  limit: int = 8) -> list[str]:
+    """The cases of the concept that did not pass, at most `limit` per port."""
+    lines: list[str] = []
+    for r in (runs or {}).values():
+        if not r.ran or not r.present:
+            continue
+        failures = tally(r, cases).failures
+        for cid, status, message in failures[:limit]:
+            lines.append(style(f"{r.name:8} {status.upper():8} {cid}: {message}",
+                               "fail" if status == FAIL else "none"))
+        if len(failures) > limit:
+            lines.append(f"{r.name:8} ... and {len(failures) - limit} more")
+    if lines:
+        lines = ["", style("cases that did not pass (scripts/conformance --port NAME --op OP "
+                           "--verbose for the diffs):", "title")] + lines
+    return lines
+
+
 def render_concept(concept: Concept, scan: Scan, runs: dict[str, PortRun] | None,
                    cases: list[Case], width: int, layout: str = "auto", color: bool = False,
                    numbers: bool = True) -> str:
+    return "\n".join([render_code(concept, scan, runs, cases, width, layout, color, numbers)]
+                     + failure_lines(runs, cases, Style(color)))
+
+
+def render_code(concept: Concept, scan: Scan, runs: dict[str, PortRun] | None,
+                cases: list[Case], width: int, layout: str, color: bool, numbers: bool) -> str:
     style = Style(color)
     cols = build_columns(concept, scan, runs, cases)
     title = title_lines(concept, cases, style, width)
@@ -701,7 +726,6 @@ def load_everything(opt: argparse.Namespace) -> tuple[Path, list[Port], list[Cas
         if unknown:
             raise KeyError(f"unknown port(s) {', '.join(unknown)}; {ports_file} has "
                            f"{', '.join(sorted(known))}")
-        ports = [p for p in ports if p.name in opt.port]
     cases_dir = root / "shared_tests" / "cases"
     cases = load_cases(directory=cases_dir) if cases_dir.is_dir() else []
     return root, ports, cases
@@ -709,12 +733,19 @@ def load_everything(opt: argparse.Namespace) -> tuple[Path, list[Port], list[Cas
 
 def get_status(opt: argparse.Namespace, ports: list[Port], cases: list[Case], root: Path,
                subset: list[Case] | None = None) -> dict[str, PortRun] | None:
-    """None with --no-status; else the results of `subset` (default: every case) per port."""
+    """None with --no-status; else the results of `subset` (default: every case) of every
+    port (those left out by --port, or not in the --status-json file, marked not run)."""
     if opt.no_status:
         return None
+    chosen = [p for p in ports if not opt.port or p.name in opt.port]
     if opt.status_json:
-        return status_from_json(Path(opt.status_json), ports, cases, root)
-    return run_status(ports, cases if subset is None else subset, root, opt.timeout)
+        runs = status_from_json(Path(opt.status_json), chosen, cases, root)
+    else:
+        runs = run_status(chosen, cases if subset is None else subset, root, opt.timeout)
+    for p in ports:
+        if p.name not in runs:
+            runs[p.name] = PortRun(p.name, port_language(p, root), p.present, ran=False)
+    return {p.name: runs[p.name] for p in ports}
 
 
 def main(argv: list[str] | None = None, out: Callable[[str], None] | None = None) -> int:

@@ -203,6 +203,18 @@ def test_status_counts_each_ports_cases_of_the_concept(fake_repo):
     assert "ruby: 0/2 passed (2 failed)" in out
     assert "lua: 0/2 passed (2 missing)" in out
     assert "haskell: not present" in out
+    # Below the code: the cases that did not pass, port by port.
+    tail = out[out.index("cases that did not pass"):]
+    assert re.search(r"^ruby +FAIL +t/affine/1: 4 mismatch", tail, re.M)
+    assert re.search(r"^lua +MISSING +t/affine/2: UnknownOp for layer.affine", tail, re.M)
+    assert "python " not in tail
+
+
+def test_ports_left_out_are_not_run(fake_repo):
+    _, out = run(["affine", "--root", str(fake_repo), "--width", "60", "--port", "ruby"])
+    assert "ruby: 0/2 passed (2 failed)" in out
+    assert "python: not run" in out and "lua: not run" in out
+    assert run(["affine", "--root", str(fake_repo), "--port", "cobol"])[0] == 2
 
 
 def test_optimizer_concepts_take_their_own_cases(fake_repo):
