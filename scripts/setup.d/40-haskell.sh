@@ -2,11 +2,12 @@
 # Haskell port: GHC, cabal and the Debian-packaged libraries (Hackage is not
 # used: cabal runs with CABAL_CONFIG=/dev/null and resolves against the global
 # package database), then the cabal build into haskell/dist-newstyle, with the
-# executables linked into haskell/.bin/.
+# executables linked into haskell/.bin/. (text, bytestring, containers,
+# deepseq, directory, filepath, process and time come with ghc itself.)
 apt_need ghc cabal-install \
   libghc-hmatrix-dev libghc-vector-dev libghc-aeson-dev libghc-scientific-dev \
-  libghc-text-dev libghc-zlib-dev libghc-hspec-dev libghc-quickcheck2-dev \
-  libopenblas0-pthread
+  libghc-zlib-dev libghc-hspec-dev libghc-quickcheck2-dev \
+  libopenblas0-pthread dataset-fashion-mnist
 
 _hs_dir="$ROOT/haskell"
 _hs_stamp="$_hs_dir/.bin/.stamp"
