@@ -296,3 +296,11 @@ def test_command_runs_and_pipes(fake_repo):
     assert res.returncode == 0, res.stderr
     assert "\033[" not in res.stdout          # no colour when stdout is not a terminal
     assert "class Affine:" in res.stdout
+
+
+def test_a_broken_case_file_still_shows_the_code(fake_repo, capsys):
+    (fake_repo / "shared_tests/cases/bad.jsonl").write_text("{not json\n")
+    code, out = run(["affine", "--root", str(fake_repo), "--width", "60"])
+    assert code == 0
+    assert "class Affine:" in out and "passed" not in out
+    assert "no conformance status" in capsys.readouterr().err
