@@ -11,6 +11,8 @@ module DLScratch.Datasets
   , decodeIdxRows
   , readIdx
   , readIdxRows
+  , decodeIdxWith
+  , readIdxWith
   , Mnist (..)
   , defaultDataDir
   , loadMnist
@@ -40,7 +42,11 @@ decodeIdx = decodeIdxRows Nothing
 -- | Decode at most the first k entries along the first dimension (all when
 -- Nothing); the shape answered is the shape of what was decoded.
 decodeIdxRows :: Maybe Int -> BS.ByteString -> Either String Idx
-decodeIdxRows limit bs
+decodeIdxRows = decodeIdxWith id
+
+-- | 'decodeIdxRows' with f applied to every value as it is decoded.
+decodeIdxWith :: (Double -> Double) -> Maybe Int -> BS.ByteString -> Either String Idx
+decodeIdxWith f limit bs
   | BS.length bs < 4 = Left "the file is shorter than an IDX header (4 bytes)"
   | BS.index bs 0 /= 0 || BS.index bs 1 /= 0 = Left "not an IDX file: the first two bytes are not zero"
   | otherwise = do
@@ -67,7 +73,7 @@ decodeIdxRows limit bs
                     (d0 : rest, Just k) -> min d0 (max k 0) : rest
                     _ -> dims
                   n' = product dims'
-              Right (Idx dims' (VS.generate n' (\i -> conv (headerLen + i * width))))
+              Right (Idx dims' (VS.generate n' (\i -> f (conv (headerLen + i * width)))))
   where
     be :: Int -> Int -> Word64
     be w o = go 0 0
@@ -83,7 +89,11 @@ readIdx = readIdxRows Nothing
 
 -- | 'readIdx' keeping at most the first k entries along the first dimension.
 readIdxRows :: Maybe Int -> FilePath -> IO (Either String Idx)
-readIdxRows limit path = do
+readIdxRows = readIdxWith id
+
+-- | 'readIdxRows' with f applied to every value as it is decoded.
+readIdxWith :: (Double -> Double) -> Maybe Int -> FilePath -> IO (Either String Idx)
+readIdxWith f limit path = do
   r <- try (BS.readFile path) :: IO (Either IOException BS.ByteString)
   case r of
     Left e -> pure (Left ("cannot read " ++ path ++ ": " ++ show e))
@@ -91,8 +101,8 @@ readIdxRows limit path = do
       | BS.take 2 raw == BS.pack [0x1f, 0x8b] -> do
           d <- (Right <$> evaluate (BL.toStrict (GZip.decompress (BL.fromStrict raw))))
                  `catch` (\e -> pure (Left (show (e :: SomeException))))
-          pure (either (\m -> Left (path ++ ": corrupt gzip data: " ++ m)) (fmap' path . decodeIdxRows limit) d)
-      | otherwise -> pure (fmap' path (decodeIdxRows limit raw))
+          pure (either (\m -> Left (path ++ ": corrupt gzip data: " ++ m)) (fmap' path . decodeIdxWith f limit) d)
+      | otherwise -> pure (fmap' path (decodeIdxWith f limit raw))
   where
     fmap' p = either (\m -> Left (p ++ ": " ++ m)) Right
 
@@ -121,11 +131,11 @@ loadMnist dir trainSize testSize = do
       pure (if gz then p ++ ".gz" else p)
     images name lim = do
       p <- find name
-      r <- readIdxRows lim p
+      r <- readIdxWith (/ 255.0) lim p
       pure $ do
         Idx sh v <- r
         case sh of
-          (_ : rest@(_ : _)) -> Right (reshape (product rest) (VS.map (/ 255.0) v))
+          (_ : rest@(_ : _)) -> Right (reshape (product rest) v)
           _ -> Left (p ++ ": expected an image array, got shape " ++ show sh)
     labels name lim = do
       p <- find name
