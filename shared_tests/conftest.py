@@ -12,7 +12,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
@@ -125,6 +125,3 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         lines.append(f"dlscratch harness: case files unreadable: {CASES_ERROR}")
     return lines
 
-
-def answer_text(a: Any) -> str:
-    return a.describe() if isinstance(a, Answer) else repr(a)

@@ -14,7 +14,6 @@ import math
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from . import OPS, PORTS_FILE, family_of
