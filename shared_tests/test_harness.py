@@ -21,7 +21,7 @@ from harness.run import FAIL, MISSING, PASS, run_port
 
 FAKE_DIR = SHARED_TESTS / "fake_ports"
 FAKE_CASES = load_cases([FAKE_DIR / "cases.jsonl"], include_default=False)
-TIMEOUT = 1.0
+TIMEOUT = 3.0   # generous: a loaded machine must not turn a slow start into a "hang"
 
 
 def fake(*flags: str, name: str = "fake") -> Port:
@@ -79,7 +79,7 @@ def test_hang_is_killed_after_the_timeout_and_the_rest_goes_on() -> None:
 def test_runner_that_never_answers_is_given_up_after_three_hangs() -> None:
     t0 = time.monotonic()
     results = run_port(fake("--hang-on", "*"), FAKE_CASES, timeout=0.5)
-    assert time.monotonic() - t0 < 3 * 0.5 + 5
+    assert time.monotonic() - t0 < 3 * 0.5 + 10
     details = [r.answer.detail for r in results.values()]
     assert all(r.status == FAIL and r.answer.kind == "hang" for r in results.values())
     assert sum(d.startswith("not sent") for d in details) == len(FAKE_CASES) - 3
@@ -155,7 +155,7 @@ def test_worst_relative_error() -> None:
 
 def _conformance(*args: str, ports_file: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(REPO_ROOT / "scripts" / "conformance"), "--ports-file", str(ports_file),
-                           "--only-cases", "--cases", str(FAKE_DIR / "cases.jsonl"), "--timeout", "1",
+                           "--only-cases", "--cases", str(FAKE_DIR / "cases.jsonl"), "--timeout", "10",
                            *args], capture_output=True, text=True, timeout=120)
 
 
