@@ -54,7 +54,7 @@ module DLScratch
       # rubocop:enable Naming/MethodParameterName
 
       def forward(x)
-        d, m = Arrays.shape(@W)
+        d = Arrays.shape(@W)[0]
         @x_shape = x.shape
         @x = flatten(x, d)
         out = Arrays.dot(@x, @W)

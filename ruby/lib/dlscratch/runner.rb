@@ -26,6 +26,9 @@ module DLScratch
                       '-Infinity' => -Float::INFINITY }.freeze
     MISSING = Object.new.freeze
     SEED_LIMIT = 2**31
+    # Most dimensions an array may have (NumPy's limit); deeper JSON nesting is not a request.
+    MAX_NDIM = 64
+    MAX_NESTING = 1000
 
     # An error that is not one of the protocol's (a bug): type "InternalError".
     class InternalError < Error; end
@@ -76,6 +79,8 @@ module DLScratch
         return v if v.is_a?(NArray)
 
         shape = Runner.shape_of(v, name)
+        raise ShapeError, "#{name} has #{shape.size} dimensions, more than #{MAX_NDIM}" if shape.size > MAX_NDIM
+
         flat = []
         Runner.flatten(v, flat, name)
         if ndims && !ndims.include?(shape.size)
@@ -186,7 +191,7 @@ module DLScratch
       return [0] if v.empty?
 
       first = shape_of(v[0], name)
-      v.each do |item|
+      v.drop(1).each do |item|
         next if (item.is_a?(Array) ? shape_of(item, name) : []) == first
 
         raise BadArgs, "#{name} is ragged: its rows differ in length or depth"
@@ -276,7 +281,7 @@ module DLScratch
              else
                { 'id' => req_id, 'ok' => encode(ok) }
              end
-      JSON.generate(body)
+      JSON.generate(body, max_nesting: false)
     end
 
     # The operations, name => method.
@@ -745,7 +750,7 @@ module DLScratch
     # (id, op, args) of a request line; raises BadRequest / BadArgs (with the id, if any).
     def decode_line(line)
       begin
-        obj = JSON.parse(line, max_nesting: 10_000)
+        obj = JSON.parse(line, max_nesting: MAX_NESTING)
       rescue JSON::ParserError, JSON::NestingError, EncodingError, ArgumentError => e
         raise BadRequest, "the line is not valid JSON: #{e.message.lines.first&.strip}"
       end
