@@ -17,6 +17,9 @@ Array = NDArray[np.float64]
 #: No size argument or shape may ask for more elements than this.
 MAX_ELEMENTS = 10_000_000
 
+#: Arrays deeper than this are refused (numpy itself stops at 64).
+MAX_NDIM = 32
+
 NON_FINITE_IN = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 _MISSING = object()
@@ -191,6 +194,8 @@ class Args:
         if isinstance(v, np.ndarray):
             return v
         shape = _shape_of(v, name)
+        if len(shape) > MAX_NDIM:
+            raise ShapeError(f"{name} has {len(shape)} dimensions; at most {MAX_NDIM} are supported")
         flat: list[float] = []
         _flatten(v, flat, name)
         arr = np.array(flat, dtype=np.float64).reshape(shape)

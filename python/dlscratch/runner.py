@@ -239,8 +239,10 @@ def _affine(a: Args) -> dict[str, Any]:
     d, m = W.shape
     if b.shape != (m,):
         raise ShapeError(f"W is {shape_str(W.shape)} so b must have {m} elements, but it is {shape_str(b.shape)}")
+    if x.ndim == 0:
+        raise ShapeError(f"x must be a sample (1-D) or a batch, not a scalar; W is {shape_str(W.shape)}")
     features = x.size if x.ndim == 1 else x.size // x.shape[0]
-    if x.ndim == 0 or features != d:
+    if features != d:
         raise ShapeError(f"W is {shape_str(W.shape)} but x ({shape_str(x.shape)}) has {features} features per sample")
     layer = Affine(W, b)
     out = layer.forward(x)
