@@ -52,11 +52,6 @@ module DLScratch
       a.is_a?(NArray) ? a.to_a : a
     end
 
-    # The same data seen as a (rows x cols) matrix, i.e. NArray shape [cols, rows].
-    def as_matrix(a, rows, cols)
-      a.reshape(cols, rows)
-    end
-
     # Matrix product as np.dot for 2-D·2-D and 1-D·2-D:
     # (N×D)·(D×M) → N×M, (D)·(D×M) → (M).
     def dot(a, b)
@@ -92,13 +87,6 @@ module DLScratch
         best[better] = col[better]
       end
       idx
-    end
-
-    # Refuse a request for more than MAX_ELEMENTS elements before allocating anything.
-    def check_size!(count, what = 'array')
-      return if count <= MAX_ELEMENTS
-
-      raise ValueError, "#{what} would hold #{count} elements, more than #{MAX_ELEMENTS}"
     end
 
     # Apply a block meant for NArrays to a scalar too (a Float is wrapped and unwrapped).

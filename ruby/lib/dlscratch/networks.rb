@@ -96,14 +96,9 @@ module DLScratch
     def gradient(x, t)
       loss(x, t)
       dout = @last_layer.backward(1.0)
-      affines = @layers.values
-      affines.reverse_each.with_index do |layer, i|
-        if i == affines.size - 1 && layer.is_a?(Layers::Affine)
-          layer.backward_params(dout) # the input's gradient is not needed
-        else
-          dout = layer.backward(dout)
-        end
-      end
+      first, *rest = @layers.values
+      rest.reverse_each { |layer| dout = layer.backward(dout) }
+      first.backward_params(dout) # dW1, db1 only: nobody uses the gradient of the input
       collect_grads
     end
 

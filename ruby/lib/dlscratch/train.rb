@@ -64,8 +64,8 @@ module DLScratch
 
     module_function
 
-    def positive(value, name)
-      raise OptionParser::InvalidArgument, "#{name} #{value} is not a positive integer" unless value.positive?
+    def positive(value)
+      raise OptionParser::InvalidArgument.new(value.to_s, '(not a positive integer)') unless value.positive?
 
       value
     end
@@ -79,9 +79,9 @@ module DLScratch
                    "with the loop of train_neuralnet.py; print train/test accuracy once an epoch and write\n" \
                    "the loss history (JSON or CSV).\n\n"
         o.on('--data-dir DIR', "directory with the four IDX files (default: #{DEFAULTS[:data_dir]})") { |v| opts[:data_dir] = v }
-        o.on('--iters N', Integer, 'iterations (default: 10000)') { |v| opts[:iters] = positive(v, '--iters') }
-        o.on('--batch-size N', Integer, '(default: 100)') { |v| opts[:batch_size] = positive(v, '--batch-size') }
-        o.on('--hidden N', Integer, 'hidden units (default: 50)') { |v| opts[:hidden] = positive(v, '--hidden') }
+        o.on('--iters N', Integer, 'iterations (default: 10000)') { |v| opts[:iters] = positive(v) }
+        o.on('--batch-size N', Integer, '(default: 100)') { |v| opts[:batch_size] = positive(v) }
+        o.on('--hidden N', Integer, 'hidden units (default: 50)') { |v| opts[:hidden] = positive(v) }
         o.on('--lr X', Float, 'learning rate (default: 0.1)') { |v| opts[:lr] = v }
         o.on('--optimizer NAME', Optimizers::REGISTRY.keys.sort, "#{Optimizers::REGISTRY.keys.sort.join(', ')} (default: sgd)") do |v|
           opts[:optimizer] = v
@@ -89,10 +89,10 @@ module DLScratch
         o.on('--weight-init-std X', Float, '(default: 0.01)') { |v| opts[:weight_init_std] = v }
         o.on('--seed K', Integer, 'seeds the generator of weights and batches (default: 0)') { |v| opts[:seed] = v }
         o.on('--train-size N', Integer, 'use the first N training images (default: all)') do |v|
-          opts[:train_size] = positive(v, '--train-size')
+          opts[:train_size] = positive(v)
         end
         o.on('--test-size N', Integer, 'use the first N test images (default: all)') do |v|
-          opts[:test_size] = positive(v, '--test-size')
+          opts[:test_size] = positive(v)
         end
         o.on('--out FILE', 'history file, .json or .csv (default: train-ruby.json)') { |v| opts[:out] = v }
         o.on('--quiet', 'no progress bar') { opts[:quiet] = true }
@@ -126,6 +126,7 @@ module DLScratch
       begin
         x_train, t_train, x_test, t_test = Datasets.load_mnist(opts[:data_dir], train_size: opts[:train_size],
                                                                                 test_size: opts[:test_size])
+        Rng.new(opts[:seed])
       rescue Error => e
         warn "error: #{e.message}"
         return 2
