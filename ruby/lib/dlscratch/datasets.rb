@@ -77,6 +77,8 @@ module DLScratch
 
     # The whole file, gunzipped if it is gzip-compressed.
     def read_bytes(path)
+      raise ValueError, "#{path.inspect}: a path cannot contain a NUL byte" if path.include?("\0")
+
       raw = File.binread(path)
       raw = Zlib.gunzip(raw).b if raw.byteslice(0, 2) == "\x1f\x8b".b
       raw
