@@ -747,32 +747,30 @@ module DLScratch
 
     # --- the loop ----------------------------------------------------------------------------
 
-    # (id, op, args) of a request line; raises BadRequest / BadArgs (with the id, if any).
+    # (id, op, args) of a request line. Raises BadRequest when the line is not a JSON object
+    # with a string id; the op and args are checked by #handle, so that their errors are
+    # answered with the id.
     def decode_line(line)
+      raise BadRequest, 'the line is not valid UTF-8' unless line.valid_encoding?
+
       begin
         obj = JSON.parse(line, max_nesting: MAX_NESTING)
       rescue JSON::ParserError, JSON::NestingError, EncodingError, ArgumentError => e
         raise BadRequest, "the line is not valid JSON: #{e.message.lines.first&.strip}"
       end
       raise BadRequest, "a request must be a JSON object, not #{json_type(obj)}" unless obj.is_a?(Hash)
+      raise BadRequest, 'a request needs a string "id"' unless obj['id'].is_a?(String)
 
-      req_id = obj['id']
-      raise BadRequest, 'a request needs a string "id"' unless req_id.is_a?(String)
-
-      op = obj['op']
-      return [req_id, BadRequest.new('a request needs a string "op"'), nil] unless op.is_a?(String)
-
-      args = obj.fetch('args', {})
-      return [req_id, BadArgs.new(%("args" must be an object, not #{json_type(args)})), nil] unless args.is_a?(Hash)
-
-      [req_id, op, args]
+      [obj['id'], obj['op'], obj.fetch('args', {})]
     end
 
-    # The answer line to one request line. Never raises.
+    # The answer line to one request line. Never raises: an unexpected exception (a bug)
+    # becomes an InternalError answer and a backtrace on stderr.
     def handle(line)
       req_id = nil
       req_id, op_name, raw_args = decode_line(line)
-      raise op_name if op_name.is_a?(Error)
+      raise BadRequest, 'a request needs a string "op"' unless op_name.is_a?(String)
+      raise BadArgs, %("args" must be an object, not #{json_type(raw_args)}) unless raw_args.is_a?(Hash)
 
       fn = OPS[op_name] or raise UnknownOp, "unknown op #{op_name.inspect}"
       encode_answer(req_id, ok: fn.call(Args.new(raw_args)))
