@@ -43,6 +43,11 @@ RSpec.describe DLScratch::Runner do
       .to eq('ValueError')
     expect(error_type('{"id": "x", "op": "rng.uniform", "args": {"seed": 0, "n": 20000000}}')).to eq('ValueError')
     expect(error_type('{"id": "x", "op": "rng.uniform", "args": {"seed": 0.5, "n": 2}}')).to eq('BadArgs')
+    expect(error_type('{"id": "x", "op": 5}')).to eq('BadRequest')
+    expect(error_type('{"id": "x", "op": "fn.step", "args": null}')).to eq('BadArgs')
+    expect(error_type("{\"id\": \"x\", \"op\": \"fn.st\xFFep\"}".b)).to eq('BadRequest')
+    expect(error_type(%({"id": "x", "op": "fn.step", "args": {"x": #{'[' * 65}1#{']' * 65}}}))).to eq('ShapeError')
+    expect(error_type(%({"id": "x", "op": "fn.step", "args": {"x": #{'[' * 5000}1#{']' * 5000}}}))).to eq('BadRequest')
     a = answers('{"id": 7, "op": "fn.step"}', '{"id": "ok", "op": "fn.step", "args": {"x": 2}}')
     expect(a[0]['id']).to be_nil
     expect(a[1]).to eq('id' => 'ok', 'ok' => { 'y' => 1 })
