@@ -30,6 +30,7 @@ import qualified Data.Vector as V
 import qualified Data.Vector.Storable as VS
 import Numeric.LinearAlgebra (Matrix)
 import DLScratch.Array
+import DLScratch.Error
 
 -- | An answer value.
 data J
@@ -88,30 +89,52 @@ intsJ = JArr . map JInt
 
 -- | A number, or one of the strings "NaN", "Infinity", "-Infinity".
 numberOf :: A.Value -> Maybe Double
-numberOf (A.Number s) = Just (Sci.toRealFloat s)
+numberOf (A.Number s) = Just (toDouble s)
 numberOf (A.String "NaN") = Just (0 / 0)
 numberOf (A.String "Infinity") = Just (1 / 0)
 numberOf (A.String "-Infinity") = Just (-1 / 0)
 numberOf _ = Nothing
 
--- | A number or nested lists of numbers as a tensor. Left: why not (a
--- ragged list, a non-number).
-tensorOf :: A.Value -> Either String Tensor
-tensorOf v = case numberOf v of
-  Just d -> Right (scalar d)
-  Nothing -> case v of
-    A.Array xs
-      | V.null xs -> Right (Tensor [0] VS.empty)
-      | otherwise -> case traverse numberOf xs of
-          Just ds -> Right (Tensor [V.length xs] (VS.convert ds))
-          Nothing -> do
-            ts <- traverse tensorOf (V.toList xs)
-            let s0 = shape (head ts)
-            if null s0 || any ((/= s0) . shape) ts
-              then Left "a ragged array (rows of different lengths or depths)"
-              else Right (Tensor (length ts : s0) (VS.concat (map values ts)))
-    A.String s -> Left ("the string " ++ show s ++ " where a number or an array belongs")
-    A.Bool _ -> Left "a boolean where a number or an array belongs"
-    A.Null -> Left "null where a number or an array belongs"
-    A.Object _ -> Left "an object where a number or an array belongs"
-    _ -> Left "not a number or an array"
+-- | The double nearest to a decimal. When the digits fit in 53 bits and the
+-- power of ten is at most 22, both are exact doubles and one multiplication
+-- or division rounds correctly (Clinger's fast path); otherwise
+-- 'Sci.toRealFloat' (exact rational rounding).
+toDouble :: Sci.Scientific -> Double
+toDouble s
+  | abs c < 9007199254740992 && e >= 0 && e <= 22 = fromInteger c * (10 ^ e)
+  | abs c < 9007199254740992 && e < 0 && e >= -22 = fromInteger c / (10 ^ negate e)
+  | otherwise = Sci.toRealFloat s
+  where
+    c = Sci.coefficient s
+    e = Sci.base10Exponent s
+
+-- | numpy's limit on the number of dimensions.
+maxDims :: Int
+maxDims = 32
+
+-- | A number or nested lists of numbers as a tensor. Left: a ragged list or
+-- a non-number ('BadArgs'), more than 32 dimensions ('ShapeError').
+tensorOf :: A.Value -> Either DLError Tensor
+tensorOf = go 0
+  where
+    go :: Int -> A.Value -> Either DLError Tensor
+    go depth v = case numberOf v of
+      Just d -> Right (scalar d)
+      Nothing -> case v of
+        A.Array xs
+          | depth >= maxDims -> Left (DLError ShapeError ("an array of more than " ++ show maxDims ++ " dimensions"))
+          | V.null xs -> Right (Tensor [0] VS.empty)
+          | otherwise -> case traverse numberOf xs of
+              Just ds -> Right (Tensor [V.length xs] (VS.convert ds))
+              Nothing -> do
+                ts <- traverse (go (depth + 1)) (V.toList xs)
+                let s0 = shape (head ts)
+                if null s0 || any ((/= s0) . shape) ts
+                  then bad "a ragged array (rows of different lengths or depths)"
+                  else Right (Tensor (length ts : s0) (VS.concat (map values ts)))
+        A.String s -> bad ("the string " ++ show s ++ " where a number or an array belongs")
+        A.Bool _ -> bad "a boolean where a number or an array belongs"
+        A.Null -> bad "null where a number or an array belongs"
+        A.Object _ -> bad "an object where a number or an array belongs"
+        _ -> bad "not a number or an array"
+    bad = Left . DLError BadArgs

@@ -203,7 +203,7 @@ strV k _ = badArgs (T.unpack k ++ " must be a string")
 
 -- | An array argument of any ndim (a scalar included).
 anyT :: Text -> A.Value -> R Tensor
-anyT k v = either (\m -> badArgs (T.unpack k ++ ": " ++ m)) Right (tensorOf v)
+anyT k v = either (\(DLError t m) -> Left (DLError t (T.unpack k ++ ": " ++ m))) Right (tensorOf v)
 
 -- | An array argument with no size-0 dimension.
 tensorArg :: Text -> Args -> R Tensor
