@@ -84,6 +84,8 @@ parseOpts args o = case args of
   ("--quiet" : rest) -> parseOpts rest o { oQuiet = True }
   (flag : rest) | "--" `isPrefix` flag, '=' `elem` flag ->
     let (f, v) = break (== '=') flag in parseOpts (f : drop 1 v : rest) o
+  (flag : _) | flag `notElem` valued -> die' (if "--" `isPrefix` flag then "unknown option " ++ flag
+                                             else "unexpected argument " ++ flag)
   (flag : val : rest) -> do
     o' <- case flag of
       "--data-dir" -> pure o { oDataDir = val }
@@ -103,8 +105,13 @@ parseOpts args o = case args of
       "--out" -> pure o { oOut = val }
       _ -> die' ("unknown option " ++ flag)
     parseOpts rest o'
-  [flag] -> die' (if "--" `isPrefix` flag then flag ++ " needs a value" else "unexpected argument " ++ flag)
+  [flag]
+    | flag `elem` valued -> die' (flag ++ " needs a value")
+    | "--" `isPrefix` flag -> die' ("unknown option " ++ flag)
+    | otherwise -> die' ("unexpected argument " ++ flag)
   where
+    valued = [ "--data-dir", "--iters", "--batch-size", "--hidden", "--lr", "--optimizer"
+             , "--weight-init-std", "--seed", "--train-size", "--test-size", "--out" ]
     isPrefix p s = take (length p) s == p
     int f v = maybe (die' (f ++ ": " ++ show v ++ " is not an integer")) pure (readMaybe v)
     posInt f v = do
