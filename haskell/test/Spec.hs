@@ -12,7 +12,7 @@ import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
 import qualified Data.ByteString.Lazy as BL
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, fromList, fromLists, rows, toLists, (><))
+import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, fromList, fromLists, rows, toLists, toRows, (><))
 import Test.Hspec
 import Test.QuickCheck hiding ((><))
 
@@ -94,6 +94,11 @@ main = hspec $ do
       map reluGrad [-1, 0, 2] `shouldBe` [0, 1, 1]
     it "softmax([0.3, 2.9, 4.0]) (book 3.5.1)" $
       VS.toList (softmax (vec [0.3, 2.9, 4.0])) `shouldBeNear'` [0.01821127, 0.24519181, 0.73659691]
+    it "softmax rows are probabilities summing to 1 (QuickCheck)" $ property $
+      forAll ((,) <$> choose (1, 6) <*> choose (1, 8)) $ \(r, c) ->
+        forAll (vectorOf (r * c) (choose (-50, 50))) $ \xs ->
+          let p = softmaxRows ((r >< c) xs)
+          in all (\row -> abs (VS.sum row - 1) <= 1e-12 && VS.all (\v -> v >= 0 && v <= 1) row) (toRows p)
     it "softmax does not overflow at [1010, 1000, 990] (book 3.5.2)" $
       VS.toList (softmax (vec [1010, 1000, 990])) `shouldBeNear'` [9.99954600e-01, 4.53978686e-05, 2.06106005e-09]
 
