@@ -18,6 +18,7 @@ module DLScratch.Json
     -- * Input
   , numberOf
   , tensorOf
+  , toDouble
   ) where
 
 import Control.DeepSeq (NFData (..))

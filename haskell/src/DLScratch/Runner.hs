@@ -182,6 +182,7 @@ numDef k d a = maybe (Right d) (numV k) (optArg k a)
 intV :: Text -> A.Value -> R Int
 intV k v = case v of
   A.Number s
+    | isInfinite (toDouble s) -> badArgs (T.unpack k ++ " must be an integer, not " ++ show (toDouble s))
     | Sci.isInteger s -> Right (fromMaybe (if s > 0 then maxBound else minBound) (Sci.toBoundedInteger s))
   _ -> badArgs (T.unpack k ++ " must be an integer")
 
@@ -695,7 +696,10 @@ optimizerFrom :: Text -> A.Object -> Maybe Double -> R Optimizer
 optimizerFrom name hyper lrDefault = do
   base <- maybe (badArgs ("unknown optimizer " ++ show name ++ " (sgd, momentum, nesterov, adagrad, rmsprop, adam)"))
                 Right (defaultOptimizer (T.unpack name))
-  let h k d = numDef k d hyper
+  -- a hyper-parameter given as null is ill-typed, not missing
+  let h k d = case KM.lookup (K.fromText k) hyper of
+        Just A.Null -> badArgs ("hyper." ++ T.unpack k ++ " must be a number, not null")
+        _ -> numDef k d hyper
   lr' <- h "lr" (fromMaybe (lr base) lrDefault)
   o <- case base of
     SGD _ -> Right (SGD lr')
@@ -770,7 +774,7 @@ opTrain a = do
   opt <- case optArg "optimizer" a of
     Nothing -> Right (SGD lr')
     Just (A.Object o') -> do
-      name <- reqArg "name" o' >>= strV "optimizer.name"
+      name <- maybe (Right "sgd") (strV "optimizer.name") (optArg "name" o')
       hyper <- case optArg "hyper" o' of
         Nothing -> Right KM.empty
         Just (A.Object hy) -> Right hy
