@@ -7,6 +7,7 @@ require_relative 'errors'
 module DLScratch
   # IDX files (the MNIST / Fashion-MNIST format) and the book's load_mnist.
   module Datasets
+    # region: idx
     # IDX type byte => [name, bytes per value, String#unpack directive (big-endian)]
     IDX_TYPES = {
       0x08 => ['ubyte', 1, 'C*'],
@@ -15,6 +16,7 @@ module DLScratch
       0x0C => ['int32', 4, 'l>*'],
       0x0D => ['float32', 4, 'g*'],
       0x0E => ['float64', 8, 'G*']
+    # endregion
     }.freeze
 
     # File names of the four IDX files of a MNIST-like directory.
@@ -25,6 +27,7 @@ module DLScratch
 
     DEFAULT_DIR = '/usr/share/datasets/fashion-mnist'
 
+    # region: idx
     # One IDX file: its type, row-major shape and raw big-endian payload.
     Idx = Struct.new(:type, :shape, :payload) do
       # @return [Integer] the number of values
@@ -49,9 +52,11 @@ module DLScratch
         shape.empty? ? na : na.reshape(*shape.reverse)
       end
     end
+    # endregion
 
     module_function
 
+    # region: idx
     # Reads an IDX file, gunzipping it when it starts with the gzip magic 1f 8b.
     # Header: 0, 0, type byte, ndim, then ndim big-endian uint32 dimensions.
     # @raise [ValueError] for a missing, unreadable, malformed or short file
@@ -87,6 +92,7 @@ module DLScratch
     rescue SystemCallError, IOError => e
       raise ValueError, "#{path}: cannot read (#{e.message})"
     end
+    # endregion
 
     # The path of one of the four files in dir, with or without .gz.
     def find_file(dir, base)

@@ -8,16 +8,19 @@ module DLScratch
   module Functions
     module_function
 
+    # region: identity
     # identity(x) = x
     def identity(x)
       x
     end
 
-    # The book's names.
+    # The book's name.
     def identity_function(x)
       identity(x)
     end
+    # endregion
 
+    # region: step_function
     # step(x) = 1 if x > 0 else 0 (integers)
     def step(x)
       return x > 0 ? 1 : 0 unless x.is_a?(NArray)
@@ -25,11 +28,13 @@ module DLScratch
       x.gt(0).to_type(NArray::INT)
     end
 
-    # The book's name for step.
+    # The book's name.
     def step_function(x)
       step(x)
     end
+    # endregion
 
+    # region: sigmoid
     # sigmoid(x) = 1 / (1 + exp(-x)); exp overflows to +inf for x < -709, giving 0.
     def sigmoid(x)
       Arrays.elementwise(x) { |a| 1.0 / (NMath.exp(-a) + 1.0) }
@@ -40,7 +45,9 @@ module DLScratch
       s = sigmoid(x)
       (1.0 - s) * s
     end
+    # endregion
 
+    # region: relu
     # relu(x) = max(0, x) (NaN stays NaN)
     def relu(x)
       Arrays.elementwise(x) do |a|
@@ -54,7 +61,9 @@ module DLScratch
     def relu_grad(x)
       Arrays.elementwise(x) { |a| (a.gt(0) | a.eq(0)).to_type(NArray::DFLOAT) } # NArray#ge is true for NaN
     end
+    # endregion
 
+    # region: softmax
     # softmax(x)_k = exp(x_k - max x) / Σ_j exp(x_j - max x), row by row for a 2-D x.
     def softmax(x)
       case Arrays.ndim(x)
@@ -68,7 +77,9 @@ module DLScratch
         raise ShapeError, "softmax takes a 1-D or 2-D array, got ndim #{Arrays.ndim(x)}"
       end
     end
+    # endregion
 
+    # region: sum_squared_error
     # E = ½ Σ (y − t)²  (no division by the batch size)
     def sum_squared_error(y, t)
       unless Arrays.shape(y) == Arrays.shape(t)
@@ -78,7 +89,9 @@ module DLScratch
       d = y - t
       0.5 * (d.is_a?(NArray) ? (d * d).sum : d * d)
     end
+    # endregion
 
+    # region: cross_entropy_error
     # E = −Σ_i log(y[i, t_i] + 1e-7) / N.
     #
     # y is N×C (a 1-D y is a batch of one). t is one-hot (t.size == y.size; its row argmax
@@ -119,5 +132,6 @@ module DLScratch
       end
       NArray.to_na(labels).to_type(NArray::INT)
     end
+    # endregion
   end
 end

@@ -5,6 +5,7 @@ module DLScratch
   module Gates
     module_function
 
+    # region: gates
     # y = [w1·x1 + w2·x2 + b > 0]
     def perceptron(x1, x2, w1, w2, b)
       (x1 * w1) + (x2 * w2) + b <= 0 ? 0 : 1
@@ -29,5 +30,6 @@ module DLScratch
     def xor(x1, x2)
       self.and(nand(x1, x2), self.or(x1, x2))
     end
+    # endregion
   end
 end

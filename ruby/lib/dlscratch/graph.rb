@@ -3,6 +3,7 @@
 require_relative 'arrays'
 
 module DLScratch
+  # region: mul_layer
   # Multiplication node of the computational graph (book 5.4.1):
   # out = x·y, ∂out/∂x = y, ∂out/∂y = x.
   class MulLayer
@@ -17,7 +18,9 @@ module DLScratch
       [dout * @y, dout * @x]
     end
   end
+  # endregion
 
+  # region: add_layer
   # Addition node (book 5.4.2): out = x + y, both partial derivatives are 1.
   class AddLayer
     def forward(x, y)
@@ -29,7 +32,9 @@ module DLScratch
       [dout, dout]
     end
   end
+  # endregion
 
+  # region: buy_apple
   # The shopping examples of book 5.3.
   module Graph
     module_function
@@ -68,4 +73,5 @@ module DLScratch
         dorange_num: dorange_num, dtax: dtax }
     end
   end
+  # endregion
 end

@@ -8,6 +8,7 @@ module DLScratch
   # The backpropagation layers of chapters 5 and 6 (the book's common/layers.py).
   # Each keeps what its backward pass needs from its forward pass.
   module Layers
+    # region: relu_layer
     # ReLU: y = max(0, x); ∂y/∂x = 0 where x <= 0 (0 at exactly 0), 1 elsewhere.
     class Relu
       def forward(x)
@@ -23,7 +24,9 @@ module DLScratch
         dx
       end
     end
+    # endregion
 
+    # region: sigmoid_layer
     # Sigmoid: y = 1 / (1 + exp(-x)); ∂L/∂x = dout · (1 − y) · y.
     class Sigmoid
       def forward(x)
@@ -34,7 +37,9 @@ module DLScratch
         dout * (1.0 - @out) * @out
       end
     end
+    # endregion
 
+    # region: affine
     # Affine: y = x·W + b.
     # Backward: ∂L/∂x = dout·Wᵀ, ∂L/∂W = xᵀ·dout, ∂L/∂b = Σ_rows dout.
     #
@@ -94,7 +99,9 @@ module DLScratch
         x.dim == 2 ? x : x.reshape(d, rows)
       end
     end
+    # endregion
 
+    # region: softmax_with_loss
     # Softmax followed by the cross-entropy error.
     # Backward (dout is ignored, as in the book): ∂L/∂x = (y − onehot(t)) / N.
     class SoftmaxWithLoss
@@ -128,7 +135,9 @@ module DLScratch
         @t.is_a?(NArray) || @t.is_a?(Array) ? @t.size : 1
       end
     end
+    # endregion
 
+    # region: dropout
     # Dropout: in training a fresh mask rand(x.shape) > ratio keeps each unit (out = x·mask,
     # dx = dout·mask); in test mode out = x·(1 − ratio) and dx = dout·(1 − ratio).
     class Dropout
@@ -152,7 +161,9 @@ module DLScratch
         @train_flg ? dout * @mask : dout * (1.0 - @dropout_ratio)
       end
     end
+    # endregion
 
+    # region: batch_norm
     # Batch normalization (Ioffe & Szegedy 2015) with eps = 10e-7:
     #   μ = mean_rows(x), xc = x − μ, σ² = mean_rows(xc²), std = √(σ² + eps),
     #   xn = xc / std, out = γ·xn + β;
@@ -234,5 +245,6 @@ module DLScratch
         dxc - (dmu / n.to_f).newdim(1)
       end
     end
+    # endregion
   end
 end

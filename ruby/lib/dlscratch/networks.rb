@@ -7,6 +7,7 @@ require_relative 'layers'
 require_relative 'rng'
 
 module DLScratch
+  # region: net3
   # The 3-layer network of book 3.4.3 with the book's fixed weights.
   module Net3
     module_function
@@ -41,7 +42,9 @@ module DLScratch
       forward_trace(network, x, output: output)[:y]
     end
   end
+  # endregion
 
+  # region: simple_net
   # The one-layer network of book 4.4.2: predict = x·W, loss = CEE(softmax(x·W), t).
   class SimpleNet
     attr_reader :W
@@ -65,7 +68,10 @@ module DLScratch
       Gradient.numerical_gradient(@W) { loss(x, t) }
     end
   end
+  # endregion
 
+  # region: multi_layer_net
+  # region: two_layer_net
   # Shared by TwoLayerNet and MultiLayerNet: layers in order, then SoftmaxWithLoss.
   module LayeredNet
     attr_reader :params, :layers, :last_layer
@@ -114,7 +120,10 @@ module DLScratch
       end
     end
   end
+  # endregion
+  # endregion
 
+  # region: two_layer_net
   # The chapter-5 two-layer network: Affine1 → ReLU → Affine2 → SoftmaxWithLoss.
   class TwoLayerNet
     include LayeredNet
@@ -155,7 +164,9 @@ module DLScratch
         'W2' => @layers['Affine2'].dW, 'b2' => @layers['Affine2'].db }
     end
   end
+  # endregion
 
+  # region: multi_layer_net
   # The book's common/multi_layer_net.py: (Affine, activation) per hidden layer, a last
   # Affine, SoftmaxWithLoss, and L2 weight decay:
   #   loss = data loss + Σ_i ½·λ·Σ W_i²,   ∂loss/∂W_i = backprop dW_i + λ·W_i.
@@ -224,4 +235,5 @@ module DLScratch
       end
     end
   end
+  # endregion
 end

@@ -9,6 +9,7 @@ module DLScratch
   # layers hold the same NArray objects, as the book's layers hold the same ndarrays, so an
   # in-place update is what makes the next forward pass use the new weights.
   module Optimizers
+    # region: sgd
     # p ← p − lr·g
     class SGD
       def initialize(lr: 0.01)
@@ -19,7 +20,9 @@ module DLScratch
         params.each_key { |key| params[key].sbt!(@lr * grads[key]) }
       end
     end
+    # endregion
 
+    # region: momentum
     # v ← momentum·v − lr·g;  p ← p + v   (v starts at zeros)
     class Momentum
       def initialize(lr: 0.01, momentum: 0.9)
@@ -36,7 +39,9 @@ module DLScratch
         end
       end
     end
+    # endregion
 
+    # region: nesterov
     # Nesterov's accelerated gradient (Sutskever et al. 2013), the book's form:
     #   v ← momentum·v;  v ← v − lr·g;  p ← p + momentum²·v;  p ← p − (1 + momentum)·lr·g
     class Nesterov
@@ -57,7 +62,9 @@ module DLScratch
         end
       end
     end
+    # endregion
 
+    # region: adagrad
     # h ← h + g·g;  p ← p − lr·g / (√h + 1e-7)
     class AdaGrad
       def initialize(lr: 0.01)
@@ -74,7 +81,9 @@ module DLScratch
         end
       end
     end
+    # endregion
 
+    # region: rmsprop
     # h ← decay_rate·h + (1 − decay_rate)·g·g;  p ← p − lr·g / (√h + 1e-7)
     class RMSprop
       def initialize(lr: 0.01, decay_rate: 0.99)
@@ -93,7 +102,9 @@ module DLScratch
         end
       end
     end
+    # endregion
 
+    # region: adam
     # Adam (Kingma & Ba 2015), the book's form with the bias correction folded into lr:
     #   t ← t + 1;  lr_t = lr·√(1 − β2ᵗ) / (1 − β1ᵗ)
     #   m ← m + (1 − β1)·(g − m);  v ← v + (1 − β2)·(g² − v);  p ← p − lr_t·m / (√v + 1e-7)
@@ -120,6 +131,7 @@ module DLScratch
         end
       end
     end
+    # endregion
 
     # name => [class, the hyper-parameters it takes]
     REGISTRY = {

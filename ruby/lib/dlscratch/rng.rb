@@ -5,6 +5,7 @@ require_relative 'errors'
 require_relative 'arrays'
 
 module DLScratch
+  # region: rng
   # MRG32k3a (L'Ecuyer 1999), the one generator every port of dlscratch implements, so that
   # the same seed gives the same weights and batches in every language.
   #
@@ -102,4 +103,5 @@ module DLScratch
       NArray.to_na(values).to_type(NArray::DFLOAT).reshape(*shape.reverse)
     end
   end
+  # endregion
 end

@@ -17,6 +17,7 @@ module DLScratch
 
     module_function
 
+    # region: train_loop
     # One generator seeded with +seed+ draws W1, W2, then each iteration's batch
     # choice(train_size, batch_size); gradient by backprop, optimizer update, then the loss
     # of the same batch with the updated parameters is appended to the history.
@@ -45,6 +46,7 @@ module DLScratch
       end
       result
     end
+    # endregion
   end
 end
 
