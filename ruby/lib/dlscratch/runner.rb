@@ -26,8 +26,9 @@ module DLScratch
                       '-Infinity' => -Float::INFINITY }.freeze
     MISSING = Object.new.freeze
     SEED_LIMIT = 2**31
-    # Most dimensions an array may have (NumPy's limit); deeper JSON nesting is not a request.
-    MAX_NDIM = 64
+    # Most dimensions an array may have (shared_tests/README.md §2); deeper JSON nesting than
+    # MAX_NESTING is not a request.
+    MAX_NDIM = 32
     MAX_NESTING = 1000
 
     # An error that is not one of the protocol's (a bug): type "InternalError".
