@@ -16,6 +16,8 @@ module DLScratch.Networks
   , simpleNetNumericalGradient
     -- * TwoLayerNet and MultiLayerNet
   , Activation (..)
+  , Params
+  , Grads
   , Net (..)
   , twoLayerNet
   , WeightInit (..)
@@ -89,12 +91,18 @@ simpleNetNumericalGradient w x t =
 
 data Activation = Relu | Sigmoid deriving (Eq, Show)
 
+-- | A network's parameters: (W1, b1), (W2, b2), … in order.
+type Params = [Dense]
+
+-- | The gradient of the loss by every parameter, in the order of 'Params'.
+type Grads = [Dense]
+
 -- | Affine → activation pairs, a last Affine, SoftmaxWithLoss; the loss
 -- adds the L2 weight decay @Σ_i 0.5·λ·Σ W_i²@.
 data Net = Net
   { activation :: !Activation
   , weightDecayLambda :: !Double
-  , layers :: ![Dense]
+  , layers :: !Params
   }
 
 -- | The chapter-5 TwoLayerNet: Affine1 → ReLU → Affine2 → SoftmaxWithLoss.
@@ -112,7 +120,7 @@ initStd Xavier nIn = sqrt (1.0 / fromIntegral nIn)
 
 -- | Layer sizes @[n0, n1, ..., nk]@: @W_i = std_i·randn(n_{i−1}, n_i)@ drawn
 -- in order from one generator, biases zero.
-initLayers :: WeightInit -> [Int] -> Gen -> ([Dense], Gen)
+initLayers :: WeightInit -> [Int] -> Gen -> (Params, Gen)
 initLayers wi sizes g0 = go (zip sizes (drop 1 sizes)) g0
   where
     go [] g = ([], g)
@@ -167,7 +175,7 @@ accuracy net x t =
   in fromIntegral hits / fromIntegral (rows x)
 
 -- | Backpropagation: the gradient of 'loss' for every layer (dW gets λ·W).
-gradient :: Net -> Matrix Double -> Targets -> [Dense]
+gradient :: Net -> Matrix Double -> Targets -> Grads
 gradient net x t = reverse (go (reverse (zip (layers net) tapes)) dout0)
   where
     (scores, tapes) = forwardAll net x
@@ -185,7 +193,7 @@ gradient net x t = reverse (go (reverse (zip (layers net) tapes)) dout0)
       in Dense dw' db : go rest dx
 
 -- | Central differences of 'loss' over every element of W1, b1, W2, b2, …
-numericalGradient :: Net -> Matrix Double -> Targets -> [Dense]
+numericalGradient :: Net -> Matrix Double -> Targets -> Grads
 numericalGradient net x t = [ Dense (gradW k) (gradB k) | k <- [0 .. length ds - 1] ]
   where
     ds = layers net

@@ -104,7 +104,8 @@ initState opt params = case opt of
 addC :: Double -> Vector Double -> Vector Double
 addC c v = v + VS.replicate (VS.length v) c
 
--- | One update with gradients g, answering the new parameters and state.
+-- | @update opt state params grads@: one update with the gradients,
+-- answering the new parameters and state.
 --
 -- * SGD: @p ← p − lr·g@
 -- * Momentum: @v ← momentum·v − lr·g; p ← p + v@
