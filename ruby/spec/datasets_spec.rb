@@ -20,6 +20,8 @@ RSpec.describe DLScratch::Datasets do
     expect(idx.shape).to eq([2, 3])
     expect(idx.values).to eq([0, 1, 2, 253, 254, 255])
     expect(rows(idx.to_narray)).to eq([[0, 1, 2], [253, 254, 255]])
+    expect(idx.sum).to eq(765.0)
+    expect(idx.head(4)).to eq([0.0, 1.0, 2.0, 253.0])
   end
 
   it 'reads gzip-compressed int32 and float64 files (big-endian)' do

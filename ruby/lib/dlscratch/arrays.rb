@@ -64,6 +64,45 @@ module DLScratch
       a.dim == 1 ? out.reshape(out.size) : out
     end
 
+    # NumPy's pairwise summation (np.sum over a contiguous axis), so that sums agree with the
+    # reference to the last bit: fewer than 8 terms are added in order; up to 128 terms go
+    # into 8 interleaved partial sums r0..r7, combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)),
+    # then the terms beyond the last multiple of 8 are added in order; longer runs are split
+    # in two halves (the first a multiple of 8 long) summed the same way.
+    #
+    # @param a [NArray] shape [n, m]: sums along the first NArray dimension, i.e. along each
+    #   row of a row-major m×n matrix
+    # @return [NArray] shape [m]
+    def pairwise_sum_dim0(a)
+      n, m = a.shape
+      if n < 8
+        a.sum(0)
+      elsif n <= 128
+        full = n - (n % 8)
+        r = a[0...full, true].reshape(8, full / 8, m).sum(1)
+        res = ((r[0, true] + r[1, true]) + (r[2, true] + r[3, true])) +
+              ((r[4, true] + r[5, true]) + (r[6, true] + r[7, true]))
+        (full...n).each { |i| res += a[i, true] }
+        res
+      else
+        n2 = n / 2
+        n2 -= n2 % 8
+        pairwise_sum_dim0(a[0...n2, true]) + pairwise_sum_dim0(a[n2...n, true])
+      end
+    end
+
+    # np.sum(a) of a whole array (or a Float): pairwise over the elements in row-major order.
+    def pairwise_sum(a)
+      return a unless a.is_a?(NArray)
+
+      pairwise_sum_dim0(a.reshape(a.size, 1))[0]
+    end
+
+    # np.sum(a, axis=-1) of a 2-D array: one pairwise sum per row.
+    def pairwise_sum_rows(a)
+      pairwise_sum_dim0(a)
+    end
+
     # Transpose of a 2-D array.
     def t(a)
       a.transpose(1, 0)

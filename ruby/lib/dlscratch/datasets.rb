@@ -3,6 +3,7 @@
 require 'zlib'
 require 'narray'
 require_relative 'errors'
+require_relative 'arrays'
 
 module DLScratch
   # IDX files (the MNIST / Fashion-MNIST format) and the book's load_mnist.
@@ -38,6 +39,21 @@ module DLScratch
       # The values as a Ruby Array (Integers or Floats), row-major.
       def values
         payload.unpack(IDX_TYPES[type][2])
+      end
+
+      # The first k values (row-major) as Floats.
+      def head(k = 16)
+        bytes = IDX_TYPES[type][1]
+        payload.byteslice(0, k * bytes).unpack(IDX_TYPES[type][2]).map(&:to_f)
+      end
+
+      # Σ of all values as a Float: exact for the integer types, NumPy's pairwise order for
+      # float32 / float64 (as np.sum of the values in float64).
+      def sum
+        return payload.sum(64).to_f if type == 0x08 # the bytes' sum (String#sum is exact below 2**64 - 1)
+        return values.sum.to_f unless [0x0D, 0x0E].include?(type)
+
+        Arrays.pairwise_sum(NArray.to_na(values).to_type(NArray::DFLOAT))
       end
 
       # The values as an NArray of the file's row-major shape (shape reversed for NArray):

@@ -69,10 +69,10 @@ module DLScratch
       case Arrays.ndim(x)
       when 1
         e = NMath.exp(x - x.max)
-        e / e.sum
+        e / Arrays.pairwise_sum(e)
       when 2
         e = NMath.exp(x - x.max(0).newdim(0))
-        e / e.sum(0).newdim(0)
+        e / Arrays.pairwise_sum_rows(e).newdim(0)
       else
         raise ShapeError, "softmax takes a 1-D or 2-D array, got ndim #{Arrays.ndim(x)}"
       end
@@ -87,7 +87,7 @@ module DLScratch
       end
 
       d = y - t
-      0.5 * (d.is_a?(NArray) ? (d * d).sum : d * d)
+      0.5 * Arrays.pairwise_sum(d * d)
     end
     # endregion
 
@@ -102,7 +102,7 @@ module DLScratch
       n = y2.shape[1]
       c = y2.shape[0]
       picked = y2[labels + NArray.int(n).indgen! * c]
-      -NMath.log(picked + 1e-7).sum / n
+      -Arrays.pairwise_sum(NMath.log(picked + 1e-7)) / n
     end
 
     # y as a 2-D NArray (a 1-D y becomes 1×C)

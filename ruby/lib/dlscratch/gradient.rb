@@ -21,7 +21,7 @@ module DLScratch
     # region: numerical_gradient
     # function_2(x) = Σ x_i²  (x² for a scalar)
     def function_2(x)
-      x.is_a?(NArray) ? (x * x).sum : x * x
+      Arrays.pairwise_sum(x * x)
     end
     # endregion
 

@@ -220,7 +220,7 @@ module DLScratch
       weight_decay = 0.0
       (1..@n_affine).each do |i|
         w = @params["W#{i}"]
-        weight_decay += 0.5 * @weight_decay_lambda * (w * w).sum
+        weight_decay += 0.5 * @weight_decay_lambda * Arrays.pairwise_sum(w * w)
       end
       @last_layer.forward(y, t) + weight_decay
     end

@@ -329,7 +329,7 @@ module DLScratch
       name = a.choice('f', NAMED_FUNCTIONS)
       lambda do |v|
         r = Gradient.public_send(name, v)
-        r.is_a?(NArray) ? r.sum : r
+        Arrays.pairwise_sum(r)
       end
     end
 
@@ -742,8 +742,7 @@ module DLScratch
       raise BadArgs, 'path must be a string' unless path.is_a?(String)
 
       idx = Datasets.read_idx(path)
-      values = idx.values
-      { shape: idx.shape, sum: values.sum(0.0), head: values.first(16).map(&:to_f) }
+      { shape: idx.shape, sum: idx.sum, head: idx.head(16) }
     end
 
     # --- the loop ----------------------------------------------------------------------------
