@@ -51,12 +51,10 @@ module DLScratch
     class Affine
       attr_reader :W, :b, :dW, :db
 
-      # rubocop:disable Naming/MethodParameterName
       def initialize(w, b)
         @W = w
         @b = b
       end
-      # rubocop:enable Naming/MethodParameterName
 
       def forward(x)
         d = Arrays.shape(@W)[0]

@@ -49,11 +49,9 @@ module DLScratch
   class SimpleNet
     attr_reader :W
 
-    # rubocop:disable Naming/MethodParameterName
     def initialize(w)
       @W = w
     end
-    # rubocop:enable Naming/MethodParameterName
 
     def predict(x)
       Arrays.dot(x, @W)
