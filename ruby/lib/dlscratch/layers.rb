@@ -8,9 +8,22 @@ module DLScratch
   # The backpropagation layers of chapters 5 and 6 (the book's common/layers.py).
   # Each keeps what its backward pass needs from its forward pass.
   module Layers
+    # What every layer answers: +forward+ computes the output and keeps what the backward
+    # pass needs; +backward(dout)+ takes ∂L/∂out and gives ∂L/∂x (parameter gradients are
+    # kept on the layer, as +dW+ and +db+ of Affine).
+    class Layer
+      def forward(_x)
+        raise NotImplementedError, "#{self.class} has no forward"
+      end
+
+      def backward(_dout)
+        raise NotImplementedError, "#{self.class} has no backward"
+      end
+    end
+
     # region: relu_layer
     # ReLU: y = max(0, x); ∂y/∂x = 0 where x <= 0 (0 at exactly 0), 1 elsewhere.
-    class Relu
+    class Relu < Layer
       def forward(x)
         @mask = x.lt(0) | x.eq(0) # NArray#le is true for NaN
         out = x.dup
@@ -28,7 +41,7 @@ module DLScratch
 
     # region: sigmoid_layer
     # Sigmoid: y = 1 / (1 + exp(-x)); ∂L/∂x = dout · (1 − y) · y.
-    class Sigmoid
+    class Sigmoid < Layer
       def forward(x)
         @out = Functions.sigmoid(x)
       end
@@ -48,7 +61,7 @@ module DLScratch
     #
     # W and b are held by reference: an optimizer updating the network's params in place
     # updates the layer too (as in the book, where both share one ndarray).
-    class Affine
+    class Affine < Layer
       attr_reader :W, :b, :dW, :db
 
       def initialize(w, b)
@@ -102,7 +115,7 @@ module DLScratch
     # region: softmax_with_loss
     # Softmax followed by the cross-entropy error.
     # Backward (dout is ignored, as in the book): ∂L/∂x = (y − onehot(t)) / N.
-    class SoftmaxWithLoss
+    class SoftmaxWithLoss < Layer
       attr_reader :loss, :y
 
       def forward(x, t)
@@ -138,7 +151,7 @@ module DLScratch
     # region: dropout
     # Dropout: in training a fresh mask rand(x.shape) > ratio keeps each unit (out = x·mask,
     # dx = dout·mask); in test mode out = x·(1 − ratio) and dx = dout·(1 − ratio).
-    class Dropout
+    class Dropout < Layer
       # @param rng [Rng] the generator the masks are drawn from
       def initialize(dropout_ratio = 0.5, rng: Rng.new(0))
         @dropout_ratio = dropout_ratio
@@ -166,7 +179,7 @@ module DLScratch
     #   μ = mean_rows(x), xc = x − μ, σ² = mean_rows(xc²), std = √(σ² + eps),
     #   xn = xc / std, out = γ·xn + β;
     # running statistics r ← m·r + (1 − m)·batch statistic.
-    class BatchNormalization
+    class BatchNormalization < Layer
       EPS = 10e-7
       attr_reader :running_mean, :running_var, :dgamma, :dbeta
 
