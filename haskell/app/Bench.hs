@@ -6,7 +6,7 @@ module Main (main) where
 
 import Control.DeepSeq (force)
 import Control.Exception (evaluate, SomeException, try)
-import Control.Monad (forM, when)
+import Control.Monad (when)
 import qualified Data.Aeson as A
 import qualified Data.Aeson.KeyMap as KM
 import qualified Data.ByteString.Lazy.Char8 as BL
@@ -23,6 +23,9 @@ import System.Process (readProcessWithExitCode)
 import System.Exit (ExitCode (..))
 import Text.Read (readMaybe)
 
+import qualified Data.ByteString.Builder as B
+import System.IO (stdout)
+import DLScratch.Json (J (..), encodeJ)
 import DLScratch.Functions (Labels (..), Targets (..))
 import DLScratch.Networks
 import DLScratch.Optimizers
@@ -81,11 +84,14 @@ main = do
   args <- getArgs
   when (any (`elem` ["--help", "-h"]) args) $ do
     putStr $ unlines
-      [ "usage: bin/bench [--repeats N] [--steps N] [--no-python]"
+      [ "usage: bin/bench [--repeats N] [--steps N] [--no-python] [--json]"
       , ""
       , "Times one TwoLayerNet training step (784-50-10, batch 100, float64: forward, backward, SGD),"
       , "median of N repeats (default 7) of N steps (default 50), and the Python reference's figure"
       , "(python -m dlscratch.bench) in the same run."
+      , ""
+      , "  --no-python   do not run the Python reference"
+      , "  --json        print only {\"port\": \"haskell\", \"ms_per_step\": ..., ...} (no Python run)"
       ]
     exitSuccess
   let opt name d = case dropWhile (/= name) args of
@@ -97,14 +103,17 @@ main = do
   let ms = median times
       flops = fromIntegral (3 * 2 * batchN * (inputN * hiddenN + hiddenN * outputN)) :: Double
       f3 x = showFFloat (Just 3) x ""
-  putStrLn ("haskell " ++ f3 ms ++ " ms/step (median of " ++ show repeats ++ " x " ++ show steps ++ ")  "
-            ++ showFFloat (Just 2) (flops / (ms * 1e6)) "" ++ " GFLOP/s")
-  when ("--no-python" `notElem` args) $ do
+      gflops = flops / (ms * 1e6)
+  if "--json" `elem` args
+    then B.hPutBuilder stdout (encodeJ (JObj
+           [ ("port", JStr "haskell"), ("ms_per_step", JNum ms)
+           , ("repeats", JArr (map JNum times)), ("gflops", JNum gflops) ]) <> B.char7 '\n')
+    else putStrLn ("haskell " ++ f3 ms ++ " ms/step (median of " ++ show repeats ++ " x " ++ show steps ++ ")  "
+                   ++ showFFloat (Just 2) gflops "" ++ " GFLOP/s")
+  when ("--no-python" `notElem` args && "--json" `notElem` args) $ do
     p <- pythonFigure repeats steps
     case p of
       Left e -> putStrLn ("python  (not measured: " ++ e ++ ")")
       Right pms -> do
         putStrLn ("python  " ++ f3 pms ++ " ms/step")
         putStrLn ("ratio   haskell / python = " ++ showFFloat (Just 2) (ms / pms) "")
-  _ <- forM [()] pure
-  pure ()

@@ -32,6 +32,7 @@ import Numeric.LinearAlgebra (Matrix, reshape)
 import System.Directory (doesFileExist)
 import DLScratch.Functions (Labels (..))
 
+-- region: idx
 -- | An IDX array: its shape and its values as float64, row-major.
 data Idx = Idx { idxShape :: [Int], idxValues :: VS.Vector Double }
 
@@ -105,6 +106,7 @@ readIdxWith f limit path = do
       | otherwise -> pure (fmap' path (decodeIdxWith f limit raw))
   where
     fmap' p = either (\m -> Left (p ++ ": " ++ m)) Right
+-- endregion
 
 -- | Training and test images (rows of 784 values in [0, 1]) and labels.
 data Mnist = Mnist

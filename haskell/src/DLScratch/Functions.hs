@@ -30,14 +30,19 @@ import Numeric.LinearAlgebra (Matrix, Vector, fromRows, toRows, rows, cols, atIn
 import DLScratch.Array (argmaxV, maxV)
 import DLScratch.Error
 
+-- region: identity
 -- | @identity(x) = x@
 identity :: Double -> Double
 identity = id
+-- endregion
 
+-- region: step_function
 -- | @step(x) = 1 if x > 0 else 0@
 step :: Double -> Double
 step x = if x > 0 then 1 else 0
+-- endregion
 
+-- region: sigmoid
 -- | @sigmoid(x) = 1 / (1 + exp(−x))@; exp's overflow gives exactly 0 at −1000.
 sigmoid :: Double -> Double
 sigmoid x = 1 / (1 + exp (negate x))
@@ -45,7 +50,9 @@ sigmoid x = 1 / (1 + exp (negate x))
 -- | @sigmoid'(x) = (1 − s)·s@ with @s = sigmoid(x)@
 sigmoidGrad :: Double -> Double
 sigmoidGrad x = let s = sigmoid x in (1 - s) * s
+-- endregion
 
+-- region: relu
 -- | @relu(x) = max(0, x)@ (NaN stays NaN)
 relu :: Double -> Double
 relu x = if x > 0 || isNaN x then x else 0
@@ -53,7 +60,9 @@ relu x = if x > 0 || isNaN x then x else 0
 -- | @relu'(x) = 1 if x >= 0 else 0@ (the book's functions.py)
 reluGrad :: Double -> Double
 reluGrad x = if x >= 0 then 1 else 0
+-- endregion
 
+-- region: softmax
 -- | @softmax(x)_k = exp(x_k − max x) / Σ_j exp(x_j − max x)@, over a whole vector.
 softmax :: Vector Double -> Vector Double
 softmax x = VS.map (/ s) e
@@ -65,7 +74,9 @@ softmax x = VS.map (/ s) e
 -- | 'softmax' of every row.
 softmaxRows :: Matrix Double -> Matrix Double
 softmaxRows = fromRows . map softmax . toRows
+-- endregion
 
+-- region: cross_entropy_error
 -- | Class labels, one integer per row.
 newtype Labels = Labels { labelVector :: VS.Vector Int }
   deriving (Eq, Show)
@@ -94,6 +105,7 @@ argmaxRows = Labels . VS.fromList . map argmaxV . toRows
 -- | Labels as one-hot rows of width c.
 oneHot :: Int -> Labels -> Matrix Double
 oneHot c (Labels l) = assoc (VS.length l, c) 0 [((i, k), 1) | (i, k) <- zip [0 ..] (VS.toList l)]
+-- endregion
 
 -- | Every label in 0..c−1, else a 'ValueError' naming the first one outside.
 checkLabels :: Int -> Labels -> Either DLError ()
@@ -103,10 +115,13 @@ checkLabels c (Labels l) =
     Just i -> valueError ("t[" ++ show i ++ "] = " ++ show (l VS.! i)
                           ++ " is outside 0.." ++ show (c - 1))
 
+-- region: sum_squared_error
 -- | @E = 0.5·Σ (y − t)²@ (no division by N)
 sumSquaredError :: Vector Double -> Vector Double -> Double
 sumSquaredError y t = 0.5 * VS.sum (VS.zipWith (\a b -> (a - b) * (a - b)) y t)
+-- endregion
 
+-- region: cross_entropy_error
 -- | @E = −Σ_i log(y[i, t_i] + 1e-7) / N@ for N rows of y. Precondition: the
 -- labels are in range and there is one per row.
 crossEntropyError :: Matrix Double -> Targets -> Double
@@ -118,3 +133,4 @@ crossEntropyError y t = negate (go 0 0) / fromIntegral n
     go !i !acc
       | i >= n = acc
       | otherwise = go (i + 1) (acc + log (y `atIndex` (i, l VS.! i) + 1e-7))
+-- endregion

@@ -9,6 +9,7 @@ module DLScratch.Gates
   , xorGate
   ) where
 
+-- region: gates
 -- | Two weights and a bias.
 data Perceptron = Perceptron { w1 :: !Double, w2 :: !Double, bias :: !Double }
 
@@ -32,3 +33,4 @@ orGate = perceptron (Perceptron 0.5 0.5 (-0.2))
 -- | XOR(x1, x2) = AND(NAND(x1, x2), OR(x1, x2)): the two-layer perceptron.
 xorGate :: Double -> Double -> Int
 xorGate x1 x2 = andGate (fromIntegral (nandGate x1 x2)) (fromIntegral (orGate x1 x2))
+-- endregion

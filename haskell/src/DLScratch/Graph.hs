@@ -15,6 +15,7 @@ module DLScratch.Graph
   , buyAppleOrange
   ) where
 
+-- region: mul_layer
 -- | What the multiplication node's backward needs: its two inputs.
 data MulTape a = MulTape a a
 
@@ -25,7 +26,9 @@ mulForward x y = (x * y, MulTape x y)
 -- | @dx = dout·y@, @dy = dout·x@ (the inputs swapped)
 mulBackward :: Num a => MulTape a -> a -> (a, a)
 mulBackward (MulTape x y) dout = (dout * y, dout * x)
+-- endregion
 
+-- region: add_layer
 -- | @out = x + y@
 addForward :: Num a => a -> a -> a
 addForward = (+)
@@ -33,7 +36,9 @@ addForward = (+)
 -- | @dx = dout@, @dy = dout@
 addBackward :: a -> (a, a)
 addBackward dout = (dout, dout)
+-- endregion
 
+-- region: buy_apple
 -- | The answers of 'buyApple': the price and the derivative of the price by
 -- each input.
 data BuyApple = BuyApple
@@ -67,3 +72,4 @@ buyAppleOrange apple appleNum orange orangeNum tax dprice =
       (dOrange, dOrangeNum) = mulBackward tapeOrange dOrangePrice
       (dApple, dAppleNum) = mulBackward tapeApple dApplePrice
   in BuyAppleOrange price dApple dAppleNum dOrange dOrangeNum dTax
+-- endregion

@@ -75,6 +75,7 @@ rowOp f a v = reshape d (VS.generate (VS.length va) (\k -> f (VS.unsafeIndex va 
 
 -- ReLU ---------------------------------------------------------------------
 
+-- region: relu_layer
 -- | The input: its mask is @x <= 0@.
 newtype ReluTape = ReluTape (Matrix Double)
 
@@ -85,9 +86,11 @@ reluForward x = (mapM' (\a -> if a <= 0 then 0 else a) x, ReluTape x)
 -- | @dx = 0 where x <= 0 (so 0 at exactly 0), dout elsewhere@
 reluBackward :: ReluTape -> Matrix Double -> Matrix Double
 reluBackward (ReluTape x) = zipM (\a d -> if a <= 0 then 0 else d) x
+-- endregion
 
 -- Sigmoid ------------------------------------------------------------------
 
+-- region: sigmoid_layer
 -- | The output y = sigmoid(x).
 newtype SigmoidTape = SigmoidTape (Matrix Double)
 
@@ -98,9 +101,11 @@ sigmoidForward x = let y = mapM' sigmoid x in (y, SigmoidTape y)
 -- | @dx = dout·(1 − y)·y@
 sigmoidBackward :: SigmoidTape -> Matrix Double -> Matrix Double
 sigmoidBackward (SigmoidTape y) dout = zipM (\d o -> d * (1 - o) * o) dout y
+-- endregion
 
 -- Affine -------------------------------------------------------------------
 
+-- region: affine
 -- | The parameters of an affine layer, W (D×M) and b (M); the same type
 -- holds their gradients dW and db.
 data Dense = Dense { weight :: !(Matrix Double), bias :: !(Vector Double) }
@@ -120,9 +125,11 @@ affineForward (Dense w b) x = (x <> w + asRow b, AffineTape x)
 affineBackward :: Dense -> AffineTape -> Matrix Double -> (Matrix Double, Dense)
 affineBackward (Dense w _) (AffineTape x) dout =
   (dout <> tr w, Dense (tr x <> dout) (sumRows dout))
+-- endregion
 
 -- Softmax with loss --------------------------------------------------------
 
+-- region: softmax_with_loss
 -- | The softmax output y and the targets t.
 data SoftmaxTape = SoftmaxTape !(Matrix Double) !Targets
 
@@ -142,9 +149,11 @@ softmaxWithLossBackward (SoftmaxTape y t) = zipM (\a b -> (a - b) / n) y tm
     tm = case t of
       TLabels l -> oneHot (cols y) l
       TOneHot m -> m
+-- endregion
 
 -- Dropout ------------------------------------------------------------------
 
+-- region: dropout
 -- | The mask (1 kept, 0 dropped), or the test-mode scale @1 − ratio@.
 data DropoutTape = DropoutMask !(Matrix Double) | DropoutScale !Double
 
@@ -163,9 +172,11 @@ dropoutForward ratio False g x =
 dropoutBackward :: DropoutTape -> Matrix Double -> Matrix Double
 dropoutBackward (DropoutMask mask) dout = zipM (*) dout mask
 dropoutBackward (DropoutScale s) dout = mapM' (* s) dout
+-- endregion
 
 -- Batch normalization ------------------------------------------------------
 
+-- region: batch_norm
 -- | γ, β and the running statistics, all of length D.
 data BatchNorm = BatchNorm
   { bnGamma, bnBeta, bnRunningMean, bnRunningVar :: !(Vector Double)
@@ -239,3 +250,4 @@ batchNormBackward bn tape dout =
     n = fromIntegral (rows dout)
     dbeta = sumRows dout
     dgammaOf xn = sumRows (zipM (*) xn dout)
+-- endregion

@@ -42,6 +42,7 @@ import DLScratch.Rng (Gen, randn)
 
 -- 3-layer network --------------------------------------------------------
 
+-- region: net3
 -- | The book's fixed weights (W1, b1), (W2, b2), (W3, b3).
 net3Init :: [Dense]
 net3Init =
@@ -71,9 +72,11 @@ net3Forward ds out x = Net3Trace a1' z1' a2' z2' a3' y'
     y' = case out of
       IdentityOutput -> a3'
       SoftmaxOutput -> softmaxRows a3'
+-- endregion
 
 -- simpleNet --------------------------------------------------------------
 
+-- region: simple_net
 -- | @p = x·W@
 simpleNetPredict :: Matrix Double -> Matrix Double -> Matrix Double
 simpleNetPredict w x = x <> w
@@ -86,11 +89,14 @@ simpleNetLoss w x t = crossEntropyError (softmaxRows (simpleNetPredict w x)) t
 simpleNetNumericalGradient :: Matrix Double -> Matrix Double -> Targets -> Matrix Double
 simpleNetNumericalGradient w x t =
   reshape (cols w) (G.numericalGradient (\wv -> simpleNetLoss (reshape (cols w) wv) x t) (flatten w))
+-- endregion
 
 -- TwoLayerNet / MultiLayerNet --------------------------------------------
 
+-- region: multi_layer_net
 data Activation = Relu | Sigmoid deriving (Eq, Show)
 
+-- region: two_layer_net
 -- | A network's parameters: (W1, b1), (W2, b2), … in order.
 type Params = [Dense]
 
@@ -108,6 +114,7 @@ data Net = Net
 -- | The chapter-5 TwoLayerNet: Affine1 → ReLU → Affine2 → SoftmaxWithLoss.
 twoLayerNet :: Dense -> Dense -> Net
 twoLayerNet l1 l2 = Net Relu 0 [l1, l2]
+-- endregion
 
 -- | The scale of the initial weights: a number, or He @sqrt(2/n_in)@, or
 -- Xavier @sqrt(1/n_in)@.
@@ -131,11 +138,14 @@ initLayers wi sizes g0 = go (zip sizes (drop 1 sizes)) g0
           (ds, g'') = go rest g'
       in (Dense w (VS.replicate nOut 0) : ds, g'')
 
+-- region: two_layer_net
 -- | TwoLayerNet(input, hidden, output, weight_init_std) from a generator.
 initTwoLayerNet :: Int -> Int -> Int -> Double -> Gen -> (Net, Gen)
 initTwoLayerNet i hdn o s g =
   let ([l1, l2], g') = initLayers (StdDev s) [i, hdn, o] g in (twoLayerNet l1 l2, g')
+-- endregion
 
+-- region: two_layer_net
 data Tape = Tape AffineTape (Maybe ActTape)
 data ActTape = RT ReluTape | ST SigmoidTape
 
@@ -205,3 +215,5 @@ numericalGradient net x t = [ Dense (gradW k) (gradB k) | k <- [0 .. length ds -
            (\v -> lossWith (setAt k (\d -> d { weight = reshape (cols w) v }))) (flatten w))
     gradB k =
       G.numericalGradient (\v -> lossWith (setAt k (\d -> d { bias = v }))) (bias (ds !! k))
+-- endregion
+-- endregion

@@ -117,23 +117,41 @@ addC c v = v + VS.replicate (VS.length v) c
 update :: Parameters p => Optimizer -> OptState p -> p -> p -> (p, OptState p)
 {-# SPECIALIZE update :: Optimizer -> OptState [Dense] -> [Dense] -> [Dense] -> ([Dense], OptState [Dense]) #-}
 update opt st params grads = case (opt, st) of
+  -- region: sgd
+  -- p ← p − lr·g
   (SGD a, _) -> (pzip (\p g -> p - scale a g) params grads, Stateless)
+  -- endregion
+  -- region: momentum
+  -- v ← momentum·v − lr·g; p ← p + v
   (Momentum a m, Velocity v) ->
     let v' = pzip (\vi g -> scale m vi - scale a g) v grads
     in (pzip (+) params v', Velocity v')
+  -- endregion
+  -- region: nesterov
+  -- v ← momentum·v; v ← v − lr·g; p ← p + momentum²·v; p ← p − (1 + momentum)·lr·g
   (Nesterov a m, Velocity v) ->
     let v1 = pmap (scale m) v
         v2 = pzip (\vi g -> vi - scale a g) v1 grads
         p1 = pzip (\p vi -> p + scale (m * m) vi) params v2
         p2 = pzip (\p g -> p - scale ((1 + m) * a) g) p1 grads
     in (p2, Velocity v2)
+  -- endregion
+  -- region: adagrad
+  -- h ← h + g²; p ← p − lr·g / (√h + 1e-7)
   (AdaGrad a, SquareSum h) ->
     let h' = pzip (\hi g -> hi + g * g) h grads
     in (descend a h', SquareSum h')
+  -- endregion
+  -- region: rmsprop
+  -- h ← decay·h; h ← h + (1 − decay)·g²; p ← p − lr·g / (√h + 1e-7)
   (RMSprop a d, SquareSum h) ->
     let h1 = pmap (scale d) h
         h' = pzip (\hi g -> hi + scale (1 - d) g * g) h1 grads
     in (descend a h', SquareSum h')
+  -- endregion
+  -- region: adam
+  -- t ← t + 1; lr_t = lr·√(1 − β2^t) / (1 − β1^t)
+  -- m ← m + (1 − β1)·(g − m); v ← v + (1 − β2)·(g² − v); p ← p − lr_t·m / (√v + 1e-7)
   (Adam a b1 b2, AdamState t m v) ->
     let t' = t + 1
         ft = fromIntegral t' :: Double
@@ -142,9 +160,15 @@ update opt st params grads = case (opt, st) of
         v' = pzip (\vi g -> vi + scale (1 - b2) (g * g - vi)) v grads
         stepv = pzip (\mi vi -> scale lrT mi / addC 1e-7 (sqrt vi)) m' v'
     in (pzip (-) params stepv, AdamState t' m' v')
+  -- endregion
+  -- the first update: the state starts at zeros of the parameters' shapes
   _ -> update opt (initState opt params) params grads
   where
-    -- p <- p - lr·g / (sqrt h + 1e-7)
+    -- region: adagrad
+    -- region: rmsprop
+    -- p ← p − lr·g / (√h + 1e-7)
     descend a h' =
       let stepv = pzip (\g hi -> scale a g / addC 1e-7 (sqrt hi)) grads h'
       in pzip (-) params stepv
+    -- endregion
+    -- endregion

@@ -25,6 +25,7 @@ import Control.Monad (forM_)
 import Control.Monad.ST (runST)
 import Data.STRef
 
+-- region: rng
 -- | The six state words: s1 = (s10, s11, s12), s2 = (s20, s21, s22).
 data Gen = Gen !Int64 !Int64 !Int64 !Int64 !Int64 !Int64
   deriving (Eq, Show)
@@ -128,3 +129,4 @@ rand shape = uniforms (product shape)
 -- | Standard normals filling a shape row-major.
 randn :: [Int] -> Gen -> (VS.Vector Double, Gen)
 randn shape = normals (product shape)
+-- endregion

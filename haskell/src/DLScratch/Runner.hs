@@ -262,11 +262,15 @@ positive k n = do
 limit :: Int
 limit = 10000000
 
--- | Refuse allocations above 10,000,000 elements.
-checkElems :: String -> [Int] -> R ()
-checkElems what dims =
-  when (product (map toInteger dims) > toInteger limit) $
-    valueError (what ++ " " ++ showShape dims ++ " has more than 10,000,000 elements")
+-- | Refuse a product of size arguments above 10,000,000 elements.
+checkTotal :: String -> Integer -> R ()
+checkTotal what n =
+  when (n > toInteger limit) $
+    valueError (what ++ " would hold " ++ show n ++ " elements, above the limit of 10,000,000")
+
+-- | The number of weights of layers of these sizes.
+weightCount :: [Int] -> Integer
+weightCount sizes = sum (zipWith (\p q -> toInteger p * toInteger q) sizes (drop 1 sizes))
 
 sameShape :: String -> Tensor -> String -> Tensor -> R ()
 sameShape na a nb b =
@@ -412,6 +416,7 @@ opGradDescent a = do
   n <- intDef "step_num" 100 a
   when (n < 1) $ valueError ("step_num = " ++ show n ++ " must be at least 1")
   when (n > limit) $ valueError ("step_num = " ++ show n ++ " is above 10,000,000")
+  checkTotal "step_num x init_x" (toInteger n * toInteger (size x))
   g <- funOnArray f x
   Right [("x", tensorJ (Tensor (shape x) (gradientDescent g lr n (values x))))]
 
@@ -622,8 +627,7 @@ opTwoInit a = do
   o <- countArg "output_size" Nothing a
   s <- numDef "weight_init_std" 0.01 a
   sd <- seedArg (Just 0) a
-  checkElems "W1" [i, h']
-  checkElems "W2" [h', o]
+  checkTotal "the network" (weightCount [i, h', o])
   let (net, _) = initTwoLayerNet i h' o s (Rng.mkGen sd)
   Right (denseOut (layers net))
 
@@ -652,7 +656,7 @@ multiSpec a = do
     Just v -> StdDev <$> numV "weight_init_std" v
   sd <- seedArg (Just 0) a
   let sizes = [i] ++ hl ++ [o]
-  forM_ (zip sizes (drop 1 sizes)) $ \(p, q) -> checkElems "a weight matrix" [p, q]
+  checkTotal "the network" (weightCount sizes)
   Right (MultiSpec sizes act wi sd)
 
 opMultiInit :: Args -> R Out
@@ -781,8 +785,8 @@ opTrain a = do
         Just _ -> badArgs "optimizer.hyper must be an object"
       optimizerFrom name hyper (Just lr')
     Just _ -> badArgs "optimizer must be an object {name, hyper}"
-  checkElems "W1" [d, hdn]
-  checkElems "W2" [hdn, o]
+  checkTotal "the network" (weightCount [d, hdn, o])
+  checkTotal "iters x batch_size" (toInteger it * toInteger bs)
   let cfg = TrainConfig hdn o s bs it sd opt
       (hist, net) = trainTwoLayerNet cfg (toMatrix x) t
   Right [("loss_history", JArr (map JNum hist)), ("params", JObj (denseOut (layers net)))]

@@ -23,6 +23,7 @@ import DLScratch.Networks
 import DLScratch.Optimizers
 import DLScratch.Rng (Gen, choice, mkGen)
 
+-- region: train_loop
 data TrainConfig = TrainConfig
   { hiddenSize :: !Int
   , outputSize :: !Int
@@ -77,3 +78,4 @@ trainTwoLayerNet cfg x t = go [] (initialNet) (trainSteps cfg x t)
     (initialNet, _) = initTwoLayerNet (cols x) (hiddenSize cfg) (outputSize cfg) (weightInitStd cfg) (mkGen (seed cfg))
     go acc net [] = (reverse acc, net)
     go acc _ (s : ss) = let !l = stLoss s in go (l : acc) (stNet s) ss
+-- endregion
