@@ -42,6 +42,10 @@ def evaluate(case: Case, answer: Answer, rtol: float | None = None,
         return Result(case, FAIL, answer, answer.detail.splitlines()[0] if answer.detail else
                       answer.kind)
     want_err = case.expected_error
+    if answer.kind == "error" and answer.error_type == "UnknownOp" and case.op in OPS \
+            and want_err != "UnknownOp":
+        # the port does not implement an op of the table (even a refused case needs the op)
+        return Result(case, MISSING, answer, f"UnknownOp for {case.op}")
     if want_err is not None:
         if answer.kind == "error" and answer.error_type == want_err:
             return Result(case, PASS, answer)
@@ -51,8 +55,6 @@ def evaluate(case: Case, answer: Answer, rtol: float | None = None,
         return Result(case, FAIL, answer, f"expected error {want_err}, got ok: "
                       f"{_short(answer.line)}")
     if answer.kind == "error":
-        if answer.error_type == "UnknownOp" and case.op in OPS:
-            return Result(case, MISSING, answer, f"UnknownOp for {case.op}")
         return Result(case, FAIL, answer, f"expected ok, got error {answer.error_type}: "
                       f"{answer.body.get('message', '')}")
     cmp: Comparison = compare_ok(answer.body, case.expect, rtol, atol)
