@@ -14,9 +14,9 @@ Usage: make_idx.py [OUTDIR]   (default: this directory)
     truncated.idx   header says 3x4 unsigned bytes, only 5 data bytes follow
     bad_magic.idx   the first two bytes are not zero
 """
+import argparse
 import gzip
 import struct
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +27,7 @@ def idx(type_byte: int, dims: list[int], payload: bytes) -> bytes:
 
 
 def main(out: Path = HERE) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     u8 = bytes([0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 220, 255])
     files = {
         "u8_3x4.idx": idx(0x08, [3, 4], u8),
@@ -48,4 +49,6 @@ def main(out: Path = HERE) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("outdir", nargs="?", type=Path, default=HERE, help="default: this directory")
+    main(parser.parse_args().outdir)
