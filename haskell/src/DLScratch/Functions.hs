@@ -26,7 +26,7 @@ module DLScratch.Functions
   ) where
 
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, Vector, fromRows, toRows, rows, cols, atIndex, assoc, reshape)
+import Numeric.LinearAlgebra (Matrix, Vector, fromRows, toRows, rows, atIndex, assoc, reshape)
 import DLScratch.Array (argmaxV, maxV)
 import DLScratch.Error
 
@@ -129,7 +129,6 @@ crossEntropyError y t = negate (go 0 0) / fromIntegral n
   where
     n = rows y
     Labels l = targetLabels t
-    _ = cols y
     go !i !acc
       | i >= n = acc
       | otherwise = go (i + 1) (acc + log (y `atIndex` (i, l VS.! i) + 1e-7))
