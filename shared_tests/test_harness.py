@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -185,3 +186,17 @@ def test_conformance_command(tmp_path: Path) -> None:
     helptext = subprocess.run([str(REPO_ROOT / "scripts" / "conformance"), "--help"],
                               capture_output=True, text=True)
     assert helptext.returncode == 0 and "--op" in helptext.stdout
+
+
+def test_absent_port_is_skipped_in_pytest(tmp_path: Path) -> None:
+    ports_file = tmp_path / "ports.json"
+    ports_file.write_text(json.dumps({"ghost": {"argv": ["bin/runner"], "train": ["bin/train"],
+                                                "cwd": "no-such-port"}}))
+    env = dict(os.environ, DLSCRATCH_PORTS_FILE=str(ports_file), DLSCRATCH_PORTS="ghost")
+    run = subprocess.run([sys.executable, "-m", "pytest", str(SHARED_TESTS / "test_cases.py"),
+                          str(SHARED_TESTS / "test_training.py"), "-q", "-rs", "-p", "no:cacheprovider",
+                          "-k", "softmax/book or trainer"],
+                         capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "port not present: no-such-port/bin/runner does not exist" in run.stdout
+    assert "trainer not present" in run.stdout and " passed" not in run.stdout
