@@ -172,6 +172,23 @@ main = hspec $ do
       concat (toLists out) `shouldBeNear'` [-0.9999995000003750, -0.9999999950000001, 0.9999995000003750, 0.9999999950000001]
       VS.toList (bnRunningMean bn') `shouldBeNear'` [0.2, 2.0]
 
+    it "BatchNorm backward agrees with central differences (train mode)" $ do
+      let (xv, g1) = randn [5, 3] (mkGen 21)
+          (wv, g2) = randn [5, 3] g1
+          (gv, _) = rand [3] g2
+          x = (5 >< 3) (VS.toList xv)
+          w = (5 >< 3) (VS.toList wv)
+          bnWith gam = BatchNorm gam (vec [0.1, -0.2, 0.3]) (vec [0, 0, 0]) (vec [1, 1, 1]) 0.9
+          -- L = Σ out·w, so dL/dout = w
+          lossOf gam xm = let (out, _, _) = batchNormForward True (bnWith gam) xm
+                          in VS.sum (VS.zipWith (*) (flatten out) (flatten w))
+          (_, _, tape) = batchNormForward True (bnWith gv) x
+          (dx, BatchNormGrad dg _) = batchNormBackward (bnWith gv) tape w
+          numDx = numericalGradient (lossOf gv . (5 >< 3) . VS.toList) (flatten x)
+          numDg = numericalGradient (\g' -> lossOf g' x) gv
+      VS.toList (flatten dx) `shouldBeNear''` VS.toList numDx
+      VS.toList dg `shouldBeNear''` VS.toList numDg
+
   describe "Rng (MRG32k3a, shared by every port)" $ do
     it "uniform(seed 0) starts 0.13598841039594017, 0.7558522371615436, 0.5755553189002691" $
       VS.toList (fst (uniforms 3 (mkGen 0))) `shouldBe` [0.13598841039594017, 0.7558522371615436, 0.5755553189002691]
