@@ -24,6 +24,8 @@ local M = {}
 -- No size argument or shape may ask for more elements than this.
 local MAX_ELEMENTS = 10000000
 local SEED_LIMIT = 2147483648
+-- Arrays deeper than this are refused (ShapeError), as the reference (numpy stops at 64).
+local MAX_NDIM = 32
 M.MAX_ELEMENTS = MAX_ELEMENTS
 
 local NON_FINITE = { NaN = 0 / 0, Infinity = huge, ["-Infinity"] = -huge }
@@ -110,6 +112,9 @@ function Args:array(name, ndims, default, value)
   if v == nil then v = self:get(name, default) end
   if tensor.is_tensor(v) then return v end
   local shape = shape_of(v, name)
+  if #shape > MAX_NDIM then
+    errors.shape("%s has %d dimensions; at most %d are supported", name, #shape, MAX_NDIM)
+  end
   local flat = {}
   flatten(v, flat, "every element of " .. name)
   local t = tensor.new(shape, flat)
