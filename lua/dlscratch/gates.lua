@@ -1,6 +1,7 @@
 -- The book's perceptron gates (chapter 2): y = 0 if w1·x1 + w2·x2 + b <= 0 else 1.
 local M = {}
 
+-- region: gates
 -- perceptron(w1, w2, b): the gate x1, x2 -> 0 if w1·x1 + w2·x2 + b <= 0 else 1.
 local function perceptron(w1, w2, b)
   return function(x1, x2)
@@ -23,5 +24,6 @@ M.OR = perceptron(0.5, 0.5, -0.2)
 function M.XOR(x1, x2)
   return M.AND(M.NAND(x1, x2), M.OR(x1, x2))
 end
+-- endregion
 
 return M
