@@ -8,16 +8,21 @@ local pairwise_sum = tensor.pairwise_sum
 
 local M = {}
 
+-- region: identity
 -- identity(x) = x
 function M.identity(x)
   return x:clone()
 end
+-- endregion
 
+-- region: step_function
 -- step(x) = 1 if x > 0 else 0
 function M.step(x)
   return tensor.map(x, function(v) return v > 0 and 1 or 0 end)
 end
+-- endregion
 
+-- region: sigmoid
 -- sigmoid(x) = 1 / (1 + exp(-x)); exp overflows to inf, so sigmoid(-1000) = 0.
 local function sigmoid1(v) return 1.0 / (1.0 + exp(-v)) end
 M.sigmoid1 = sigmoid1
@@ -33,7 +38,9 @@ function M.sigmoid_grad(x)
     return (1.0 - s) * s
   end)
 end
+-- endregion
 
+-- region: relu
 -- relu(x) = max(0, x); NaN stays NaN.
 local function relu1(v)
   if v > 0 or v ~= v then return v end
@@ -48,7 +55,9 @@ end
 function M.relu_grad(x)
   return tensor.map(x, function(v) return v >= 0 and 1.0 or 0.0 end)
 end
+-- endregion
 
+-- region: softmax
 -- softmax over a run d[first .. first+n-1] into out:
 -- y_i = exp(x_i - max) / Σ_j exp(x_j - max); a NaN max makes the run NaN.
 local function softmax_run(d, out, first, n)
@@ -79,7 +88,9 @@ function M.softmax(x)
   end
   return tensor.new(tensor.copy_list(x.shape), out)
 end
+-- endregion
 
+-- region: sum_squared_error
 -- sum_squared_error(y, t) = 0.5 · Σ (y - t)²
 function M.sum_squared_error(y, t)
   if not tensor.same_shape(y.shape, t.shape) then
@@ -92,7 +103,9 @@ function M.sum_squared_error(y, t)
   end
   return 0.5 * pairwise_sum(sq, 1, y.size)
 end
+-- endregion
 
+-- region: cross_entropy_error
 -- as_batch(y): a 1-D y is a batch of one (1 x C); a 2-D y is N x C.
 function M.as_batch(y, name)
   name = name or "y"
@@ -128,10 +141,17 @@ function M.cross_entropy_labels(y2, labels)
   for i = 1, n do logs[i] = log(d[(i - 1) * c + labels[i] + 1] + 1e-7) end
   return -pairwise_sum(logs, 1, n) / n
 end
+-- endregion
 
 -- the book's names
+-- region: identity
 M.identity_function = M.identity
+-- endregion
+-- region: step_function
 M.step_function = M.step
+-- endregion
+-- region: cross_entropy_error
 M.as_labels = M.labels
+-- endregion
 
 return M
