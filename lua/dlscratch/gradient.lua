@@ -3,13 +3,20 @@ local tensor = require("dlscratch.tensor")
 
 local M = {}
 
+-- region: numerical_diff
+-- region: numerical_gradient
 local H = 1e-4
+-- endregion
+-- endregion
 
+-- region: numerical_diff
 -- function_1(x) = 0.01·x² + 0.1·x
 function M.function_1(x)
   return 0.01 * (x * x) + 0.1 * x
 end
+-- endregion
 
+-- region: numerical_gradient
 -- function_2(x) = Σ x² over the whole array (x² for a plain number)
 function M.function_2(x)
   if type(x) == "number" then return x * x end
@@ -17,12 +24,16 @@ function M.function_2(x)
   for i = 1, x.size do sq[i] = d[i] * d[i] end
   return tensor.pairwise_sum(sq, 1, x.size)
 end
+-- endregion
 
+-- region: numerical_diff
 -- numerical_diff(f, x) = (f(x + h) - f(x - h)) / 2h
 function M.numerical_diff(f, x)
   return (f(x + H) - f(x - H)) / (2 * H)
 end
+-- endregion
 
+-- region: numerical_gradient
 -- numerical_gradient(f, x): ∂f/∂x_i = (f(x + h·e_i) - f(x - h·e_i)) / 2h for
 -- every element in row-major order; f sees the whole tensor x, which is
 -- changed in place and each element restored exactly afterwards.
@@ -40,7 +51,9 @@ function M.numerical_gradient(f, x)
   end
   return tensor.new(tensor.copy_list(x.shape), grad)
 end
+-- endregion
 
+-- region: gradient_descent
 -- gradient_descent(f, init_x, lr, step_num): step_num times x <- x - lr·∇f(x).
 function M.gradient_descent(f, init_x, lr, step_num)
   local x = init_x:clone()
@@ -51,5 +64,6 @@ function M.gradient_descent(f, init_x, lr, step_num)
   end
   return x
 end
+-- endregion
 
 return M
