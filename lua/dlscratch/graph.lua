@@ -14,11 +14,14 @@ local function check_same(x, y, what)
   end
 end
 
+-- region: mul_layer
 local function mul(a, b)
   if tensor.is_tensor(a) then return tensor.zip(a, b, function(u, v) return u * v end) end
   return a * b
 end
+-- endregion
 
+-- region: add_layer
 local function add(a, b)
   if tensor.is_tensor(a) then return tensor.zip(a, b, function(u, v) return u + v end) end
   return a + b
@@ -28,7 +31,9 @@ local function copy(a)
   if tensor.is_tensor(a) then return a:clone() end
   return a
 end
+-- endregion
 
+-- region: mul_layer
 -- MulLayer: out = x·y; dx = dout·y, dy = dout·x.
 local MulLayer = {}
 MulLayer.__index = MulLayer
@@ -48,7 +53,9 @@ function MulLayer:backward(dout)
   check_same(dout, self.x, "dout and the output")
   return mul(dout, self.y), mul(dout, self.x)
 end
+-- endregion
 
+-- region: add_layer
 -- AddLayer: out = x + y; dx = dy = dout.
 local AddLayer = {}
 AddLayer.__index = AddLayer
@@ -68,7 +75,9 @@ function AddLayer:backward(dout)
   check_same(dout, self.x, "dout and the output")
   return copy(dout), copy(dout)
 end
+-- endregion
 
+-- region: buy_apple
 -- buy_apple: price = (apple · apple_num) · tax, then backward from dprice.
 function M.buy_apple(apple, apple_num, tax, dprice)
   local mul_apple, mul_tax = MulLayer.new(), MulLayer.new()
@@ -96,5 +105,6 @@ function M.buy_apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
     dorange = dorange, dorange_num = dorange_num, dtax = dtax,
   }
 end
+-- endregion
 
 return M
