@@ -23,6 +23,7 @@ local function check_dout(dout, shape)
 end
 
 ---------------------------------------------------------------------------
+-- region: relu_layer
 -- Relu: out = max(0, x); mask = (x <= 0), dx = 0 there and dout elsewhere.
 local Relu = class()
 M.Relu = Relu
@@ -51,8 +52,10 @@ function Relu:backward(dout)
   end
   return tensor.new(copy_list(dout.shape), dx)
 end
+-- endregion
 
 ---------------------------------------------------------------------------
+-- region: sigmoid_layer
 -- Sigmoid: out = 1 / (1 + exp(-x)); dx = dout·(1 - out)·out.
 local Sigmoid = class()
 M.Sigmoid = Sigmoid
@@ -72,8 +75,10 @@ function Sigmoid:backward(dout)
   for i = 1, dout.size do dx[i] = s[i] * (1.0 - o[i]) * o[i] end
   return tensor.new(copy_list(dout.shape), dx)
 end
+-- endregion
 
 ---------------------------------------------------------------------------
+-- region: affine
 -- Affine: out = x·W + b with x reshaped to (N, D); dx = dout·Wᵀ (in x's
 -- shape), dW = xᵀ·dout, db = Σ_rows dout. A 1-D x of length D is one sample.
 local Affine = class()
@@ -124,8 +129,10 @@ function Affine:backward(dout)
   if not self.need_dx then return nil end
   return tensor.matmul_nt(d2, self.W):reshape(self.x_shape)
 end
+-- endregion
 
 ---------------------------------------------------------------------------
+-- region: softmax_with_loss
 -- SoftmaxWithLoss: y = softmax(x), loss = cross_entropy_error(y, t);
 -- backward dx = (y - t) / N for a one-hot t, else y with 1 taken off at each
 -- label, over N; dout is ignored. A 1-D x is a batch of one.
@@ -168,8 +175,10 @@ function SoftmaxWithLoss:backward()
   end
   return tensor.new(copy_list(self.x_shape), dx)
 end
+-- endregion
 
 ---------------------------------------------------------------------------
+-- region: dropout
 -- Dropout: train: mask = rand(x.shape) > ratio, out = x·mask, dx = dout·mask;
 -- test: out = x·(1 - ratio), dx = dout·(1 - ratio).
 local Dropout = class()
@@ -209,8 +218,10 @@ function Dropout:backward(dout)
   end
   return tensor.new(copy_list(dout.shape), dx)
 end
+-- endregion
 
 ---------------------------------------------------------------------------
+-- region: batch_norm
 -- BatchNormalization (eps = 10e-7), x reshaped to (N, D):
 --   train: mu = mean_rows(x), xc = x - mu, var = mean_rows(xc²),
 --          std = sqrt(var + eps), xn = xc / std, out = gamma·xn + beta,
@@ -347,5 +358,6 @@ function BatchNormalization:backward(dout)
   self.dgamma, self.dbeta = dgamma, dbeta
   return tensor.new(copy_list(self.x_shape), dx)
 end
+-- endregion
 
 return M
