@@ -50,6 +50,7 @@ local function class(defaults)
   return c
 end
 
+-- region: sgd
 -- SGD: p -= lr·g
 local SGD = class({ lr = 0.01 })
 M.SGD = SGD
@@ -60,7 +61,9 @@ function SGD:update(params, grads)
     for i = 1, p.size do pd[i] = pd[i] - lr * g[i] end
   end
 end
+-- endregion
 
+-- region: momentum
 -- Momentum: v = momentum·v - lr·g; p += v
 local Momentum = class({ lr = 0.01, momentum = 0.9 })
 M.Momentum = Momentum
@@ -74,7 +77,9 @@ function Momentum:update(params, grads)
     end
   end
 end
+-- endregion
 
+-- region: nesterov
 -- Nesterov: v *= momentum; v -= lr·g; p += momentum²·v; p -= (1 + momentum)·lr·g
 local Nesterov = class({ lr = 0.01, momentum = 0.9 })
 M.Nesterov = Nesterov
@@ -91,7 +96,9 @@ function Nesterov:update(params, grads)
     end
   end
 end
+-- endregion
 
+-- region: adagrad
 -- AdaGrad: h += g·g; p -= lr·g / (sqrt(h) + 1e-7)
 local AdaGrad = class({ lr = 0.01 })
 M.AdaGrad = AdaGrad
@@ -105,7 +112,9 @@ function AdaGrad:update(params, grads)
     end
   end
 end
+-- endregion
 
+-- region: rmsprop
 -- RMSprop: h *= decay_rate; h += (1 - decay_rate)·g·g; p -= lr·g / (sqrt(h) + 1e-7)
 local RMSprop = class({ lr = 0.01, decay_rate = 0.99 })
 M.RMSprop = RMSprop
@@ -120,7 +129,9 @@ function RMSprop:update(params, grads)
     end
   end
 end
+-- endregion
 
+-- region: adam
 -- Adam: iter += 1; lr_t = lr·sqrt(1 - beta2^iter) / (1 - beta1^iter);
 -- m += (1 - beta1)·(g - m); v += (1 - beta2)·(g² - v); p -= lr_t·m / (sqrt(v) + 1e-7)
 local Adam = class({ lr = 0.001, beta1 = 0.9, beta2 = 0.999 })
@@ -140,6 +151,7 @@ function Adam:update(params, grads)
     end
   end
 end
+-- endregion
 
 M.by_name = {
   sgd = SGD, momentum = Momentum, nesterov = Nesterov,
