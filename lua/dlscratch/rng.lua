@@ -12,13 +12,16 @@ local tensor = require("dlscratch.tensor")
 
 local fmod, floor, sqrt, log, cos, sin = math.fmod, math.floor, math.sqrt, math.log, math.cos, math.sin
 
+-- region: rng
 local M1, M2 = 4294967087.0, 4294944443.0
 local A12, A13N, A21, A23N = 1403580.0, 810728.0, 527612.0, 1370589.0
 local NORM = 2.328306549295727688e-10
 local TWO_PI = 2.0 * math.pi
+-- endregion
 
 local M = {}
 
+-- region: rng
 local RNG = {}
 RNG.__index = RNG
 M.RNG = RNG
@@ -98,5 +101,6 @@ end
 -- the reference's names: MRG32k3a(seed), :next_uniform()
 M.MRG32k3a = M.new
 RNG.next_uniform = RNG.next
+-- endregion
 
 return M
