@@ -10,6 +10,7 @@ local rng_mod = require("dlscratch.rng")
 
 local M = {}
 
+-- region: train_loop
 -- rows of x (a tensor N x D, or a dataset with :rows) at 0-based indices.
 local function batch_rows(x, idx)
   if x.rows then return x:rows(idx) end
@@ -61,5 +62,6 @@ function M.two_layer_net(x_train, t_train, opts, on_iter)
 end
 
 M.train_two_layer_net = M.two_layer_net
+-- endregion
 
 return M
