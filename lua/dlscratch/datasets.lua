@@ -7,6 +7,7 @@ local byte, floor = string.byte, math.floor
 
 local M = {}
 
+-- region: idx
 -- element types: code -> {name, bytes per element}
 local TYPES = {
   [0x08] = { "ubyte", 1 }, [0x09] = { "byte", 1 }, [0x0B] = { "int16", 2 },
@@ -154,6 +155,7 @@ function M.load_idx(path)
   for k = 1, idx.size do vals[k] = idx.get(idx.bytes, idx.offset + (k - 1) * idx.width) + 0.0 end
   return require("dlscratch.tensor").new(idx.shape, vals)
 end
+-- endregion
 
 -- Fashion-MNIST / MNIST as byte strings: images stay bytes (one byte per
 -- pixel) and are converted to floats one batch at a time.
