@@ -13,6 +13,8 @@ local shape_str = tensor.shape_str
 
 local M = {}
 
+-- region: net3
+-- region: simple_net
 -- x·W + b for a 1-D x (one sample, 1-D result) or a 2-D x (N rows).
 local function dot_add(x, W, b, what)
   local D = W.shape[1]
@@ -33,6 +35,8 @@ local function dot_add(x, W, b, what)
   errors.shape("%s: x must be 1-D or 2-D, not %s", what, shape_str(x.shape))
 end
 M.dot_add = dot_add
+-- endregion
+-- endregion
 
 local function check_param(params, name, shape)
   local p = params[name]
@@ -44,6 +48,7 @@ local function check_param(params, name, shape)
 end
 
 ---------------------------------------------------------------------------
+-- region: net3
 -- net3: the book's 3-layer network with fixed weights.
 M.net3 = {}
 
@@ -82,8 +87,10 @@ function M.net3.forward(network, x, output)
   end
   return r
 end
+-- endregion
 
 ---------------------------------------------------------------------------
+-- region: simple_net
 -- SimpleNet (4.4.2): predict = x·W, loss = cross_entropy_error(softmax(x·W), t).
 local SimpleNet = {}
 SimpleNet.__index = SimpleNet
@@ -107,8 +114,11 @@ end
 function SimpleNet:numerical_gradient(x, t)
   return gradient.numerical_gradient(function() return self:loss(x, t) end, self.W)
 end
+-- endregion
 
 ---------------------------------------------------------------------------
+-- region: two_layer_net
+-- region: multi_layer_net
 -- init_weights(rng, sizes, std): W_i = std_i · randn(sizes[i], sizes[i+1]),
 -- drawn in order W1, W2, ...; biases zeros. std is a number or "he"/"relu"
 -- (sqrt(2 / n_in)) or "xavier"/"sigmoid" (sqrt(1 / n_in)).
@@ -125,6 +135,7 @@ local function init_weights(rng, sizes, std)
   return params
 end
 M.init_weights = init_weights
+-- endregion
 
 -- accuracy of scores y (N x C) against labels or one-hot t: mean(argmax(y) == t).
 local function accuracy(y, t)
@@ -135,8 +146,10 @@ local function accuracy(y, t)
   return hits / y.shape[1]
 end
 M.accuracy = accuracy
+-- endregion
 
 ---------------------------------------------------------------------------
+-- region: two_layer_net
 -- TwoLayerNet: Affine1 -> Relu -> Affine2 -> SoftmaxWithLoss.
 local TwoLayerNet = {}
 TwoLayerNet.__index = TwoLayerNet
@@ -204,8 +217,10 @@ function TwoLayerNet:numerical_gradient(x, t)
   end
   return grads
 end
+-- endregion
 
 ---------------------------------------------------------------------------
+-- region: multi_layer_net
 -- MultiLayerNet: (Affine, activation) per hidden layer, a last Affine,
 -- SoftmaxWithLoss; loss += Σ_i 0.5·λ·Σ W_i², dW_i += λ·W_i.
 local MultiLayerNet = {}
@@ -294,12 +309,19 @@ function M.init_scale(std, n_in)
   if std == "sigmoid" or std == "xavier" then return sqrt(1.0 / n_in) end
   return std
 end
+-- endregion
 
 -- the book's names
+-- region: net3
 M.init_network = M.net3.init
 M.forward_trace = M.net3.forward
 function M.forward(network, x) return M.net3.forward(network, x).y end
+-- endregion
+-- region: simple_net
 M.simpleNet = SimpleNet
+-- endregion
+-- region: two_layer_net
 M.accuracy_of = accuracy
+-- endregion
 
 return M
