@@ -66,6 +66,8 @@ def load_idx(path: str | os.PathLike[str]) -> NDArray:
         data = Path(path).read_bytes()
     except OSError as e:
         raise IdxError(f"cannot read {path}: {e.strerror}") from None
+    except ValueError as e:  # e.g. a NUL byte in the path
+        raise IdxError(f"cannot read {path!r}: {e}") from None
     return parse_idx(data)
 # endregion
 

@@ -125,7 +125,7 @@ NAMED_FUNCTIONS = {"function_1": function_1, "function_2": function_2}
 @op("grad.numerical_diff")
 def _numerical_diff(a: Args) -> dict[str, Any]:
     f = NAMED_FUNCTIONS[a.choice("f", NAMED_FUNCTIONS)]
-    return {"d": float(numerical_diff(f, a.number("x")))}
+    return {"d": float(numerical_diff(f, np.float64(a.number("x"))))}
 
 
 @op("grad.numerical_gradient")
