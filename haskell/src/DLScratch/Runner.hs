@@ -385,12 +385,11 @@ funArg a = do
     "function_2" -> Right F2
     _ -> badArgs ("unknown function f = " ++ show f ++ " (function_1 or function_2)")
 
--- | The function applied to a whole array.
+-- | The function applied to a whole array: function_2 is @Σ x_i²@, function_1 on an array is
+-- @Σ_i (0.01·x_i² + 0.1·x_i)@ (the protocol, as the reference's @np.sum(function_1(x))@).
 funOnArray :: Fun -> Tensor -> R (VS.Vector Double -> Double)
 funOnArray F2 _ = Right function2
-funOnArray F1 x
-  | size x == 1 = Right (function1 . VS.head)
-  | otherwise = badArgs "function_1 takes a scalar x (0.01x² + 0.1x); use function_2 for arrays"
+funOnArray F1 _ = Right (VS.sum . VS.map function1)
 
 opNumDiff :: Args -> R Out
 opNumDiff a = do
