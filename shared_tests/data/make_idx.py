@@ -13,6 +13,8 @@ Usage: make_idx.py [OUTDIR]   (default: this directory)
     f32_3.idx       float32, 3 values: 0.1, -2.5, 1e30 (rounded to float32)
     truncated.idx   header says 3x4 unsigned bytes, only 5 data bytes follow
     bad_magic.idx   the first two bytes are not zero
+    f32_empty.idx   float32 with one dimension of size 0 (no values: sum 0, head [])
+    f64_0x3.idx     float64 0x3 (no values)
 """
 import argparse
 import gzip
@@ -39,6 +41,8 @@ def main(out: Path = HERE) -> None:
         "f32_3.idx": idx(0x0D, [3], struct.pack(">3f", 0.1, -2.5, 1e30)),
         "truncated.idx": idx(0x08, [3, 4], u8[:5]),
         "bad_magic.idx": bytes([1, 2]) + idx(0x08, [2], b"\x01\x02")[2:],
+        "f32_empty.idx": idx(0x0D, [0], b""),
+        "f64_0x3.idx": idx(0x0E, [0, 3], b""),
     }
     for name, data in files.items():
         (out / name).write_bytes(data)
