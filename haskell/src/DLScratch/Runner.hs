@@ -223,9 +223,8 @@ arrayArg k nds a = reqArg k a >>= arrayV k nds
 arrayV :: Text -> [Int] -> A.Value -> R Tensor
 arrayV k nds v = do
   t <- anyT k v
-  -- README §2: a number where a list of lists is needed is BadArgs; any
-  -- other ndim that does not fit is ShapeError
-  when (ndim t == 0 && all (>= 2) nds) $ badArgs (T.unpack k ++ " must be a list of lists, not a number")
+  -- README §2: a number is a 0-D array, so where the op needs another ndim it
+  -- is ShapeError like any other ndim that does not fit
   unless (ndim t `elem` nds) $
     shapeError (T.unpack k ++ " must be " ++ ndimWords nds ++ ", got shape " ++ showShape (shape t))
   nonEmpty k t
@@ -321,9 +320,10 @@ labelsArg k n c a = do
 -- | Values that must be integers, as labels.
 integerLabels :: Text -> VS.Vector Double -> R Labels
 integerLabels k v = Labels . VS.fromList <$> forM (zip [0 :: Int ..] (VS.toList v)) (\(i, d) ->
-  if isNaN d || isInfinite d || d /= fromIntegral (truncate d :: Int)
+  if isNaN d || isInfinite d || snd (properFraction d :: (Integer, Double)) /= 0
     then badArgs (T.unpack k ++ "[" ++ show i ++ "] = " ++ showD d ++ " is not an integer label")
-    else Right (truncate d))
+    -- a whole number too large for an Int (1e300) is a label out of range, not a non-integer
+    else Right (if abs d >= 2 ^ (62 :: Int) then (if d > 0 then maxBound else minBound) else truncate d))
 
 -- Outputs --------------------------------------------------------------------
 
