@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import CASES_DIR, DEFAULT_ATOL, DEFAULT_RTOL, ERROR_TYPES, REPO_ROOT, family_of
-from .jsonio import decode_numbers, dumps
+from .jsonio import decode_numbers, dumps, loads_strict
 
 SOURCES = ("book", "derived", "reference")
 CASE_KEYS = {"id", "op", "args", "raw", "expect", "tol", "source", "note"}
@@ -57,7 +57,7 @@ class Case:
         if self.raw is None:
             return self.id
         try:
-            obj = json.loads(self.raw)
+            obj = loads_strict(self.raw)    # a line with a bare NaN/Infinity is not JSON
         except ValueError:
             return None
         if isinstance(obj, dict) and isinstance(obj.get("id"), str):
