@@ -30,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iters", type=int, default=1000, help="iterations for every port (default: %(default)s)")
     p.add_argument("--iters-for", action="append", default=[], metavar="PORT=N",
                    help="fewer iterations for a slow port; histories are compared over the common prefix")
-    p.add_argument("--train-size", type=int, default=None, help="first N training images (default: all 60000)")
+    p.add_argument("--train-size", type=int, default=None,
+                   help="first N training images (default: all 60000). Accuracy is measured once an epoch "
+                        "(train_size / batch_size iterations), so a smaller set gives more accuracy points in a short run")
     p.add_argument("--test-size", type=int, default=None, help="first N test images (default: all 10000)")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--hidden", type=int, default=50)
@@ -96,16 +98,30 @@ def plot(path: Path, records: dict[str, dict], title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, (ax, ax_diff) = plt.subplots(2, 1, figsize=(9, 7), height_ratios=(3, 2), sharex=True)
     styles = ["-", "--", "-.", ":", (0, (5, 1))]
+    ref = records.get(REFERENCE)
     for k, (name, rec) in enumerate(records.items()):
         losses = rec["loss_history"]
-        ax.plot(range(len(losses)), losses, linestyle=styles[k % len(styles)], lw=1.2 if name == REFERENCE else 1.0,
+        style = styles[k % len(styles)]
+        ax.plot(range(len(losses)), losses, linestyle=style, lw=1.2 if name == REFERENCE else 1.0,
                 alpha=0.9, label=f"{name} ({len(losses)} iters)")
-    ax.set_xlabel("iteration")
+        if ref is not None and name != REFERENCE:
+            n = min(len(losses), len(ref["loss_history"]))
+            got, want = np.array(losses[:n]), np.array(ref["loss_history"][:n])
+            rel = np.abs(got - want) / np.abs(want)
+            ax_diff.plot(range(n), np.maximum(rel, 1e-18), linestyle=style, lw=0.8, label=name)
     ax.set_ylabel("loss on the batch")
     ax.set_title(title)
     ax.legend()
+    ax_diff.set_yscale("log")
+    ax_diff.set_ylim(1e-18, 1e-5)
+    ax_diff.axhline(1e-6, color="red", lw=0.8, linestyle="--")
+    ax_diff.text(0, 1.3e-6, "rtol 1e-6", color="red", fontsize=8)
+    ax_diff.set_ylabel("|loss - python| / python")
+    ax_diff.set_xlabel("iteration")
+    if len(records) > 1:
+        ax_diff.legend(fontsize=8, ncol=4)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -139,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": seconds,
             "ms_per_iter": 1000 * seconds / max(len(record["loss_history"]), 1),
         })
+    iter_per_epoch = max((args.train_size or 60000) // args.batch_size, 1)
+    for row in rows:
+        rec = records.get(row["port"])
+        if rec and rec.get("train_acc"):
+            row["acc_after_iter"] = (len(rec["train_acc"]) - 1) * iter_per_epoch
     ref = records.get(REFERENCE)
     for row in rows:
         if ref is not None and row["port"] in records:
@@ -148,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         data = "Fashion-MNIST" if not args.data_dir else Path(args.data_dir).name
         plot(png, records, f"TwoLayerNet on {data}, seed {args.seed}, {args.optimizer} lr {args.lr}")
     print()
-    header = f"{'port':<9} {'iters':>6} {'train acc':>9} {'test acc':>9} {'wall s':>8} {'ms/iter':>8} {'max rel diff vs python':>23}"
+    header = (f"{'port':<9} {'iters':>6} {'train acc':>9} {'test acc':>9} {'(after iter)':>12} {'wall s':>8} {'ms/iter':>8} "
+              f"{'max rel diff vs python':>23}")
     print(header)
     print("-" * len(header))
     failed = False
@@ -160,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         fmt = lambda v, spec: format(v, spec) if v is not None else "-"  # noqa: E731
         diff = row.get("max_rel_diff")
         print(f"{row['port']:<9} {row['iters']:>6} {fmt(row['train_acc'], '9.4f')} {fmt(row['test_acc'], '9.4f')} "
+              f"{fmt(row.get('acc_after_iter'), '>12d')} "
               f"{row['seconds']:>8.1f} {row['ms_per_iter']:>8.2f} {('%.2e' % diff) if diff is not None else '-':>23}")
         if diff is not None and not diff <= 1e-6:
             failed = True
