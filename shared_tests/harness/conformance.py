@@ -18,6 +18,7 @@ from typing import Any
 
 from . import OPS, PORTS_FILE, family_of
 from .cases import Case, CaseFormatError, load_cases
+from .jsonio import dumps
 from .client import default_timeout
 from .ports import Port, load_ports, select_ports
 from .run import FAIL, MISSING, PASS, Result, run_port
@@ -47,7 +48,93 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="seconds to wait for each answer (default: $DLSCRATCH_TIMEOUT or 30)")
     p.add_argument("--ports-file", default=str(PORTS_FILE), metavar="FILE",
                    help="the ports description (default: shared_tests/ports.json)")
-    return p.parse_args(argv)
+    f = p.add_argument_group("differential fuzzing (README: Fuzzing)")
+    f.add_argument("--fuzz", type=int, metavar="N",
+                   help="instead of the case files: N random examples per op family, each sent "
+                        "to every selected port and compared with the Python reference's answer "
+                        "under a bound scaled to the problem; prints examples, disagreements and "
+                        "the worst scaled error per family and port")
+    f.add_argument("--family", action="append", metavar="GLOB",
+                   help="with --fuzz: only these fuzz families (e.g. 'layers', '*net*'; repeatable)")
+    f.add_argument("--seed", type=int, metavar="S",
+                   help="with --fuzz: a random seed (default: derandomized, the same examples on "
+                        "every run)")
+    f.add_argument("--fuzz-out", metavar="FILE",
+                   help="with --fuzz: write each disagreement as a case line (the reference's "
+                        "answer as expectation) to FILE, to turn into a regression case")
+    opt = p.parse_args(argv)
+    if opt.fuzz is not None and opt.fuzz < 1:
+        p.error("--fuzz N needs N >= 1")
+    return opt
+
+
+def fuzz_main(opt: argparse.Namespace) -> int:
+    """scripts/conformance --fuzz N: the fuzz table, exit 1 on any disagreement."""
+    from .fuzz import REFERENCE, STRATEGIES, Fuzzer
+    try:
+        all_ports = load_ports(opt.ports_file)
+        ports = select_ports(all_ports, opt.port)
+    except (KeyError, OSError, ValueError) as exc:
+        print(f"conformance: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+        return 2
+    if REFERENCE not in [p.name for p in ports]:
+        if REFERENCE not in all_ports:
+            print("conformance: --fuzz compares with the Python reference, which ports.json lacks",
+                  file=sys.stderr)
+            return 2
+        ports = [all_ports[REFERENCE], *ports]
+    families = [f for f in STRATEGIES
+                if not opt.family or any(fnmatch.fnmatchcase(f, g) for g in opt.family)]
+    if not families:
+        print(f"conformance: no fuzz family matches; families: {', '.join(STRATEGIES)}",
+              file=sys.stderr)
+        return 2
+    absent = [p for p in ports if not p.present]
+    for p in absent:
+        print(f"conformance: {p.name}: {p.absent_reason()} (not fuzzed)", file=sys.stderr)
+    if all_ports[REFERENCE].absent_reason():
+        print(f"conformance: {all_ports[REFERENCE].absent_reason()}", file=sys.stderr)
+        return 2
+    others = [p.name for p in ports if p.present and p.name != REFERENCE]
+    t0 = time.monotonic()
+    rows = []
+    findings = []
+    head = f"{'family':16} {'examples':>8} {'disagree':>8} " + " ".join(f"{n:>9}" for n in others) \
+        + f" {'seconds':>8}"
+    print(f"fuzz: {opt.fuzz} examples per family, ports {', '.join(others)} against {REFERENCE} "
+          f"(cell: worst |got - reference| / bound; > 1 is a disagreement)\n")
+    print(head)
+    print("-" * len(head))
+    with Fuzzer(ports, timeout=opt.timeout) as fz:
+        for fam in families:
+            st = fz.run_family(fam, opt.fuzz, seed=opt.seed)
+            rows.append(st)
+            findings += st.disagreements
+            cells = " ".join(f"{fmt_scaled(st.worst.get(n, 0.0)):>9}" for n in others)
+            print(f"{fam:16} {st.examples:>8} {len(st.disagreements):>8} {cells} "
+                  f"{st.seconds:>8.1f}", flush=True)
+    seconds = time.monotonic() - t0
+    total = sum(r.examples for r in rows)
+    print("-" * len(head))
+    print(f"{'total':16} {total:>8} {len(findings):>8}   in {seconds:.1f} s")
+    for d in findings[:50]:
+        print(f"\n  DISAGREE {d.port} {d.family} {d.op}: {d.why}")
+        if d.args:
+            print(f"    request args: {dumps(d.args)[:2000]}")
+    if opt.fuzz_out and findings:
+        with open(opt.fuzz_out, "w", encoding="utf-8") as fh:
+            for i, d in enumerate(f for f in findings if f.args):
+                fh.write(d.case_line(f"{d.family}/fuzz/{d.port}-{i}") + "\n")
+        print(f"\nconformance: {len(findings)} disagreement(s) written to {opt.fuzz_out} as cases")
+    print("\nconformance --fuzz:", "no disagreement" if not findings else
+          f"{len(findings)} disagreement(s)")
+    return 1 if findings else 0
+
+
+def fmt_scaled(x: float) -> str:
+    if math.isinf(x):
+        return "inf"
+    return "0" if x == 0 else f"{x:.2g}"
 
 
 def select_cases(cases: list[Case], globs: list[str] | None) -> list[Case]:
@@ -121,6 +208,8 @@ def render_matrix(ports: list[Port], families: list[str],
 
 def main(argv: list[str] | None = None) -> int:
     opt = parse_args(argv)
+    if opt.fuzz is not None:
+        return fuzz_main(opt)
     try:
         ports = select_ports(load_ports(opt.ports_file), opt.port)
         cases = select_cases(load_cases(opt.cases, include_default=not opt.only_cases), opt.op)

@@ -1,0 +1,1204 @@
+"""Differential fuzzing: random requests of every op family, sent to every present port, each
+answer compared with the Python reference's answer under a bound scaled to the problem.
+
+How it works (README "Fuzzing"):
+
+- `STRATEGIES[family]` (hypothesis) draws `(op, args)` for one op of the family: random shapes
+  (1x1, one row, one column included), scales from 1e-3 to 1e3 and, where an op is elementwise,
+  the extremes 1e-300 / 1e300 and non-finite values; labels and one-hot targets; small networks.
+- Every example goes to one long-lived runner per port (`RunnerClient`), all ports in parallel.
+- `bounds(op, args, want)` gives for every number of the reference's answer an absolute bound
+  on how far a port that follows the protocol may be from it: the rounding error of the
+  computation as the protocol pins it, from first-order error analysis with the problem's own
+  magnitudes (a sum of n terms: n·eps·Σ|terms|; a numerical gradient: the loss evaluation's
+  rounding over h; ...). Each bound's derivation is next to it. A bound of +inf means that the
+  element is ill-conditioned at this input (a relu kink or an argmax tie closer than rounding,
+  a sum whose partial sums overflow in some order) and is not compared.
+- The scaled error of an element is |got - want| / bound (0 when equal); a port disagrees when
+  one element's scaled error exceeds 1, when NaN or an infinity is not matched exactly, when the
+  shapes differ, or when it answers an error where the reference answered ok (or another type).
+"""
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import struct
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, seed as hyp_seed, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .client import Answer, RunnerClient
+from .jsonio import dumps, encode_numbers
+from .ports import Port
+
+EPS = float(np.finfo(np.float64).eps)   # 2^-52 = twice the unit roundoff: a factor 2 of margin
+H = 1e-4                                # the central difference's step (README section 4)
+SUBNORMAL = 2.0 ** -1074 * 16           # results in the subnormal range lose relative precision
+REFERENCE = "python"
+
+Args = dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------------
+# strategies
+# ---------------------------------------------------------------------------------------------
+
+SCALES = [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0, 1e3]
+EXTREME_SCALES = SCALES + [1e-300, 1e300]
+SPECIALS = [math.nan, math.inf, -math.inf, 0.0, -0.0]
+
+dims = st.integers(1, 5)
+# now and then a dimension of 8..40: NumPy's pairwise summation differs from a plain loop only
+# from 8 terms on, so this is where summation orders of the ports part
+wide = st.one_of(st.integers(1, 5), st.integers(1, 5), st.integers(8, 40))
+shape_1d = st.tuples(wide)
+shape_2d = st.one_of(st.tuples(wide, wide), st.just((1, 1)), st.tuples(st.just(1), wide),
+                     st.tuples(wide, st.just(1)))
+
+
+def shapes(max_ndim: int = 3, scalar: bool = False) -> st.SearchStrategy[tuple[int, ...]]:
+    options = [shape_1d, shape_2d]
+    if max_ndim >= 3:
+        options.append(st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)))
+    if scalar:
+        options.append(st.just(()))
+    return st.one_of(*options)
+
+
+def floats(shape: tuple[int, ...], scales: list[float] = SCALES, specials: bool = False,
+           positive: bool = False) -> st.SearchStrategy[np.ndarray]:
+    """An array of the shape: uniform(-1, 1) (or (0, 1]) times a drawn scale; with `specials`
+    an element is now and then NaN, +-inf, 0 or -0."""
+    lo = 2.0 ** -30 if positive else -1.0
+    elem: st.SearchStrategy[float] = st.floats(lo, 1.0, allow_nan=False, width=64)
+    if specials:
+        elem = st.one_of(elem, elem, elem, elem, elem, elem, st.sampled_from(SPECIALS))
+    return st.tuples(st.sampled_from(scales), hnp.arrays(np.float64, shape, elements=elem)) \
+        .map(lambda sa: (sa[1] * sa[0]).astype(np.float64))
+
+
+def as_json(a: Any) -> Any:
+    """An array (or scalar) as the protocol's nested lists of numbers."""
+    if isinstance(a, np.ndarray):
+        return encode_numbers(a.tolist())
+    return encode_numbers(a)
+
+
+@st.composite
+def labels_or_onehot(draw: Callable, n: int | None, c: int) -> Any:
+    """Targets for a batch of n rows (None: a 1-D y) of c classes: labels or one-hot."""
+    rows = 1 if n is None else n
+    labels = draw(st.lists(st.integers(0, c - 1), min_size=rows, max_size=rows))
+    if draw(st.booleans()):
+        onehot = np.zeros((rows, c))
+        onehot[np.arange(rows), labels] = 1.0
+        return as_json(onehot[0] if n is None else onehot)
+    if n is None:
+        return labels[0] if draw(st.booleans()) else labels[:1]
+    return labels
+
+
+@st.composite
+def gates_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(["gate.and", "gate.nand", "gate.or", "gate.xor"]))
+    if draw(st.booleans()):
+        x1, x2 = draw(st.integers(0, 1)), draw(st.integers(0, 1))
+    else:
+        x1, x2 = (float(draw(floats((), SCALES))) for _ in range(2))
+    return op, {"x1": x1, "x2": x2}
+
+
+ELEMENTWISE = ["fn.identity", "fn.step", "fn.sigmoid", "fn.sigmoid_grad", "fn.relu", "fn.relu_grad"]
+
+
+@st.composite
+def functions_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(ELEMENTWISE + ["fn.softmax", "fn.softmax"]))
+    if op == "fn.softmax":
+        x = draw(floats(draw(st.one_of(shape_1d, shape_2d)), EXTREME_SCALES,
+                        specials=draw(st.integers(0, 5)) == 0))
+    else:
+        x = draw(floats(draw(shapes(3, scalar=True)), EXTREME_SCALES, specials=True))
+    return op, {"x": as_json(x if x.ndim else float(x))}
+
+
+@st.composite
+def losses_examples(draw: Callable) -> tuple[str, Args]:
+    if draw(st.booleans()):
+        shape = draw(shapes(3, scalar=True))
+        y = draw(floats(shape, EXTREME_SCALES))
+        t = draw(floats(shape, EXTREME_SCALES))
+        return "loss.sum_squared_error", {"y": as_json(y if y.ndim else float(y)),
+                                          "t": as_json(t if t.ndim else float(t))}
+    n = draw(st.one_of(st.none(), wide))
+    c = draw(st.one_of(st.integers(1, 6), st.integers(8, 20)))
+    shape = (c,) if n is None else (n, c)
+    if draw(st.booleans()):      # probabilities: a softmax of random scores
+        z = draw(floats(shape, SCALES))
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        y = e / e.sum(axis=-1, keepdims=True)
+    else:                        # any positive numbers (zeros included: log(1e-7))
+        y = draw(floats(shape, [1e-9, 1e-3, 1.0, 1e3], positive=True))
+        if draw(st.integers(0, 3)) == 0:
+            y.reshape(-1)[0] = 0.0
+    return "loss.cross_entropy_error", {"y": as_json(y), "t": draw(labels_or_onehot(n, c))}
+
+
+@st.composite
+def gradient_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(["grad.numerical_diff", "grad.numerical_gradient",
+                               "grad.gradient_descent"]))
+    f = draw(st.sampled_from(["function_1", "function_2"]))
+    if op == "grad.numerical_diff":
+        return op, {"f": f, "x": float(draw(floats((), SCALES)))}
+    x = draw(floats(draw(st.one_of(shape_1d, shape_2d)), SCALES))
+    if op == "grad.numerical_gradient":
+        return op, {"f": f, "x": as_json(x)}
+    lr = draw(st.sampled_from([1e-3, 0.01, 0.1, 0.3, 0.5, 0.9]))
+    return op, {"f": f, "init_x": as_json(x), "lr": lr, "step_num": draw(st.integers(1, 20))}
+
+
+@st.composite
+def simple_net_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(["simple_net.predict", "simple_net.loss",
+                               "simple_net.numerical_gradient"]))
+    d, c = draw(wide), draw(st.integers(1, 4))
+    n = draw(st.one_of(st.none(), st.integers(1, 4)))
+    W = draw(floats((d, c), [0.01, 0.1, 1.0, 10.0]))
+    x = draw(floats((d,) if n is None else (n, d), [0.01, 0.1, 1.0, 10.0]))
+    args: Args = {"W": as_json(W), "x": as_json(x)}
+    if op != "simple_net.predict":
+        args["t"] = draw(labels_or_onehot(n, c))
+    return op, args
+
+
+@st.composite
+def graph_examples(draw: Callable) -> tuple[str, Args]:
+    def num() -> float:
+        return float(draw(floats((), EXTREME_SCALES)))
+    if draw(st.booleans()):
+        return "graph.buy_apple", {"apple": num(), "apple_num": num(), "tax": num(), "dprice": num()}
+    return "graph.buy_apple_orange", {k: num() for k in ("apple", "apple_num", "orange",
+                                                         "orange_num", "tax", "dprice")}
+
+
+@st.composite
+def layers_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(["layer.mul", "layer.add", "layer.relu", "layer.sigmoid",
+                               "layer.affine", "layer.affine", "layer.softmax_with_loss",
+                               "layer.softmax_with_loss"]))
+    if op in ("layer.mul", "layer.add"):
+        shape = draw(shapes(3, scalar=True))
+        xs = [draw(floats(shape, EXTREME_SCALES, specials=True)) for _ in range(3)]
+        return op, dict(zip(("x", "y", "dout"), (as_json(a if a.ndim else float(a)) for a in xs)))
+    if op in ("layer.relu", "layer.sigmoid"):
+        shape = draw(shapes(3))
+        return op, {"x": as_json(draw(floats(shape, EXTREME_SCALES, specials=True))),
+                    "dout": as_json(draw(floats(shape, SCALES)))}
+    if op == "layer.affine":
+        d, m = draw(wide), draw(dims)
+        kind = draw(st.sampled_from(["1d", "2d", "2d", "3d"]))
+        if kind == "1d":
+            xshape: tuple[int, ...] = (d,)
+            oshape: tuple[int, ...] = (m,)
+        elif kind == "2d":
+            n = draw(wide)
+            xshape, oshape = (n, d), (n, m)
+        else:                       # (N, a, b) with a·b = D: reshaped to (N, D)
+            n, a = draw(dims), draw(st.sampled_from([k for k in range(1, d + 1) if d % k == 0]))
+            xshape, oshape = (n, a, d // a), (n, m)
+        return op, {"W": as_json(draw(floats((d, m), SCALES))), "b": as_json(draw(floats((m,), SCALES))),
+                    "x": as_json(draw(floats(xshape, SCALES))),
+                    "dout": as_json(draw(floats(oshape, SCALES)))}
+    n = draw(st.one_of(st.none(), wide))
+    c = draw(st.one_of(st.integers(1, 6), st.integers(8, 20)))
+    x = draw(floats((c,) if n is None else (n, c), SCALES))
+    return op, {"x": as_json(x), "t": draw(labels_or_onehot(n, c))}
+
+
+@st.composite
+def dropout_examples(draw: Callable) -> tuple[str, Args]:
+    shape = draw(shapes(3))
+    args: Args = {"x": as_json(draw(floats(shape, SCALES, specials=True))),
+                  "dout": as_json(draw(floats(shape, SCALES))),
+                  "dropout_ratio": draw(st.one_of(st.sampled_from([0.0, 0.5, 0.999]),
+                                                  st.floats(0, 0.99))),
+                  "seed": draw(st.one_of(st.integers(0, 100), st.just(2 ** 31 - 1)))}
+    flag = draw(st.sampled_from([True, False, None]))
+    if flag is not None:
+        args["train_flg"] = flag
+    return "layer.dropout", args
+
+
+@st.composite
+def batch_norm_examples(draw: Callable) -> tuple[str, Args]:
+    n, d = draw(wide), draw(dims)
+    xshape = draw(st.sampled_from([(n, d), (n, d), (n, 1, d)]))
+    offset = draw(st.sampled_from([0.0, 0.0, 1.0, 100.0]))   # a mean far from 0: cancellation
+    x = draw(floats(xshape, SCALES)) + offset
+    args: Args = {"x": as_json(x), "gamma": as_json(draw(floats((d,), [0.1, 1.0, 10.0]))),
+                  "beta": as_json(draw(floats((d,), [0.1, 1.0]))),
+                  "dout": as_json(draw(floats(xshape, [0.1, 1.0, 10.0]))),
+                  "momentum": draw(st.sampled_from([0.0, 0.5, 0.9, 1.0]))}
+    if draw(st.booleans()):
+        args["running_mean"] = as_json(draw(floats((d,), [0.1, 1.0])))
+        args["running_var"] = as_json(draw(floats((d,), [0.1, 1.0], positive=True)))
+    args["train_flg"] = draw(st.booleans())
+    return "layer.batch_norm", args
+
+
+@st.composite
+def net3_examples(draw: Callable) -> tuple[str, Args]:
+    if draw(st.integers(0, 9)) == 0:
+        return "net3.init", {}
+    d, h1, h2, c = draw(wide), draw(wide), draw(dims), draw(dims)
+    net = {}
+    for i, (a, b) in enumerate([(d, h1), (h1, h2), (h2, c)], 1):
+        net[f"W{i}"] = as_json(draw(floats((a, b), [0.1, 1.0, 10.0])))
+        net[f"b{i}"] = as_json(draw(floats((b,), [0.1, 1.0])))
+    n = draw(st.one_of(st.none(), wide))
+    x = draw(floats((d,) if n is None else (n, d), [0.1, 1.0, 10.0]))
+    args: Args = {"network": net, "x": as_json(x)}
+    out = draw(st.sampled_from([None, "identity", "softmax"]))
+    if out:
+        args["output"] = out
+    return "net3.forward", args
+
+
+@st.composite
+def net_params(draw: Callable, sizes: list[int]) -> dict[str, Any]:
+    p = {}
+    for i in range(1, len(sizes)):
+        p[f"W{i}"] = as_json(draw(floats((sizes[i - 1], sizes[i]), [0.1, 0.5, 1.0, 3.0])))
+        p[f"b{i}"] = as_json(draw(floats((sizes[i],), [0.01, 0.1, 1.0])))
+    return p
+
+
+@st.composite
+def two_layer_net_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(["two_layer_net.init", "two_layer_net.predict", "two_layer_net.loss",
+                               "two_layer_net.accuracy", "two_layer_net.gradient",
+                               "two_layer_net.gradient", "two_layer_net.numerical_gradient"]))
+    d, h, c = draw(wide), draw(dims), draw(st.integers(1, 4))
+    if op == "two_layer_net.init":
+        args: Args = {"input_size": d, "hidden_size": h, "output_size": c,
+                      "seed": draw(st.one_of(st.integers(0, 1000), st.just(2 ** 31 - 1)))}
+        if draw(st.booleans()):
+            args["weight_init_std"] = draw(st.sampled_from([0.01, 1.0, 1e-300, 1e300]))
+        return op, args
+    n = draw(wide) if op == "two_layer_net.accuracy" else draw(st.one_of(st.none(), wide))
+    x = draw(floats((d,) if n is None else (n, d), [0.1, 1.0, 3.0]))
+    args = {"params": draw(net_params([d, h, c])), "x": as_json(x)}
+    if op != "two_layer_net.predict":
+        args["t"] = draw(labels_or_onehot(n, c))
+    return op, args
+
+
+@st.composite
+def multi_layer_net_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(["multi_layer_net.init", "multi_layer_net.loss",
+                               "multi_layer_net.gradient", "multi_layer_net.gradient",
+                               "multi_layer_net.numerical_gradient"]))
+    d, c = draw(wide), draw(st.integers(1, 4))
+    hidden = draw(st.lists(st.integers(1, 4), min_size=0, max_size=3))
+    args: Args = {"input_size": d, "hidden_size_list": hidden, "output_size": c}
+    if draw(st.booleans()):
+        args["activation"] = draw(st.sampled_from(["relu", "sigmoid"]))
+    if draw(st.booleans()):
+        args["weight_init_std"] = draw(st.sampled_from(["relu", "he", "sigmoid", "xavier", 0.01, 1.0]))
+    if draw(st.booleans()):
+        args["seed"] = draw(st.integers(0, 1000))
+    if op == "multi_layer_net.init":
+        return op, args
+    if draw(st.booleans()):
+        args["weight_decay_lambda"] = draw(st.sampled_from([0.0, 0.1, 1.0]))
+    n = draw(st.one_of(st.none(), wide))
+    args["params"] = draw(net_params([d, *hidden, c]))
+    args["x"] = as_json(draw(floats((d,) if n is None else (n, d), [0.1, 1.0, 3.0])))
+    args["t"] = draw(labels_or_onehot(n, c))
+    return op, args
+
+
+OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+
+
+@st.composite
+def hyper_for(draw: Callable, name: str) -> dict[str, float]:
+    choices: dict[str, st.SearchStrategy[float]] = {
+        "lr": st.sampled_from([1e-4, 1e-3, 0.01, 0.1, 1.0]),
+        "momentum": st.sampled_from([0.0, 0.5, 0.9, 0.99, 1.0]),
+        "decay_rate": st.sampled_from([0.5, 0.9, 0.99, 0.999]),
+        "beta1": st.sampled_from([0.0, 0.5, 0.9, 0.99]),
+        "beta2": st.sampled_from([0.9, 0.99, 0.999, 0.9999]),
+    }
+    uses = {"sgd": ["lr"], "momentum": ["lr", "momentum"], "nesterov": ["lr", "momentum"],
+            "adagrad": ["lr"], "rmsprop": ["lr", "decay_rate"], "adam": ["lr", "beta1", "beta2"]}
+    return {k: draw(choices[k]) for k in uses[name] if draw(st.booleans())}
+
+
+@st.composite
+def optimizers_examples(draw: Callable) -> tuple[str, Args]:
+    name = draw(st.sampled_from(OPTIMIZER_NAMES))
+    keys = draw(st.lists(st.sampled_from(["W1", "b1", "W2", "gamma"]), min_size=1, max_size=3,
+                         unique=True))
+    shapes_ = {k: draw(st.one_of(shape_1d, shape_2d)) for k in keys}
+    params = {k: as_json(draw(floats(s, SCALES))) for k, s in shapes_.items()}
+    steps = draw(st.integers(0, 8))
+    gscale = draw(st.sampled_from([1e-6, 1e-3, 1.0, 1e3]))
+    seq = [{k: as_json(draw(floats(s, [gscale]))) for k, s in shapes_.items()} for _ in range(steps)]
+    return "optimizer.run", {"name": name, "hyper": draw(hyper_for(name)), "params": params,
+                             "grads_seq": seq}
+
+
+@st.composite
+def rng_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(["rng.uniform", "rng.normal", "rng.permutation", "rng.choice"]))
+    seed_ = draw(st.one_of(st.integers(0, 2 ** 31 - 1), st.integers(0, 10)))
+    n = draw(st.one_of(st.integers(1, 10), st.integers(1, 3000)))
+    args: Args = {"seed": seed_, "n": n}
+    if op == "rng.choice":
+        args["size"] = draw(st.integers(1, 500))
+    return op, args
+
+
+@st.composite
+def train_examples(draw: Callable) -> tuple[str, Args]:
+    n, d, c = draw(st.integers(1, 40)), draw(wide), draw(st.integers(1, 4))
+    x = draw(floats((n, d), [0.1, 1.0]))
+    t = draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n))
+    name = draw(st.sampled_from(OPTIMIZER_NAMES))
+    args: Args = {"x_train": as_json(x), "t_train": t, "hidden_size": draw(dims), "output_size": c,
+                  "iters": draw(st.integers(1, 12)), "batch_size": draw(st.integers(1, n + 3)),
+                  "seed": draw(st.integers(0, 1000)),
+                  "weight_init_std": draw(st.sampled_from([0.01, 0.1, 1.0])),
+                  "lr": draw(st.sampled_from([0.01, 0.1, 0.5]))}
+    if name != "sgd" or draw(st.booleans()):
+        hyper = draw(hyper_for(name))
+        hyper.pop("momentum", None) if hyper.get("momentum") == 1.0 else None
+        args["optimizer"] = {"name": name, "hyper": hyper}
+    return "train.two_layer_net", args
+
+
+IDX_CODES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+@st.composite
+def data_examples(draw: Callable) -> tuple[str, Args]:
+    """A random IDX file written to a temporary directory (raw or gzip, any type, 0-4 dims,
+    now and then cut short)."""
+    code = draw(st.sampled_from(sorted(IDX_CODES)))
+    shape = draw(st.lists(st.integers(0, 6), min_size=0, max_size=4))
+    dtype = np.dtype(IDX_CODES[code])
+    count = int(np.prod(shape)) if shape else 1
+    if dtype.kind == "f":
+        values = draw(hnp.arrays(dtype, (count,), elements=st.floats(
+            -1e6, 1e6, allow_nan=False, width=dtype.itemsize * 8)))
+    else:
+        info = np.iinfo(dtype)
+        values = draw(hnp.arrays(dtype, (count,), elements=st.integers(int(info.min), int(info.max))))
+    body = bytes([0, 0, code, len(shape)]) + b"".join(struct.pack(">I", s) for s in shape) \
+        + values.astype(dtype).tobytes()
+    if draw(st.integers(0, 7)) == 0:
+        body = body[:draw(st.integers(0, max(0, len(body) - 1)))]
+    if draw(st.booleans()):
+        body = gzip.compress(body, mtime=0)
+    fd, path = tempfile.mkstemp(prefix="fuzz-", suffix=".idx", dir=_tmpdir())
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(body)
+    return "data.idx", {"path": path}
+
+
+_TMP: list[str] = []
+
+
+def _tmpdir() -> str:
+    if not _TMP:
+        _TMP.append(tempfile.mkdtemp(prefix="dlscratch-fuzz-"))
+    return _TMP[0]
+
+
+STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
+    "gates": gates_examples(), "functions": functions_examples(), "losses": losses_examples(),
+    "gradient": gradient_examples(), "simple_net": simple_net_examples(),
+    "graph": graph_examples(), "layers": layers_examples(), "dropout": dropout_examples(),
+    "batch_norm": batch_norm_examples(), "net3": net3_examples(),
+    "two_layer_net": two_layer_net_examples(), "multi_layer_net": multi_layer_net_examples(),
+    "optimizers": optimizers_examples(), "rng": rng_examples(), "train": train_examples(),
+    "data": data_examples(),
+}
+"""The fuzz families: the case-file families of README section 6 (errors excepted)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# bounds
+# ---------------------------------------------------------------------------------------------
+
+def arr(v: Any) -> np.ndarray:
+    """A protocol value (nested lists, "NaN" strings) as a float array."""
+    from .jsonio import decode_numbers
+    return np.asarray(decode_numbers(v), dtype=np.float64)
+
+
+def fin(a: np.ndarray) -> np.ndarray:
+    """|a| with non-finite entries as 0: a bound relative to a non-finite value is meaningless
+    (NaN and infinities are compared exactly)."""
+    a = np.abs(np.asarray(a, dtype=np.float64))
+    return np.where(np.isfinite(a), a, 0.0)
+
+
+def rel(want: Any, k: float) -> np.ndarray:
+    """k·eps·|want| (+ the subnormal range, where a correctly rounded result has fewer digits)."""
+    return k * EPS * fin(arr(want)) + SUBNORMAL
+
+
+def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.abs(a) @ np.abs(b)
+
+
+def mm_round(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The rounding bound of a matrix product a·b with inner dimension k, in any summation order
+    (with or without fused multiply-add): (k + 2)·eps·(|a|·|b|)."""
+    return (a.shape[-1] + 2) * EPS * mm(a, b)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def labels_of(t: Any, n: int, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, one-hot matrix) of a target for n rows of c classes."""
+    ta = arr(t)
+    if ta.size == n * c:
+        oh = ta.reshape(n, c)
+        return oh.argmax(axis=1), oh
+    lab = ta.reshape(-1).astype(int)
+    oh = np.zeros((n, c))
+    oh[np.arange(n), lab] = 1.0
+    return lab, oh
+
+
+@dataclass
+class Net:
+    """Forward/backward rounding bounds of the protocol's dense networks (first-order error
+    analysis; each δ is an elementwise bound on |port - exact| that holds for every port).
+
+    Propagation rules: an affine a = z·W + b has δa = |δz|·|W| + (k+2)·eps·(|z|·|W| + |b|);
+    relu is 1-Lipschitz (δz = δa) but its derivative jumps where |a| < δa ("kink": backprop
+    gradients are then not comparable); sigmoid is 1/4-Lipschitz and rounds to 8·eps·z; the
+    softmax moves by at most y_j·2·max δa; -log(y_t + 1e-7) by at most 2·max δa + (C+8)·eps;
+    a mean of N logs rounds to (N+4)·eps·mean|log|.
+    """
+    x: np.ndarray                      # (N, D)
+    layers: list[tuple[np.ndarray, np.ndarray]]
+    act: str = "relu"
+    lam: float = 0.0
+
+    def forward(self) -> None:
+        self.z = [self.x]
+        self.dz = [np.zeros_like(self.x)]
+        self.a: list[np.ndarray] = []
+        self.da: list[np.ndarray] = []
+        self.kink = False
+        with np.errstate(all="ignore"):
+            for i, (W, b) in enumerate(self.layers):
+                z, dz = self.z[-1], self.dz[-1]
+                a = z @ W + b
+                da = mm(dz, W) + (W.shape[0] + 2) * EPS * (mm(z, W) + np.abs(b))
+                self.a.append(a)
+                self.da.append(da)
+                if i == len(self.layers) - 1:
+                    break
+                if self.act == "relu":
+                    self.kink |= bool(np.any(np.abs(a) < da))
+                    self.z.append(np.maximum(a, 0.0))
+                    self.dz.append(da)
+                else:
+                    s = 1.0 / (1.0 + np.exp(-a))
+                    self.z.append(s)
+                    self.dz.append(0.25 * da + 8 * EPS * s)
+
+    def loss_bound(self, t: Any) -> float:
+        """The bound of the loss (data loss + weight decay)."""
+        scores, ds = self.a[-1], self.da[-1]
+        n, c = scores.shape
+        self.labels, self.onehot = labels_of(t, n, c)
+        y = softmax(scores)
+        self.y = y
+        self.dy = y * 2 * ds.max(axis=1, keepdims=True) + (c + 8) * EPS * y
+        with np.errstate(all="ignore"):
+            logs = np.log(y[np.arange(n), self.labels] + 1e-7)
+        per_row = 2 * ds.max(axis=1) + (c + 8) * EPS
+        bound = float(per_row.mean() + (n + 4) * EPS * np.abs(logs).mean())
+        if self.lam:
+            decay = sum(0.5 * self.lam * float(np.sum(W * W)) for W, _ in self.layers)
+            size = max(W.size for W, _ in self.layers)
+            bound += (size + len(self.layers) + 4) * EPS * decay
+        return bound
+
+    def backward(self) -> dict[str, np.ndarray]:
+        """Bounds of the backprop gradients W1, b1, ... (+inf everywhere at a relu kink)."""
+        n = self.x.shape[0]
+        if self.kink:
+            return {k: np.full(v.shape, np.inf) for i, (W, b) in enumerate(self.layers, 1)
+                    for k, v in ((f"W{i}", W), (f"b{i}", b))}
+        with np.errstate(all="ignore"):
+            g = (self.y - self.onehot) / n
+            dg = self.dy / n + EPS * np.abs(g)
+            out: dict[str, np.ndarray] = {}
+            for i in range(len(self.layers), 0, -1):
+                W, _ = self.layers[i - 1]
+                z, dz = self.z[i - 1], self.dz[i - 1]
+                dW = mm(dz.T, g) + mm(z.T, dg) + (n + 2) * EPS * mm(z.T, g)
+                dW += EPS * (np.abs(z.T @ g) + self.lam * np.abs(W)) * 2
+                out[f"W{i}"] = dW
+                out[f"b{i}"] = dg.sum(axis=0) + (n + 1) * EPS * np.abs(g).sum(axis=0)
+                if i == 1:
+                    break
+                back = g @ W.T
+                dback = mm(dg, W.T) + mm_round(g, W.T)
+                a = self.a[i - 2]
+                if self.act == "relu":
+                    mask = (a > 0).astype(float)
+                    g, dg = back * mask, dback * mask
+                else:
+                    s = self.z[i - 1]
+                    ds = self.dz[i - 1]
+                    deriv = (1 - s) * s
+                    g = back * deriv
+                    dg = dback * deriv + np.abs(back) * (ds + 4 * EPS * s) + 2 * EPS * np.abs(g)
+            return out
+
+
+def net_from(params: dict[str, Any], count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(arr(params[f"W{i}"]), arr(params[f"b{i}"])) for i in range(1, count + 1)]
+
+
+def batch(x: Any) -> np.ndarray:
+    xa = arr(x)
+    return xa.reshape(1, -1) if xa.ndim == 1 else xa
+
+
+def numgrad_bound(loss_bound: float, want: Any) -> np.ndarray:
+    """A central difference (L(p+h) - L(p-h)) / 2h of a loss evaluated within δL: the two
+    evaluations may each be off by δL, so the quotient by 2·δL / 2h = δL / h, plus its own
+    rounding."""
+    return loss_bound / H + rel(want, 4)
+
+
+def like(want: Any, value: float) -> np.ndarray:
+    return np.full(arr(want).shape, value)
+
+
+def elementwise_bounds(op: str, x: np.ndarray, want: dict[str, Any]) -> dict[str, Any]:
+    y = want["y"]
+    if op in ("fn.identity", "fn.step", "fn.relu", "fn.relu_grad"):
+        return {"y": like(y, 0.0)}      # a copy, a comparison, max(0, x): exact in IEEE 754
+    if op == "fn.sigmoid":
+        # 1/(1 + exp(-x)): exp within a few ulp (libm or SIMD), 1 + e and the division
+        # rounded once each: relative 8·eps
+        return {"y": rel(y, 8)}
+    # (1 - s)·s: s is off by 8·eps·s, so 1 - s by 8·eps·s + eps (absolute: the cancellation as
+    # s -> 1), and the product by that times s, plus s's error times (1 - s)
+    with np.errstate(all="ignore"):
+        s = 1.0 / (1.0 + np.exp(-x))
+    return {"y": fin((9 * EPS * s + EPS) * s + 8 * EPS * s * (1 - s)) + rel(y, 2)}
+
+
+def sum_bound(terms: np.ndarray, axis: Any = None) -> np.ndarray:
+    """A sum of n terms in any order (naive, pairwise, blocked): (n + 1)·eps·Σ|terms|, i.e. the
+    relative error n·eps·Σ|terms| / |Σ terms| of the brief's conditioning rule."""
+    t = np.abs(terms)
+    n = t.size if axis is None else t.shape[axis]
+    with np.errstate(all="ignore"):
+        return (n + 1) * EPS * t.sum(axis=axis)
+
+
+def fn_value(f: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(terms, |terms|, a, d) of f: f(x) = Σ terms; the gradient is a·x + d."""
+    if f == "function_1":
+        return 0.01 * x ** 2 + 0.1 * x, 0.01 * x ** 2 + 0.1 * np.abs(x), 0.02, 0.1
+    return x ** 2, x ** 2, 2.0, 0.0
+
+
+def f_eval_bound(f: str, x: np.ndarray) -> float:
+    """The rounding of one evaluation of Σ_i f_i(x) at x ± h: each term to 4·eps, the sum of n
+    terms to (n + 1)·eps·Σ|terms| (any order)."""
+    _, absterms, _, _ = fn_value(f, np.abs(x) + H)
+    return float((x.size + 5) * EPS * absterms.sum())
+
+
+def bounds(op: str, args: Args, want: dict[str, Any]) -> dict[str, Any]:
+    """Per answer key, a bound (array of want's shape, or a dict for nested objects)."""
+    B: dict[str, Any] = {}
+    if op.startswith("gate."):
+        # w1·x1 + w2·x2 + b in the pinned order is the same IEEE computation everywhere, but
+        # when |w·x + b| is within its own rounding (4·eps·(|w1x1| + |w2x2| + |b|)) of 0 the
+        # answer is not determined by the contract; XOR looks at NAND and OR.
+        x1, x2 = float(arr(args["x1"])), float(arr(args["x2"]))
+        gates = {"gate.and": [(0.5, 0.5, -0.7)], "gate.nand": [(-0.5, -0.5, 0.7)],
+                 "gate.or": [(0.5, 0.5, -0.2)],
+                 "gate.xor": [(-0.5, -0.5, 0.7), (0.5, 0.5, -0.2), (0.5, 0.5, -0.7)]}[op]
+        tie = any(abs(w1 * x1 + w2 * x2 + b) <= 4 * EPS * (abs(w1 * x1) + abs(w2 * x2) + abs(b))
+                  for w1, w2, b in gates)
+        return {"y": np.inf if tie else 0.0}
+    if op in ELEMENTWISE:
+        return elementwise_bounds(op, arr(args["x"]), want)
+    if op == "fn.softmax":
+        # exp(x - max): the subtraction is one IEEE operation, exp within a few ulp; the row
+        # sum of C terms in [0, 1] (one of them 1) within (C+1)·eps relative; the division once
+        c = arr(args["x"]).shape[-1]
+        return {"y": rel(want["y"], c + 8)}
+    if op == "loss.sum_squared_error":
+        # 0.5·Σ (y - t)²: each term exact to 2·eps, the sum in any order (n + 1)·eps·Σ terms
+        d = arr(args["y"]) - arr(args["t"])
+        with np.errstate(all="ignore"):
+            return {"loss": 0.5 * sum_bound(d * d) + rel(want["loss"], 3)}
+    if op == "loss.cross_entropy_error":
+        # -Σ_i log(y_i,t + 1e-7) / N: each log within 2·eps relative, the sum of N logs
+        y = batch(args["y"])
+        n, c = y.shape
+        lab, _ = labels_of(args["t"], n, c)
+        with np.errstate(all="ignore"):
+            logs = np.log(y[np.arange(n), lab] + 1e-7)
+        return {"loss": sum_bound(logs) * 2 / n + rel(want["loss"], 3)}
+    if op == "grad.numerical_diff":
+        x = arr(args["x"])
+        return {"d": 2 * f_eval_bound(args["f"], x) / (2 * H) + rel(want["d"], 4)}
+    if op == "grad.numerical_gradient":
+        x = arr(args["x"])
+        return {"grad": 2 * f_eval_bound(args["f"], x) / (2 * H) + rel(want["grad"], 4)}
+    if op == "grad.gradient_descent":
+        # x_{k+1} = x_k - lr·g(x_k), g = a·x + d up to the central difference's rounding:
+        # an error e_k in x_k becomes |1 - lr·a|·e_k, plus lr times the gradient's rounding
+        # bound at x_k, plus the update's own rounding eps·(|x_k| + |lr·g_k|)
+        f, lr, steps = args["f"], float(args.get("lr", 0.01)), int(args.get("step_num", 100))
+        x = arr(args["init_x"]).copy()
+        _, _, a, d = fn_value(f, x)
+        e = np.zeros_like(x)
+        for _ in range(steps):
+            g = a * x + d
+            e = abs(1 - lr * a) * e + lr * (2 * f_eval_bound(f, x) / (2 * H) + 4 * EPS * np.abs(g)) \
+                + 2 * EPS * (np.abs(x) + np.abs(lr * g))
+            x = x - lr * g
+        return {"x": e + rel(want["x"], 4)}
+    if op.startswith("simple_net."):
+        W = arr(args["W"])
+        net = Net(batch(args["x"]), [(W, np.zeros(W.shape[1]))])
+        net.forward()
+        if op == "simple_net.predict":
+            return {"p": net.da[0].reshape(arr(want["p"]).shape)}
+        lb = net.loss_bound(args["t"])
+        if op == "simple_net.loss":
+            return {"loss": lb + rel(want["loss"], 2)}
+        return {"dW": numgrad_bound(lb, want["dW"])}
+    if op in ("layer.mul", "layer.add"):
+        return {k: rel(want[k], 1) for k in ("out", "dx", "dy")}   # one IEEE operation
+    if op.startswith("graph."):
+        return {k: rel(v, 0) * 0 for k, v in want.items()}         # products in a pinned order
+    if op == "layer.relu":
+        return {"out": like(want["out"], 0.0), "dx": like(want["dx"], 0.0)}
+    if op == "layer.sigmoid":
+        x, dout = arr(args["x"]), arr(args["dout"])
+        b = elementwise_bounds("fn.sigmoid_grad", x, {"y": want["dx"]})["y"]
+        return {"out": rel(want["out"], 8), "dx": fin(dout) * b + rel(want["dx"], 2)}
+    if op == "layer.affine":
+        W, b, x, dout = (arr(args[k]) for k in ("W", "b", "x", "dout"))
+        x2 = x.reshape(1, -1) if x.ndim == 1 else x.reshape(x.shape[0], -1)
+        d2 = dout.reshape(x2.shape[0], -1)
+        with np.errstate(all="ignore"):
+            return {"out": ((W.shape[0] + 2) * EPS * (mm(x2, W) + np.abs(b))).reshape(arr(want["out"]).shape),
+                    "dx": mm_round(d2, W.T).reshape(x.shape),
+                    "dW": mm_round(x2.T, d2),
+                    "db": sum_bound(d2, axis=0)}
+    if op == "layer.softmax_with_loss":
+        x = batch(args["x"])
+        n, c = x.shape
+        net = Net(np.eye(c), [(x.T.copy(), np.zeros(n))])   # scores = x exactly
+        net.a, net.da = [x], [np.zeros_like(x)]
+        lb = net.loss_bound(args["t"])
+        shape = arr(want["y"]).shape
+        return {"loss": lb + rel(want["loss"], 2), "y": rel(want["y"], c + 8),
+                "dx": ((c + 8) * EPS * net.y / n).reshape(shape) + rel(want["dx"], 2)}
+    if op == "layer.dropout":
+        return {"out": like(want["out"], 0.0), "dx": like(want["dx"], 0.0)}  # products, exact
+    if op == "layer.batch_norm":
+        return batch_norm_bounds(args, want)
+    if op == "net3.init":
+        return {k: like(v, 0.0) for k, v in want.items()}
+    if op == "net3.forward":
+        net = Net(batch(args["x"]), net_from(args["network"], 3), act="sigmoid")
+        net.forward()
+        shape = arr(want["a1"]).shape[:-1]
+        out = {"a1": net.da[0], "z1": net.dz[1], "a2": net.da[1], "z2": net.dz[2], "a3": net.da[2]}
+        if args.get("output") == "softmax":
+            c = net.a[2].shape[1]
+            out["y"] = softmax(net.a[2]) * 2 * net.da[2].max(axis=1, keepdims=True) \
+                + rel(batch(want["y"]), c + 8)
+        else:
+            out["y"] = net.da[2]
+        return {k: v.reshape(shape + v.shape[-1:]) for k, v in out.items()}
+    if op == "two_layer_net.init":
+        return {k: normal_bound(want[k], float(args.get("weight_init_std", 0.01))) for k in want}
+    if op == "multi_layer_net.init":
+        return {k: normal_bound(v, None) for k, v in want.items()}
+    if op.startswith("two_layer_net.") or op.startswith("multi_layer_net."):
+        return network_bounds(op, args, want)
+    if op == "optimizer.run":
+        return {"params": optimizer_bounds(args)}
+    if op in ("rng.uniform", "rng.permutation", "rng.choice"):
+        # integer arithmetic of MRG32k3a, one division: exact
+        return {k: like(v, 0.0) for k, v in want.items()}
+    if op == "rng.normal":
+        return {"x": normal_bound(want["x"], 1.0)}
+    if op == "train.two_layer_net":
+        raise KeyError("train bounds come from train_bounds (they need the reference runner)")
+    if op == "data.idx":
+        # shape and head are read, exact; the sum of n values in any order
+        raw = load_raw_idx(args["path"])
+        return {"shape": like(want["shape"], 0.0), "head": like(want["head"], 0.0),
+                "sum": sum_bound(raw) + rel(want["sum"], 1)}
+    raise KeyError(f"no bound for {op}")
+
+
+def normal_bound(want: Any, std: float | None) -> np.ndarray:
+    """Box-Muller: sqrt(-2·log u1)·cos(2π·u2): log, sqrt, cos and sin each within an ulp or two
+    of libm, so the value is within 8·eps of |value| plus 8·eps of the radius (<= 6.7 for
+    u1 >= 2^-32: where cos is near 0 the absolute error is the radius's); times std."""
+    w = fin(arr(want))
+    if std is None:             # MultiLayerNet's std is not recomputed here: use |want| only
+        return 8 * EPS * w * 8 + SUBNORMAL
+    return 8 * EPS * (w + 6.7 * abs(std)) + SUBNORMAL
+
+
+def load_raw_idx(path: str) -> np.ndarray:
+    data = open(path, "rb").read()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            return np.zeros(1)
+    if len(data) < 4 or data[2] not in IDX_CODES:
+        return np.zeros(1)
+    nd = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(nd)]
+    count = int(np.prod(shape)) if shape else 1
+    dt = np.dtype(IDX_CODES[data[2]])
+    try:
+        return np.frombuffer(data, dtype=dt, count=count, offset=4 + 4 * nd).astype(np.float64)
+    except ValueError:
+        return np.zeros(1)
+
+
+def network_bounds(op: str, args: Args, want: dict[str, Any]) -> dict[str, Any]:
+    two = op.startswith("two_layer_net.")
+    params = args["params"]
+    if two:
+        layers = net_from(params, 2)
+        net = Net(batch(args["x"]), layers)
+    else:
+        count = len(args["hidden_size_list"]) + 1
+        net = Net(batch(args["x"]), net_from(params, count), act=args.get("activation", "relu"),
+                  lam=float(args.get("weight_decay_lambda", 0.0)))
+    net.forward()
+    kind = op.split(".")[1]
+    if kind == "predict":
+        return {"y": net.da[-1].reshape(arr(want["y"]).shape)}
+    if kind == "accuracy":
+        # argmax per row: a row whose two largest scores are within 2·δ of each other may go
+        # either way
+        s, ds = net.a[-1], net.da[-1]
+        top2 = np.sort(s, axis=1)[:, -2:] if s.shape[1] > 1 else None
+        tie = top2 is not None and bool(np.any(top2[:, 1] - top2[:, 0] <= 2 * ds.max(axis=1)))
+        return {"accuracy": np.inf if tie else 0.0}
+    lb = net.loss_bound(args["t"])
+    if kind == "loss":
+        return {"loss": lb + rel(want["loss"], 2)}
+    if kind == "gradient":
+        b = net.backward()
+        return {k: v + rel(want[k], 2) for k, v in b.items()}
+    return {k: numgrad_bound(lb, want[k]) for k in want}
+
+
+def batch_norm_bounds(args: Args, want: dict[str, Any]) -> dict[str, Any]:
+    """BatchNorm, column by column (first-order):
+    mu = mean(x): δmu = (N+2)·eps·mean|x|; xc = x - mu: δxc = δmu + eps·|xc| — the
+    cancellation when |mu| >> std is the problem's conditioning; var = mean(xc²):
+    δvar = 2·mean(|xc|·δxc) + (N+3)·eps·var; std = sqrt(var + 1e-6):
+    δstd = δvar / (2·std) + eps·std; xn = xc / std: δxn = δxc / std + |xn|·δstd / std + eps·|xn|.
+    out = gamma·xn + beta: |gamma|·δxn + 2·eps·(|gamma·xn| + |beta|). The backward sums of N
+    terms (dbeta, dgamma, dstd, dmu) each add (N+2)·eps·Σ|terms| and carry δxn, δxc, δstd
+    through the book's formulas term by term (bounded below by absolute values)."""
+    x0 = arr(args["x"])
+    n = x0.shape[0]
+    x = x0.reshape(n, -1)
+    d = x.shape[1]
+    gamma, beta = arr(args["gamma"]), arr(args["beta"])
+    dout = arr(args["dout"]).reshape(n, d)
+    train = args.get("train_flg", True)
+    m = float(args.get("momentum", 0.9))
+    rm = arr(args["running_mean"]) if args.get("running_mean") is not None else np.zeros(d)
+    rv = arr(args["running_var"]) if args.get("running_var") is not None else np.zeros(d)
+    k = (n + 4) * EPS
+    with np.errstate(all="ignore"):
+        if train:
+            mu = x.mean(axis=0)
+            dmu = k * np.abs(x).mean(axis=0)
+            xc = x - mu
+            dxc = dmu + EPS * np.abs(xc)
+            var = (xc ** 2).mean(axis=0)
+            dvar = 2 * (np.abs(xc) * dxc).mean(axis=0) + k * var
+            std = np.sqrt(var + 1e-6)
+            dstd = dvar / (2 * std) + EPS * std
+            drm = (1 - m) * dmu + 2 * EPS * (np.abs(m * rm) + np.abs((1 - m) * mu))
+            drv = (1 - m) * dvar + 2 * EPS * (np.abs(m * rv) + np.abs((1 - m) * var))
+        else:
+            mu, dmu = rm, np.zeros(d)
+            xc = x - rm
+            dxc = EPS * np.abs(xc)
+            std = np.sqrt(rv + 1e-6)
+            dstd = EPS * std
+            drm = drv = np.zeros(d)
+        xn = xc / std
+        dxn = dxc / std + np.abs(xn) * dstd / std + EPS * np.abs(xn)
+        out_b = np.abs(gamma) * dxn + 2 * EPS * (np.abs(gamma * xn) + np.abs(beta))
+        dbeta_b = (n + 2) * EPS * np.abs(dout).sum(axis=0)
+        dgamma_b = (np.abs(dout) * dxn).sum(axis=0) + (n + 3) * EPS * np.abs(xn * dout).sum(axis=0)
+        g = gamma * dout                      # dxn of the book's backward
+        ag = np.abs(g)
+        if train:
+            # dxc = g/std + (2/N)·xc·dvar', dvar' = 0.5·dstd'/std, dstd' = -Σ(g·xc)/std²;
+            # dx = dxc - mean(dxc): every term's size, times its relative error
+            s1 = np.abs(g * xc).sum(axis=0)
+            t_dstd = s1 / std ** 2
+            d_dstd = (n + 4) * EPS * t_dstd + (ag * dxc).sum(axis=0) / std ** 2 + 2 * t_dstd * dstd / std
+            t_dvar = 0.5 * t_dstd / std
+            d_dvar = 0.5 * d_dstd / std + t_dvar * dstd / std + 2 * EPS * t_dvar
+            term1 = ag / std
+            d1 = term1 * (dstd / std + 2 * EPS)
+            term2 = (2 / n) * np.abs(xc) * t_dvar
+            d2 = (2 / n) * (dxc * t_dvar + np.abs(xc) * d_dvar) + 3 * EPS * term2
+            dxc_abs = term1 + term2
+            ddxc = d1 + d2 + EPS * dxc_abs
+            dx_b = ddxc + ddxc.mean(axis=0) + (n + 3) * EPS * dxc_abs.mean(axis=0) + EPS * dxc_abs
+        else:
+            dx_b = 3 * EPS * ag / std
+    shape = x0.shape
+    return {"out": out_b.reshape(shape) + rel(want["out"], 1),
+            "dx": dx_b.reshape(shape) + rel(want["dx"], 1),
+            "dgamma": dgamma_b + rel(want["dgamma"], 1), "dbeta": dbeta_b + rel(want["dbeta"], 1),
+            "running_mean": drm + rel(want["running_mean"], 1),
+            "running_var": drv + rel(want["running_var"], 1)}
+
+
+OPT_DEFAULTS = {"sgd": {"lr": 0.01}, "momentum": {"lr": 0.01, "momentum": 0.9},
+                "nesterov": {"lr": 0.01, "momentum": 0.9}, "adagrad": {"lr": 0.01},
+                "rmsprop": {"lr": 0.01, "decay_rate": 0.99},
+                "adam": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999}}
+
+
+def optimizer_bounds(args: Args) -> dict[str, np.ndarray]:
+    """The optimizers are elementwise IEEE operations in the pinned order, so the only
+    inexact step is Adam's beta^iter (pow or repeated products: (k+2)·eps relative) and the
+    cancellation in 1 - beta^iter, which turns it into (k+2)·eps·beta^k / (1 - beta^k).
+    Each quantity's absolute error is carried along (v, h, m, the step) and summed into p;
+    every operation adds eps times its result."""
+    name = args["name"]
+    hyp = dict(OPT_DEFAULTS[name])
+    hyp.update({k: float(v) for k, v in args.get("hyper", {}).items() if k in hyp})
+    out = {}
+    for key, p0 in args["params"].items():
+        p = arr(p0).copy()
+        dp = np.zeros_like(p)
+        st_ = np.zeros_like(p)
+        dst = np.zeros_like(p)
+        st2 = np.zeros_like(p)
+        dst2 = np.zeros_like(p)
+        lr = hyp["lr"]
+        with np.errstate(all="ignore"):
+            for k, grads in enumerate(args["grads_seq"], 1):
+                g = arr(grads[key])
+                if name == "sgd":
+                    step = lr * g
+                    dstep = EPS * np.abs(step)
+                elif name in ("momentum", "nesterov"):
+                    mo = hyp["momentum"]
+                    st_ = mo * st_ - lr * g
+                    dst = mo * dst + 3 * EPS * (np.abs(mo * st_) + np.abs(lr * g))
+                    if name == "momentum":
+                        step, dstep = -st_, dst
+                    else:
+                        step = -mo * mo * st_ + (1 + mo) * lr * g
+                        dstep = mo * mo * dst + 4 * EPS * (np.abs(mo * mo * st_) + np.abs((1 + mo) * lr * g))
+                elif name in ("adagrad", "rmsprop"):
+                    if name == "adagrad":
+                        st_ = st_ + g * g
+                        dst = dst + 2 * EPS * st_
+                    else:
+                        dr = hyp["decay_rate"]
+                        st_ = dr * st_ + (1 - dr) * g * g
+                        dst = dr * dst + 4 * EPS * (dr * st_ + np.abs((1 - dr) * g * g))
+                    root = np.sqrt(st_)
+                    den = root + 1e-7
+                    step = lr * g / den
+                    ddiv = np.where(root > 0, dst / (2 * np.maximum(root, 1e-300)), np.sqrt(dst))
+                    dstep = np.abs(step) * (ddiv / den + 4 * EPS)
+                else:
+                    b1, b2 = hyp["beta1"], hyp["beta2"]
+                    c1, c2 = 1 - b1 ** k, 1 - b2 ** k
+                    lr_t = lr * math.sqrt(c2) / c1
+                    r_lrt = 0.5 * (k + 3) * EPS * b2 ** k / c2 + (k + 3) * EPS * b1 ** k / c1 + 4 * EPS
+                    st_ = st_ + (1 - b1) * (g - st_)
+                    dst = b1 * dst + 4 * EPS * (np.abs(st_) + np.abs(g))
+                    st2 = st2 + (1 - b2) * (g * g - st2)
+                    dst2 = b2 * dst2 + 4 * EPS * (st2 + g * g)
+                    root = np.sqrt(st2)
+                    den = root + 1e-7
+                    step = lr_t * st_ / den
+                    ddiv = np.where(root > 0, dst2 / (2 * np.maximum(root, 1e-300)), np.sqrt(dst2))
+                    dstep = np.abs(step) * (r_lrt + 4 * EPS + ddiv / den) + lr_t * dst / den
+                p = p - step
+                dp = dp + fin(dstep) + EPS * fin(p)
+        out[key] = dp + SUBNORMAL
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# comparison
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Verdict:
+    agree: bool
+    scaled: float          # the worst |got - want| / bound over compared elements
+    why: str = ""
+    skipped: int = 0       # elements with an infinite bound (ill-conditioned here)
+
+
+def _walk(got: Any, want: Any, bound: Any, key: str, v: Verdict) -> None:
+    from .jsonio import decode_numbers
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            v.agree, v.why = False, f"{key}: not an object"
+            return
+        for k, w in want.items():
+            if k not in got:
+                v.agree, v.why = False, f"{key}{k}: missing"
+                return
+            _walk(got[k], w, bound[k] if isinstance(bound, dict) else bound, f"{key}{k}.", v)
+        return
+    from .compare import shape_of
+    g_, w_ = decode_numbers(got), decode_numbers(want)
+    if shape_of(g_) != shape_of(w_):
+        v.agree, v.why = False, f"{key[:-1]}: shape {shape_of(g_)} but reference {shape_of(w_)}"
+        return
+    try:
+        g = np.asarray(g_, dtype=np.float64)
+    except (TypeError, ValueError):
+        v.agree, v.why = False, f"{key[:-1]}: not numbers"
+        return
+    w = np.asarray(w_, dtype=np.float64)
+    b = np.broadcast_to(np.asarray(bound, dtype=np.float64), w.shape)
+    b = np.where(np.isnan(b), 0.0, b)
+    skip = np.isinf(b)
+    v.skipped += int(skip.sum())
+    nonfin = ~np.isfinite(w) & ~skip
+    bad_nf = nonfin & ~((np.isnan(w) & np.isnan(g)) | (w == g))
+    fin_ = np.isfinite(w) & ~skip
+    with np.errstate(all="ignore"):
+        diff = np.abs(g - w)
+        scaled = np.where(fin_ & (diff > 0), diff / np.where(b > 0, b, 1.0), 0.0)
+        scaled = np.where(fin_ & (diff > 0) & (b == 0), np.inf, scaled)
+        scaled = np.where(fin_ & ~np.isfinite(g), np.inf, scaled)
+    worst = float(scaled.max()) if scaled.size else 0.0
+    if np.any(bad_nf):
+        i = tuple(int(j) for j in np.argwhere(bad_nf)[0])
+        v.agree, v.why = False, f"{key[:-1]}{list(i)}: got {g[i]!r}, reference {w[i]!r}"
+        return
+    if worst > 1.0:
+        i = np.unravel_index(int(np.argmax(scaled)), scaled.shape)
+        v.agree = False
+        v.why = (f"{key[:-1]}{list(int(j) for j in i)}: got {g[i]!r}, reference {w[i]!r}, "
+                 f"|d| = {abs(g[i] - w[i]):.3g} > bound {b[i]:.3g}")
+    if math.isfinite(worst):
+        v.scaled = max(v.scaled, worst)
+    else:
+        v.scaled = math.inf
+
+
+def train_bounds(args: Args, want: dict[str, Any],
+                 rerun: Callable[[Args], Answer]) -> dict[str, Any]:
+    """Training is a chaotic composition: the rounding of one iteration is amplified by every
+    later one, and no closed bound is tight. So the bound is measured: the reference is run
+    again three times with every input that rounding can touch perturbed by
+    δ = 8·(N + D + H + C + batch)·eps relative (x_train elementwise with random signs, lr and
+    weight_init_std, which moves W1 and W2 at the start), i.e. by more than the rounding of one
+    iteration; the spread of those runs is what the dynamics make of rounding-sized changes.
+    bound = 4·spread (rounding enters at every iteration, not only the first) + the last
+    iteration's own rounding (N + D + H + C)·eps·|value|."""
+    x = arr(args["x_train"])
+    n, d = x.shape
+    h, c = int(args["hidden_size"]), int(args["output_size"])
+    size = n + d + h + c + int(args.get("batch_size", 100))
+    delta = 8 * size * EPS
+    rng = np.random.default_rng(abs(hash(dumps(args))) % 2 ** 32)
+    spread_loss = np.zeros(len(want["loss_history"]))
+    spread_p = {k: np.zeros(arr(v).shape) for k, v in want["params"].items()}
+    for _ in range(3):
+        pert = dict(args)
+        pert["x_train"] = as_json(x * (1 + delta * rng.choice([-1.0, 1.0], size=x.shape)))
+        pert["lr"] = float(args.get("lr", 0.1)) * (1 + delta * rng.choice([-1.0, 1.0]))
+        pert["weight_init_std"] = float(args.get("weight_init_std", 0.01)) \
+            * (1 + delta * rng.choice([-1.0, 1.0]))
+        ans = rerun(pert)
+        if ans.kind != "ok":
+            raise ValueError(f"perturbed reference run: {ans.describe()}")
+        with np.errstate(all="ignore"):
+            spread_loss = np.fmax(spread_loss, np.abs(arr(ans.body["loss_history"])
+                                                      - arr(want["loss_history"])))
+            for k in spread_p:
+                spread_p[k] = np.fmax(spread_p[k], np.abs(arr(ans.body["params"][k])
+                                                          - arr(want["params"][k])))
+    k_round = n + d + h + c
+    return {"loss_history": 4 * spread_loss + rel(want["loss_history"], k_round),
+            "params": {k: 4 * v + rel(want["params"][k], k_round) for k, v in spread_p.items()}}
+
+
+def judge(ref: Answer, got: Answer, b: dict[str, Any] | None) -> Verdict:
+    """One port's answer against the reference's, under the bounds b of the example."""
+    if got.kind not in ("ok", "error"):
+        return Verdict(False, math.inf, f"{got.kind}: {got.detail.splitlines()[0] if got.detail else ''}")
+    if ref.kind == "error" or got.kind == "error":
+        if ref.kind == got.kind == "error" and ref.error_type == got.error_type:
+            return Verdict(True, 0.0)
+        r = f"error {ref.error_type}" if ref.kind == "error" else "ok"
+        g = f"error {got.error_type}: {got.body.get('message', '')}" if got.kind == "error" else "ok"
+        return Verdict(False, math.inf, f"reference {r}, port {g}")
+    assert b is not None
+    v = Verdict(True, 0.0)
+    _walk(got.body, {k: ref.body[k] for k in b}, b, "", v)
+    return v
+
+
+# ---------------------------------------------------------------------------------------------
+# running
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Disagreement:
+    family: str
+    port: str
+    op: str
+    args: Args
+    why: str
+    reference: Answer
+
+    def case_line(self, case_id: str) -> str:
+        """The regression case for this example: the reference's answer as expectation."""
+        import json
+        if self.reference.kind == "error":
+            expect: Any = {"error": self.reference.error_type}
+        else:
+            expect = json.loads(self.reference.line)["ok"]
+        return dumps({"id": case_id, "op": self.op, "args": self.args, "expect": expect,
+                      "source": "reference", "note": f"fuzz finding ({self.port}): {self.why}"})
+
+
+@dataclass
+class FamilyStats:
+    family: str
+    examples: int = 0
+    disagreements: list[Disagreement] = field(default_factory=list)
+    worst: dict[str, float] = field(default_factory=dict)     # port -> worst scaled error
+    skipped: int = 0
+    seconds: float = 0.0
+
+    @property
+    def worst_overall(self) -> float:
+        return max(self.worst.values(), default=0.0)
+
+
+class Fuzzer:
+    """One runner process per port for the whole run (the reference first)."""
+
+    def __init__(self, ports: list[Port], timeout: float | None = None) -> None:
+        names = [p.name for p in ports]
+        if REFERENCE not in names:
+            raise ValueError("fuzzing needs the reference port 'python'")
+        self.ports = [p for p in ports if p.present]
+        self.clients: dict[str, RunnerClient] = {p.name: p.client(timeout) for p in self.ports}
+        self.pool = ThreadPoolExecutor(max_workers=max(1, len(self.ports)))
+        self.counter = 0
+
+    def close(self) -> None:
+        for c in self.clients.values():
+            c.close()
+        self.pool.shutdown()
+
+    def __enter__(self) -> "Fuzzer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ask(self, op: str, args: Args, only: str | None = None) -> Any:
+        """Every port's answer (in parallel), or only the named port's."""
+        self.counter += 1
+        rid = f"fuzz/{self.counter}"
+        line = dumps({"id": rid, "op": op, "args": args})
+        if only is not None:
+            return self.clients[only].request(line, rid)
+        futures = {n: self.pool.submit(c.request, line, rid) for n, c in self.clients.items()}
+        return {n: f.result() for n, f in futures.items()}
+
+    def run_family(self, family: str, n: int, seed: int | None = None,
+                   max_findings: int = 20) -> FamilyStats:
+        stats = FamilyStats(family)
+        others = [name for name in self.clients if name != REFERENCE]
+        t0 = time.monotonic()
+
+        def check(example: tuple[str, Args]) -> None:
+            op, args = example
+            stats.examples += 1
+            answers = self.ask(op, args)
+            ref = answers[REFERENCE]
+            if ref.kind not in ("ok", "error"):
+                stats.disagreements.append(Disagreement(family, REFERENCE, op, args,
+                                                        f"reference {ref.describe()}", ref))
+                return
+            b = None
+            if ref.kind == "ok":
+                try:
+                    b = train_bounds(args, ref.body, lambda p: self.ask(op, p, only=REFERENCE)) \
+                        if op == "train.two_layer_net" else bounds(op, args, ref.body)
+                except Exception as exc:   # the harness's own bug: report it, never hide it
+                    stats.disagreements.append(Disagreement(
+                        family, "harness", op, args, f"no bound: {type(exc).__name__}: {exc}", ref))
+                    return
+            for name in others:
+                v = judge(ref, answers[name], b)
+                stats.skipped += v.skipped
+                stats.worst[name] = max(stats.worst.get(name, 0.0), v.scaled)
+                if not v.agree and len(stats.disagreements) < max_findings:
+                    stats.disagreements.append(Disagreement(family, name, op, args, v.why, ref))
+                elif not v.agree:
+                    stats.disagreements.append(Disagreement(family, name, op, {}, v.why, ref))
+
+        test = given(STRATEGIES[family])(check)
+        test = settings(max_examples=n, derandomize=seed is None, database=None, deadline=None,
+                        phases=[Phase.generate], suppress_health_check=list(HealthCheck))(test)
+        if seed is not None:
+            test = hyp_seed(seed)(test)
+        test()
+        stats.seconds = time.monotonic() - t0
+        return stats

@@ -1,0 +1,60 @@
+"""Differential fuzzing (README "Fuzzing"): for every fuzz family, hypothesis draws random
+requests (derandomized: the same examples on every run), each is sent to every selected port
+and to the Python reference through one long-lived runner per port, and every answer must
+agree with the reference's within a bound scaled to the problem (harness/fuzz.py).
+
+DLSCRATCH_FUZZ_EXAMPLES sets the examples per family (default 50); long runs:
+`scripts/conformance --fuzz N`."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Iterator
+
+import pytest
+
+from conftest import ALL_PORTS, REFERENCE_PORT, selected_ports
+from harness.fuzz import STRATEGIES, Fuzzer
+from harness.ports import Port
+
+from harness import SHARED_TESTS
+
+EXAMPLES = int(os.environ.get("DLSCRATCH_FUZZ_EXAMPLES", "50"))
+
+
+@pytest.fixture(scope="module")
+def fuzzer(request: pytest.FixtureRequest) -> Iterator[Fuzzer]:
+    ref = ALL_PORTS.get(REFERENCE_PORT)
+    if ref is None or not ref.present:
+        pytest.skip("fuzzing compares with the Python reference, which is not present")
+    ports = [ref] + [p for p in selected_ports(request.config) if p.name != REFERENCE_PORT]
+    if not any(p.present for p in ports[1:]) and len(ports) > 1:
+        pytest.skip("no selected port is present")
+    with Fuzzer(ports) as fz:
+        yield fz
+
+
+@pytest.mark.parametrize("family", list(STRATEGIES))
+def test_fuzz_family(fuzzer: Fuzzer, family: str) -> None:
+    stats = fuzzer.run_family(family, EXAMPLES)
+    assert stats.examples > 0
+    assert not stats.disagreements, f"{family}: {len(stats.disagreements)} disagreement(s):\n" + \
+        "\n".join(f"  {d.port} {d.op}: {d.why}\n    args {d.args}" for d in stats.disagreements[:5])
+
+
+@pytest.mark.parametrize("rel,families", [(1e-11, ["functions", "layers", "optimizers"]),
+                                          (1e-7, ["two_layer_net", "multi_layer_net", "train"])])
+def test_fuzz_notices_a_port_that_is_slightly_wrong(rel: float, families: list[str]) -> None:
+    """A port whose every float is off by a relative 1e-11 (1e-7 for the networks, whose
+    numerical gradients carry a wide bound) must disagree: the bounds are not so wide that
+    they would hide a real error."""
+    ref = ALL_PORTS.get(REFERENCE_PORT)
+    if ref is None or not ref.present:
+        pytest.skip("needs the Python reference")
+    wrong = Port(name="perturbed", argv=(sys.executable, "perturbing_runner.py", str(rel)),
+                 cwd=SHARED_TESTS / "fake_ports", train=None)
+    with Fuzzer([ref, wrong]) as fz:
+        for fam in families:
+            stats = fz.run_family(fam, 30)
+            assert stats.disagreements, f"{fam}: an error of {rel:g} relative went unnoticed"
+            assert all(d.port == "perturbed" for d in stats.disagreements)
