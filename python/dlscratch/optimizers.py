@@ -16,6 +16,11 @@ __all__ = ["OPTIMIZERS", "SGD", "AdaGrad", "Adam", "Momentum", "Nesterov", "RMSp
 
 
 # region: sgd
+def zeros_like_all(params: Params) -> Params:
+    """A zero array of each parameter's shape: the initial state of the stateful optimizers."""
+    return {key: np.zeros_like(val) for key, val in params.items()}
+
+
 class SGD:
     """W ← W − lr·∂L/∂W."""
 
@@ -39,7 +44,7 @@ class Momentum:
 
     def update(self, params: Params, grads: Params) -> None:
         if self.v is None:
-            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+            self.v = zeros_like_all(params)
         for key in params:
             self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
             params[key] += self.v[key]
@@ -47,18 +52,13 @@ class Momentum:
 
 
 # region: nesterov
-class Nesterov:
+class Nesterov(Momentum):
     """Nesterov's accelerated gradient in the book's form:
     v ← momentum·v − lr·g;  W ← W + momentum²·v − (1 + momentum)·lr·g."""
 
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
-        self.lr = lr
-        self.momentum = momentum
-        self.v: Params | None = None
-
     def update(self, params: Params, grads: Params) -> None:
         if self.v is None:
-            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+            self.v = zeros_like_all(params)
         for key in params:
             self.v[key] *= self.momentum
             self.v[key] -= self.lr * grads[key]
@@ -77,7 +77,7 @@ class AdaGrad:
 
     def update(self, params: Params, grads: Params) -> None:
         if self.h is None:
-            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+            self.h = zeros_like_all(params)
         for key in params:
             self.h[key] += grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
@@ -95,7 +95,7 @@ class RMSprop:
 
     def update(self, params: Params, grads: Params) -> None:
         if self.h is None:
-            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+            self.h = zeros_like_all(params)
         for key in params:
             self.h[key] *= self.decay_rate
             self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
@@ -118,8 +118,8 @@ class Adam:
 
     def update(self, params: Params, grads: Params) -> None:
         if self.m is None:
-            self.m = {key: np.zeros_like(val) for key, val in params.items()}
-            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+            self.m = zeros_like_all(params)
+            self.v = zeros_like_all(params)
         self.iter += 1
         lr_t = self.lr * np.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
         for key in params:
