@@ -98,6 +98,29 @@ def test_wrong_id_is_reported() -> None:
     others_pass(got, {"fake/or/00"})
 
 
+def test_bare_nan_in_an_answer_is_garbage() -> None:
+    got = statuses(fake("--bare-nan-on", "fn.identity"))
+    for cid in ("fake/identity/1", "fake/identity/2"):
+        assert got[cid] == (FAIL, "garbage")
+    others_pass(got, {"fake/identity/1", "fake/identity/2"})
+
+
+def test_answer_without_ok_or_error_is_garbage() -> None:
+    got = statuses(fake("--no-field-on", "gate.and"))
+    assert got["fake/and/11"] == (FAIL, "garbage")
+    others_pass(got, {"fake/and/11"})
+
+
+def test_an_extra_answer_line_is_a_wrong_id_for_the_next_request() -> None:
+    # fake/or/00 is answered twice: its own answer passes, the stale copy arrives as the
+    # answer to the next request (fake/identity/2), which is then a wrong id; the runner is
+    # restarted and everything after goes on
+    got = statuses(fake("--double-on", "gate.or"))
+    assert got["fake/or/00"] == (PASS, "ok")
+    assert got["fake/identity/2"] == (FAIL, "wrong_id")
+    others_pass(got, {"fake/identity/2"})
+
+
 def test_unknown_op_for_a_table_op_is_missing() -> None:
     got = statuses(fake("--unknown", "fn.step"))
     assert got["fake/step/1"] == (MISSING, "error")
@@ -154,9 +177,9 @@ def test_worst_relative_error() -> None:
     assert cmp.ok and cmp.count == 3 and 0.9e-12 < cmp.worst_rel < 1.1e-12
 
 
-def _conformance(*args: str, ports_file: Path) -> subprocess.CompletedProcess[str]:
+def _conformance(*args: str, ports_file: Path, timeout: str = "10") -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(REPO_ROOT / "scripts" / "conformance"), "--ports-file", str(ports_file),
-                           "--only-cases", "--cases", str(FAKE_DIR / "cases.jsonl"), "--timeout", "10",
+                           "--only-cases", "--cases", str(FAKE_DIR / "cases.jsonl"), "--timeout", timeout,
                            *args], capture_output=True, text=True, timeout=120)
 
 
@@ -200,3 +223,48 @@ def test_absent_port_is_skipped_in_pytest(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "port not present: no-such-port/bin/runner does not exist" in run.stdout
     assert "trainer not present" in run.stdout and " passed" not in run.stdout
+
+
+MISBEHAVIOURS = [
+    (["--crash-on", "gate.and"], {"fake/and/11": "crash"}),
+    (["--partial-on", "gate.or"], {"fake/or/00": "crash"}),
+    (["--hang-on", "fn.step"], {"fake/step/1": "hang"}),
+    (["--garbage-on", "gate.and"], {"fake/and/11": "garbage"}),
+    (["--bare-nan-on", "fn.step"], {"fake/step/1": "garbage"}),
+    (["--wrong-id-on", "gate.or"], {"fake/or/00": "wrong_id"}),
+    (["--double-on", "gate.or"], {"fake/identity/2": "wrong_id"}),
+]
+
+
+@pytest.mark.parametrize("flags,broken", MISBEHAVIOURS, ids=[m[0][0][2:] for m in MISBEHAVIOURS])
+def test_other_ports_are_complete_when_one_misbehaves(tmp_path: Path, flags: list[str],
+                                                      broken: dict[str, str]) -> None:
+    """scripts/conformance with two good ports beside a misbehaving one (ports run in
+    parallel): both good ports have every case passed, and the bad one fails exactly the
+    broken case, as its kind, with every other case passed."""
+    ports_file = tmp_path / "ports.json"
+    fake_cwd = str(FAKE_DIR.relative_to(REPO_ROOT))
+    ports_file.write_text(json.dumps({
+        "good1": {"argv": [sys.executable, "fake_runner.py"], "cwd": fake_cwd},
+        "bad": {"argv": [sys.executable, "fake_runner.py", *flags], "cwd": fake_cwd},
+        "good2": {"argv": [sys.executable, "fake_runner.py"], "cwd": fake_cwd},
+    }))
+    run = _conformance("--json", "--verbose", ports_file=ports_file, timeout="3")
+    data = json.loads(run.stdout)
+    assert run.returncode == 1 and data["cases"] == len(FAKE_CASES)
+    ids = [c.id for c in FAKE_CASES]
+    for name in ("good1", "good2"):
+        results = data["ports"][name]["results"]
+        assert [r["id"] for r in results] == ids, f"{name}: results incomplete"
+        assert all(r["status"] == PASS for r in results), f"{name}: {results}"
+    bad = {r["id"]: r for r in data["ports"]["bad"]["results"]}
+    assert list(bad) == ids, "the misbehaving port's results are incomplete"
+    for cid, r in bad.items():
+        if cid in broken:
+            assert r["status"] == FAIL, r
+            kind = broken[cid]
+            assert any(w in r["message"] for w in {
+                "crash": ("closed its output",), "hang": ("no answer within",),
+                "garbage": ("answer line",), "wrong_id": ("answer id",)}[kind]), r["message"]
+        else:
+            assert r["status"] == PASS, r

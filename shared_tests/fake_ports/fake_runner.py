@@ -5,6 +5,9 @@ make it misbehave on one op so the harness's crash/hang/garbage/wrong-id handlin
 Usage: fake_runner.py [--crash-on OP] [--hang-on OP|*] [--garbage-on OP] [--wrong-id-on OP]
                       [--unknown OP]    (answers UnknownOp for OP although it knows it)
                       [--partial-on OP] (writes half an answer line, then exits with 5)
+                      [--bare-nan-on OP] (answers {"ok": {"y": NaN}}: a bare NaN, not JSON)
+                      [--double-on OP]   (writes its answer line twice)
+                      [--no-field-on OP] (answers an object with neither "ok" nor "error")
 """
 import argparse
 import json
@@ -53,7 +56,7 @@ OPS = {
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for flag in ("--crash-on", "--hang-on", "--garbage-on", "--wrong-id-on", "--unknown",
-                 "--partial-on"):
+                 "--partial-on", "--bare-nan-on", "--double-on", "--no-field-on"):
         p.add_argument(flag, default=None)
     opt = p.parse_args()
     for line in sys.stdin:
@@ -83,6 +86,12 @@ def main() -> int:
         if op == opt.garbage_on:
             print("this is not JSON", flush=True)
             continue
+        if op == opt.bare_nan_on:
+            print('{"id": ' + json.dumps(rid) + ', "ok": {"y": NaN}}', flush=True)
+            continue
+        if op == opt.no_field_on:
+            print(json.dumps({"id": rid, "result": {"y": 1}}), flush=True)
+            continue
         if op == opt.wrong_id_on:
             rid = rid + "/other"
         if op not in OPS or op == opt.unknown:
@@ -95,6 +104,8 @@ def main() -> int:
             except TypeError as exc:
                 ans = {"id": rid, "error": {"type": "BadArgs", "message": str(exc)}}
         print(json.dumps(ans), flush=True)
+        if op == opt.double_on:
+            print(json.dumps(ans), flush=True)
     return 0
 
 
