@@ -111,13 +111,16 @@ guarded act = do
       | otherwise = DLError InternalError (show e)
 
 dispatch :: Text -> Maybe A.Value -> IO (R Out)
-dispatch op margs = case M.lookup op ops of
-  Nothing -> pure (Left (DLError UnknownOp ("unknown op " ++ show op)))
-  Just h -> case margs of
-    Nothing -> call h KM.empty
-    Just (A.Object a) -> call h a
-    Just _ -> pure (badArgs "\"args\" is not an object")
+dispatch op margs = case (margs, M.lookup op ops) of
+  -- args that is not an object is a fault of the line itself, checked before the op
+  -- (README section 3, order of checks)
+  (Just v, _) | not (isObject v) -> pure (badArgs "\"args\" is not an object")
+  (_, Nothing) -> pure (Left (DLError UnknownOp ("unknown op " ++ show op)))
+  (Just (A.Object a), Just h) -> call h a
+  (_, Just h) -> call h KM.empty
   where
+    isObject (A.Object _) = True
+    isObject _ = False
     call (Pure f) a = pure (f a)
     call (Impure f) a = f a
 
