@@ -517,10 +517,14 @@ class Net:
             for i, (W, b) in enumerate(self.layers):
                 z, dz = self.z[-1], self.dz[-1]
                 a = z @ W + b
-                da = mm(dz, W) + (W.shape[0] + 2) * (EPS * (mm(z, W) + np.abs(b)) + ETA)
+                terms = mm(z, W) + np.abs(b)
+                da = mm(dz, W) + (W.shape[0] + 2) * EPS * terms
                 if self.dlayers is not None:
                     dW, db = self.dlayers[i]
                     da = da + mm(np.abs(z) + dz, dW) + db
+                # the subnormal range's absolute rounding, unless every term is exactly 0
+                # (then the sum is exactly 0 in every port: no rounding, no kink)
+                da = da + np.where((terms > 0) | (da > 0), (W.shape[0] + 2) * ETA, 0.0)
                 self.a.append(a)
                 self.da.append(da)
                 if i == len(self.layers) - 1:
