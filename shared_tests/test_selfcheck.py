@@ -100,10 +100,12 @@ def test_rng_cases_match_an_independent_generator() -> None:
     checked = 0
     for c in CASES:
         if c.op in ("rng.uniform", "rng.permutation", "rng.choice") and c.expected_error is None:
-            g = MRG32k3a(c.args["seed"])
-            want = (g.uniform(c.args["n"]) if c.op == "rng.uniform" else
-                    g.permutation(c.args["n"]) if c.op == "rng.permutation" else
-                    g.choice(c.args["n"], c.args["size"]))
+            # integer arguments may be written as whole-number floats (README section 3)
+            a = {k: int(v) for k, v in c.args.items()}
+            g = MRG32k3a(a["seed"])
+            want = (g.uniform(a["n"]) if c.op == "rng.uniform" else
+                    g.permutation(a["n"]) if c.op == "rng.permutation" else
+                    g.choice(a["n"], a["size"]))
             got = next(iter(c.expect.values()))
             assert got == want, f"{c.id}: expectation differs from exact MRG32k3a"
             checked += 1
