@@ -53,7 +53,10 @@ module DLScratch
         return payload.sum(64).to_f if type == 0x08 # the bytes' sum (String#sum is exact below 2**64 - 1)
         return values.sum.to_f unless [0x0D, 0x0E].include?(type)
 
-        Arrays.pairwise_sum(NArray.to_na(values).to_type(NArray::DFLOAT))
+        vals = values
+        return 0.0 if vals.empty? # a size-0 dimension: no values (NArray has no empty arrays)
+
+        Arrays.pairwise_sum(NArray.to_na(vals).to_type(NArray::DFLOAT))
       end
 
       # The values as an NArray of the file's row-major shape (shape reversed for NArray):
