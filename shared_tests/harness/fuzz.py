@@ -426,6 +426,56 @@ def _tmpdir() -> str:
     return _TMP[0]
 
 
+BAD_VALUES: list[Any] = ["abc", None, True, [], [[]], {}, -1, 0, 1e12, 2.5, "NaN", "Infinity",
+                         [[1.0], [2.0, 3.0]], [1.0, [2.0]], 1.0, [1.0], [[1.0]], [[[1.0]]]]
+
+
+def _reshaped(v: Any, how: int) -> Any:
+    """An array argument changed in shape: a row shorter, transposed, wrapped, flattened."""
+    a = arr(v)
+    if how == 0 and a.ndim >= 1 and a.shape[-1] > 1:
+        return as_json(a[..., :-1])
+    if how == 1 and a.ndim == 2:
+        return as_json(a.T)
+    if how == 2:
+        return as_json(a[None])
+    return as_json(a.reshape(-1)) if a.ndim else [as_json(a)]
+
+
+@st.composite
+def errors_examples(draw: Callable) -> tuple[str, Args]:
+    """A valid example of another family with one argument dropped, replaced by a bad value,
+    reshaped, or (labels) pushed out of range: every port must answer the reference's error
+    type (or ok where the reference answers ok)."""
+    family = draw(st.sampled_from([f for f in STRATEGIES if f not in ("errors", "data")]))
+    op, args = draw(STRATEGIES[family])
+    args = dict(args)
+    if not args:
+        return op, {"extra": 1}
+    key = draw(st.sampled_from(sorted(args)))
+    how = draw(st.integers(0, 3))
+    if how == 0:
+        del args[key]
+    elif how == 1:
+        args[key] = draw(st.sampled_from(BAD_VALUES))
+    elif how == 2 and isinstance(args[key], list):
+        try:
+            args[key] = _reshaped(args[key], draw(st.integers(0, 3)))
+        except (ValueError, TypeError):
+            args[key] = None
+    elif key in ("t", "t_train"):
+        bad = draw(st.sampled_from([-1, 99, 1.5, 1e300]))
+        args[key] = [bad] * len(args[key]) if isinstance(args[key], list) else bad
+    elif isinstance(args[key], dict) and args[key]:
+        sub = dict(args[key])
+        subkey = draw(st.sampled_from(sorted(sub)))
+        sub[subkey] = draw(st.sampled_from(BAD_VALUES))
+        args[key] = sub
+    else:
+        args[key] = draw(st.sampled_from(BAD_VALUES))
+    return op, args
+
+
 STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
     "gates": gates_examples(), "functions": functions_examples(), "losses": losses_examples(),
     "gradient": gradient_examples(), "simple_net": simple_net_examples(),
@@ -435,7 +485,9 @@ STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
     "optimizers": optimizers_examples(), "rng": rng_examples(), "train": train_examples(),
     "data": data_examples(),
 }
-"""The fuzz families: the case-file families of README section 6 (errors excepted)."""
+STRATEGIES["errors"] = errors_examples()
+"""The fuzz families: the case-file families of README section 6; "errors" (below) mutates
+examples of the others."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1248,7 +1300,10 @@ class Fuzzer:
                                                         f"reference {ref.describe()}", ref))
                 return
             b = None
-            if ref.kind == "ok":
+            if ref.kind == "ok" and family == "errors":
+                b = {k: like(v, np.inf) if not isinstance(v, dict) else
+                     {kk: like(vv, np.inf) for kk, vv in v.items()} for k, v in ref.body.items()}
+            elif ref.kind == "ok":
                 try:
                     b = bounds(op, args, ref.body)
                 except Exception as exc:   # the harness's own bug: report it, never hide it
