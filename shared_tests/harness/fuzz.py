@@ -173,8 +173,8 @@ def simple_net_examples(draw: Callable) -> tuple[str, Args]:
                                "simple_net.numerical_gradient"]))
     d, c = draw(wide), draw(st.integers(1, 4))
     n = draw(st.one_of(st.none(), st.integers(1, 4)))
-    W = draw(floats((d, c), [0.01, 0.1, 1.0, 10.0]))
-    x = draw(floats((d,) if n is None else (n, d), [0.01, 0.1, 1.0, 10.0]))
+    W = draw(floats((d, c), [1e-3, 0.01, 0.1, 1.0, 10.0, 1e3]))
+    x = draw(floats((d,) if n is None else (n, d), [1e-3, 0.01, 0.1, 1.0, 10.0, 1e3]))
     args: Args = {"W": as_json(W), "x": as_json(x)}
     if op != "simple_net.predict":
         args["t"] = draw(labels_or_onehot(n, c))
@@ -263,8 +263,8 @@ def net3_examples(draw: Callable) -> tuple[str, Args]:
     d, h1, h2, c = draw(wide), draw(wide), draw(dims), draw(dims)
     net = {}
     for i, (a, b) in enumerate([(d, h1), (h1, h2), (h2, c)], 1):
-        net[f"W{i}"] = as_json(draw(floats((a, b), [0.1, 1.0, 10.0])))
-        net[f"b{i}"] = as_json(draw(floats((b,), [0.1, 1.0])))
+        net[f"W{i}"] = as_json(draw(floats((a, b), [1e-3, 0.1, 1.0, 10.0, 1e3])))
+        net[f"b{i}"] = as_json(draw(floats((b,), [0.1, 1.0, 100.0])))
     n = draw(st.one_of(st.none(), wide))
     x = draw(floats((d,) if n is None else (n, d), [0.1, 1.0, 10.0]))
     args: Args = {"network": net, "x": as_json(x)}
@@ -278,8 +278,8 @@ def net3_examples(draw: Callable) -> tuple[str, Args]:
 def net_params(draw: Callable, sizes: list[int]) -> dict[str, Any]:
     p = {}
     for i in range(1, len(sizes)):
-        p[f"W{i}"] = as_json(draw(floats((sizes[i - 1], sizes[i]), [0.1, 0.5, 1.0, 3.0])))
-        p[f"b{i}"] = as_json(draw(floats((sizes[i],), [0.01, 0.1, 1.0])))
+        p[f"W{i}"] = as_json(draw(floats((sizes[i - 1], sizes[i]), [1e-3, 0.1, 0.5, 1.0, 3.0, 30.0])))
+        p[f"b{i}"] = as_json(draw(floats((sizes[i],), [0.01, 0.1, 1.0, 100.0])))
     return p
 
 
@@ -296,7 +296,7 @@ def two_layer_net_examples(draw: Callable) -> tuple[str, Args]:
             args["weight_init_std"] = draw(st.sampled_from([0.01, 1.0, 1e-300, 1e300]))
         return op, args
     n = draw(wide) if op == "two_layer_net.accuracy" else draw(st.one_of(st.none(), wide))
-    x = draw(floats((d,) if n is None else (n, d), [0.1, 1.0, 3.0]))
+    x = draw(floats((d,) if n is None else (n, d), [1e-3, 0.1, 1.0, 3.0, 100.0]))
     args = {"params": draw(net_params([d, h, c])), "x": as_json(x)}
     if op != "two_layer_net.predict":
         args["t"] = draw(labels_or_onehot(n, c))
@@ -323,7 +323,7 @@ def multi_layer_net_examples(draw: Callable) -> tuple[str, Args]:
         args["weight_decay_lambda"] = draw(st.sampled_from([0.0, 0.1, 1.0]))
     n = draw(st.one_of(st.none(), wide))
     args["params"] = draw(net_params([d, *hidden, c]))
-    args["x"] = as_json(draw(floats((d,) if n is None else (n, d), [0.1, 1.0, 3.0])))
+    args["x"] = as_json(draw(floats((d,) if n is None else (n, d), [1e-3, 0.1, 1.0, 3.0, 100.0])))
     args["t"] = draw(labels_or_onehot(n, c))
     return op, args
 
