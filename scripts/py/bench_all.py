@@ -115,7 +115,9 @@ def machine() -> str:
         pass
     import os
 
-    return f"{cpu or platform.processor()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, numpy {np.__version__}"
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    return (f"{cpu or platform.processor()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+            f"numpy {np.__version__}, OPENBLAS_NUM_THREADS={threads}")
 
 
 def chart(path: Path, rows: list[dict], title: str) -> None:
