@@ -581,7 +581,8 @@ layersFrom :: Text -> A.Object -> [Int] -> R [Dense]
 layersFrom what o sizes = forM (zip3 [1 :: Int ..] sizes (drop 1 sizes)) $ \(k, nIn, nOut) -> do
   let kw = "W" <> T.pack (show k)
       kb = "b" <> T.pack (show k)
-      get key = case KM.lookup (K.fromText key) o of
+      -- a null entry counts as absent (as everywhere in the protocol): params has no key
+      get key = case optArg key o of
         Nothing -> shapeError (T.unpack what ++ " has no " ++ T.unpack key)
         Just v -> Right v
   w <- get kw >>= arrayV kw [2]
@@ -598,7 +599,7 @@ sizesFrom :: Text -> A.Object -> Int -> R [Int]
 sizesFrom what o nLayers = do
   ws <- forM [1 .. nLayers] $ \k -> do
     let kw = "W" <> T.pack (show k)
-    case KM.lookup (K.fromText kw) o of
+    case optArg kw o of
       Nothing -> shapeError (T.unpack what ++ " has no " ++ T.unpack kw)
       Just v -> arrayV kw [2] v
   Right (head (shape (head ws)) : map (last . shape) ws)
@@ -633,8 +634,9 @@ opTwoInit a = do
   let (net, _) = initTwoLayerNet i h' o s (Rng.mkGen sd)
   Right (denseOut (layers net))
 
--- | The structure args of multi_layer_net: sizes, activation, weight init.
-data MultiSpec = MultiSpec [Int] Activation WeightInit Int
+-- | The structure args of multi_layer_net: sizes, activation, weight init (the seed is
+-- read by init only: the loss and gradient ops take the parameters as given).
+data MultiSpec = MultiSpec [Int] Activation WeightInit
 
 multiSpec :: Args -> R MultiSpec
 multiSpec a = do
@@ -656,14 +658,14 @@ multiSpec a = do
       | s `elem` ["xavier", "sigmoid"] -> Right Xavier
       | otherwise -> badArgs ("unknown weight_init_std " ++ show s ++ " (a number, he/relu or xavier/sigmoid)")
     Just v -> StdDev <$> numV "weight_init_std" v
-  sd <- seedArg (Just 0) a
   let sizes = [i] ++ hl ++ [o]
   checkTotal "the network" (weightCount sizes)
-  Right (MultiSpec sizes act wi sd)
+  Right (MultiSpec sizes act wi)
 
 opMultiInit :: Args -> R Out
 opMultiInit a = do
-  MultiSpec sizes _ wi sd <- multiSpec a
+  MultiSpec sizes _ wi <- multiSpec a
+  sd <- seedArg (Just 0) a
   Right (denseOut (fst (initLayers wi sizes (Rng.mkGen sd))))
 
 data NetKind = TwoLayer | MultiLayer
@@ -677,7 +679,7 @@ opNet kind mode a = do
       sizes <- sizesFrom "params" params 2
       Net Relu 0 <$> layersFrom "params" params sizes
     MultiLayer -> do
-      MultiSpec sizes act _ _ <- multiSpec a
+      MultiSpec sizes act _ <- multiSpec a
       lam <- numDef "weight_decay_lambda" 0 a
       Net act lam <$> layersFrom "params" params sizes
   let d = rows (weight (head (layers net)))
