@@ -717,8 +717,9 @@ optimizerFrom name hyper lrDefault = do
     RMSprop _ d -> RMSprop lr' <$> h "decay_rate" d
     Adam _ b1 b2 -> Adam lr' <$> h "beta1" b1 <*> h "beta2" b2
   case o of
-    Momentum _ m | m < 0 || m > 1 -> valueError ("momentum = " ++ showD m ++ " is outside [0, 1]")
-    Nesterov _ m | m < 0 || m > 1 -> valueError ("momentum = " ++ showD m ++ " is outside [0, 1]")
+    -- written as "not inside" so that NaN (every comparison false) is refused too
+    Momentum _ m | not (m >= 0 && m <= 1) -> valueError ("momentum = " ++ showD m ++ " is outside [0, 1]")
+    Nesterov _ m | not (m >= 0 && m <= 1) -> valueError ("momentum = " ++ showD m ++ " is outside [0, 1]")
     _ -> Right o
 
 namedArrays :: Text -> A.Object -> R (M.Map Text Tensor)
