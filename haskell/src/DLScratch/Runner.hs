@@ -704,6 +704,9 @@ optimizerFrom :: Text -> A.Object -> Maybe Double -> R Optimizer
 optimizerFrom name hyper lrDefault = do
   base <- maybe (badArgs ("unknown optimizer " ++ show name ++ " (sgd, momentum, nesterov, adagrad, rmsprop, adam)"))
                 Right (defaultOptimizer (T.unpack name))
+  -- keys this optimizer does not use are ignored, but every value must be a number (as the
+  -- reference and the other ports check)
+  forM_ (KM.toList hyper) $ \(k, v) -> numV ("hyper." <> K.toText k) v
   -- a hyper-parameter given as null is ill-typed, not missing
   let h k d = case KM.lookup (K.fromText k) hyper of
         Just A.Null -> badArgs ("hyper." ++ T.unpack k ++ " must be a number, not null")
