@@ -383,9 +383,7 @@ def train_examples(draw: Callable) -> tuple[str, Args]:
                   "weight_init_std": draw(st.sampled_from([0.01, 0.1, 1.0])),
                   "lr": draw(st.sampled_from([0.01, 0.1, 0.5]))}
     if name != "sgd" or draw(st.booleans()):
-        hyper = draw(hyper_for(name))
-        hyper.pop("momentum", None) if hyper.get("momentum") == 1.0 else None
-        args["optimizer"] = {"name": name, "hyper": hyper}
+        args["optimizer"] = {"name": name, "hyper": draw(hyper_for(name))}
     return "train.two_layer_net", args
 
 
