@@ -31,7 +31,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     "ports x op-family matrix (passed/failed/missing, worst relative error) "
                     "with a diff for every failure. Exit status 1 on any failed or missing case.",
         epilog="Examples: scripts/conformance --port ruby; scripts/conformance --op 'layer.*' "
-               "--verbose; scripts/conformance --port lua --cases my_cases.jsonl --json")
+               "--verbose; scripts/conformance --port lua --cases my_cases.jsonl --json; "
+               "scripts/conformance --fuzz 2000 --family 'layers' --fuzz-out findings.jsonl")
     p.add_argument("--port", action="append", metavar="NAME",
                    help="a port of ports.json (repeatable; default: every port)")
     p.add_argument("--op", action="append", metavar="GLOB",
