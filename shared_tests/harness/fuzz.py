@@ -1130,12 +1130,12 @@ def _walk(got: Any, want: Any, bound: Any, key: str, v: Verdict) -> None:
     worst = float(scaled.max()) if scaled.size else 0.0
     if np.any(bad_nf):
         i = tuple(int(j) for j in np.argwhere(bad_nf)[0])
-        v.agree, v.why = False, f"{key[:-1]}{list(i)}: got {g[i]!r}, reference {w[i]!r}"
+        v.agree, v.why = False, f"{key[:-1]}{list(i)}: got {float(g[i])!r}, reference {float(w[i])!r}"
         return
     if worst > 1.0:
         i = np.unravel_index(int(np.argmax(scaled)), scaled.shape)
         v.agree = False
-        v.why = (f"{key[:-1]}{list(int(j) for j in i)}: got {g[i]!r}, reference {w[i]!r}, "
+        v.why = (f"{key[:-1]}{list(int(j) for j in i)}: got {float(g[i])!r}, reference {float(w[i])!r}, "
                  f"|d| = {abs(g[i] - w[i]):.3g} > bound {b[i]:.3g}")
     if math.isfinite(worst):
         v.scaled = max(v.scaled, worst)
