@@ -72,6 +72,8 @@ def decode_line(line: str) -> tuple[str | None, str, dict[str, Any]]:
         raise
     except (json.JSONDecodeError, RecursionError) as e:
         raise BadRequest(f"the line is not valid JSON: {e}") from None
+    if ("\\ud" in line or "\\uD" in line) and not _valid_unicode(obj):
+        raise BadRequest("the line holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff): not Unicode text")
     if not isinstance(obj, dict):
         raise BadRequest(f"a request must be a JSON object, not {type(obj).__name__}")
     req_id = obj.get("id")
@@ -84,6 +86,21 @@ def decode_line(line: str) -> tuple[str | None, str, dict[str, Any]]:
     if not isinstance(args, dict):
         raise RequestIdError(req_id, BadArgs(f'"args" must be an object, not {json_type(args)}'))
     return req_id, op, args
+
+
+def _valid_unicode(v: Any) -> bool:
+    """No string (key or value) holds a lone surrogate, which json.loads lets through."""
+    if isinstance(v, str):
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(v, list):
+        return all(_valid_unicode(e) for e in v)
+    if isinstance(v, dict):
+        return all(_valid_unicode(k) and _valid_unicode(e) for k, e in v.items())
+    return True
 
 
 class RequestIdError(Exception):

@@ -60,6 +60,11 @@ class Case:
             obj = loads_strict(self.raw)    # a line with a bare NaN/Infinity is not JSON
         except ValueError:
             return None
+        try:
+            # an unpaired surrogate escape anywhere: the line is not Unicode text, its id null
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return None
         if isinstance(obj, dict) and isinstance(obj.get("id"), str):
             return obj["id"]
         return None

@@ -16,6 +16,8 @@ import Control.Monad (forM, forM_, unless, when)
 import qualified Data.Aeson as A
 import qualified Data.Aeson.Key as K
 import qualified Data.Aeson.KeyMap as KM
+import qualified Data.Aeson.Parser.Internal as AP
+import qualified Data.Aeson.Internal as AT (IResult (ISuccess))
 import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
 import qualified Data.ByteString.Char8 as BC
@@ -72,9 +74,18 @@ runStream = do
           loop
   loop
 
+-- | A request line as JSON. The whole line must be one JSON text (eitherDecodeStrict'
+-- checks that nothing follows it); the value is then read with the last of duplicate keys
+-- winning (README section 1, as the other ports' parsers), where aeson's default keeps the
+-- first.
+decodeLine :: BS.ByteString -> Either String A.Value
+decodeLine line = do
+  _ <- A.eitherDecodeStrict' line :: Either String A.Value
+  either (Left . snd) Right (AP.eitherDecodeStrictWith AP.jsonLast' AT.ISuccess line)
+
 -- | The answer line (without newline) to one request line.
 runLine :: BS.ByteString -> IO B.Builder
-runLine line = case A.eitherDecodeStrict' line of
+runLine line = case decodeLine line of
   Left e -> pure (errorAnswer JNull (DLError BadRequest ("not valid JSON: " ++ e)))
   Right (A.Object o) -> do
     let idJ = case KM.lookup "id" o of

@@ -758,10 +758,23 @@ module DLScratch
       rescue JSON::ParserError, JSON::NestingError, EncodingError, ArgumentError => e
         raise BadRequest, "the line is not valid JSON: #{e.message.lines.first&.strip}"
       end
+      if line.match?(/\\u[dD][89a-fA-F]/) && !valid_strings?(obj)
+        raise BadRequest, 'the line holds an unpaired UTF-16 surrogate escape: not Unicode text'
+      end
       raise BadRequest, "a request must be a JSON object, not #{json_type(obj)}" unless obj.is_a?(Hash)
       raise BadRequest, 'a request needs a string "id"' unless obj['id'].is_a?(String)
 
       [obj['id'], obj['op'], obj.fetch('args', {})]
+    end
+
+    # Every string (key or value) valid UTF-8: JSON.parse lets a lone low surrogate through.
+    def valid_strings?(value)
+      case value
+      when String then value.valid_encoding?
+      when Array then value.all? { |e| valid_strings?(e) }
+      when Hash then value.all? { |k, e| valid_strings?(k) && valid_strings?(e) }
+      else true
+      end
     end
 
     # The answer line to one request line. Never raises: an unexpected exception (a bug)
