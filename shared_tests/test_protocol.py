@@ -24,7 +24,7 @@ def run_batch(port: Port, text: str) -> tuple[list[dict], int, str]:
 
 def test_blank_lines_omitted_args_and_exit_status(port: Port) -> None:
     require_present(port)
-    text = "\n   \n" + GOOD + "\n\t\n" + '{"id": "protocol/no-args", "op": "net3.init"}\n' + "\n"
+    text = "\n   \n" + GOOD + "\n\t\n \v\f\r\n" + '{"id": "protocol/no-args", "op": "net3.init"}\n' + "\n"
     answers, status, stderr = run_batch(port, text)
     assert [a.get("id") for a in answers] == ["protocol/good", "protocol/no-args"], answers
     assert answers[0].get("ok", {}).get("y") == 1

@@ -796,10 +796,59 @@ function M.op_names()
   return names
 end
 
--- main(input, output): answer every non-blank line of input.
+-- Lines of standard input read with read(2) through LuaJIT's FFI. LuaJIT's own
+-- line reader (fgets + strlen) cuts a line at a NUL byte and then appends the
+-- next line to it, so a request holding a NUL would get no answer of its own.
+-- read(2) returns what the pipe holds, so a request is answered as soon as its
+-- line is complete.
+local function stdin_lines_ffi()
+  local ffi = require("ffi")
+  pcall(ffi.cdef, "long read(int fd, void *buf, unsigned long count);")
+  local size = 65536
+  local buf = ffi.new("char[?]", size)
+  local pending, chunk, pos, eof = {}, "", 1, false
+  return function()
+    while true do
+      local nl = chunk:find("\n", pos, true)
+      if nl then
+        pending[#pending + 1] = chunk:sub(pos, nl - 1)
+        pos = nl + 1
+        local line = table.concat(pending)
+        pending = {}
+        return line
+      end
+      if pos <= #chunk then pending[#pending + 1] = chunk:sub(pos) end
+      chunk, pos = "", 1
+      if eof then return nil end
+      local n = tonumber(ffi.C.read(0, buf, size))
+      if n < 0 and ffi.errno() == 4 then -- EINTR: try again
+        n = 0
+      elseif n <= 0 then
+        eof = true
+        if #pending > 0 then
+          local line = table.concat(pending)
+          pending = {}
+          return line
+        end
+        return nil
+      else
+        chunk = ffi.string(buf, n)
+      end
+    end
+  end
+end
+
+-- main(input, output): answer every non-blank line of input (blank: ASCII
+-- white space only, %s).
 function M.main(input, output)
   input, output = input or io.stdin, output or io.stdout
-  for line in input:lines() do
+  local lines
+  if input == io.stdin and jit then
+    lines = stdin_lines_ffi()
+  else
+    lines = input:lines()
+  end
+  for line in lines do
     if line:find("%S") then
       local ok, answer = pcall(M.handle, line)
       if not ok then

@@ -619,6 +619,10 @@ def handle(line: str) -> str:
         return encode_answer(req_id, error=err)
 
 
+#: The characters of a blank line, which gets no answer: ASCII white space (not U+00A0 or U+3000).
+BLANK = " \t\n\v\f\r"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("-h", "--help"):
@@ -627,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Ops: {', '.join(sorted(OPS))}")
         return 0
     for line in sys.stdin:
-        if not line.strip():
+        if not line.strip(BLANK):  # ASCII white space only (README section 1)
             continue
         sys.stdout.write(handle(line) + "\n")
         sys.stdout.flush()

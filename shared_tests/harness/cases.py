@@ -99,7 +99,7 @@ def parse_case(obj: Any, file: str, line: int) -> Case:
     if raw is not None:
         if op is not None or args is not None:
             raise CaseFormatError(f"{where} ({cid}): a raw case has no op/args")
-        if not isinstance(raw, str) or "\n" in raw or not raw.strip():
+        if not isinstance(raw, str) or "\n" in raw or not raw.strip(" \t\v\f\r"):
             raise CaseFormatError(f"{where} ({cid}): raw must be one non-blank line")
     else:
         if not isinstance(op, str) or not op:

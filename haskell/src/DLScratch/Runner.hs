@@ -21,7 +21,6 @@ import qualified Data.Aeson.Internal as AT (IResult (ISuccess))
 import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
 import qualified Data.ByteString.Char8 as BC
-import Data.Char (isSpace)
 import qualified Data.Map.Strict as M
 import Data.Maybe (fromMaybe)
 import qualified Data.Scientific as Sci
@@ -67,7 +66,8 @@ runStream = do
         eof <- hIsEOF stdin
         unless eof $ do
           line <- BS.hGetLine stdin
-          unless (BC.all isSpace line) $ do
+          -- blank: ASCII white space only (isSpace would take the byte 0xA0 too)
+          unless (BC.all (`elem` (" \t\n\v\f\r" :: String)) line) $ do
             ans <- runLine line
             B.hPutBuilder stdout (ans <> B.char7 '\n')
             hFlush stdout

@@ -799,7 +799,7 @@ module DLScratch
       input.binmode
       input.each_line do |line|
         line = line.force_encoding(Encoding::UTF_8)
-        next if line.b.strip.empty?
+        next if line.b.delete(" \t\n\v\f\r").empty? # blank: ASCII white space only (not NUL)
 
         output.write("#{handle(line)}\n")
         output.flush
