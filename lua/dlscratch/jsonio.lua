@@ -65,8 +65,53 @@ local function unmark(v)
   return v
 end
 
+-- A JSON number token: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+local function valid_number(tok)
+  local int, rest = tok:match("^%-?(%d+)(.*)$")
+  if not int or (#int > 1 and int:sub(1, 1) == "0") then return false end
+  if rest == "" then return true end
+  local frac = rest:match("^%.%d+")
+  if frac then rest = rest:sub(#frac + 1) end
+  return rest == "" or rest:match("^[eE][%+%-]?%d+$") ~= nil
+end
+
+-- A control character U+0000..U+001F (LuaJIT's patterns need %z for NUL).
+local CONTROL = _VERSION == "Lua 5.1" and "[%z\1-\31]" or "[\0-\31]"
+
+-- What lua-cjson would let through although it is not JSON, or nil: a number
+-- token that strtod reads but JSON does not ("1.", "-.5", "01", "0x10"), or a
+-- raw control character inside a string (JSON needs it escaped).
+local function json_fault(s)
+  local i, n = 1, #s
+  while i <= n do
+    local j = s:find('[\"%-%d]', i)
+    if not j then return nil end
+    if s:byte(j) == 34 then -- a string: skip to its closing quote
+      local k = j + 1
+      local q
+      while true do
+        q = s:find('[\"\\]', k)
+        if not q then return nil end -- unterminated: cjson refuses the line
+        if s:byte(q) == 92 then k = q + 2 else break end
+      end
+      local c = s:find(CONTROL, j + 1)
+      if c and c < q then
+        return string.format("a raw control character (byte %d) inside a string", s:byte(c))
+      end
+      i = q + 1
+    else
+      local tok = s:match("^%-?[%w%.%+%-]*", j)
+      if not valid_number(tok) then return string.format("%q is not a JSON number", tok) end
+      i = j + #tok
+    end
+  end
+  return nil
+end
+
 -- decode(s): value or nil, message.
 function M.decode(s)
+  local fault = json_fault(s)
+  if fault then return nil, fault end
   local has_empty = s:find("%[%s*%]") ~= nil
   if has_empty then s = mark_empty_arrays(s) end
   local ok, v = pcall(decoder.decode, s)

@@ -54,20 +54,24 @@ class Case:
 
     def answer_id(self) -> str | None:
         """The id the answer must carry: the case id, or for a raw line its string id or null."""
-        if self.raw is None:
-            return self.id
-        try:
-            obj = loads_strict(self.raw)    # a line with a bare NaN/Infinity is not JSON
-        except ValueError:
-            return None
-        try:
-            # an unpaired surrogate escape anywhere: the line is not Unicode text, its id null
-            json.dumps(obj, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return None
-        if isinstance(obj, dict) and isinstance(obj.get("id"), str):
-            return obj["id"]
+        return self.id if self.raw is None else answer_id_of(self.raw)
+
+
+def answer_id_of(raw: str) -> str | None:
+    """The id the answer to a verbatim request line must carry: its string id, or null when the
+    line is not JSON, not an object, without a string id, or not Unicode text."""
+    try:
+        obj = loads_strict(raw)    # a line with a bare NaN/Infinity is not JSON
+    except (ValueError, RecursionError):
         return None
+    try:
+        # an unpaired surrogate escape anywhere: the line is not Unicode text, its id null
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+        return obj["id"]
+    return None
 
 
 def resolve_paths(op: str | None, args: dict[str, Any], root: Path = REPO_ROOT) -> dict[str, Any]:

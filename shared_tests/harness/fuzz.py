@@ -21,6 +21,7 @@ How it works (README "Fuzzing"):
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import os
 import struct
@@ -35,11 +36,13 @@ from hypothesis import HealthCheck, Phase, given, seed as hyp_seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from . import ERROR_TYPES
+from . import ERROR_TYPES, OPS
+from .cases import answer_id_of
 from .client import Answer, RunnerClient
 from .jsonio import dumps, encode_numbers
 from .ports import Port
 
+OPS_LIST = list(OPS)
 EPS = float(np.finfo(np.float64).eps)   # 2^-52 = twice the unit roundoff: a factor 2 of margin
 H = 1e-4                                # the central difference's step (README section 4)
 ETA = 2.0 ** -1074                      # fl(a op b) = (a op b)(1 + δ) + η, |η| <= ETA/2: the
@@ -448,7 +451,7 @@ def errors_examples(draw: Callable) -> tuple[str, Args]:
     value, reshaped, or (labels) pushed out of range, or an entry of an object argument
     (params, hyper, network, optimizer) replaced: every port must answer the reference's
     error type (or ok where the reference answers ok)."""
-    family = draw(st.sampled_from([f for f in STRATEGIES if f not in ("errors", "data")]))
+    family = draw(st.sampled_from([f for f in STRATEGIES if f not in ("errors", "requests", "data")]))
     op, args = draw(STRATEGIES[family])
     faults = draw(st.sampled_from([1, 1, 1, 2]))
     for _ in range(faults):
@@ -492,6 +495,56 @@ def _mutated(draw: Callable, op: str, args: Args) -> tuple[str, Args]:
     return op, args
 
 
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 20, 10 ** 20),
+                         st.floats(allow_nan=False, allow_infinity=False),
+                         st.sampled_from(["NaN", "Infinity", "-Infinity", "fn.relu"]),
+                         st.text(max_size=8))
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda c: st.one_of(
+    st.lists(c, max_size=4), st.dictionaries(st.text(max_size=6), c, max_size=4)), max_leaves=12)
+LINE_CHARS = st.characters(blacklist_characters="\n", blacklist_categories=("Cs",))
+ASCII_WHITE = " \t\v\f\r"
+
+
+@st.composite
+def requests_examples(draw: Callable) -> tuple[str, Args, dict[str, Any]]:
+    """A verbatim request line: any text, any JSON value, a request-shaped object with
+    ill-typed id/op/args, or a valid request of another family damaged by a deleted,
+    inserted or replaced character or cut short. Every port must answer with the reference's
+    error type (or ok) and the id the protocol gives the line."""
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        line = draw(st.text(LINE_CHARS, min_size=1, max_size=40))
+    elif kind == 1:
+        line = json.dumps(draw(JSON_VALUES), ensure_ascii=draw(st.booleans()))
+    elif kind == 2:
+        obj: dict[str, Any] = {}
+        if draw(st.integers(0, 5)):
+            obj["id"] = draw(st.one_of(st.text(LINE_CHARS, max_size=8), JSON_VALUES))
+        if draw(st.integers(0, 5)):
+            obj["op"] = draw(st.one_of(st.sampled_from(OPS_LIST), JSON_VALUES))
+        if draw(st.booleans()):
+            obj["args"] = draw(JSON_VALUES)
+        line = json.dumps(obj)
+    else:
+        family = draw(st.sampled_from([f for f in STRATEGIES if f not in ("errors", "requests",
+                                                                           "data")]))
+        op, args = draw(STRATEGIES[family])[:2]
+        line = dumps({"id": f"req/{family}", "op": op, "args": args})
+        i = draw(st.integers(0, len(line) - 1))
+        how = draw(st.integers(0, 3))
+        if how == 0:
+            line = line[:i] + line[i + 1:]
+        elif how == 1:
+            line = line[:i] + draw(LINE_CHARS) + line[i:]
+        elif how == 2:
+            line = line[:i] + draw(LINE_CHARS) + line[i + 1:]
+        else:
+            line = line[:i]
+    if not line.strip(ASCII_WHITE):
+        line = "x" + line           # a blank line gets no answer: not a request
+    return "<raw>", {"line": line}, {"raw": True, "any_error_type": False}
+
+
 STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
     "gates": gates_examples(), "functions": functions_examples(), "losses": losses_examples(),
     "gradient": gradient_examples(), "simple_net": simple_net_examples(),
@@ -502,6 +555,7 @@ STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
     "data": data_examples(),
 }
 STRATEGIES["errors"] = errors_examples()
+STRATEGIES["requests"] = requests_examples()
 """The fuzz families: the case-file families of README section 6; "errors" (below) mutates
 examples of the others."""
 
@@ -1292,6 +1346,12 @@ class Fuzzer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def ask_raw(self, line: str) -> dict[str, Answer]:
+        """Every port's answer to a verbatim line (in parallel)."""
+        rid = answer_id_of(line)
+        futures = {n: self.pool.submit(c.request, line, rid) for n, c in self.clients.items()}
+        return {n: f.result() for n, f in futures.items()}
+
     def ask(self, op: str, args: Args, only: str | None = None) -> Any:
         """Every port's answer (in parallel), or only the named port's."""
         self.counter += 1
@@ -1312,14 +1372,14 @@ class Fuzzer:
             op, args = example[0], example[1]
             meta = example[2] if len(example) > 2 else {}
             stats.examples += 1
-            answers = self.ask(op, args)
+            answers = self.ask_raw(args["line"]) if meta.get("raw") else self.ask(op, args)
             ref = answers[REFERENCE]
             if ref.kind not in ("ok", "error"):
                 stats.disagreements.append(Disagreement(family, REFERENCE, op, args,
                                                         f"reference {ref.describe()}", ref))
                 return
             b = None
-            if ref.kind == "ok" and family == "errors":
+            if ref.kind == "ok" and family in ("errors", "requests"):
                 b = {k: like(v, np.inf) if not isinstance(v, dict) else
                      {kk: like(vv, np.inf) for kk, vv in v.items()} for k, v in ref.body.items()}
             elif ref.kind == "ok":
