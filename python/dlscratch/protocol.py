@@ -20,6 +20,9 @@ MAX_ELEMENTS = 10_000_000
 #: Arrays deeper than this are refused (numpy itself stops at 64).
 MAX_NDIM = 32
 
+#: A request line nesting arrays and objects deeper than this is refused (BadRequest).
+MAX_NESTING = 1000
+
 NON_FINITE_IN = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 _MISSING = object()
@@ -72,6 +75,8 @@ def decode_line(line: str) -> tuple[str | None, str, dict[str, Any]]:
         raise
     except (json.JSONDecodeError, RecursionError) as e:
         raise BadRequest(f"the line is not valid JSON: {e}") from None
+    if line.count("[") + line.count("{") > MAX_NESTING and nesting_depth(obj) > MAX_NESTING:
+        raise BadRequest(f"the line nests arrays and objects more than {MAX_NESTING} levels deep")
     if ("\\ud" in line or "\\uD" in line) and not _valid_unicode(obj):
         raise BadRequest("the line holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff): not Unicode text")
     if not isinstance(obj, dict):
@@ -86,6 +91,21 @@ def decode_line(line: str) -> tuple[str | None, str, dict[str, Any]]:
     if not isinstance(args, dict):
         raise RequestIdError(req_id, BadArgs(f'"args" must be an object, not {json_type(args)}'))
     return req_id, op, args
+
+
+def nesting_depth(value: Any) -> int:
+    """Levels of arrays and objects (the request object itself is level 1), without recursion."""
+    depth = 0
+    stack = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            depth = max(depth, d)
+            stack.extend((e, d + 1) for e in v.values() if isinstance(e, (list, dict)))
+        elif isinstance(v, list):
+            depth = max(depth, d)
+            stack.extend((e, d + 1) for e in v if isinstance(e, (list, dict)))
+    return depth
 
 
 def _valid_unicode(v: Any) -> bool:

@@ -22,6 +22,7 @@ from .networks import MultiLayerNet, SimpleNet, TwoLayerNet, forward_trace, init
 from .optimizers import OPTIMIZERS, make_optimizer
 from .protocol import (
     MAX_ELEMENTS,
+    MAX_NESTING,
     Args,
     BadArgs,
     ProtocolError,
@@ -630,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nOne JSON request per line on stdin, one answer per line on stdout; see shared_tests/README.md.")
         print(f"Ops: {', '.join(sorted(OPS))}")
         return 0
+    # json's decoder recurses once per level: room for MAX_NESTING levels (refused beyond)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * MAX_NESTING))
     for line in sys.stdin:
         if not line.strip(BLANK):  # ASCII white space only (README section 1)
             continue

@@ -80,8 +80,33 @@ runStream = do
 -- first.
 decodeLine :: BS.ByteString -> Either String A.Value
 decodeLine line = do
+  -- README section 1: more than 1000 levels of arrays and objects is BadRequest (the
+  -- other ports' parsers stop there; aeson has no limit)
+  when (BC.count '[' line + BC.count '{' line > maxNesting && nestingDepth line > maxNesting) $
+    Left ("the line nests arrays and objects more than " ++ show maxNesting ++ " levels deep")
   _ <- A.eitherDecodeStrict' line :: Either String A.Value
   either (Left . snd) Right (AP.eitherDecodeStrictWith AP.jsonLast' AT.ISuccess line)
+
+maxNesting :: Int
+maxNesting = 1000
+
+-- | Strict state of 'nestingDepth': deepest level, level, inside a string, after a backslash.
+data Nest = Nest !Int !Int !Bool !Bool
+
+-- | The deepest nesting of arrays and objects in a line, brackets inside strings not counted.
+nestingDepth :: BS.ByteString -> Int
+nestingDepth = (\(Nest m _ _ _) -> m) . BS.foldl' step (Nest 0 0 False False)
+  where
+    step (Nest m d True esc) c
+      | esc = Nest m d True False
+      | c == 92 = Nest m d True True            -- backslash
+      | c == 34 = Nest m d False False          -- closing quote
+      | otherwise = Nest m d True False
+    step (Nest m d False _) c
+      | c == 34 = Nest m d True False
+      | c == 91 || c == 123 = Nest (max m (d + 1)) (d + 1) False False
+      | c == 93 || c == 125 = Nest m (d - 1) False False
+      | otherwise = Nest m d False False
 
 -- | The answer line (without newline) to one request line.
 runLine :: BS.ByteString -> IO B.Builder
