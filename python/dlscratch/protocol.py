@@ -228,8 +228,6 @@ class Args:
     def array(self, name: str, ndims: Iterable[int] | None = None, default: Any = _MISSING, value: Any = _MISSING) -> Array:
         """A float64 array; `ndims` lists the allowed numbers of dimensions."""
         v = self.get(name, default) if value is _MISSING else value
-        if isinstance(v, np.ndarray):
-            return v
         shape = _shape_of(v, name)
         if len(shape) > MAX_NDIM:
             raise ShapeError(f"{name} has {len(shape)} dimensions; at most {MAX_NDIM} are supported")
@@ -290,14 +288,18 @@ class Args:
                 raise ValueError_(f"{name}[{i}] = {n} must be at least 1")
         return out
 
-    def params(self, name: str, shapes: dict[str, tuple[int, ...]]) -> dict[str, Array]:
-        """An object of named arrays with exactly the given shapes."""
+    def params(self, name: str, shapes: dict[str, tuple[int, ...]], parsed: dict[str, Array] | None = None) -> dict[str, Array]:
+        """An object of named arrays with exactly the given shapes (`parsed`: entries already read)."""
         raw = self.obj(name)
+        parsed = parsed or {}
         out: dict[str, Array] = {}
         for key, shape in shapes.items():
-            if key not in raw or raw[key] is None:
+            if key in parsed:
+                arr = parsed[key]
+            elif key not in raw or raw[key] is None:
                 raise ShapeError(f"{name} has no {key}")
-            arr = self.array(f"{name}.{key}", value=raw[key])
+            else:
+                arr = self.array(f"{name}.{key}", value=raw[key])
             if arr.shape != shape:
                 raise ShapeError(f"{name}.{key} is {shape_str(arr.shape)} but must be {shape_str(shape)}")
             out[key] = np.ascontiguousarray(arr)
@@ -309,21 +311,18 @@ def check_elements(count: int, what: str) -> None:
         raise ValueError_(f"{what} would hold {count} elements, above the limit of {MAX_ELEMENTS}")
 
 
-def target(t_raw: Any, y: Array, name: str = "t") -> NDArray:
-    """Validate a target for the batch `y` (1-D = one sample, 2-D = N rows of C classes):
-    one-hot (same shape as y) or labels (one integer per row, 0 <= label < C)."""
+def target(t_raw: Any, y_shape: tuple[int, ...], name: str = "t") -> NDArray:
+    """Validate a target for scores of shape `y_shape` (1-D = one sample, 2-D = N rows of C
+    classes): one-hot (the same shape) or labels (one integer per row, 0 <= label < C)."""
     args = Args({name: t_raw})
-    if isinstance(t_raw, list) or isinstance(t_raw, np.ndarray):
-        t = args.array(name)
-    else:
-        t = np.array(args.number(name))
-    y2 = y.reshape(1, -1) if y.ndim == 1 else y
-    n, c = y2.shape
-    if t.size == y.size and t.ndim == y.ndim and t.shape == y.shape:
+    t = args.array(name) if isinstance(t_raw, list) else np.array(args.number(name))
+    ndim, size = len(y_shape), math.prod(y_shape)
+    n, c = (1, y_shape[0]) if ndim == 1 else y_shape
+    if t.shape == tuple(y_shape):
         return t
-    if t.size == y.size and t.ndim >= 1 and (t.ndim != 1 or y.ndim != 2 or n != y.size):
-        raise ShapeError(f"one-hot {name} is {shape_str(t.shape)} but y is {shape_str(y.shape)}")
-    if y.ndim == 1:
+    if t.size == size and t.ndim >= 1 and (t.ndim != 1 or ndim != 2 or n != size):
+        raise ShapeError(f"one-hot {name} is {shape_str(t.shape)} but y is {shape_str(y_shape)}")
+    if ndim == 1:
         if t.size != 1 or t.ndim > 1:
             raise ShapeError(f"{name} must be one label (or one-hot of {c}) for a 1-D y, but it is {shape_str(t.shape)}")
     elif t.ndim != 1 or t.shape[0] != n:
@@ -334,4 +333,4 @@ def target(t_raw: Any, y: Array, name: str = "t") -> NDArray:
             raise BadArgs(f"{name}[{i}] = {v} is not an integer label")
         if not 0 <= v < c:
             raise ValueError_(f"{name}[{i}] = {int(v)} is outside 0..{c - 1}")
-    return flat.astype(np.int64) if y.ndim == 2 else flat.astype(np.int64).reshape(())
+    return flat.astype(np.int64) if ndim == 2 else flat.astype(np.int64).reshape(())

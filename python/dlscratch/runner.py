@@ -114,7 +114,7 @@ def _sse(a: Args) -> dict[str, Any]:
 @op("loss.cross_entropy_error")
 def _cee(a: Args) -> dict[str, Any]:
     y = a.array("y", ndims=(1, 2))
-    t = target(a.get("t"), y)
+    t = target(a.get("t"), y.shape)
     return {"loss": F.cross_entropy_error(y, t)}
 
 
@@ -152,7 +152,7 @@ def simple_net_inputs(a: Args, with_t: bool) -> tuple[SimpleNet, np.ndarray, Any
     if x.shape[-1] != W.shape[0]:
         raise ShapeError(f"W is {shape_str(W.shape)} but x has {x.shape[-1]} columns")
     net = SimpleNet(W)
-    t = target(a.get("t"), net.predict(x)) if with_t else None
+    t = target(a.get("t"), x.shape[:-1] + W.shape[1:]) if with_t else None
     return net, x, t
 
 
@@ -257,7 +257,7 @@ def _affine(a: Args) -> dict[str, Any]:
 @op("layer.softmax_with_loss")
 def _softmax_with_loss(a: Args) -> dict[str, Any]:
     x = a.array("x", ndims=(1, 2))
-    t = target(a.get("t"), x)
+    t = target(a.get("t"), x.shape)
     layer = SoftmaxWithLoss()
     loss = layer.forward(x, t)
     return {"loss": loss, "y": layer.y, "dx": layer.backward(1)}
@@ -358,7 +358,7 @@ def two_layer_params(a: Args) -> dict[str, np.ndarray]:
     h2, c = W2.shape
     if h2 != h:
         raise ShapeError(f"W1 is {shape_str(W1.shape)} but W2 is {shape_str(W2.shape)}")
-    return a.params("params", {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)})
+    return a.params("params", {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}, parsed={"W1": W1, "W2": W2})
 
 
 def batch_x(a: Args, d: int, ndims: tuple[int, ...] = (1, 2)) -> np.ndarray:
@@ -384,7 +384,7 @@ def tln_setup(a: Args, with_t: bool, ndims: tuple[int, ...] = (1, 2)) -> tuple[T
     if not with_t:
         return net, x, None
     scores_shape = (x.shape[0], params["W2"].shape[1]) if x.ndim == 2 else (params["W2"].shape[1],)
-    return net, x, target(a.get("t"), np.zeros(scores_shape))
+    return net, x, target(a.get("t"), scores_shape)
 
 
 @op("two_layer_net.predict")
@@ -459,7 +459,7 @@ def mln_setup(a: Args) -> tuple[MultiLayerNet, np.ndarray, Any]:
     if x.shape[-1] != sizes[0]:
         raise ShapeError(f"input_size is {sizes[0]} but x has {x.shape[-1]} columns")
     scores_shape = (x.shape[0], sizes[-1]) if x.ndim == 2 else (sizes[-1],)
-    return net, x, target(a.get("t"), np.zeros(scores_shape))
+    return net, x, target(a.get("t"), scores_shape)
 
 
 @op("multi_layer_net.loss")
@@ -552,12 +552,11 @@ def _rng_choice(a: Args) -> dict[str, Any]:
 def _train(a: Args) -> dict[str, Any]:
     x = np.ascontiguousarray(a.array("x_train", ndims=(2,)))
     n, d = x.shape
-    raw_t = a.get("t_train")
-    t = target(raw_t, np.zeros((n, a.integer("output_size"))), name="t_train")
+    output = a.integer("output_size")
+    t = target(a.get("t_train"), (n, output), name="t_train")
     if t.ndim != 1:
         raise ShapeError("t_train must be labels, one integer per row of x_train")
     hidden = a.integer("hidden_size")
-    output = a.integer("output_size")
     batch = a.integer("batch_size", 100)
     iters = a.integer("iters")
     check_elements(d * hidden + hidden * output, "the network")
