@@ -9,6 +9,12 @@ module DLScratch
   # layers hold the same NArray objects, as the book's layers hold the same ndarrays, so an
   # in-place update is what makes the next forward pass use the new weights.
   module Optimizers
+    # A zero NArray of each parameter's shape: the starting state (v, h, m) of the
+    # stateful optimizers.
+    def self.zero_state(params)
+      params.transform_values { |p| Arrays.zeros_like(p) }
+    end
+
     # region: sgd
     # p ← p − lr·g
     class SGD
@@ -32,7 +38,7 @@ module DLScratch
       end
 
       def update(params, grads)
-        @v ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        @v ||= Optimizers.zero_state(params)
         params.each_key do |key|
           @v[key] = (@momentum * @v[key]) - (@lr * grads[key])
           params[key].add!(@v[key])
@@ -44,15 +50,9 @@ module DLScratch
     # region: nesterov
     # Nesterov's accelerated gradient (Sutskever et al. 2013), the book's form:
     #   v ← momentum·v;  v ← v − lr·g;  p ← p + momentum²·v;  p ← p − (1 + momentum)·lr·g
-    class Nesterov
-      def initialize(lr: 0.01, momentum: 0.9)
-        @lr = lr
-        @momentum = momentum
-        @v = nil
-      end
-
+    class Nesterov < Momentum
       def update(params, grads)
-        @v ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        @v ||= Optimizers.zero_state(params)
         params.each_key do |key|
           v = @v[key]
           v.mul!(@momentum)
@@ -73,7 +73,7 @@ module DLScratch
       end
 
       def update(params, grads)
-        @h ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        @h ||= Optimizers.zero_state(params)
         params.each_key do |key|
           g = grads[key]
           @h[key].add!(g * g)
@@ -93,7 +93,7 @@ module DLScratch
       end
 
       def update(params, grads)
-        @h ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        @h ||= Optimizers.zero_state(params)
         params.each_key do |key|
           g = grads[key]
           @h[key].mul!(@decay_rate)
@@ -119,8 +119,8 @@ module DLScratch
       end
 
       def update(params, grads)
-        @m ||= params.transform_values { |p| Arrays.zeros_like(p) }
-        @v ||= params.transform_values { |p| Arrays.zeros_like(p) }
+        @m ||= Optimizers.zero_state(params)
+        @v ||= Optimizers.zero_state(params)
         @iter += 1
         lr_t = @lr * Math.sqrt(1.0 - (@beta2**@iter)) / (1.0 - (@beta1**@iter))
         params.each_key do |key|
