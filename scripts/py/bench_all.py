@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -113,8 +114,6 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    import os
-
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     return (f"{cpu or platform.processor()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
             f"numpy {np.__version__}, OPENBLAS_NUM_THREADS={threads}")
