@@ -19,9 +19,21 @@ RSpec.describe DLScratch::Optimizers do
     expect(run('momentum', [2.0, 2.0], lr: 0.01)).to be_all_close(1.0 - 0.02 - 0.038)
   end
 
-  it 'Nesterov: v *= m; v -= lr g; p += m m v; p -= (1 + m) lr g' do
-    # v = -0.02; p = 1 + 0.81 * -0.02 - 1.9 * 0.02
-    expect(run('nesterov', [2.0], lr: 0.01)).to be_all_close(1.0 - 0.0162 - 0.038)
+  it 'Nesterov (the book since 2021-01-18): p += m m v; p -= (1 + m) lr g; then v *= m; v -= lr g' do
+    # lr 0.5, m 0.5, p = 0, g = 1 twice; every value is a binary fraction, so exact:
+    #   step 1: p = 0 + 0.25 * 0 - 1.5 * 0.5 * 1 = -0.75;     v = 0.5 * 0 - 0.5 = -0.5
+    #   step 2: p = -0.75 + 0.25 * -0.5 - 0.75 = -1.625;      v = 0.5 * -0.5 - 0.5 = -0.75
+    # (the book's earlier form, v first, gives -1.8125)
+    params = { 'W' => na([0.0]) }
+    opt = described_class.build('nesterov', lr: 0.5, momentum: 0.5)
+    opt.update(params, { 'W' => na([1.0]) })
+    expect(params['W'][0]).to eq(-0.75)
+    opt.update(params, { 'W' => na([1.0]) })
+    expect(params['W'][0]).to eq(-1.625)
+  end
+
+  it 'Nesterov with the defaults (m 0.9): the first step is p -= 1.9 lr g' do
+    expect(run('nesterov', [2.0], lr: 0.01)).to be_all_close(1.0 - (1.9 * 0.01 * 2.0))
   end
 
   it 'AdaGrad: h += g g; p -= lr g / (sqrt h + 1e-7)' do

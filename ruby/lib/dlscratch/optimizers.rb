@@ -48,17 +48,18 @@ module DLScratch
     # endregion
 
     # region: nesterov
-    # Nesterov's accelerated gradient (Sutskever et al. 2013), the book's form:
-    #   v ← momentum·v;  v ← v − lr·g;  p ← p + momentum²·v;  p ← p − (1 + momentum)·lr·g
+    # Nesterov's accelerated gradient (Sutskever et al. 2013), the book's form as fixed on
+    # 2021-01-18: the parameters move with the previous v, then v is updated:
+    #   p ← p + momentum²·v;  p ← p − (1 + momentum)·lr·g;  v ← momentum·v;  v ← v − lr·g
     class Nesterov < Momentum
       def update(params, grads)
         @v ||= Optimizers.zero_state(params)
         params.each_key do |key|
           v = @v[key]
-          v.mul!(@momentum)
-          v.sbt!(@lr * grads[key])
           params[key].add!(@momentum * @momentum * v)
           params[key].sbt!((1 + @momentum) * @lr * grads[key])
+          v.mul!(@momentum)
+          v.sbt!(@lr * grads[key])
         end
       end
     end
