@@ -11,11 +11,13 @@ import qualified Data.Aeson.KeyMap as KM
 import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
 import qualified Data.ByteString.Lazy as BL
+import qualified Data.Map.Strict as M
 import qualified Data.Vector.Storable as VS
 import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, fromList, fromLists, rows, toLists, toRows, (><))
 import Test.Hspec
 import Test.QuickCheck hiding ((><))
 
+import DLScratch.Array (Tensor (..))
 import DLScratch.Datasets
 import DLScratch.Functions
 import DLScratch.Gates
@@ -252,6 +254,13 @@ main = hspec $ do
     it "SGD: p − lr·g" $ flat (run (SGD 0.1) 1) `shouldBeNear'` [0.95, 2.1, 2.8]
     it "Momentum: two steps give p − lr·g·(1 + (1 + m))" $
       flat (run (Momentum 0.1 0.9) 2) `shouldBeNear'` [1 - 0.05 * 2.9, 2 + 0.1 * 2.9, 3 - 0.2 * 2.9]
+    it "Nesterov: lr 0.5, momentum 0.5, W = [0], grads [1] then [1] give W = -1.625" $ do
+      -- step 1: W = 0 + 0.25·0 − 1.5·0.5·1 = −0.75, v = 0.5·0 − 0.5·1 = −0.5;
+      -- step 2: W = −0.75 + 0.25·(−0.5) − 0.75·1 = −1.625 (every term a binary fraction: exact)
+      let w0 = M.fromList [("W" :: String, Tensor [1] (vec [0]))]
+          g1 = M.fromList [("W" :: String, Tensor [1] (vec [1]))]
+          (w2, _) = foldl (\(p, st) g' -> update (Nesterov 0.5 0.5) st p g') (w0, initState (Nesterov 0.5 0.5) w0) [g1, g1]
+      fmap (VS.toList . values) (M.lookup "W" w2) `shouldBe` Just [-1.625]
     it "AdaGrad: the first step is lr·sign(g) (up to 1e-7)" $
       flat (run (AdaGrad 0.01) 1) `shouldBeNear''` [0.99, 2.01, 2.99]
     it "Adam: the first step is lr·sign(g) (bias-corrected)" $

@@ -109,7 +109,8 @@ addC c v = v + VS.replicate (VS.length v) c
 --
 -- * SGD: @p ← p − lr·g@
 -- * Momentum: @v ← momentum·v − lr·g; p ← p + v@
--- * Nesterov: @v ← momentum·v; v ← v − lr·g; p ← p + momentum²·v; p ← p − (1 + momentum)·lr·g@
+-- * Nesterov (the book's form of 2021-01-18): @p ← p + momentum²·v; p ← p − (1 + momentum)·lr·g;
+--   v ← momentum·v; v ← v − lr·g@ (the parameters move with the previous v)
 -- * AdaGrad: @h ← h + g²; p ← p − lr·g / (√h + 1e-7)@
 -- * RMSprop: @h ← decay·h; h ← h + (1 − decay)·g²; p ← p − lr·g / (√h + 1e-7)@
 -- * Adam: @t ← t + 1; lr_t = lr·√(1 − β2^t) / (1 − β1^t); m ← m + (1 − β1)(g − m);
@@ -128,12 +129,13 @@ update opt st params grads = case (opt, st) of
     in (pzip (+) params v', Velocity v')
   -- endregion
   -- region: nesterov
-  -- v ← momentum·v; v ← v − lr·g; p ← p + momentum²·v; p ← p − (1 + momentum)·lr·g
+  -- p ← p + momentum²·v; p ← p − (1 + momentum)·lr·g (with the previous v); then
+  -- v ← momentum·v; v ← v − lr·g
   (Nesterov a m, Velocity v) ->
-    let v1 = pmap (scale m) v
-        v2 = pzip (\vi g -> vi - scale a g) v1 grads
-        p1 = pzip (\p vi -> p + scale (m * m) vi) params v2
+    let p1 = pzip (\p vi -> p + scale (m * m) vi) params v
         p2 = pzip (\p g -> p - scale ((1 + m) * a) g) p1 grads
+        v1 = pmap (scale m) v
+        v2 = pzip (\vi g -> vi - scale a g) v1 grads
     in (p2, Velocity v2)
   -- endregion
   -- region: adagrad
