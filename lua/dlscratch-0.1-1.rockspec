@@ -27,6 +27,7 @@ build = {
   type = "builtin",
   modules = {
     ["dlscratch.bench"] = "dlscratch/bench.lua",
+    ["dlscratch.class"] = "dlscratch/class.lua",
     ["dlscratch.datasets"] = "dlscratch/datasets.lua",
     ["dlscratch.errors"] = "dlscratch/errors.lua",
     ["dlscratch.functions"] = "dlscratch/functions.lua",

@@ -1,6 +1,7 @@
 -- IDX files (MNIST / Fashion-MNIST). A .gz file (recognised by its magic
 -- bytes 1f 8b) is decompressed by the `gzip -dc` program. Integers are
 -- decoded big-endian by hand, since LuaJIT has no string.unpack.
+local class = require("dlscratch.class")
 local errors = require("dlscratch.errors")
 
 local byte, floor = string.byte, math.floor
@@ -174,8 +175,7 @@ local function find_file(dir, base)
 end
 
 -- Images: {n, cols, bytes, offset}; row r (1-based) starts at offset + (r-1)·cols.
-local Images = {}
-Images.__index = Images
+local Images = class()
 M.Images = Images
 
 -- rows(idx_list): a tensor of the given 0-based rows as byte / 255.0.

@@ -1,10 +1,11 @@
 -- Typed errors shared by every module: error({type = ..., message = ...}).
 -- The runner turns such a table into the protocol's error object; any other
 -- error value (a Lua runtime error) becomes an InternalError.
+local class = require("dlscratch.class")
+
 local M = {}
 
-local Error = {}
-Error.__index = Error
+local Error = class()
 Error.__tostring = function(e) return e.type .. ": " .. e.message end
 
 function M.new(kind, message)

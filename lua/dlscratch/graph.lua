@@ -3,6 +3,7 @@
 -- one shape (no broadcasting).
 local tensor = require("dlscratch.tensor")
 local errors = require("dlscratch.errors")
+local class = require("dlscratch.class")
 
 local M = {}
 
@@ -35,8 +36,7 @@ end
 
 -- region: mul_layer
 -- MulLayer: out = x·y; dx = dout·y, dy = dout·x.
-local MulLayer = {}
-MulLayer.__index = MulLayer
+local MulLayer = class()
 M.MulLayer = MulLayer
 
 function MulLayer.new()
@@ -57,8 +57,7 @@ end
 
 -- region: add_layer
 -- AddLayer: out = x + y; dx = dy = dout.
-local AddLayer = {}
-AddLayer.__index = AddLayer
+local AddLayer = class()
 M.AddLayer = AddLayer
 
 function AddLayer.new()

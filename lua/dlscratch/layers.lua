@@ -4,17 +4,12 @@
 local tensor = require("dlscratch.tensor")
 local functions = require("dlscratch.functions")
 local errors = require("dlscratch.errors")
+local class = require("dlscratch.class")
 
 local exp, sqrt = math.exp, math.sqrt
 local shape_str, copy_list = tensor.shape_str, tensor.copy_list
 
 local M = {}
-
-local function class()
-  local c = {}
-  c.__index = c
-  return c
-end
 
 local function check_dout(dout, shape)
   if not tensor.same_shape(dout.shape, shape) then

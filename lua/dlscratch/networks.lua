@@ -7,6 +7,7 @@ local layers = require("dlscratch.layers")
 local gradient = require("dlscratch.gradient")
 local rng_mod = require("dlscratch.rng")
 local errors = require("dlscratch.errors")
+local class = require("dlscratch.class")
 
 local sqrt = math.sqrt
 local shape_str = tensor.shape_str
@@ -92,8 +93,7 @@ end
 ---------------------------------------------------------------------------
 -- region: simple_net
 -- SimpleNet (4.4.2): predict = x·W, loss = cross_entropy_error(softmax(x·W), t).
-local SimpleNet = {}
-SimpleNet.__index = SimpleNet
+local SimpleNet = class()
 M.SimpleNet = SimpleNet
 
 function SimpleNet.new(W)
@@ -151,8 +151,7 @@ M.accuracy = accuracy
 ---------------------------------------------------------------------------
 -- region: two_layer_net
 -- TwoLayerNet: Affine1 -> Relu -> Affine2 -> SoftmaxWithLoss.
-local TwoLayerNet = {}
-TwoLayerNet.__index = TwoLayerNet
+local TwoLayerNet = class()
 M.TwoLayerNet = TwoLayerNet
 
 -- new(input_size, hidden_size, output_size, weight_init_std, seed or rng):
@@ -223,8 +222,7 @@ end
 -- region: multi_layer_net
 -- MultiLayerNet: (Affine, activation) per hidden layer, a last Affine,
 -- SoftmaxWithLoss; loss += Σ_i 0.5·λ·Σ W_i², dW_i += λ·W_i.
-local MultiLayerNet = {}
-MultiLayerNet.__index = MultiLayerNet
+local MultiLayerNet = class()
 M.MultiLayerNet = MultiLayerNet
 
 -- new{input_size, hidden_size_list, output_size, activation, weight_init_std,

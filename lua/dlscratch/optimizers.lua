@@ -3,6 +3,7 @@
 -- persists across calls and starts at zeros.
 local tensor = require("dlscratch.tensor")
 local errors = require("dlscratch.errors")
+local class = require("dlscratch.class")
 
 local sqrt = math.sqrt
 
@@ -34,9 +35,10 @@ local function state(self, name, params)
   return s
 end
 
-local function class(defaults)
-  local c = {}
-  c.__index = c
+-- optimizer(defaults, parent): a class whose new(hyper) takes each
+-- hyper-parameter from hyper or, when absent, from defaults.
+local function optimizer(defaults, parent)
+  local c = class(parent)
   c.defaults = defaults
   c.new = function(hyper)
     local self = setmetatable({}, c)
@@ -52,7 +54,7 @@ end
 
 -- region: sgd
 -- SGD: p -= lr·g
-local SGD = class({ lr = 0.01 })
+local SGD = optimizer({ lr = 0.01 })
 M.SGD = SGD
 function SGD:update(params, grads)
   local lr = self.lr
@@ -65,7 +67,7 @@ end
 
 -- region: momentum
 -- Momentum: v = momentum·v - lr·g; p += v
-local Momentum = class({ lr = 0.01, momentum = 0.9 })
+local Momentum = optimizer({ lr = 0.01, momentum = 0.9 })
 M.Momentum = Momentum
 function Momentum:update(params, grads)
   local v, lr, mom = state(self, "v", params), self.lr, self.momentum
@@ -80,8 +82,10 @@ end
 -- endregion
 
 -- region: nesterov
--- Nesterov: v *= momentum; v -= lr·g; p += momentum²·v; p -= (1 + momentum)·lr·g
-local Nesterov = class({ lr = 0.01, momentum = 0.9 })
+-- Nesterov (the book's common/optimizer.py since 2021): the parameters move
+-- with the previous v, then v is updated:
+--   p += momentum²·v; p -= (1 + momentum)·lr·g; v *= momentum; v -= lr·g
+local Nesterov = optimizer(Momentum.defaults, Momentum)
 M.Nesterov = Nesterov
 function Nesterov:update(params, grads)
   local v, lr, mom = state(self, "v", params), self.lr, self.momentum
@@ -89,10 +93,10 @@ function Nesterov:update(params, grads)
   for k, p in pairs(params) do
     local pd, g, vk = p.data, grads[k].data, v[k]
     for i = 1, p.size do
-      vk[i] = vk[i] * mom
-      vk[i] = vk[i] - lr * g[i]
       pd[i] = pd[i] + mom2 * vk[i]
       pd[i] = pd[i] - step * g[i]
+      vk[i] = vk[i] * mom
+      vk[i] = vk[i] - lr * g[i]
     end
   end
 end
@@ -100,7 +104,7 @@ end
 
 -- region: adagrad
 -- AdaGrad: h += g·g; p -= lr·g / (sqrt(h) + 1e-7)
-local AdaGrad = class({ lr = 0.01 })
+local AdaGrad = optimizer({ lr = 0.01 })
 M.AdaGrad = AdaGrad
 function AdaGrad:update(params, grads)
   local h, lr = state(self, "h", params), self.lr
@@ -116,7 +120,7 @@ end
 
 -- region: rmsprop
 -- RMSprop: h *= decay_rate; h += (1 - decay_rate)·g·g; p -= lr·g / (sqrt(h) + 1e-7)
-local RMSprop = class({ lr = 0.01, decay_rate = 0.99 })
+local RMSprop = optimizer({ lr = 0.01, decay_rate = 0.99 })
 M.RMSprop = RMSprop
 function RMSprop:update(params, grads)
   local h, lr, dr = state(self, "h", params), self.lr, self.decay_rate
@@ -134,7 +138,7 @@ end
 -- region: adam
 -- Adam: iter += 1; lr_t = lr·sqrt(1 - beta2^iter) / (1 - beta1^iter);
 -- m += (1 - beta1)·(g - m); v += (1 - beta2)·(g² - v); p -= lr_t·m / (sqrt(v) + 1e-7)
-local Adam = class({ lr = 0.001, beta1 = 0.9, beta2 = 0.999 })
+local Adam = optimizer({ lr = 0.001, beta1 = 0.9, beta2 = 0.999 })
 M.Adam = Adam
 function Adam:update(params, grads)
   local m, v = state(self, "m", params), state(self, "v", params)

@@ -8,6 +8,7 @@
 -- Every intermediate is an integer below 2^53, kept as a float on both
 -- interpreters; math.fmod is exact, and a negative remainder gets m added so
 -- the result is the mathematical mod in [0, m).
+local class = require("dlscratch.class")
 local tensor = require("dlscratch.tensor")
 
 local fmod, floor, sqrt, log, cos, sin = math.fmod, math.floor, math.sqrt, math.log, math.cos, math.sin
@@ -22,8 +23,7 @@ local TWO_PI = 2.0 * math.pi
 local M = {}
 
 -- region: rng
-local RNG = {}
-RNG.__index = RNG
+local RNG = class()
 M.RNG = RNG
 
 -- new(seed): all six state words = 12345 + seed, then 8 outputs discarded.

@@ -3,6 +3,7 @@
 -- bad line gets an error object and the loop goes on.
 local jsonio = require("dlscratch.jsonio")
 local errors = require("dlscratch.errors")
+local class = require("dlscratch.class")
 local tensor = require("dlscratch.tensor")
 local functions = require("dlscratch.functions")
 local gates = require("dlscratch.gates")
@@ -81,8 +82,7 @@ end
 ---------------------------------------------------------------------------
 -- Args: typed access to a request's arguments, raising the protocol's errors.
 -- null counts as absent; a nil default means the argument is required.
-local Args = {}
-Args.__index = Args
+local Args = class()
 M.Args = Args
 
 function Args.new(raw) return setmetatable({ raw = raw }, Args) end

@@ -2,14 +2,14 @@
 -- and a `shape` list. Element (i, j) of an N x M matrix is data[(i-1)*M + j].
 -- A scalar has shape {} and one element. Hot loops index `data` directly and
 -- never build tables of tables.
+local class = require("dlscratch.class")
 local errors = require("dlscratch.errors")
 
 local floor = math.floor
 
 local M = {}
 
-local Tensor = {}
-Tensor.__index = Tensor
+local Tensor = class()
 M.Tensor = Tensor
 
 local function numel(shape)

@@ -19,8 +19,23 @@ describe("optimizers", function()
     assert.is_near(0.855, run("momentum", { lr = 0.1 }, 2), 1e-15)
   end)
 
-  it("Nesterov: 1 - 0.81·0.05 - 1.9·0.1·0.5 = 0.8645", function()
-    assert.is_near(0.8645, run("nesterov", { lr = 0.1 }, 1), 1e-15)
+  it("Nesterov moves p with the previous v, then updates v: W = -1.625", function()
+    -- lr 0.5, momentum 0.5, W = 0, g = 1 twice:
+    --   step 1: W = 0 + 0.25·0 - 1.5·0.5 = -0.75,       v = 0.5·0 - 0.5 = -0.5
+    --   step 2: W = -0.75 + 0.25·(-0.5) - 0.75 = -1.625, v = 0.5·(-0.5) - 0.5 = -0.75
+    -- (every step is exact in binary; the book's pre-2021 order gave -1.8125)
+    local params = { W = tensor.from_list({ 0.0 }) }
+    local opt = optimizers.create("nesterov", { lr = 0.5, momentum = 0.5 })
+    opt:update(params, { W = tensor.from_list({ 1.0 }) })
+    assert.are.equal(-0.75, params.W.data[1])
+    assert.are.equal(-0.5, opt.v.W[1])
+    opt:update(params, { W = tensor.from_list({ 1.0 }) })
+    assert.are.equal(-1.625, params.W.data[1])
+    assert.are.equal(-0.75, opt.v.W[1])
+  end)
+
+  it("Nesterov's first step is p -= (1 + momentum)·lr·g: 1 - 1.9·0.1·0.5 = 0.905", function()
+    assert.is_near(0.905, run("nesterov", { lr = 0.1 }, 1), 1e-15)
   end)
 
   it("AdaGrad: 1 - 0.1·0.5 / (0.5 + 1e-7)", function()
