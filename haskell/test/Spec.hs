@@ -303,6 +303,18 @@ main = hspec $ do
         A.Object o | Just (A.Object ok) <- KM.lookup "ok" o, Just (A.Array ys) <- KM.lookup "y" ok ->
           map (maybe 0 id . numberOf) (foldr (:) [] ys) `shouldBeNear'` [0.01821127, 0.24519181, 0.73659691]
         _ -> expectationFailure (show v)
+    it "weight_init_std names are case-insensitive as in the book (He, ReLU, Xavier, SIGMOID)" $ do
+      let request op std = "{\"id\": \"w\", \"op\": \"multi_layer_net." <> op <> "\", \"args\": {\"input_size\": 3, "
+            <> "\"hidden_size_list\": [2], \"output_size\": 2, \"weight_init_std\": \"" <> std <> "\", "
+            <> "\"params\": {\"W1\": [[1, 2], [3, 4], [5, 6]], \"b1\": [0, 0], \"W2\": [[1, 0], [0, 1]], \"b2\": [0, 0]}, "
+            <> "\"x\": [[0.1, 0.2, 0.3]], \"t\": [1]}}"
+      forM_ ["init", "loss", "gradient", "numerical_gradient"] $ \op ->
+        forM_ [("He", "he"), ("ReLU", "relu"), ("Xavier", "xavier"), ("SIGMOID", "sigmoid")] $ \(given, lower) -> do
+          got <- answer (request op given)
+          want <- answer (request op lower)
+          (errorType got, got) `shouldBe` (Nothing, want)
+      map weightInitNamed ["hE", "Relu", "XAVIER", "Sigmoid", "SİGMOID", "tanh"]
+        `shouldBe` [Just He, Just He, Just Xavier, Just Xavier, Nothing, Nothing]
     let errorCase name line want = it name $ do
           v <- answer line
           errorType v `shouldBe` Just (A.String want)
@@ -316,6 +328,8 @@ main = hspec $ do
       "{\"id\": \"x\", \"op\": \"layer.affine\", \"args\": {\"W\": [[1,2],[3,4],[5,6]], \"b\": [0,0], \"x\": [[1,2,3,4]], \"dout\": [[1,1]]}}" "ShapeError"
     errorCase "a label outside 0..C−1 is ValueError" "{\"id\": \"x\", \"op\": \"loss.cross_entropy_error\", \"args\": {\"y\": [[0.5, 0.5]], \"t\": [2]}}" "ValueError"
     errorCase "n = 0 is ValueError" "{\"id\": \"x\", \"op\": \"rng.uniform\", \"args\": {\"seed\": 0, \"n\": 0}}" "ValueError"
+    errorCase "activation names are case-sensitive (the book looks them up as given)"
+      "{\"id\": \"x\", \"op\": \"multi_layer_net.init\", \"args\": {\"input_size\": 3, \"hidden_size_list\": [2], \"output_size\": 2, \"activation\": \"ReLU\"}}" "BadArgs"
     errorCase "a missing IDX file is ValueError" "{\"id\": \"x\", \"op\": \"data.idx\", \"args\": {\"path\": \"/nonexistent.idx\"}}" "ValueError"
   where
     shouldBeNear' got want = shouldBeNear got want 1e-7

@@ -1,3 +1,4 @@
+{-# LANGUAGE OverloadedStrings #-}
 -- | The networks of the book: the fixed 3-layer network of chapter 3,
 -- simpleNet of chapter 4, and the backpropagation networks TwoLayerNet
 -- (chapter 5) and MultiLayerNet (chapter 6, @common/multi_layer_net.py@).
@@ -21,6 +22,7 @@ module DLScratch.Networks
   , Net (..)
   , twoLayerNet
   , WeightInit (..)
+  , weightInitNamed
   , initStd
   , initLayers
   , initTwoLayerNet
@@ -31,6 +33,8 @@ module DLScratch.Networks
   , numericalGradient
   ) where
 
+import Data.Text (Text)
+import qualified Data.Text as T
 import qualified Data.Vector.Storable as VS
 import Numeric.LinearAlgebra (Matrix, cols, flatten, fromLists, fromList, reshape, rows, (<>), asRow, sumElements)
 import Prelude hiding ((<>))
@@ -119,6 +123,16 @@ twoLayerNet l1 l2 = Net Relu 0 [l1, l2]
 -- | The scale of the initial weights: a number, or He @sqrt(2/n_in)@, or
 -- Xavier @sqrt(1/n_in)@.
 data WeightInit = StdDev Double | He | Xavier deriving (Eq, Show)
+
+-- | The book's names, compared as @str(weight_init_std).lower()@: "relu" or
+-- "he" is He, "sigmoid" or "xavier" is Xavier, in any case ("He", "ReLU").
+-- (Python's full lower-casing is 'T.toLower': "SİGMOID" is not "sigmoid".)
+weightInitNamed :: Text -> Maybe WeightInit
+weightInitNamed name
+  | lower `elem` ["relu", "he"] = Just He
+  | lower `elem` ["sigmoid", "xavier"] = Just Xavier
+  | otherwise = Nothing
+  where lower = T.toLower name
 
 initStd :: WeightInit -> Int -> Double
 initStd (StdDev s) _ = s

@@ -689,10 +689,8 @@ multiSpec a = do
       _ -> badArgs ("unknown activation " ++ show s ++ " (relu or sigmoid)")
   wi <- case optArg "weight_init_std" a of
     Nothing -> Right He
-    Just (A.String s)
-      | s `elem` ["he", "relu"] -> Right He
-      | s `elem` ["xavier", "sigmoid"] -> Right Xavier
-      | otherwise -> badArgs ("unknown weight_init_std " ++ show s ++ " (a number, he/relu or xavier/sigmoid)")
+    Just (A.String s) -> maybe (badArgs ("unknown weight_init_std " ++ show s ++ " (a number, he/relu or xavier/sigmoid)"))
+                               Right (weightInitNamed s)
     Just v -> StdDev <$> numV "weight_init_std" v
   let sizes = [i] ++ hl ++ [o]
   checkTotal "the network" (weightCount sizes)
