@@ -2,9 +2,10 @@
 -- (shared_tests/README.md) on stdin, one answer line each on stdout.
 module Main (main) where
 
+import qualified Data.Text as T
 import System.Environment (getArgs)
 import System.Exit (exitSuccess)
-import DLScratch.Runner (runStream)
+import DLScratch.Runner (opNames, runStream)
 
 main :: IO ()
 main = do
@@ -19,6 +20,8 @@ main = do
         , "and writes one answer per line on stdout, in order:"
         , "  {\"id\": \"...\", \"ok\": {...}} or {\"id\": \"...\", \"error\": {\"type\": ..., \"message\": ...}}"
         , "The ops and error types are those of shared_tests/README.md. Exit status 0 at end of input."
+        , ""
+        , "Ops: " ++ T.unpack (T.intercalate (T.pack ", ") opNames)
         ]
       exitSuccess
     else runStream

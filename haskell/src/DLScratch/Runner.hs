@@ -8,6 +8,7 @@ module DLScratch.Runner
   ( runLine
   , runStream
   , ops
+  , opNames
   ) where
 
 import Control.DeepSeq (force)
@@ -194,6 +195,10 @@ ops = M.fromList $
   where
     netModes = [("predict", NPredict), ("loss", NLoss), ("accuracy", NAccuracy)
                , ("gradient", NGradient), ("numerical_gradient", NNumGrad)]
+
+-- | The names of 'ops', sorted.
+opNames :: [Text]
+opNames = M.keys ops
 
 -- Arguments --------------------------------------------------------------
 
