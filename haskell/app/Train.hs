@@ -4,26 +4,26 @@
 -- shared_tests/README.md §8, shared by every port.
 module Main (main) where
 
-import Control.Exception (evaluate)
-import Control.Monad (foldM, when, unless)
+import Control.Exception (IOException, evaluate, try)
+import Control.Monad (foldM, when)
 import qualified Data.ByteString.Builder as B
-import Data.Char (toLower)
-import Data.IORef
-import Data.List (isSuffixOf)
+import Data.Char (isDigit, toLower)
+import Data.List (intercalate, isPrefixOf)
 import qualified Data.Text as T
 import Data.Time.Clock (diffUTCTime, getCurrentTime, UTCTime)
 import Numeric (showFFloat)
 import System.Directory (createDirectoryIfMissing)
 import System.Environment (getArgs)
 import System.Exit (exitWith, ExitCode (..))
-import System.FilePath (takeDirectory)
+import System.FilePath (takeDirectory, takeExtension)
 import System.IO
+import System.IO.Error (ioeGetErrorString)
 import Text.Read (readMaybe)
 
 import DLScratch.Datasets
 import DLScratch.Functions (Labels (..), Targets (..))
 import DLScratch.Json
-import DLScratch.Networks (accuracy)
+import DLScratch.Networks (Net, accuracy)
 import DLScratch.Optimizers
 import DLScratch.Train
 import Numeric.LinearAlgebra (rows)
@@ -52,91 +52,102 @@ usage = unlines
   , ""
   , "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) on Fashion-MNIST or MNIST"
   , "with the loop of train_neuralnet.py: each iteration draws a batch with replacement, updates,"
-  , "and records the loss on that batch. Prints train/test accuracy once an epoch and writes the"
-  , "loss history (JSON or CSV)."
+  , "and records the loss on that batch. Prints train/test accuracy once an epoch and after the"
+  , "last iteration, and writes the history (JSON or CSV)."
   , ""
-  , "  --data-dir DIR         directory with the four IDX files (default: /usr/share/datasets/fashion-mnist)"
+  , "  --data-dir DIR         directory with the four IDX files (default: " ++ defaultDataDir ++ ")"
   , "  --iters N              iterations (default: 10000)"
-  , "  --batch-size N         (default: 100)"
+  , "  --batch-size N         images per batch (default: 100)"
   , "  --hidden N             hidden units (default: 50)"
   , "  --lr X                 learning rate (default: 0.1)"
-  , "  --optimizer NAME       sgd, momentum, nesterov, adagrad, rmsprop, adam (default: sgd)"
-  , "  --weight-init-std X    (default: 0.01)"
-  , "  --seed K               seeds the generator of weights and batches (default: 0)"
+  , "  --optimizer NAME       one of " ++ intercalate ", " optimizerNames ++ " (default: sgd)"
+  , "  --weight-init-std X    standard deviation of the initial weights (default: 0.01)"
+  , "  --seed K               seeds the generator of weights and batches, 0 <= K < 2^31 (default: 0)"
   , "  --train-size N         use the first N training images (default: all)"
   , "  --test-size N          use the first N test images (default: all)"
   , "  --out FILE             history file, .json or .csv (default: train-haskell.json)"
-  , "  --quiet                no progress bar"
-  , "  --help                 this text"
+  , "  --quiet                no progress bar (default: off)"
+  , "  -h, --help             this text"
   ]
 
-die' :: String -> IO a
-die' m = do
-  hPutStrLn stderr ("train: " ++ m)
-  hPutStrLn stderr "try bin/train --help"
-  exitWith (ExitFailure 2)
+-- | What the command line asks for.
+data Command = ShowHelp | Train Opts
 
-parseOpts :: [String] -> Opts -> IO Opts
-parseOpts args o = case args of
-  [] -> pure o
-  ("--help" : _) -> putStr usage >> exitWith ExitSuccess
-  ("-h" : _) -> putStr usage >> exitWith ExitSuccess
-  ("--quiet" : rest) -> parseOpts rest o { oQuiet = True }
-  (flag : rest) | "--" `isPrefix` flag, '=' `elem` flag ->
-    let (f, v) = break (== '=') flag in parseOpts (f : drop 1 v : rest) o
-  (flag : _) | flag `notElem` valued -> die' (if "--" `isPrefix` flag then "unknown option " ++ flag
-                                             else "unexpected argument " ++ flag)
-  (flag : val : rest) -> do
-    o' <- case flag of
-      "--data-dir" -> pure o { oDataDir = val }
-      "--iters" -> (\n -> o { oIters = n }) <$> posInt flag val
-      "--batch-size" -> (\n -> o { oBatch = n }) <$> posInt flag val
-      "--hidden" -> (\n -> o { oHidden = n }) <$> posInt flag val
-      "--lr" -> (\x -> o { oLr = x }) <$> double flag val
-      "--optimizer" -> if val `elem` optimizerNames then pure o { oOptimizer = val }
-                       else die' ("--optimizer: " ++ show val ++ " is not one of " ++ unwords optimizerNames)
-      "--weight-init-std" -> (\x -> o { oStd = x }) <$> double flag val
-      "--seed" -> do
-        k <- int flag val
-        unless (k >= 0 && k < 2 ^ (31 :: Int)) $ die' "--seed: must be 0 <= K < 2^31"
-        pure o { oSeed = k }
-      "--train-size" -> (\n -> o { oTrainSize = Just n }) <$> posInt flag val
-      "--test-size" -> (\n -> o { oTestSize = Just n }) <$> posInt flag val
-      "--out" -> pure o { oOut = val }
-      _ -> die' ("unknown option " ++ flag)
-    parseOpts rest o'
-  [flag]
-    | flag `elem` valued -> die' (flag ++ " needs a value")
-    | "--" `isPrefix` flag -> die' ("unknown option " ++ flag)
-    | otherwise -> die' ("unexpected argument " ++ flag)
+-- | The command line, or what is wrong with it (one line).
+parseArgs :: [String] -> Either String Command
+parseArgs = go defaults
   where
-    valued = [ "--data-dir", "--iters", "--batch-size", "--hidden", "--lr", "--optimizer"
-             , "--weight-init-std", "--seed", "--train-size", "--test-size", "--out" ]
-    isPrefix p s = take (length p) s == p
-    int f v = maybe (die' (f ++ ": " ++ show v ++ " is not an integer")) pure (readMaybe v)
-    posInt f v = do
-      n <- int f v
-      when (n < 1) $ die' (f ++ ": " ++ show v ++ " is not a positive integer")
-      pure n
-    double f v = maybe (die' (f ++ ": " ++ show v ++ " is not a number")) pure (readNumber v)
+    go o args = case args of
+      [] -> Right (Train o)
+      (a : _) | a `elem` ["--help", "-h"] -> Right ShowHelp
+      ("--quiet" : rest) -> go o { oQuiet = True } rest
+      (a : rest) | "--" `isPrefixOf` a, (flag, '=' : val) <- break (== '=') a -> go o (flag : val : rest)
+      (flag : rest)
+        | Just set <- lookup flag valued -> case rest of
+            val : rest' -> set val o >>= \o' -> go o' rest'
+            [] -> Left (flag ++ " needs a value")
+        | "-" `isPrefixOf` flag -> Left ("unknown option " ++ flag)
+        | otherwise -> Left ("unexpected argument " ++ show flag)
+    valued :: [(String, String -> Opts -> Either String Opts)]
+    valued =
+      [ ("--data-dir", \v o -> Right o { oDataDir = v })
+      , ("--iters", \v o -> (\n -> o { oIters = n }) <$> count "--iters" v)
+      , ("--batch-size", \v o -> (\n -> o { oBatch = n }) <$> count "--batch-size" v)
+      , ("--hidden", \v o -> (\n -> o { oHidden = n }) <$> count "--hidden" v)
+      , ("--lr", \v o -> (\x -> o { oLr = x }) <$> finite "--lr" v)
+      , ("--optimizer", \v o -> if v `elem` optimizerNames then Right o { oOptimizer = v }
+                                else Left ("--optimizer " ++ show v ++ ": not one of " ++ intercalate ", " optimizerNames))
+      , ("--weight-init-std", \v o -> (\x -> o { oStd = x }) <$> finite "--weight-init-std" v)
+      , ("--seed", \v o -> (\k -> o { oSeed = k }) <$> whole "--seed" "a whole number, 0 <= K < 2^31" (\k -> k >= 0 && k < 2 ^ (31 :: Int)) v)
+      , ("--train-size", \v o -> (\n -> o { oTrainSize = Just n }) <$> count "--train-size" v)
+      , ("--test-size", \v o -> (\n -> o { oTestSize = Just n }) <$> count "--test-size" v)
+      , ("--out", \v o -> Right o { oOut = v })
+      ]
+    count f = whole f "a whole number >= 1" (>= 1)
+    whole f what ok v = case readInteger v of
+      Just k | k > toInteger (maxBound :: Int) -> Left (f ++ " " ++ show v ++ ": too large")
+             | ok k -> Right (fromInteger k)
+      _ -> Left (f ++ " " ++ show v ++ ": expected " ++ what)
+    finite f v = case readNumber v of
+      Just x | not (isNaN x || isInfinite x) -> Right x
+      _ -> Left (f ++ " " ++ show v ++ ": expected a finite number")
 
--- | Read a number as Python's float() would ("0.1", ".5", "1e-3", "3").
+-- | An integer as Python's int() reads one ("7", "+7", "-1").
+readInteger :: String -> Maybe Integer
+readInteger s = case s of
+  ('+' : ds@(_ : _)) | all isDigit ds -> readMaybe ds
+  ('-' : ds@(_ : _)) | all isDigit ds -> negate <$> readMaybe ds
+  ds@(_ : _) | all isDigit ds -> readMaybe ds
+  _ -> Nothing
+
+-- | A number as Python's float() reads one ("0.1", ".5", "5.", "1e-3", "+3").
 readNumber :: String -> Maybe Double
-readNumber s = case readMaybe s' of
-  Just d -> Just d
-  Nothing -> fromInteger <$> readMaybe s'
+readNumber s = case s of
+  ('+' : r) -> unsigned r
+  ('-' : r) -> negate <$> unsigned r
+  r -> unsigned r
   where
-    s0 = filter (/= '+') s
-    s' = case s0 of
-      ('.' : _) -> '0' : s0
-      ('-' : '.' : r) -> "-0." ++ r
-      _ -> if "." `isSuffixOf` s0 then s0 ++ "0" else s0
+    -- Haskell's read wants digits on both sides of the point
+    unsigned r = case break (== '.') r of
+      (int, '.' : frac) | not (null int && null frac) -> readMaybe (digits int ++ "." ++ fracDigits frac)
+      _ | all isDigit (takeWhile (`notElem` ("eE" :: String)) r) && not (null r) -> readMaybe r
+      _ -> Nothing
+    digits d = if null d then "0" else d
+    fracDigits f = case f of
+      (c : _) | isDigit c -> f
+      _ -> '0' : f
+
+-- | One line on stderr, exit status 2.
+failWith :: String -> IO a
+failWith m = do
+  hPutStrLn stderr ("bin/train: " ++ m)
+  exitWith (ExitFailure 2)
 
 fmt4 :: Double -> String
 fmt4 x = showFFloat (Just 4) x ""
 
-progress :: Bool -> UTCTime -> Int -> Int -> Double -> IO ()
-progress enabled start total done l = when enabled $ do
+progress :: UTCTime -> Int -> Int -> Double -> IO ()
+progress start total done l = do
   now <- getCurrentTime
   let el = realToFrac (diffUTCTime now start) :: Double
       frac = fromIntegral done / fromIntegral (max total 1) :: Double
@@ -149,71 +160,89 @@ progress enabled start total done l = when enabled $ do
                   ++ fmt4 l ++ "  " ++ show (round rate :: Int) ++ " it/s  eta " ++ show (round eta :: Int) ++ "s\ESC[K")
   hFlush stderr
 
+-- | What the loop has recorded so far (newest first), and when the progress
+-- bar was last drawn.
+data History = History
+  { hLosses :: [Double]
+  , hAccs :: [(Int, Double, Double)]   -- ^ iteration, train acc, test acc
+  , hDrawn :: UTCTime
+  }
+
+-- | Accuracy on the training and the test set.
+accuracies :: Mnist -> Net -> (Double, Double)
+accuracies m net = ( accuracy net (xTrain m) (TLabels (tTrain m))
+                   , accuracy net (xTest m) (TLabels (tTest m)) )
+
 main :: IO ()
 main = do
-  o <- getArgs >>= \a -> parseOpts a defaults
+  args <- getArgs
+  case parseArgs args of
+    Left err -> failWith err
+    Right ShowHelp -> putStr usage
+    Right (Train o) -> train o
+
+train :: Opts -> IO ()
+train o = do
   hSetBuffering stdout LineBuffering
   tty <- hIsTerminalDevice stderr
   let barOn = tty && not (oQuiet o)
-  loaded <- loadMnist (oDataDir o) (oTrainSize o) (oTestSize o)
-  m <- case loaded of
-    Left e -> hPutStrLn stderr ("error: " ++ e) >> exitWith (ExitFailure 2)
-    Right m -> do
-      _ <- evaluate (xTrain m) >> evaluate (xTest m)
-      _ <- evaluate (labelVector (tTrain m)) >> evaluate (labelVector (tTest m))
-      pure m
+  m <- loadMnist (oDataDir o) (oTrainSize o) (oTestSize o) >>= either failWith pure
+  _ <- evaluate (xTrain m) >> evaluate (xTest m)
+  _ <- evaluate (labelVector (tTrain m)) >> evaluate (labelVector (tTest m))
+  -- the history file is opened before training, so that a bad --out is refused first
+  out <- try (createDirectoryIfMissing True (takeDirectory (oOut o)) >> openBinaryFile (oOut o) WriteMode)
+  hOut <- either (\e -> failWith ("--out " ++ show (oOut o) ++ ": cannot write it (" ++ ioeGetErrorString (e :: IOException) ++ ")"))
+                 pure out
   let Just base = defaultOptimizer (oOptimizer o)
-      opt = base { lr = oLr o }
-      cfg = TrainConfig (oHidden o) 10 (oStd o) (oBatch o) (oIters o) (oSeed o) opt
-      nTrain = rows (xTrain m)
-      perEpoch = max (nTrain `div` oBatch o) 1
-      states = trainSteps cfg (xTrain m) (tTrain m)
+      cfg = TrainConfig (oHidden o) 10 (oStd o) (oBatch o) (oIters o) (oSeed o) base { lr = oLr o }
+      perEpoch = iterPerEpoch (rows (xTrain m)) (oBatch o)
   start <- getCurrentTime
-  accs <- newIORef ([], [])
-  lastDraw <- newIORef start
-  losses <- foldM (\acc s -> do
-      let i = stIter s - 1
-          l = stLoss s
-      l `seq` pure ()
-      when (i `mod` perEpoch == 0) $ do
-        let tr = accuracy (stNet s) (xTrain m) (TLabels (tTrain m))
-            te = accuracy (stNet s) (xTest m) (TLabels (tTest m))
-        modifyIORef' accs (\(a, b) -> (tr : a, te : b))
-        when barOn $ hPutStr stderr "\r\ESC[K"
-        putStrLn ("epoch " ++ show (i `div` perEpoch) ++ "  train acc " ++ fmt4 tr ++ "  test acc " ++ fmt4 te)
-      when barOn $ do
+  let record h s = do
+        let i = stIter s - 1
+            l = stLoss s
+        l `seq` pure ()
+        accs <- case epochAfter perEpoch i of
+          Nothing -> pure (hAccs h)
+          Just k -> do
+            let (tr, te) = accuracies m (stNet s)
+            when barOn $ hPutStr stderr "\r\ESC[K"
+            putStrLn ("epoch " ++ show k ++ "  train acc " ++ fmt4 tr ++ "  test acc " ++ fmt4 te)
+            pure ((i, tr, te) : hAccs h)
         now <- getCurrentTime
-        prev <- readIORef lastDraw
-        when (diffUTCTime now prev > 0.1 || stIter s == oIters o) $ do
-          writeIORef lastDraw now
-          progress True start (oIters o) (stIter s) l
-      pure (l : acc)) [] states
-  when barOn $ hPutStrLn stderr ""
+        drawn <- if barOn && (diffUTCTime now (hDrawn h) > 0.1 || stIter s == oIters o)
+          then progress start (oIters o) (stIter s) l >> pure now
+          else pure (hDrawn h)
+        pure (History (l : hLosses h) accs drawn)
+  (hist, final) <- foldM (\(h, _) s -> (\h' -> (h', Just (stNet s))) <$> record h s)
+                         (History [] [] start, Nothing) (trainSteps cfg (xTrain m) (tTrain m))
   end <- getCurrentTime
+  when barOn $ hPutStrLn stderr ""
   let seconds = realToFrac (diffUTCTime end start) :: Double
-      history = reverse losses
-  (trA, teA) <- (\(a, b) -> (reverse a, reverse b)) <$> readIORef accs
-  let out = oOut o
-      options = JObj
+      losses = reverse (hLosses hist)
+      (accIters, trainAcc, testAcc) = unzip3 (reverse (hAccs hist))
+      finalIter = oIters o - 1
+  -- the final evaluation, as the book's Trainer.train does after its loop
+  (finalTr, finalTe) <- maybe (failWith "no iteration was run") (pure . accuracies m) final
+  let options = JObj
         [ ("data_dir", JStr (T.pack (oDataDir o))), ("iters", JInt (oIters o))
         , ("batch_size", JInt (oBatch o)), ("hidden", JInt (oHidden o)), ("lr", JNum (oLr o))
         , ("optimizer", JStr (T.pack (oOptimizer o))), ("weight_init_std", JNum (oStd o))
-        , ("seed", JInt (oSeed o)), ("train_size", JInt nTrain), ("test_size", JInt (rows (xTest m))) ]
-      record = JObj
+        , ("seed", JInt (oSeed o)), ("train_size", JInt (rows (xTrain m))), ("test_size", JInt (rows (xTest m))) ]
+      history = JObj
         [ ("port", JStr "haskell"), ("options", options)
-        , ("loss_history", JArr (map JNum history))
-        , ("train_acc", JArr (map JNum trA)), ("test_acc", JArr (map JNum teA))
+        , ("loss_history", JArr (map JNum losses))
+        , ("acc_iters", JArr (map JInt accIters))
+        , ("train_acc", JArr (map JNum trainAcc)), ("test_acc", JArr (map JNum testAcc))
+        , ("final_iter", JInt finalIter)
+        , ("final_train_acc", JNum finalTr), ("final_test_acc", JNum finalTe)
         , ("seconds", JNum seconds) ]
-  createDirectoryIfMissing True (takeDirectory out)
-  withFile out WriteMode $ \h -> do
-    hSetBinaryMode h True
-    if map toLower (reverse (take 4 (reverse out))) == ".csv"
-      then B.hPutBuilder h (B.string7 "iter,loss\n" <> mconcat
-             [ B.intDec i <> B.char7 ',' <> encodeJ (JNum l) <> B.char7 '\n' | (i, l) <- zip [0 :: Int ..] history ])
-      else B.hPutBuilder h (encodeJ record <> B.char7 '\n')
-  case (trA, teA) of
-    (_ : _, _ : _) -> putStrLn ("final  train acc " ++ fmt4 (last trA) ++ "  test acc " ++ fmt4 (last teA)
-                                ++ "  (" ++ showFFloat (Just 1) seconds "" ++ " s, "
-                                ++ showFFloat (Just 2) (1000 * seconds / fromIntegral (oIters o)) "" ++ " ms/iter)")
-    _ -> pure ()
-  putStrLn ("history written to " ++ out)
+  B.hPutBuilder hOut $
+    if map toLower (takeExtension (oOut o)) == ".csv"
+      then B.string7 "iter,loss\n" <> mconcat
+             [ B.intDec i <> B.char7 ',' <> encodeJ (JNum l) <> B.char7 '\n' | (i, l) <- zip [0 :: Int ..] losses ]
+      else encodeJ history <> B.char7 '\n'
+  hClose hOut
+  putStrLn ("final (after iteration " ++ show finalIter ++ ")  train acc " ++ fmt4 finalTr ++ "  test acc " ++ fmt4 finalTe
+            ++ "  (" ++ showFFloat (Just 1) seconds "" ++ " s, "
+            ++ showFFloat (Just 2) (1000 * seconds / fromIntegral (oIters o)) "" ++ " ms/iter)")
+  putStrLn ("history written to " ++ oOut o)

@@ -6,14 +6,19 @@
 -- 0x0D f32, 0x0E f64, all big-endian), the number of dimensions, each
 -- dimension as a big-endian u32, then the values row-major.
 module DLScratch.Datasets
-  ( Idx (..)
+  ( IdxType (..)
+  , IdxHeader (..)
+  , idxHeader
+  , Idx (..)
   , decodeIdx
   , decodeIdxRows
+  , decodeIdxWith
+  , readIdxBytes
   , readIdx
   , readIdxRows
-  , decodeIdxWith
   , readIdxWith
   , Mnist (..)
+  , mnistFiles
   , defaultDataDir
   , loadMnist
   ) where
@@ -25,14 +30,70 @@ import qualified Data.ByteString as BS
 import qualified Data.ByteString.Lazy as BL
 import qualified Data.ByteString.Unsafe as BU
 import Data.Int (Int16, Int32, Int8)
-import Data.Word (Word32, Word64)
+import Data.List (intercalate)
+import Data.Word (Word32, Word64, Word8)
 import GHC.Float (castWord32ToFloat, castWord64ToDouble)
 import qualified Data.Vector.Storable as VS
 import Numeric.LinearAlgebra (Matrix, reshape)
 import System.Directory (doesFileExist)
+import System.IO.Error (ioeGetErrorString)
 import DLScratch.Functions (Labels (..))
 
 -- region: idx
+-- | The element type of an IDX file (its third byte).
+data IdxType = IdxU8 | IdxI8 | IdxI16 | IdxI32 | IdxF32 | IdxF64
+  deriving (Eq, Show)
+
+-- | The type byte and the width in bytes of a type.
+typeCode :: IdxType -> (Word8, Int)
+typeCode t = case t of
+  IdxU8 -> (0x08, 1)
+  IdxI8 -> (0x09, 1)
+  IdxI16 -> (0x0B, 2)
+  IdxI32 -> (0x0C, 4)
+  IdxF32 -> (0x0D, 4)
+  IdxF64 -> (0x0E, 8)
+
+-- | What an IDX file's header says: the element type and the dimensions.
+data IdxHeader = IdxHeader { idxType :: !IdxType, idxDims :: ![Int] }
+  deriving (Eq, Show)
+
+-- | The header of an IDX file's bytes (already decompressed), checking that
+-- the bytes hold as many values as it says.
+idxHeader :: BS.ByteString -> Either String IdxHeader
+idxHeader bs
+  | BS.length bs < 4 = Left "the file is shorter than an IDX header (4 bytes)"
+  | BS.index bs 0 /= 0 || BS.index bs 1 /= 0 = Left "not an IDX file: the first two bytes are not zero"
+  | otherwise = do
+      ty <- case [ t | t <- [IdxU8, IdxI8, IdxI16, IdxI32, IdxF32, IdxF64], fst (typeCode t) == BS.index bs 2 ] of
+        t : _ -> Right t
+        [] -> Left ("unknown IDX type byte 0x" ++ hex (BS.index bs 2))
+      let nd = fromIntegral (BS.index bs 3)
+          headerLen = 4 + 4 * nd
+      if BS.length bs < headerLen
+        then Left ("the file is shorter than its header says (" ++ show nd ++ " dimensions)")
+        else do
+          let dims = [ fromIntegral (bigEndian bs 4 (4 + 4 * k)) | k <- [0 .. nd - 1] ] :: [Int]
+              need = toInteger headerLen + product (map toInteger dims) * toInteger (snd (typeCode ty))
+          if toInteger (BS.length bs) < need
+            then Left ("the file is shorter than its header says: " ++ show need
+                       ++ " bytes needed, " ++ show (BS.length bs) ++ " present")
+            else Right (IdxHeader ty dims)
+  where
+    hex b = let s = "0123456789abcdef" in [s !! fromIntegral (b `div` 16), s !! fromIntegral (b `mod` 16)]
+
+-- | The header's length in bytes: 4, then 4 per dimension.
+headerLength :: IdxHeader -> Int
+headerLength h = 4 + 4 * length (idxDims h)
+
+-- | The unsigned big-endian integer of w bytes at offset o.
+bigEndian :: BS.ByteString -> Int -> Int -> Word64
+bigEndian bs w o = go 0 0
+  where
+    go !k !acc
+      | k >= w = acc
+      | otherwise = go (k + 1) ((acc `shiftL` 8) .|. fromIntegral (BU.unsafeIndex bs (o + k)))
+
 -- | An IDX array: its shape and its values as float64, row-major.
 data Idx = Idx { idxShape :: [Int], idxValues :: VS.Vector Double }
 
@@ -47,42 +108,39 @@ decodeIdxRows = decodeIdxWith id
 
 -- | 'decodeIdxRows' with f applied to every value as it is decoded.
 decodeIdxWith :: (Double -> Double) -> Maybe Int -> BS.ByteString -> Either String Idx
-decodeIdxWith f limit bs
-  | BS.length bs < 4 = Left "the file is shorter than an IDX header (4 bytes)"
-  | BS.index bs 0 /= 0 || BS.index bs 1 /= 0 = Left "not an IDX file: the first two bytes are not zero"
-  | otherwise = do
-      (width, conv) <- case BS.index bs 2 of
-        0x08 -> Right (1, \o -> fromIntegral (BU.unsafeIndex bs o))
-        0x09 -> Right (1, \o -> fromIntegral (fromIntegral (BU.unsafeIndex bs o) :: Int8))
-        0x0B -> Right (2, \o -> fromIntegral (fromIntegral (be 2 o) :: Int16))
-        0x0C -> Right (4, \o -> fromIntegral (fromIntegral (be 4 o) :: Int32))
-        0x0D -> Right (4, \o -> realToFrac (castWord32ToFloat (fromIntegral (be 4 o) :: Word32)))
-        0x0E -> Right (8, \o -> castWord64ToDouble (be 8 o))
-        ty -> Left ("unknown IDX type byte 0x" ++ hex ty)
-      let nd = fromIntegral (BS.index bs 3)
-          headerLen = 4 + 4 * nd
-      if BS.length bs < headerLen
-        then Left ("the file is shorter than its header says (" ++ show nd ++ " dimensions)")
-        else do
-          let dims = [ fromIntegral (be 4 (4 + 4 * k)) | k <- [0 .. nd - 1] ] :: [Int]
-              need = fromIntegral headerLen + product (map toInteger dims) * toInteger width :: Integer
-          if toInteger (BS.length bs) < need
-            then Left ("the file is shorter than its header says: " ++ show need
-                       ++ " bytes needed, " ++ show (BS.length bs) ++ " present")
-            else do
-              let dims' = case (dims, limit) of
-                    (d0 : rest, Just k) -> min d0 (max k 0) : rest
-                    _ -> dims
-                  n' = product dims'
-              Right (Idx dims' (VS.generate n' (\i -> f (conv (headerLen + i * width)))))
+decodeIdxWith f limit bs = (\h -> idxValuesOf f limit h bs) <$> idxHeader bs
+
+-- | The values of a file whose header has been read (and checked).
+idxValuesOf :: (Double -> Double) -> Maybe Int -> IdxHeader -> BS.ByteString -> Idx
+idxValuesOf f limit h bs = Idx dims' (VS.generate (product dims') (\i -> f (conv (start + i * width))))
   where
-    be :: Int -> Int -> Word64
-    be w o = go 0 0
-      where
-        go !k !acc
-          | k >= w = acc
-          | otherwise = go (k + 1) ((acc `shiftL` 8) .|. fromIntegral (BU.unsafeIndex bs (o + k)))
-    hex b = let s = "0123456789abcdef" in [s !! fromIntegral (b `div` 16), s !! fromIntegral (b `mod` 16)]
+    start = headerLength h
+    width = snd (typeCode (idxType h))
+    dims' = case (idxDims h, limit) of
+      (d0 : rest, Just k) -> min d0 (max k 0) : rest
+      (dims, _) -> dims
+    be = bigEndian bs
+    conv :: Int -> Double
+    conv o = case idxType h of
+      IdxU8 -> fromIntegral (BU.unsafeIndex bs o)
+      IdxI8 -> fromIntegral (fromIntegral (BU.unsafeIndex bs o) :: Int8)
+      IdxI16 -> fromIntegral (fromIntegral (be 2 o) :: Int16)
+      IdxI32 -> fromIntegral (fromIntegral (be 4 o) :: Int32)
+      IdxF32 -> realToFrac (castWord32ToFloat (fromIntegral (be 4 o) :: Word32))
+      IdxF64 -> castWord64ToDouble (be 8 o)
+
+-- | A file's bytes, gunzipped when they start with the gzip magic 1f 8b; an
+-- error names the file.
+readIdxBytes :: FilePath -> IO (Either String BS.ByteString)
+readIdxBytes path = do
+  r <- try (BS.readFile path) :: IO (Either IOException BS.ByteString)
+  case r of
+    Left e -> pure (Left (path ++ ": cannot read it (" ++ ioeGetErrorString e ++ ")"))
+    Right raw
+      | BS.take 2 raw == BS.pack [0x1f, 0x8b] ->
+          (Right <$> evaluate (BL.toStrict (GZip.decompress (BL.fromStrict raw))))
+            `catch` (\e -> pure (Left (path ++ ": corrupt gzip data: " ++ show (e :: SomeException))))
+      | otherwise -> pure (Right raw)
 
 -- | Read an IDX file, gunzipping it when it starts with the gzip magic 1f 8b.
 readIdx :: FilePath -> IO (Either String Idx)
@@ -92,23 +150,17 @@ readIdx = readIdxRows Nothing
 readIdxRows :: Maybe Int -> FilePath -> IO (Either String Idx)
 readIdxRows = readIdxWith id
 
--- | 'readIdxRows' with f applied to every value as it is decoded.
+-- | 'readIdxRows' with f applied to every value as it is decoded; every
+-- error message starts with the path.
 readIdxWith :: (Double -> Double) -> Maybe Int -> FilePath -> IO (Either String Idx)
-readIdxWith f limit path = do
-  r <- try (BS.readFile path) :: IO (Either IOException BS.ByteString)
-  case r of
-    Left e -> pure (Left ("cannot read " ++ path ++ ": " ++ show e))
-    Right raw
-      | BS.take 2 raw == BS.pack [0x1f, 0x8b] -> do
-          d <- (Right <$> evaluate (BL.toStrict (GZip.decompress (BL.fromStrict raw))))
-                 `catch` (\e -> pure (Left (show (e :: SomeException))))
-          pure (either (\m -> Left (path ++ ": corrupt gzip data: " ++ m)) (fmap' path . decodeIdxWith f limit) d)
-      | otherwise -> pure (fmap' path (decodeIdxWith f limit raw))
-  where
-    fmap' p = either (\m -> Left (p ++ ": " ++ m)) Right
+readIdxWith f limit path = (>>= named path . decodeIdxWith f limit) <$> readIdxBytes path
+
+-- | Prefix an error with the file it is about.
+named :: FilePath -> Either String a -> Either String a
+named path = either (\m -> Left (path ++ ": " ++ m)) Right
 -- endregion
 
--- | Training and test images (rows of 784 values in [0, 1]) and labels.
+-- | Training and test images (rows of rows×cols values in [0, 1]) and labels.
 data Mnist = Mnist
   { xTrain :: Matrix Double, tTrain :: Labels
   , xTest :: Matrix Double, tTest :: Labels }
@@ -116,34 +168,71 @@ data Mnist = Mnist
 defaultDataDir :: FilePath
 defaultDataDir = "/usr/share/datasets/fashion-mnist"
 
+-- | The four files of an MNIST directory, each read as NAME.gz or NAME:
+-- training images and labels, test images and labels.
+mnistFiles :: [FilePath]
+mnistFiles = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+-- | A file of the directory, its header and its bytes.
+data IdxFile = IdxFile { filePath :: FilePath, fileHeader :: IdxHeader, fileBytes :: BS.ByteString }
+
 -- | The four IDX files of a directory (each name with or without .gz),
 -- keeping the first @trainSize@ / @testSize@ images; images become
 -- @byte / 255.0@ flattened to one row each.
+--
+-- Every file is checked first, in the order of 'mnistFiles', and the first
+-- one that fails is named: it exists and is a well-formed IDX file; images
+-- are unsigned bytes of 3 dimensions (count × rows × cols) with the same
+-- rows × cols in both sets; labels are unsigned bytes of 1 dimension, as
+-- many as the images of their set, each in 0..9.
 loadMnist :: FilePath -> Maybe Int -> Maybe Int -> IO (Either String Mnist)
 loadMnist dir trainSize testSize = do
-  xtr <- images "train-images-idx3-ubyte" trainSize
-  ttr <- labels "train-labels-idx1-ubyte" trainSize
-  xte <- images "t10k-images-idx3-ubyte" testSize
-  tte <- labels "t10k-labels-idx1-ubyte" testSize
-  pure (Mnist <$> xtr <*> ttr <*> xte <*> tte)
+  files <- mapM readFile' mnistFiles
+  pure $ case files of
+    [trI, trL, teI, teL] -> do
+      xtr <- trI >>= imageFile Nothing
+      ttr <- trL >>= labelFile xtr
+      xte <- teI >>= imageFile (Just xtr)
+      tte <- teL >>= labelFile xte
+      Right (Mnist (images trainSize xtr) (labels trainSize ttr) (images testSize xte) (labels testSize tte))
+    _ -> Left "four files expected"
   where
-    find name = do
+    readFile' name = do
       let p = dir ++ "/" ++ name
       gz <- doesFileExist (p ++ ".gz")
-      pure (if gz then p ++ ".gz" else p)
-    images name lim = do
-      p <- find name
-      r <- readIdxWith (/ 255.0) lim p
-      pure $ do
-        Idx sh v <- r
-        case sh of
-          (_ : rest@(_ : _)) -> Right (reshape (product rest) v)
-          _ -> Left (p ++ ": expected an image array, got shape " ++ show sh)
-    labels name lim = do
-      p <- find name
-      r <- readIdxRows lim p
-      pure $ do
-        Idx sh v <- r
-        case sh of
-          [_] -> Right (Labels (VS.map round v))
-          _ -> Left (p ++ ": expected a label vector, got shape " ++ show sh)
+      plain <- doesFileExist p
+      let path = if gz then p ++ ".gz" else p
+      if not (gz || plain)
+        then pure (Left (p ++ "[.gz]: no such file"))
+        else do
+          bytes <- readIdxBytes path
+          pure (bytes >>= \bs -> named path (IdxFile path <$> idxHeader bs <*> pure bs))
+    check f ok what = if ok then Right () else Left (filePath f ++ ": " ++ what)
+    shapeOf f = "[" ++ intercalate ", " (map show (idxDims (fileHeader f))) ++ "]"
+    unsignedBytes f = check f (idxType (fileHeader f) == IdxU8)
+      ("expected unsigned bytes (type 0x08), got " ++ show (idxType (fileHeader f)))
+    imageFile train f = do
+      unsignedBytes f
+      case idxDims (fileHeader f) of
+        [n, r, c] -> do
+          check f (n >= 1 && r * c >= 1) ("no images in shape " ++ shapeOf f)
+          case train of
+            Just tr -> check f ([r, c] == drop 1 (idxDims (fileHeader tr)))
+              ("images of shape " ++ shapeOf f ++ " but the training images are " ++ shapeOf tr)
+            Nothing -> Right ()
+          Right f
+        _ -> Left (filePath f ++ ": expected images of 3 dimensions (count x rows x cols), got shape " ++ shapeOf f)
+    labelFile imgs f = do
+      unsignedBytes f
+      case idxDims (fileHeader f) of
+        [n] -> do
+          let nImages = product (take 1 (idxDims (fileHeader imgs)))
+              body = BS.take n (BS.drop (headerLength (fileHeader f)) (fileBytes f))
+          check f (n == nImages) (show n ++ " labels for the " ++ show nImages ++ " images of " ++ filePath imgs)
+          case BS.findIndex (> 9) body of
+            Just i -> Left (filePath f ++ ": label " ++ show (BS.index body i) ++ " at index " ++ show i ++ " is outside 0..9")
+            Nothing -> Right f
+        _ -> Left (filePath f ++ ": expected labels of 1 dimension, got shape " ++ shapeOf f)
+    images lim f = let Idx sh v = idxValuesOf (/ 255.0) lim (fileHeader f) (fileBytes f)
+                   in reshape (product (drop 1 sh)) v
+    labels lim f = Labels (VS.map round (idxValues (idxValuesOf id lim (fileHeader f) (fileBytes f))))

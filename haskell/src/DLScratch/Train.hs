@@ -13,6 +13,9 @@ module DLScratch.Train
   , trainSteps
   , trainTwoLayerNet
   , batchOf
+  , iterPerEpoch
+  , fmodExact
+  , epochAfter
   ) where
 
 import qualified Data.Vector.Storable as VS
@@ -70,6 +73,27 @@ trainSteps cfg x t = take (iters cfg) (drop 1 (iterate stepOnce s0))
           net' = net { layers = ps }
           !l = loss net' xb tt
       in TrainState (i + 1) l net' st' g'
+
+-- | The book's @iter_per_epoch = max(train_size / batch_size, 1)@ with the
+-- float64 (true) division: 60000 images in batches of 128 give 468.75.
+iterPerEpoch :: Int -> Int -> Double
+iterPerEpoch trainSize batch = max (fromIntegral trainSize / fromIntegral batch) 1
+
+-- | IEEE @fmod(x, y) = x − trunc(x / y)·y@, exactly (fmod has no rounding),
+-- computed in 'Rational' ("Data.Fixed".mod' works in Double and rounds).
+fmodExact :: Double -> Double -> Rational
+fmodExact x y = rx - fromInteger (truncate (rx / ry)) * ry
+  where
+    rx = toRational x
+    ry = toRational y
+
+-- | @Just K@ when the book's loop evaluates after iteration i (0-based),
+-- @i % iter_per_epoch == 0@, with @K = i / iter_per_epoch@ (whole then):
+-- with 468.75 after iterations 0, 1875, 3750, ...; with 60000 / 7 only after 0.
+epochAfter :: Double -> Int -> Maybe Integer
+epochAfter perEpoch i
+  | fmodExact (fromIntegral i) perEpoch == 0 = Just (truncate (toRational i / toRational perEpoch))
+  | otherwise = Nothing
 
 -- | The whole run: the loss history and the final network.
 trainTwoLayerNet :: TrainConfig -> Matrix Double -> Labels -> ([Double], Net)
