@@ -10,7 +10,7 @@ import Control.Monad (when)
 import qualified Data.Aeson as A
 import qualified Data.Aeson.KeyMap as KM
 import qualified Data.ByteString.Lazy.Char8 as BL
-import Data.List (sort)
+import Data.List (isPrefixOf, sort)
 import qualified Data.Scientific as Sci
 import qualified Data.Vector.Storable as VS
 import Data.Time.Clock (diffUTCTime, getCurrentTime)
@@ -18,13 +18,12 @@ import Numeric (showFFloat)
 import Numeric.LinearAlgebra (reshape)
 import System.Directory (doesFileExist)
 import System.Environment (getArgs)
-import System.Exit (exitSuccess)
+import System.Exit (ExitCode (..), exitWith)
 import System.Process (readProcessWithExitCode)
-import System.Exit (ExitCode (..))
 import Text.Read (readMaybe)
 
 import qualified Data.ByteString.Builder as B
-import System.IO (stdout)
+import System.IO (hPutStrLn, stderr, stdout)
 import DLScratch.Json (J (..), encodeJ)
 import DLScratch.Functions (Labels (..), Targets (..))
 import DLScratch.Networks
@@ -79,38 +78,67 @@ pythonFigure repeats steps = do
         _ -> Left ("unexpected output: " ++ out)
       Right (_, _, err) -> Left err
 
+-- | The options of shared_tests/README.md §9.
+data Opts = Opts { oRepeats :: Int, oSteps :: Int, oReference :: Bool, oJson :: Bool }
+
+data Command = ShowHelp | Bench Opts
+
+usage :: String
+usage = unlines
+  [ "usage: bin/bench [--repeats N] [--steps N] [--no-reference] [--json]"
+  , ""
+  , "Times one TwoLayerNet training step (784-50-10, batch 100, float64: forward, backward, SGD):"
+  , "the median over the repeats, and the Python reference's figure (python -m dlscratch.bench)"
+  , "in the same run."
+  , ""
+  , "  --repeats N      timed repeats, N >= 1; the median is reported (default: 7)"
+  , "  --steps N        steps per repeat, N >= 1 (default: 50)"
+  , "  --no-reference   do not run the Python reference (default: off)"
+  , "  --json           print only {\"port\": \"haskell\", \"ms_per_step\": ..., ...}, without the reference (default: off)"
+  , "  -h, --help       this text"
+  ]
+
+-- | The command line, or what is wrong with it (one line).
+parseArgs :: [String] -> Either String Command
+parseArgs = go (Opts 7 50 True False)
+  where
+    go o args = case args of
+      [] -> Right (Bench o)
+      (a : _) | a `elem` ["--help", "-h"] -> Right ShowHelp
+      ("--no-reference" : rest) -> go o { oReference = False } rest
+      ("--json" : rest) -> go o { oJson = True } rest
+      (a : rest) | "--" `isPrefixOf` a, (flag, '=' : val) <- break (== '=') a -> go o (flag : val : rest)
+      ("--repeats" : v : rest) -> count "--repeats" v >>= \n -> go o { oRepeats = n } rest
+      ("--steps" : v : rest) -> count "--steps" v >>= \n -> go o { oSteps = n } rest
+      [flag] | flag `elem` ["--repeats", "--steps"] -> Left (flag ++ " needs a value")
+      (a : _) | "-" `isPrefixOf` a -> Left ("unknown option " ++ a)
+              | otherwise -> Left ("unexpected argument " ++ show a)
+    count f v = case readMaybe v :: Maybe Integer of
+      Just n | n >= 1 && n <= toInteger (maxBound :: Int) -> Right (fromInteger n)
+      _ -> Left (f ++ " " ++ show v ++ ": expected a whole number >= 1")
+
 main :: IO ()
 main = do
   args <- getArgs
-  when (any (`elem` ["--help", "-h"]) args) $ do
-    putStr $ unlines
-      [ "usage: bin/bench [--repeats N] [--steps N] [--no-python] [--json]"
-      , ""
-      , "Times one TwoLayerNet training step (784-50-10, batch 100, float64: forward, backward, SGD),"
-      , "median of N repeats (default 7) of N steps (default 50), and the Python reference's figure"
-      , "(python -m dlscratch.bench) in the same run."
-      , ""
-      , "  --no-python   do not run the Python reference"
-      , "  --json        print only {\"port\": \"haskell\", \"ms_per_step\": ..., ...} (no Python run)"
-      ]
-    exitSuccess
-  let opt name d = case dropWhile (/= name) args of
-        (_ : v : _) | Just n <- readMaybe v -> n
-        _ -> d
-      repeats = opt "--repeats" 7
-      steps = opt "--steps" 50
+  case parseArgs args of
+    Left err -> hPutStrLn stderr ("bin/bench: " ++ err) >> exitWith (ExitFailure 2)
+    Right ShowHelp -> putStr usage
+    Right (Bench o) -> bench o
+
+bench :: Opts -> IO ()
+bench (Opts repeats steps reference json) = do
   times <- stepTimes repeats steps
   let ms = median times
       flops = fromIntegral (3 * 2 * batchN * (inputN * hiddenN + hiddenN * outputN)) :: Double
       f3 x = showFFloat (Just 3) x ""
       gflops = flops / (ms * 1e6)
-  if "--json" `elem` args
+  if json
     then B.hPutBuilder stdout (encodeJ (JObj
            [ ("port", JStr "haskell"), ("ms_per_step", JNum ms)
            , ("repeats", JArr (map JNum times)), ("gflops", JNum gflops) ]) <> B.char7 '\n')
     else putStrLn ("haskell " ++ f3 ms ++ " ms/step (median of " ++ show repeats ++ " x " ++ show steps ++ ")  "
                    ++ showFFloat (Just 2) gflops "" ++ " GFLOP/s")
-  when ("--no-python" `notElem` args && "--json" `notElem` args) $ do
+  when (reference && not json) $ do
     p <- pythonFigure repeats steps
     case p of
       Left e -> putStrLn ("python  (not measured: " ++ e ++ ")")
