@@ -3,6 +3,7 @@
 -- decoded big-endian by hand, since LuaJIT has no string.unpack.
 local class = require("dlscratch.class")
 local errors = require("dlscratch.errors")
+local tensor = require("dlscratch.tensor")
 
 local byte, floor = string.byte, math.floor
 
@@ -19,21 +20,29 @@ local function shell_quote(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
+-- gunzip(path): the decompressed content, from `gzip -dc`; the shell appends
+-- gzip's exit status after the data, since io.popen's close does not report
+-- it under LuaJIT. Truncated or corrupt data makes gzip fail.
+local function gunzip(path)
+  local p = io.popen("gzip -dc " .. shell_quote(path) .. " 2>/dev/null; printf ' %d' $?", "r")
+  if not p then errors.value("cannot run gzip to read %s", path) end
+  local out = p:read("*a") or ""
+  p:close()
+  local status = out:match(" (%d+)$", math.max(1, #out - 4))
+  if status == "127" then errors.value("cannot run gzip to read %s", path) end
+  if status ~= "0" then errors.value("%s: bad gzip data (truncated or corrupt)", path) end
+  return out:sub(1, #out - #status - 1)
+end
+
 -- read_bytes(path): the file's content, gunzipped when it starts with 1f 8b.
 function M.read_bytes(path)
+  if path:find("\0", 1, true) then errors.value("cannot open %q: the path holds a NUL byte", path) end
   local f, err = io.open(path, "rb")
-  if not f then errors.value("cannot open %s: %s", path, tostring(err)) end
-  local content = f:read("*a")
+  if not f then errors.value("cannot open %s", tostring(err)) end
+  local content, rerr = f:read("*a")
   f:close()
-  if content == nil then errors.value("cannot read %s", path) end
-  if content:sub(1, 2) == "\31\139" then
-    local p = io.popen("gzip -dc " .. shell_quote(path) .. " 2>/dev/null", "r")
-    if not p then errors.value("cannot run gzip on %s", path) end
-    local data = p:read("*a")
-    local ok = p:close()
-    if not ok or data == nil then errors.value("%s is not a valid gzip file", path) end
-    content = data
-  end
+  if content == nil then errors.value("cannot read %s: %s", path, tostring(rerr)) end
+  if content:sub(1, 2) == "\31\139" then content = gunzip(path) end
   return content
 end
 
@@ -142,7 +151,7 @@ function M.summary(idx)
   else
     local vals = {}
     for k = 1, idx.size do vals[k] = get(s, off + (k - 1) * w) end
-    total = require("dlscratch.tensor").pairwise_sum(vals, 1, idx.size)
+    total = tensor.pairwise_sum(vals, 1, idx.size)
     for k = 1, math.min(16, idx.size) do head[k] = vals[k] end
   end
   return { shape = idx.shape, sum = total + 0.0, head = head }
@@ -154,7 +163,7 @@ function M.load_idx(path)
   local idx = M.read_idx(path)
   local vals = {}
   for k = 1, idx.size do vals[k] = idx.get(idx.bytes, idx.offset + (k - 1) * idx.width) + 0.0 end
-  return require("dlscratch.tensor").new(idx.shape, vals)
+  return tensor.new(idx.shape, vals)
 end
 -- endregion
 
@@ -165,13 +174,15 @@ local FILES = {
   test_images = "t10k-images-idx3-ubyte", test_labels = "t10k-labels-idx1-ubyte",
 }
 
+-- find_file(dir, base): dir/base, else dir/base.gz; ValueError if neither opens.
 local function find_file(dir, base)
   for _, name in ipairs({ base, base .. ".gz" }) do
     local path = dir .. "/" .. name
-    local f = io.open(path, "rb")
+    local f, err, code = io.open(path, "rb")
     if f then f:close(); return path end
+    if code ~= 2 then errors.value("cannot open %s", tostring(err)) end -- anything but ENOENT
   end
-  errors.value("%s/%s[.gz] not found", dir, base)
+  errors.value("%s has no %s or %s.gz", dir, base, base)
 end
 
 -- Images: {n, cols, bytes, offset}; row r (1-based) starts at offset + (r-1)·cols.
@@ -180,7 +191,6 @@ M.Images = Images
 
 -- rows(idx_list): a tensor of the given 0-based rows as byte / 255.0.
 function Images:rows(idx_list)
-  local tensor = require("dlscratch.tensor")
   local cols, s, off = self.cols, self.bytes, self.offset
   local out, n = {}, #idx_list
   for r = 1, n do
@@ -198,35 +208,65 @@ function Images:range(first, count)
   return self:rows(idx)
 end
 
-local function load_images(path, limit)
-  local idx = M.read_idx(path)
-  if idx.code ~= 0x08 or #idx.shape < 2 then errors.value("%s is not an unsigned-byte image file", path) end
-  local cols = 1
-  for k = 2, #idx.shape do cols = cols * idx.shape[k] end
-  local n = idx.shape[1]
-  if limit and limit < n then n = limit end
-  return setmetatable({ n = n, cols = cols, bytes = idx.bytes, offset = idx.offset }, Images)
+local function type_name(idx)
+  return TYPES[idx.code][1]
 end
 
-local function load_labels(path, limit)
+-- images(path, like): the IDX file as Images of every image: unsigned bytes,
+-- count x rows x cols, with like's rows x cols when like is given.
+local function images(path, like)
   local idx = M.read_idx(path)
-  if idx.code ~= 0x08 or #idx.shape ~= 1 then errors.value("%s is not a label file", path) end
+  if idx.code ~= 0x08 then errors.value("%s holds %s values, not unsigned-byte images", path, type_name(idx)) end
+  if #idx.shape ~= 3 then
+    errors.value("%s is %d-D (%s), not images (count x rows x cols)", path, #idx.shape, tensor.shape_str(idx.shape))
+  end
+  if idx.size == 0 then errors.value("%s holds no images (%s)", path, tensor.shape_str(idx.shape)) end
+  local rows, cols = idx.shape[2], idx.shape[3]
+  if like and (rows ~= like.height or cols ~= like.width) then
+    errors.value("%s holds %dx%d images but the training images are %dx%d", path, rows, cols,
+      like.height, like.width)
+  end
+  return setmetatable({
+    n = idx.shape[1], height = rows, width = cols, cols = rows * cols, bytes = idx.bytes, offset = idx.offset,
+  }, Images)
+end
+
+-- labels(path, count, keep): the first keep (default all) labels as a 0-based
+-- list; the file must hold unsigned bytes, 1-D, count of them (one per
+-- image), each in 0..9.
+local function labels(path, count, keep)
+  local idx = M.read_idx(path)
+  if idx.code ~= 0x08 then errors.value("%s holds %s values, not unsigned-byte labels", path, type_name(idx)) end
+  if #idx.shape ~= 1 then
+    errors.value("%s is %d-D (%s), not a 1-D list of labels", path, #idx.shape, tensor.shape_str(idx.shape))
+  end
   local n = idx.shape[1]
-  if limit and limit < n then n = limit end
+  if n ~= count then errors.value("%s holds %d labels for %d images", path, n, count) end
+  local s, off = idx.bytes, idx.offset
+  local bad = s:find("[\10-\255]", off)
+  if bad and bad < off + n then
+    errors.value("%s: label %d (entry %d) is outside 0..9", path, byte(s, bad), bad - off)
+  end
   local out = {}
-  for k = 1, n do out[k] = byte(idx.bytes, idx.offset + k - 1) end
+  for k = 1, math.min(keep or n, n) do out[k] = byte(s, off + k - 1) end
   return out
 end
 
 -- load_mnist(dir, train_size, test_size): {train_images, train_labels,
--- test_images, test_labels}, the images as Images, the labels as 0-based lists.
+-- test_images, test_labels}, the images as Images, the labels as 0-based
+-- lists, the first train_size / test_size of each set (default all). The
+-- four files are checked whole, in that order, before anything is cut; the
+-- first bad one is named in a ValueError.
 function M.load_mnist(dir, train_size, test_size)
-  local d = {}
-  d.train_images = load_images(find_file(dir, FILES.train_images), train_size)
-  d.train_labels = load_labels(find_file(dir, FILES.train_labels), train_size)
-  d.test_images = load_images(find_file(dir, FILES.test_images), test_size)
-  d.test_labels = load_labels(find_file(dir, FILES.test_labels), test_size)
-  return d
+  local train_images = images(find_file(dir, FILES.train_images))
+  local train_labels = labels(find_file(dir, FILES.train_labels), train_images.n, train_size)
+  local test_images = images(find_file(dir, FILES.test_images), train_images)
+  local test_labels = labels(find_file(dir, FILES.test_labels), test_images.n, test_size)
+  train_images.n, test_images.n = #train_labels, #test_labels
+  return {
+    train_images = train_images, train_labels = train_labels,
+    test_images = test_images, test_labels = test_labels,
+  }
 end
 
 return M
