@@ -62,6 +62,18 @@ function M.two_layer_net(x_train, t_train, opts, on_iter)
 end
 
 M.train_two_layer_net = M.two_layer_net
+
+-- The book's epochs: iter_per_epoch = max(train_size / batch_size, 1) by true
+-- (float) division, and an evaluation after iteration i (0-based) when
+-- i mod iter_per_epoch == 0, the remainder exact: math.fmod, not LuaJIT's %
+-- (a - floor(a/b)·b rounds: 8 % (8/3) is 0 there, fmod gives 4.4e-16).
+function M.iter_per_epoch(train_size, batch_size)
+  return math.max(train_size / batch_size, 1.0)
+end
+
+function M.epoch_end(i, iter_per_epoch)
+  return math.fmod(i, iter_per_epoch) == 0
+end
 -- endregion
 
 return M

@@ -1,0 +1,156 @@
+-- bin/train and bin/bench as a user runs them: one line on stderr and exit
+-- status 2 for every bad option or data file, and a small real training run.
+-- Both commands run under the interpreter that runs the specs.
+local jsonio = require("dlscratch.jsonio")
+
+local LUA = jit and "luajit" or "lua5.4"
+local PORT = jit and "luajit" or "lua"
+local FASHION = "/usr/share/datasets/fashion-mnist"
+
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  os.remove(path)
+  return s
+end
+
+-- run(command): exit status, stdout, stderr
+local function run(command)
+  local out, err = os.tmpname(), os.tmpname()
+  local p = io.popen(string.format("%s >%s 2>%s; echo $?", command, out, err))
+  local status = tonumber(p:read("*a"))
+  p:close()
+  return status, slurp(out), slurp(err)
+end
+
+-- a Lua pattern matching text literally
+local function literal(text)
+  return (text:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"))
+end
+
+local function assert_refused(command, message)
+  local status, out, err = run(command)
+  assert.are.equal(2, status, command)
+  assert.are.equal("", out, command)
+  assert.are.equal(message .. "\n", err, command)
+end
+
+-- a data directory whose test labels are a copy of the test images
+local function bad_data_dir()
+  local p = io.popen("mktemp -d")
+  local dir = p:read("*l")
+  p:close()
+  assert(os.execute(string.format(
+    "ln -s %s/train-images-idx3-ubyte.gz %s/train-labels-idx1-ubyte.gz %s/t10k-images-idx3-ubyte.gz '%s'"
+      .. " && cp %s/t10k-images-idx3-ubyte.gz '%s/t10k-labels-idx1-ubyte.gz'",
+    FASHION, FASHION, FASHION, dir, FASHION, dir)))
+  return dir
+end
+
+describe("bin/train", function()
+  local train = "bin/train --lua " .. LUA
+
+  it("refuses bad options with one line and exit status 2", function()
+    assert_refused(train .. " --iters 0", "bin/train: --iters must be at least 1, not 0")
+    assert_refused(train .. " --iters 2.5", "bin/train: --iters must be a whole number, not 2.5")
+    assert_refused(train .. " --seed -1", "bin/train: --seed must be in 0 <= seed < 2^31, not -1")
+    assert_refused(train .. " --seed 2147483648", "bin/train: --seed must be in 0 <= seed < 2^31, not 2147483648")
+    assert_refused(train .. " --lr inf", "bin/train: --lr must be a finite number, not inf")
+    assert_refused(train .. " --optimizer bogus",
+      "bin/train: --optimizer must be one of sgd, momentum, nesterov, adagrad, rmsprop, adam, not bogus")
+    assert_refused(train .. " --bogus", "bin/train: unknown option --bogus (see --help)")
+    assert_refused(train .. " --batch-size", "bin/train: --batch-size needs a value")
+    assert_refused("bin/train --lua lua5.1", "bin/train: --lua must be luajit or lua5.4, not lua5.1")
+  end)
+
+  it("refuses a data directory with a bad file, naming it, with or without --test-size", function()
+    local dir = bad_data_dir()
+    local message = "bin/train: " .. dir .. "/t10k-labels-idx1-ubyte.gz is 3-D (10000x28x28), not a 1-D list of labels"
+    assert_refused(train .. " --quiet --data-dir " .. dir, message)
+    assert_refused(train .. " --quiet --data-dir " .. dir .. " --test-size 100", message)
+    os.execute("rm -r '" .. dir .. "'")
+    assert_refused(train .. " --data-dir /nonexistent",
+      "bin/train: /nonexistent has no train-images-idx3-ubyte or train-images-idx3-ubyte.gz")
+  end)
+
+  it("lists every option with its default in --help", function()
+    local status, out = run(train .. " --help")
+    assert.are.equal(0, status)
+    assert.truthy(out:find("usage: bin/train", 1, true))
+    for _, option in ipairs({ "--lua", "--data-dir", "--iters", "--batch-size", "--hidden", "--lr", "--optimizer",
+      "--weight-init-std", "--seed", "--train-size", "--test-size", "--out" }) do
+      assert.truthy(out:find("\n  " .. literal(option) .. " [^\n]*\n?[^\n]*%(default: "), option)
+    end
+    assert.truthy(out:find("sgd, momentum, nesterov, adagrad, rmsprop or adam", 1, true))
+  end)
+
+  it("trains, evaluates after the epochs and after the last iteration, and writes the history", function()
+    local path = os.tmpname()
+    local status, out, err = run(train .. " --train-size 300 --test-size 100 --iters 7 --batch-size 128 --quiet --out " .. path)
+    assert.are.equal(0, status, err)
+    assert.are.equal("", err)
+    local h = jsonio.decode(slurp(path))
+    assert.are.equal(PORT, h.port)
+    assert.are.equal(7, #h.loss_history)
+    -- 300 / 128 = 2.34375 iterations an epoch: among 0..6 only 0 is a multiple
+    assert.are.same({ 0 }, h.acc_iters)
+    assert.are.equal(1, #h.train_acc)
+    assert.are.equal(1, #h.test_acc)
+    assert.are.equal(6, h.final_iter)
+    for _, key in ipairs({ "final_train_acc", "final_test_acc", "seconds" }) do
+      assert.are.equal("number", type(h[key]), key)
+    end
+    assert.are.equal(300, h.options.train_size)
+    assert.are.equal(100, h.options.test_size)
+    local lines = {}
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.are.equal(string.format("epoch 0  train acc %.4f  test acc %.4f", h.train_acc[1], h.test_acc[1]), lines[1])
+    assert.truthy(lines[2]:find(string.format("^final %%(after iteration 6%%)  train acc %.4f  test acc %.4f  %%([%%d.]+ s, [%%d.]+ ms/iter%%)$",
+      h.final_train_acc, h.final_test_acc)), lines[2])
+    assert.are.equal("history written to " .. path, lines[3])
+  end)
+
+  it("writes a CSV history when --out ends in .csv", function()
+    local path = os.tmpname() .. ".csv"
+    local status = run(train .. " --train-size 300 --test-size 100 --iters 2 --quiet --out " .. path)
+    assert.are.equal(0, status)
+    local csv = slurp(path)
+    assert.truthy(csv:find("^iter,loss\n0,[%d.e-]+\n1,[%d.e-]+\n$"), csv)
+  end)
+end)
+
+describe("bin/bench", function()
+  local bench = "bin/bench --lua " .. LUA
+
+  it("refuses bad options with one line and exit status 2", function()
+    assert_refused(bench .. " --repeats 0", "bin/bench: --repeats must be at least 1, not 0")
+    assert_refused(bench .. " --steps 0", "bin/bench: --steps must be at least 1, not 0")
+    assert_refused(bench .. " --repeats abc", "bin/bench: --repeats must be a whole number, not abc")
+    assert_refused(bench .. " --steps -3", "bin/bench: --steps must be a whole number, not -3")
+    assert_refused(bench .. " --bogus", "bin/bench: unknown option --bogus (see --help)")
+    assert_refused(bench .. " --no-python", "bin/bench: unknown option --no-python (see --help)")
+    assert_refused("bin/bench --lua", "bin/bench: --lua needs a value")
+  end)
+
+  it("lists every option with its default in --help", function()
+    local status, out = run("bin/bench --help")
+    assert.are.equal(0, status)
+    assert.truthy(out:find("usage: bin/bench", 1, true))
+    for _, option in ipairs({ "--lua I", "--repeats N", "--steps N", "--no-reference", "--json" }) do
+      assert.truthy(out:find("\n  " .. literal(option) .. " [^\n]*%(default: [^\n]*%)\n"), option)
+    end
+    assert.truthy(out:find("(default: 7)", 1, true))
+    assert.truthy(out:find("(default: 50)", 1, true))
+  end)
+
+  it("ends with one JSON object naming the port and its median", function()
+    local status, out, err = run(bench .. " --repeats 1 --steps 1 --no-reference --json")
+    assert.are.equal(0, status, err)
+    local last = out:match("([^\n]+)\n$")
+    local r = jsonio.decode(last)
+    assert.are.equal(PORT, r.port)
+    assert.are.equal("number", type(r.ms_per_step))
+    assert.is_true(r.ms_per_step > 0)
+  end)
+end)
