@@ -1,6 +1,6 @@
 -- Lua side of bin/bench: times the training step under the interpreter running
 -- this file and prints one JSON line {"interpreter", "ms_per_step", "repeats"}.
---   luajit bin/bench.lua [--repeats N] [--steps N]
+--   luajit bin/bench.lua [--repeats N (7)] [--steps N (50)]
 local here = (arg and arg[0] or ""):match("^(.*)/bin/[^/]*$") or "."
 package.path = here .. "/?.lua;" .. here .. "/?/init.lua;" .. package.path
 
@@ -15,15 +15,18 @@ local function summarize(mode)
   local ref = jsonio.decode(lines[#lines])
   local ref_ms = jsonio.is_object(ref) and ref.ms_per_step or nil
   local targets = { luajit = 40, ["lua5.4"] = 600 }
-  local out = { port = "lua", results = jsonio.array({}) }
+  local ports = { luajit = "luajit", ["lua5.4"] = "lua" }
+  local out = { results = jsonio.array({}) }
   for k = 1, #lines - 1 do
     local r = jsonio.decode(lines[k])
     if ref_ms then r.ratio = r.ms_per_step / ref_ms end
     r.target_ratio = targets[r.interpreter]
     out.results[k] = r
   end
+  -- the port measured first (luajit when both are) is the one of "ms_per_step"
   out.ms_per_step = out.results[1].ms_per_step
   out.interpreter = out.results[1].interpreter
+  out.port = ports[out.interpreter]
   if ref_ms then out.reference_ms_per_step, out.reference = ref_ms, ref.port end
   if mode == "json" then
     print(jsonio.encode(out))
@@ -39,16 +42,24 @@ local function summarize(mode)
   print(" Lua in CPU time, the reference in wall time)")
 end
 
-local repeats, steps = 5, nil
+local function count(name, text)
+  local v = tonumber(text)
+  if v == nil or v ~= math.floor(v) or v < 1 or v == math.huge then
+    io.stderr:write("bin/bench: ", name, " must be a whole number >= 1, not ", tostring(text), "\n")
+    os.exit(2)
+  end
+  return v
+end
+
+local repeats, steps = 7, 50
 local i = 1
 while i <= #arg do
   if arg[i] == "--summarize" then summarize(arg[i + 1]); os.exit(0)
-  elseif arg[i] == "--repeats" then repeats = tonumber(arg[i + 1]); i = i + 2
-  elseif arg[i] == "--steps" then steps = tonumber(arg[i + 1]); i = i + 2
-  else io.stderr:write("bench.lua: unknown option ", arg[i], "\n"); os.exit(2) end
+  elseif arg[i] == "--repeats" then repeats = count("--repeats", arg[i + 1]); i = i + 2
+  elseif arg[i] == "--steps" then steps = count("--steps", arg[i + 1]); i = i + 2
+  else io.stderr:write("bin/bench: unknown option ", arg[i], "\n"); os.exit(2) end
 end
 local interpreter = jit and "luajit" or "lua5.4"
-steps = steps or (jit and 50 or 5)
 local times = bench.step_times(repeats, steps)
 print(jsonio.encode({
   interpreter = interpreter, version = jit and jit.version or _VERSION,
