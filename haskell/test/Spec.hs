@@ -29,7 +29,10 @@ import DLScratch.Networks hiding (numericalGradient)
 import qualified DLScratch.Networks as N
 import DLScratch.Optimizers
 import DLScratch.Rng
+import DLScratch.Train (epochAfter, fmodExact, iterPerEpoch)
 import DLScratch.Runner (runLine)
+import qualified Commands
+import qualified Readme
 
 -- | |got − want| <= atol + rtol·|want|, elementwise.
 closeTo :: Double -> Double -> Double -> Double -> Bool
@@ -152,6 +155,8 @@ main = hspec $ do
     it "Sigmoid backward is dout·(1 − y)·y" $ do
       let (_, tape) = sigmoidForward (fromLists [[0]])
       toLists (sigmoidBackward tape (fromLists [[1]])) `shouldBe` [[0.25]]
+    -- small integers: every product and partial sum is exact, in any order and with or
+    -- without FMA, so BLAS's results can be compared exactly here
     it "Affine: out = x·W + b, dx = dout·Wᵀ, dW = xᵀ·dout, db = Σ dout" $ do
       let layer = Dense (fromLists [[1, 2], [3, 4], [5, 6]]) (vec [1, 1])
           (out, tape) = affineForward layer (fromLists [[1, 2, 3]])
@@ -266,6 +271,22 @@ main = hspec $ do
     it "Adam: the first step is lr·sign(g) (bias-corrected)" $
       flat (run (Adam 0.001 0.9 0.999) 1) `shouldBeNear''` [0.999, 2.001, 2.999]
 
+  describe "Train: epochs as the book counts them" $ do
+    let evaluatedAfter n b iters = [ (i, k) | i <- [0 .. iters - 1], Just k <- [epochAfter (iterPerEpoch n b) i] ]
+    it "60000 / 128 = 468.75: after iterations 0, 1875, 3750 (epochs 0, 4, 8)" $
+      evaluatedAfter 60000 128 4000 `shouldBe` [(0, 0), (1875, 4), (3750, 8)]
+    it "60000 / 100 = 600: after 0, 600, 1200" $
+      map fst (evaluatedAfter 60000 100 1201) `shouldBe` [0, 600, 1200]
+    it "60000 / 7 is no binary fraction: only after iteration 0" $
+      evaluatedAfter 60000 7 20000 `shouldBe` [(0, 0)]
+    it "at least 1 iteration per epoch (300 images, batch 500)" $
+      map fst (evaluatedAfter 300 500 3) `shouldBe` [0, 1, 2]
+    it "fmodExact is IEEE fmod without rounding" $ do
+      fmodExact 1875 468.75 `shouldBe` 0
+      fmodExact 1000 468.75 `shouldBe` 62.5
+      -- C's fmod(1e22, 0.1) (math.fmod in Python), exact, so a Double again
+      fromRational (fmodExact 1e22 0.1) `shouldBe` (0.08768742176060307 :: Double)
+
   describe "JSON numbers" $ do
     it "round-trips tricky doubles exactly" $
       forM_ [0.1 + 0.2, 5e-324, 1.7976931348623157e308, 2.2250738585072014e-308, 1 / 3, -0.0, 1e22, 123456789.125] $ \d -> do
@@ -310,6 +331,7 @@ main = hspec $ do
             <> "\"x\": [[0.1, 0.2, 0.3]], \"t\": [1]}}"
       forM_ ["init", "loss", "gradient", "numerical_gradient"] $ \op ->
         forM_ [("He", "he"), ("ReLU", "relu"), ("Xavier", "xavier"), ("SIGMOID", "sigmoid")] $ \(given, lower) -> do
+          -- the same computation in the same process: the same bits
           got <- answer (request op given)
           want <- answer (request op lower)
           (errorType got, got) `shouldBe` (Nothing, want)
@@ -331,6 +353,8 @@ main = hspec $ do
     errorCase "activation names are case-sensitive (the book looks them up as given)"
       "{\"id\": \"x\", \"op\": \"multi_layer_net.init\", \"args\": {\"input_size\": 3, \"hidden_size_list\": [2], \"output_size\": 2, \"activation\": \"ReLU\"}}" "BadArgs"
     errorCase "a missing IDX file is ValueError" "{\"id\": \"x\", \"op\": \"data.idx\", \"args\": {\"path\": \"/nonexistent.idx\"}}" "ValueError"
+  Readme.spec
+  Commands.spec
   where
     shouldBeNear' got want = shouldBeNear got want 1e-7
     shouldBeNear'' got want = shouldBeNear got want 1e-6
