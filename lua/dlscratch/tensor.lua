@@ -108,8 +108,42 @@ function Tensor:reshape(shape)
   return M.new(shape, self.data)
 end
 
+-- format_number(v): v as NumPy prints it: at most 8 decimals, trailing
+-- zeros dropped (0.01821127, 2.2, 220), in exponent form below 1e-4 and from
+-- 1e8 up (1e-300), nan and inf by name.
+local function format_number(v)
+  if v ~= v then return "nan" end
+  if v == math.huge then return "inf" end
+  if v == -math.huge then return "-inf" end
+  local a = math.abs(v)
+  if a ~= 0 and (a < 1e-4 or a >= 1e8) then return (string.format("%.8g", v)) end
+  return (string.format("%.8f", v):gsub("0+$", ""):gsub("%.$", ""))
+end
+M.format_number = format_number
+
+-- tostring(t): the shape, then the values as nested lists:
+-- "tensor(2x2) [[1, 2], [3, 4.5]]"; above 1000 elements each dimension shows
+-- its first and last 3 entries.
 function Tensor:__tostring()
-  return "tensor(" .. M.shape_str(self.shape) .. ")"
+  local shape, data, nd = self.shape, self.data, #self.shape
+  if nd == 0 then return "tensor(scalar) " .. format_number(data[1]) end
+  local edge = self.size > 1000 and 3 or math.huge
+  local strides = { [nd] = 1 }
+  for d = nd - 1, 1, -1 do strides[d] = strides[d + 1] * shape[d + 1] end
+  -- list(dim, offset): dimension dim of the block that starts after data[offset]
+  local function list(dim, offset)
+    local n, parts = shape[dim], {}
+    local cut = n > 2 * edge
+    for i = 0, n - 1 do
+      if cut and i == edge then parts[#parts + 1] = "..." end
+      if not cut or i < edge or i >= n - edge then
+        local at = offset + i * strides[dim]
+        parts[#parts + 1] = dim == nd and format_number(data[at + 1]) or list(dim + 1, at)
+      end
+    end
+    return "[" .. table.concat(parts, ", ") .. "]"
+  end
+  return "tensor(" .. M.shape_str(shape) .. ") " .. list(1, 0)
 end
 
 -- map(t, f): elementwise f into a new tensor of t's shape.

@@ -37,6 +37,7 @@ describe("layers", function()
     assert.are.equal(0.25, s:backward(tensor.from_list({ 1 })).data[1])
   end)
 
+  -- small integers: the products and sums are exact in any order, so exact comparisons hold
   it("Affine forward, dx, dW, db by hand", function()
     local W = tensor.from_rows({ { 1, 2 }, { 3, 4 }, { 5, 6 } })
     local b = tensor.from_list({ 1, -1 })

@@ -2,6 +2,8 @@
 local tensor = require("dlscratch.tensor")
 
 describe("tensor", function()
+  -- exact comparisons of products hold here: every product and partial sum
+  -- is a small integer, exact in any order and with or without fused multiply-add
   it("matmul multiplies (2x3)·(3x2) as by hand", function()
     local a = tensor.from_rows({ { 1, 2, 3 }, { 4, 5, 6 } })
     local b = tensor.from_rows({ { 1, 2 }, { 3, 4 }, { 5, 6 } })
@@ -42,6 +44,25 @@ describe("tensor", function()
     local ok, err = pcall(t.reshape, t, { 4, 2 })
     assert.is_false(ok)
     assert.are.equal("ShapeError", err.type)
+  end)
+
+  it("tostring shows the shape and the values, as NumPy prints them", function()
+    assert.are.equal("tensor(3) [0.01821127, 0.24519181, 0.73659691]",
+      tostring(tensor.from_list({ 0.018211273295547534, 0.24519181293507392, 0.7365969137693786 })))
+    assert.are.equal("tensor(2x2) [[1, 2], [3, 4.5]]", tostring(tensor.from_rows({ { 1, 2 }, { 3, 4.5 } })))
+    assert.are.equal("tensor(2x1x2) [[[1, 2]], [[3, 4]]]", tostring(tensor.new({ 2, 1, 2 }, { 1, 2, 3, 4 })))
+    assert.are.equal("tensor(scalar) 220", tostring(tensor.scalar(100 * 2 * 1.1)))
+    assert.are.equal("tensor(5) [nan, inf, -inf, 1e-300, 1.2345679e+08]",
+      tostring(tensor.from_list({ 0 / 0, math.huge, -math.huge, 1e-300, 123456789 })))
+    assert.are.equal("tensor(0) []", tostring(tensor.zeros({ 0 })))
+  end)
+
+  it("tostring of more than 1000 elements shows 3 at each end of every dimension", function()
+    local t = tensor.zeros({ 3, 400 })
+    for i = 1, t.size do t.data[i] = i end
+    assert.are.equal("tensor(3x400) [[1, 2, 3, ..., 398, 399, 400], [401, 402, 403, ..., 798, 799, 800], "
+      .. "[801, 802, 803, ..., 1198, 1199, 1200]]", tostring(t))
+    assert.are.equal("tensor(1001) [0, 0, 0, ..., 0, 0, 0]", tostring(tensor.zeros({ 1001 })))
   end)
 
   it("argmax_rows takes the first maximum", function()

@@ -43,7 +43,7 @@ describe("train", function()
     local a = train.two_layer_net(x, t, opts)
     local b = train.two_layer_net(x, t, opts)
     assert.are.equal(5, #a.loss_history)
-    assert.are.same(a.loss_history, b.loss_history)
+    assert.are.same(a.loss_history, b.loss_history) -- the same code twice on one machine: equal
     local iters = {}
     train.two_layer_net(x, t, opts, function(i) iters[#iters + 1] = i end)
     assert.are.same({ 0, 1, 2, 3, 4 }, iters)
