@@ -34,7 +34,7 @@ data Opts = Opts
   , oBatch :: Int
   , oHidden :: Int
   , oLr :: Double
-  , oOptimizer :: String
+  , oOptimizer :: Optimizer   -- ^ with the book's defaults; its lr is oLr's
   , oStd :: Double
   , oSeed :: Int
   , oTrainSize :: Maybe Int
@@ -44,7 +44,7 @@ data Opts = Opts
   }
 
 defaults :: Opts
-defaults = Opts defaultDataDir 10000 100 50 0.1 "sgd" 0.01 0 Nothing Nothing "train-haskell.json" False
+defaults = Opts defaultDataDir 10000 100 50 0.1 (SGD 0.01) 0.01 0 Nothing Nothing "train-haskell.json" False
 
 usage :: String
 usage = unlines
@@ -95,8 +95,8 @@ parseArgs = go defaults
       , ("--batch-size", \v o -> (\n -> o { oBatch = n }) <$> count "--batch-size" v)
       , ("--hidden", \v o -> (\n -> o { oHidden = n }) <$> count "--hidden" v)
       , ("--lr", \v o -> (\x -> o { oLr = x }) <$> finite "--lr" v)
-      , ("--optimizer", \v o -> if v `elem` optimizerNames then Right o { oOptimizer = v }
-                                else Left ("--optimizer " ++ show v ++ ": not one of " ++ intercalate ", " optimizerNames))
+      , ("--optimizer", \v o -> maybe (Left ("--optimizer " ++ show v ++ ": not one of " ++ intercalate ", " optimizerNames))
+                                       (\opt -> Right o { oOptimizer = opt }) (defaultOptimizer v))
       , ("--weight-init-std", \v o -> (\x -> o { oStd = x }) <$> finite "--weight-init-std" v)
       , ("--seed", \v o -> (\k -> o { oSeed = k }) <$> whole "--seed" "a whole number, 0 <= K < 2^31" (\k -> k >= 0 && k < 2 ^ (31 :: Int)) v)
       , ("--train-size", \v o -> (\n -> o { oTrainSize = Just n }) <$> count "--train-size" v)
@@ -193,8 +193,7 @@ train o = do
   out <- try (createDirectoryIfMissing True (takeDirectory (oOut o)) >> openBinaryFile (oOut o) WriteMode)
   hOut <- either (\e -> failWith ("--out " ++ show (oOut o) ++ ": cannot write it (" ++ ioeGetErrorString (e :: IOException) ++ ")"))
                  pure out
-  let Just base = defaultOptimizer (oOptimizer o)
-      cfg = TrainConfig (oHidden o) 10 (oStd o) (oBatch o) (oIters o) (oSeed o) base { lr = oLr o }
+  let cfg = TrainConfig (oHidden o) 10 (oStd o) (oBatch o) (oIters o) (oSeed o) (oOptimizer o) { lr = oLr o }
       perEpoch = iterPerEpoch (rows (xTrain m)) (oBatch o)
   start <- getCurrentTime
   let record h s = do
@@ -226,7 +225,7 @@ train o = do
   let options = JObj
         [ ("data_dir", JStr (T.pack (oDataDir o))), ("iters", JInt (oIters o))
         , ("batch_size", JInt (oBatch o)), ("hidden", JInt (oHidden o)), ("lr", JNum (oLr o))
-        , ("optimizer", JStr (T.pack (oOptimizer o))), ("weight_init_std", JNum (oStd o))
+        , ("optimizer", JStr (T.pack (optimizerName (oOptimizer o)))), ("weight_init_std", JNum (oStd o))
         , ("seed", JInt (oSeed o)), ("train_size", JInt (rows (xTrain m))), ("test_size", JInt (rows (xTest m))) ]
       history = JObj
         [ ("port", JStr "haskell"), ("options", options)

@@ -7,6 +7,7 @@ module DLScratch.Optimizers
   , zerosLike
   , Optimizer (..)
   , defaultOptimizer
+  , optimizerName
   , optimizerNames
   , OptState
   , initState
@@ -75,6 +76,16 @@ defaultOptimizer name = case name of
   "rmsprop" -> Just (RMSprop 0.01 0.99)
   "adam" -> Just (Adam 0.001 0.9 0.999)
   _ -> Nothing
+
+-- | The name 'defaultOptimizer' knows an optimizer by.
+optimizerName :: Optimizer -> String
+optimizerName opt = case opt of
+  SGD {} -> "sgd"
+  Momentum {} -> "momentum"
+  Nesterov {} -> "nesterov"
+  AdaGrad {} -> "adagrad"
+  RMSprop {} -> "rmsprop"
+  Adam {} -> "adam"
 
 -- | What an optimizer remembers between updates.
 data OptState p
