@@ -301,8 +301,10 @@ function MultiLayerNet:numerical_gradient(x, t)
 end
 
 -- init_scale(std, n_in): the number itself, sqrt(2/n_in) for "he"/"relu",
--- sqrt(1/n_in) for "xavier"/"sigmoid".
+-- sqrt(1/n_in) for "xavier"/"sigmoid", names in any case (the book's
+-- str(weight_init_std).lower()).
 function M.init_scale(std, n_in)
+  if type(std) == "string" then std = std:lower() end
   if std == "relu" or std == "he" then return sqrt(2.0 / n_in) end
   if std == "sigmoid" or std == "xavier" then return sqrt(1.0 / n_in) end
   return std

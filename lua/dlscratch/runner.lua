@@ -163,15 +163,18 @@ function Args:boolean(name, default)
 end
 
 -- choice(name, choices, default): a string among choices (case-insensitive),
--- returned in lower case.
-function Args:choice(name, choices, default)
+-- returned in lower case; exact_choice: one of choices as it is written.
+local function pick(self, name, choices, default, fold)
   local v = self:get(name, default)
   if type(v) == "string" then
-    local low = v:lower()
-    for _, c in ipairs(choices) do if c == low then return low end end
+    local key = fold and v:lower() or v
+    for _, c in ipairs(choices) do if c == key then return key end end
   end
   errors.badargs("%s must be one of %s, not %s", name, table.concat(choices, ", "), json_type(v))
 end
+
+function Args:choice(name, choices, default) return pick(self, name, choices, default, true) end
+function Args:exact_choice(name, choices, default) return pick(self, name, choices, default, false) end
 
 function Args:obj(name, default)
   local v = self:get(name, default)
@@ -589,7 +592,8 @@ local function mln_structure(a)
   check_elements(total, "the network")
   return {
     input_size = input_size, hidden_size_list = hidden, output_size = output_size,
-    activation = a:choice("activation", { "relu", "sigmoid" }, "relu"),
+    -- the book looks the activation up as given, but lower-cases weight_init_std
+    activation = a:exact_choice("activation", { "relu", "sigmoid" }, "relu"),
     weight_init_std = weight_init_std(a), sizes = sizes,
   }
 end

@@ -69,6 +69,18 @@ describe("networks", function()
     assert.are.same({ 0, 0 }, net.params.b1.data)
   end)
 
+  it("weight_init_std names are case-insensitive, as the book's str(...).lower()", function()
+    assert.are.equal(0.5, networks.init_scale("He", 8))
+    assert.are.equal(0.5, networks.init_scale("RELU", 8))
+    assert.are.equal(0.25, networks.init_scale("Xavier", 16))
+    assert.are.equal(0.01, networks.init_scale(0.01, 16))
+    local function w1(std)
+      return networks.MultiLayerNet.new({ input_size = 3, hidden_size_list = { 2 }, output_size = 2,
+        weight_init_std = std, seed = 2 }).params.W1.data
+    end
+    assert.are.same(w1("sigmoid"), w1("SIGMOID"))
+  end)
+
   it("accuracy is the share of rows whose argmax is the label", function()
     local net = networks.TwoLayerNet.from_params({
       W1 = tensor.from_rows({ { 1, 0 }, { 0, 1 } }), b1 = tensor.zeros({ 2 }),

@@ -40,6 +40,15 @@ describe("runner", function()
     assert.are.equal("ValueError", error_type('{"id": "x", "op": "data.idx", "args": {"path": "/nonexistent"}}'))
   end)
 
+  it("takes weight_init_std names in any case but the activation only as the book writes it", function()
+    local mln = '{"id": "m", "op": "multi_layer_net.init", "args": {"input_size": 2, "hidden_size_list": [2], '
+      .. '"output_size": 2, %s}}'
+    assert.is_table(answer(mln:format('"weight_init_std": "He"')).ok)
+    assert.is_table(answer(mln:format('"activation": "sigmoid", "weight_init_std": "Xavier"')).ok)
+    assert.are.equal("BadArgs", error_type(mln:format('"activation": "ReLU"')))
+    assert.are.equal("BadArgs", error_type(mln:format('"weight_init_std": "lecun"')))
+  end)
+
   it("answers with a null id when the id cannot be read", function()
     local a = answer("42")
     assert.are.equal(jsonio.null, a.id)
