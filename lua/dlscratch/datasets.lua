@@ -185,7 +185,8 @@ local function find_file(dir, base)
   errors.value("%s has no %s or %s.gz", dir, base, base)
 end
 
--- Images: {n, cols, bytes, offset}; row r (1-based) starts at offset + (r-1)·cols.
+-- Images: {n, height, width, cols = height·width, bytes, offset}; row r
+-- (1-based) starts at offset + (r-1)·cols.
 local Images = class()
 M.Images = Images
 
