@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import collections
 import json
+import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,12 @@ from conftest import ALL_PORTS, CASES, CASES_ERROR, REFERENCE_PORT
 from harness import CASES_DIR, ERROR_TYPES, OPS, SHARED_TESTS
 from harness.cases import case_files, load_file
 from harness.mrg32k3a import MRG32k3a
+
+# The SIMD targets numpy dispatches to on x86-64 above its baseline: numpy 2.4 names them
+# X86_V3 and X86_V4 (plus AVX512_ICL, AVX512_SPR), older builds by extension; names a build does
+# not know are ignored.
+NUMPY_SIMD_FEATURES = ("X86_V4", "X86_V3", "AVX512_SPR", "AVX512_ICL", "AVX512_CNL", "AVX512_CLX",
+                       "AVX512_SKX", "AVX512CD", "AVX512F", "AVX2", "FMA3", "F16C", "AVX")
 
 FAMILY_FILES = ("gates", "functions", "losses", "gradient", "simple_net", "graph", "layers",
                 "dropout", "batch_norm", "net3", "two_layer_net", "multi_layer_net", "optimizers",
@@ -125,16 +133,72 @@ def test_idx_files_up_to_date(tmp_path: Path) -> None:
         assert f.read_bytes() == (SHARED_TESTS / "data" / f.name).read_bytes(), f.name
 
 
-def test_generated_cases_up_to_date() -> None:
+def cpu_flags() -> set[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    return {f for line in text.splitlines() if line.startswith("flags") for f in line.split(":", 1)[1].split()}
+
+
+def blas_kernels() -> list[str | None]:
+    """The machine's own OpenBLAS kernel, then forced ones every x86-64 CPU of today can run
+    (Haswell only where the CPU has AVX2: a kernel the CPU lacks dies of an illegal instruction)."""
+    import platform
+
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return [None]
+    return [None, "Prescott", "Sandybridge"] + (["Haswell"] if "avx2" in cpu_flags() else [])
+
+
+@pytest.mark.parametrize("kernel", blas_kernels(), ids=lambda k: k or "native")
+def test_generated_cases_up_to_date(kernel: str | None) -> None:
+    """The committed reference cases agree with a regeneration on this CPU and under other
+    OpenBLAS kernels: bit for bit, or within each case's tolerance for the ops whose results
+    go through BLAS or libm (harness.MACHINE_ROUNDED_OPS)."""
     if REFERENCE_PORT not in ALL_PORTS:
         pytest.skip(f"no {REFERENCE_PORT!r} port in the ports description")
     reason = ALL_PORTS[REFERENCE_PORT].absent_reason()
     if reason:
         pytest.skip(f"the Python reference is needed to regenerate ({reason})")
-    run = subprocess.run([sys.executable, str(SHARED_TESTS / "generate_cases.py"), "--check"],
-                         capture_output=True, text=True, timeout=300)
+    env = dict(os.environ)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    if kernel is None:
+        env.pop("OPENBLAS_CORETYPE", None)
+    else:
+        env["OPENBLAS_CORETYPE"] = kernel
+    run = subprocess.run([sys.executable, str(SHARED_TESTS / "generate_cases.py"), "--check", "--verbose"],
+                         capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
     assert CASES_DIR.is_dir()
+
+
+def test_generated_cases_up_to_date_without_numpy_simd() -> None:
+    """numpy's SIMD loops (exp, log, sums) dispatch on the CPU too: with all of them disabled
+    the regeneration agrees as well."""
+    if REFERENCE_PORT not in ALL_PORTS or ALL_PORTS[REFERENCE_PORT].absent_reason():
+        pytest.skip("the Python reference is needed to regenerate")
+    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(NUMPY_SIMD_FEATURES))
+    run = subprocess.run([sys.executable, str(SHARED_TESTS / "generate_cases.py"), "--check"],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_moved_exact_value_is_noticed(tmp_path: Path) -> None:
+    """The check is not blind: one ulp in an op outside MACHINE_ROUNDED_OPS is a difference,
+    and a BLAS result moved beyond its tolerance is one too."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_cases", SHARED_TESTS / "generate_cases.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    exact = {"id": "x", "op": "fn.relu", "args": {"x": [0.5]}, "expect": {"y": [0.5]}, "source": "reference"}
+    assert gen.agreement(exact, exact) == (True, 0.0)
+    assert not gen.agreement(exact, {**exact, "expect": {"y": [math.nextafter(0.5, 1)]}})[0]
+    blas = {"id": "y", "op": "layer.affine", "args": {}, "expect": {"out": [0.1]}, "source": "reference"}
+    assert gen.agreement(blas, {**blas, "expect": {"out": [math.nextafter(0.1, 1)]}})[0]
+    assert not gen.agreement(blas, {**blas, "expect": {"out": [0.1 * (1 + 1e-8)]}})[0]
+    assert not gen.agreement(blas, {**blas, "args": {"x": 1}})[0]
 
 
 def readme_op_table() -> dict[str, tuple[set[str], set[str], bool]]:

@@ -53,17 +53,17 @@ class Momentum:
 
 # region: nesterov
 class Nesterov(Momentum):
-    """Nesterov's accelerated gradient in the book's form:
-    v ← momentum·v − lr·g;  W ← W + momentum²·v − (1 + momentum)·lr·g."""
+    """Nesterov's accelerated gradient in the book's form (common/optimizer.py since 2021):
+    W ← W + momentum²·v − (1 + momentum)·lr·g, with the previous v;  then v ← momentum·v − lr·g."""
 
     def update(self, params: Params, grads: Params) -> None:
         if self.v is None:
             self.v = zeros_like_all(params)
         for key in params:
-            self.v[key] *= self.momentum
-            self.v[key] -= self.lr * grads[key]
             params[key] += self.momentum * self.momentum * self.v[key]
             params[key] -= (1 + self.momentum) * self.lr * grads[key]
+            self.v[key] *= self.momentum
+            self.v[key] -= self.lr * grads[key]
 # endregion
 
 

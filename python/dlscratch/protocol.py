@@ -265,12 +265,14 @@ class Args:
             raise BadArgs(f"{name} must be true or false, not {json_type(v)}")
         return v
 
-    def choice(self, name: str, choices: Iterable[str], default: Any = _MISSING) -> str:
+    def choice(self, name: str, choices: Iterable[str], default: Any = _MISSING, fold_case: bool = False) -> str:
+        """One of `choices`, as written; `fold_case` lower-cases it first (where the book does)."""
         v = self.get(name, default)
         options = tuple(choices)
-        if not isinstance(v, str) or v.lower() not in options:
+        key = v.lower() if fold_case and isinstance(v, str) else v
+        if not isinstance(v, str) or key not in options:
             raise BadArgs(f"{name} must be one of {', '.join(options)}, not {json_type(v)}")
-        return v.lower()
+        return key
 
     def obj(self, name: str, default: Any = _MISSING) -> dict[str, Any]:
         v = self.get(name, default)

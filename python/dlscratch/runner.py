@@ -420,7 +420,7 @@ def _tln_numerical_gradient(a: Args) -> dict[str, Any]:
 def weight_init_std(a: Args) -> float | str:
     raw = a.get("weight_init_std", "relu")
     if isinstance(raw, str):
-        return a.choice("weight_init_std", ("relu", "he", "sigmoid", "xavier"), "relu")
+        return a.choice("weight_init_std", ("relu", "he", "sigmoid", "xavier"), "relu", fold_case=True)
     return a.number("weight_init_std")
 
 
@@ -493,7 +493,7 @@ def hyper_of(a: Args, name: str, default: Any = None) -> dict[str, float]:
 
 @op("optimizer.run")
 def _optimizer_run(a: Args) -> dict[str, Any]:
-    name = a.choice("name", OPTIMIZERS)
+    name = a.choice("name", OPTIMIZERS, fold_case=True)
     hyper = hyper_of(a, "hyper")
     raw_params = a.obj("params")
     params = {key: np.array(a.array(f"params.{key}", value=v), dtype=np.float64) for key, v in raw_params.items()}
@@ -563,7 +563,7 @@ def _train(a: Args) -> dict[str, Any]:
     check_elements(iters * batch, "iters x batch_size")
     opt_raw = a.obj("optimizer", {"name": "sgd"})
     opt_args = Args(opt_raw)
-    name = opt_args.choice("name", OPTIMIZERS, "sgd")
+    name = opt_args.choice("name", OPTIMIZERS, "sgd", fold_case=True)
     hyper = hyper_of(opt_args, "hyper", {})
     result = train_two_layer_net(
         x,

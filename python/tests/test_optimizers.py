@@ -28,11 +28,16 @@ def test_momentum():
 
 
 def test_nesterov():
+    # W moves with the previous v (0 at the first step), then v is updated.
+    w1 = 1.0 - 1.9 * 0.1 * 0.5
     v1 = -0.1 * 0.5
-    w1 = 1.0 + 0.81 * v1 - 1.9 * 0.1 * 0.5
-    v2 = 0.9 * v1 + 0.1
-    w2 = w1 + 0.81 * v2 + 1.9 * 0.1
+    w2 = w1 + 0.81 * v1 + 1.9 * 0.1
     assert run(Nesterov(lr=0.1, momentum=0.9)) == pytest.approx(w2, rel=1e-15)
+
+
+def test_nesterov_book_example():
+    # lr 0.5, momentum 0.5, W = 0, g = 1 twice: W = -0.75, v = -0.5; W = -0.75 - 0.125 - 0.75.
+    assert run(Nesterov(lr=0.5, momentum=0.5), grads=(1.0, 1.0)) - 1.0 == -1.625
 
 
 def test_adagrad():
