@@ -109,34 +109,106 @@ module DLScratch
     rescue Zlib::Error => e
       raise ValueError, "#{path}: bad gzip data (#{e.message})"
     rescue SystemCallError, IOError => e
-      raise ValueError, "#{path}: cannot read (#{e.message})"
+      raise ValueError, "#{path}: cannot read (#{e.message.sub(/ @ .*/m, '')})"
     end
     # endregion
 
-    # The path of one of the four files in dir, with or without .gz.
+    # The path of one of the four files in +dir+, without or with +.gz+.
+    # @param dir [String] a MNIST-like directory
+    # @param base [String] a name of {FILES}
+    # @return [String]
+    # @raise [ValueError] naming the file when neither form exists
     def find_file(dir, base)
       [File.join(dir, base), File.join(dir, "#{base}.gz")].find { |p| File.file?(p) } or
-        raise ValueError, "#{dir}: has neither #{base} nor #{base}.gz"
+        raise ValueError, "#{File.join(dir, base)}[.gz]: no such file"
+    end
+
+    # The four IDX files of +dir+, read and checked in the order train images, train labels,
+    # test images, test labels: images are unsigned bytes of 3 dimensions (count × rows × cols,
+    # none of them 0) with the same rows × cols in both sets, labels unsigned bytes of 1
+    # dimension, as many as the images, each in 0..9.
+    # @param dir [String]
+    # @return [Hash{Symbol=>Idx}] keyed as {FILES}
+    # @raise [ValueError] naming the first file that fails
+    def read_mnist_files(dir)
+      raise ValueError, "#{dir}: no such directory" unless File.directory?(dir)
+
+      train_img = checked_file(dir, :train_img) { |idx| image_problem(idx, nil) }
+      train_label = checked_file(dir, :train_label) { |idx| label_problem(idx, train_img) }
+      test_img = checked_file(dir, :test_img) { |idx| image_problem(idx, train_img) }
+      test_label = checked_file(dir, :test_label) { |idx| label_problem(idx, test_img) }
+      { train_img: train_img, train_label: train_label, test_img: test_img, test_label: test_label }
+    end
+
+    # One of the four files, read and checked.
+    # @param dir [String]
+    # @param key [Symbol] a key of {FILES}
+    # @yieldparam idx [Idx] the file as read
+    # @yieldreturn [String, nil] what is wrong with it, or nil
+    # @return [Idx]
+    # @raise [ValueError] naming the file
+    def checked_file(dir, key)
+      path = find_file(dir, FILES.fetch(key))
+      idx = read_idx(path)
+      problem = yield idx
+      raise ValueError, "#{path}: #{problem}" if problem
+
+      idx
+    end
+
+    # What is wrong with an images file, or nil.
+    # @param idx [Idx]
+    # @param train [Idx, nil] the training images, which the test images must match
+    # @return [String, nil]
+    def image_problem(idx, train)
+      return "images must be unsigned bytes (IDX type 0x08), the file holds #{IDX_TYPES[idx.type][0]}" unless idx.type == 0x08
+      return "images must have 3 dimensions (count × rows × cols), the file has #{idx.shape.size}" unless idx.shape.size == 3
+      return "images of shape #{idx.shape.join(' × ')}: no dimension may be 0" if idx.shape.include?(0)
+      return if train.nil? || idx.shape[1..] == train.shape[1..]
+
+      "images of #{idx.shape[1..].join(' × ')} pixels, the training images have #{train.shape[1..].join(' × ')}"
+    end
+
+    # What is wrong with a labels file, or nil.
+    # @param idx [Idx]
+    # @param images [Idx] the images the labels belong to
+    # @return [String, nil]
+    def label_problem(idx, images)
+      return "labels must be unsigned bytes (IDX type 0x08), the file holds #{IDX_TYPES[idx.type][0]}" unless idx.type == 0x08
+      return "labels must have 1 dimension, the file has #{idx.shape.size} (#{idx.shape.join(' × ')})" unless idx.shape.size == 1
+      return "#{idx.shape[0]} labels for #{images.shape[0]} images" unless idx.shape[0] == images.shape[0]
+
+      i = idx.payload.index(/[\x0A-\xFF]/n) or return
+      "label[#{i}] = #{idx.payload.getbyte(i)} is outside 0..9"
     end
 
     # The book's load_mnist(normalize=True, flatten=True, one_hot_label=False), in float64:
-    # images byte/255.0 as an N×784 NArray (shape [784, N]), labels as an NArray of ints.
-    # @return [Array] [x_train, t_train, x_test, t_test]
+    # images byte / 255.0 as an N×784 NArray (shape [784, N]), labels as an NArray of ints.
+    # The four files are checked first ({read_mnist_files}).
+    # @param dir [String] a directory with the four files of {FILES} (each may be gzipped)
+    # @param train_size [Integer, nil] keep the first +train_size+ training images (nil: all)
+    # @param test_size [Integer, nil] keep the first +test_size+ test images (nil: all)
+    # @return [Array(NArray, NArray, NArray, NArray)] [x_train, t_train, x_test, t_test]
+    # @raise [ValueError] naming the first file that is missing or malformed
     def load_mnist(dir = DEFAULT_DIR, train_size: nil, test_size: nil)
-      x_train, t_train = load_pair(dir, :train_img, :train_label, train_size)
-      x_test, t_test = load_pair(dir, :test_img, :test_label, test_size)
+      files = read_mnist_files(dir)
+      x_train, t_train = images_and_labels(files[:train_img], files[:train_label], train_size)
+      x_test, t_test = images_and_labels(files[:test_img], files[:test_label], test_size)
       [x_train, t_train, x_test, t_test]
     end
 
-    def load_pair(dir, img_key, label_key, limit)
-      img = read_idx(find_file(dir, FILES[img_key]))
-      lab = read_idx(find_file(dir, FILES[label_key]))
+    # The first +limit+ (nil: all) images as float64 rows of byte / 255.0 and their labels.
+    # @param img [Idx] checked images
+    # @param lab [Idx] their checked labels
+    # @param limit [Integer, nil]
+    # @return [Array(NArray, NArray)]
+    def images_and_labels(img, lab, limit)
       n = img.shape[0]
       n = [n, limit].min if limit
       cols = img.shape[1..].inject(1, :*)
       x = NArray.to_na(img.payload.byteslice(0, n * cols), NArray::BYTE).to_type(NArray::DFLOAT)
       x = x.reshape!(cols, n).div!(255.0) # in place: 60000 images are 376 MB
-      t = lab.to_narray[0...n].to_type(NArray::INT)
+      t = NArray.to_na(lab.payload.byteslice(0, n), NArray::BYTE).to_type(NArray::INT)
       [x, t]
     end
   end
