@@ -53,6 +53,20 @@ RSpec.describe DLScratch::Runner do
     expect(a[1]).to eq('id' => 'ok', 'ok' => { 'y' => 1 })
   end
 
+  it 'lower-cases weight_init_std and the optimizer name as the book does, and no other name' do
+    mln = '"input_size": 2, "hidden_size_list": [2], "output_size": 2'
+    expect(answers(%({"id": "w", "op": "multi_layer_net.init", "args": {#{mln}, "weight_init_std": "He"}}))[0])
+      .to include('ok')
+    expect(error_type(%({"id": "a", "op": "multi_layer_net.init", "args": {#{mln}, "activation": "ReLU"}})))
+      .to eq('BadArgs')
+    expect(answers('{"id": "o", "op": "optimizer.run", "args": {"name": "Adam", "params": {"W": [1.0]}, ' \
+                   '"grads_seq": [{"W": [1.0]}]}}')[0]).to include('ok')
+    expect(error_type('{"id": "f", "op": "grad.numerical_diff", "args": {"f": "Function_1", "x": 5}}')).to eq('BadArgs')
+    net = JSON.generate(DLScratch::Runner.encode(DLScratch::Net3.init_network))
+    expect(error_type(%({"id": "n", "op": "net3.forward", "args": {"network": #{net}, "x": [1, 0.5], "output": "Softmax"}})))
+      .to eq('BadArgs')
+  end
+
   it 'knows every op of the protocol table' do
     ops = %w[gate.and gate.nand gate.or gate.xor fn.identity fn.step fn.sigmoid fn.sigmoid_grad fn.relu
              fn.relu_grad fn.softmax loss.sum_squared_error loss.cross_entropy_error grad.numerical_diff

@@ -174,9 +174,13 @@ module DLScratch
     ACTIVATIONS = { 'relu' => Layers::Relu, 'sigmoid' => Layers::Sigmoid }.freeze
 
     # Scale of W_i's initial values: a number, "he"/"relu" = √(2/n_in) or
-    # "xavier"/"sigmoid" = √(1/n_in).
+    # "xavier"/"sigmoid" = √(1/n_in), the names in any case (the book's str(w).lower()).
+    # @param weight_init_std [Numeric, String]
+    # @param n_in [Integer] the layer's inputs
+    # @return [Float]
+    # @raise [BadArgs] for another name
     def self.init_scale(weight_init_std, n_in)
-      case weight_init_std
+      case weight_init_std.is_a?(String) ? weight_init_std.downcase : weight_init_std
       when Numeric then weight_init_std.to_f
       when 'relu', 'he' then Math.sqrt(2.0 / n_in)
       when 'sigmoid', 'xavier' then Math.sqrt(1.0 / n_in)

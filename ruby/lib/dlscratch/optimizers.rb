@@ -146,11 +146,14 @@ module DLScratch
 
     module_function
 
-    # An optimizer by name; hyper-parameters it does not take are ignored, missing ones take
-    # the book's defaults.
+    # An optimizer by name, in any case (the book's trainer.py lower-cases it);
+    # hyper-parameters it does not take are ignored, missing ones take the book's defaults.
+    # @param name [String] a key of {REGISTRY}: "sgd", "Adam", ...
     # @param hyper [Hash{Symbol=>Float}]
+    # @return [SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam]
+    # @raise [BadArgs] for an unknown name
     def build(name, hyper = {})
-      klass, keys = REGISTRY[name]
+      klass, keys = REGISTRY[name.to_s.downcase]
       raise BadArgs, "unknown optimizer #{name.inspect} (#{REGISTRY.keys.join(', ')})" unless klass
 
       klass.new(**hyper.slice(*keys))

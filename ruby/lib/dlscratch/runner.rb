@@ -129,14 +129,21 @@ module DLScratch
         v
       end
 
-      # One of +choices+ (case-insensitive), lower-cased.
-      def choice(name, choices, default = MISSING)
+      # One of +choices+, as written, or lower-cased first where the book lower-cases the
+      # name (weight_init_std, the optimizer's name).
+      # @param name [String] the argument
+      # @param choices [Array<String>] the accepted names, in lower case
+      # @param default [Object] the value when the argument is absent (else BadArgs)
+      # @param fold_case [Boolean] compare +value.downcase+ (Python's str.lower)
+      # @return [String] the name, lower-cased when +fold_case+
+      # @raise [BadArgs] for a non-string or another name
+      def choice(name, choices, default = MISSING, fold_case: false)
         v = get(name, default)
-        unless v.is_a?(String) && choices.include?(v.downcase)
-          raise BadArgs, "#{name} must be one of #{choices.join(', ')}, not #{Runner.json_type(v)}"
-        end
+        v = v.downcase if fold_case && v.is_a?(String)
+        return v if v.is_a?(String) && choices.include?(v)
 
-        v.downcase
+        shown = v.is_a?(String) ? v.inspect : Runner.json_type(v)
+        raise BadArgs, "#{name} must be one of #{choices.join(', ')}, not #{shown}"
       end
 
       def obj(name, default = MISSING)
@@ -595,7 +602,7 @@ module DLScratch
 
     def weight_init_std(a)
       raw = a.get('weight_init_std', 'relu')
-      return a.choice('weight_init_std', %w[relu he sigmoid xavier], 'relu') if raw.is_a?(String)
+      return a.choice('weight_init_std', %w[relu he sigmoid xavier], 'relu', fold_case: true) if raw.is_a?(String)
 
       a.number('weight_init_std')
     end
@@ -661,7 +668,7 @@ module DLScratch
     end
 
     op('optimizer.run') do |a|
-      name = a.choice('name', Optimizers::REGISTRY.keys)
+      name = a.choice('name', Optimizers::REGISTRY.keys, fold_case: true)
       hyper = hyper_of(a, 'hyper')
       # Scalars become 1-element NArrays so that every update is in place.
       scalar_keys = []
@@ -726,7 +733,7 @@ module DLScratch
       check_elements((d * hidden) + (hidden * output), 'the network')
       check_elements(iters * batch, 'iters x batch_size')
       opt_args = Args.new(a.obj('optimizer', { 'name' => 'sgd' }))
-      name = opt_args.choice('name', Optimizers::REGISTRY.keys, 'sgd')
+      name = opt_args.choice('name', Optimizers::REGISTRY.keys, 'sgd', fold_case: true)
       hyper = hyper_of(opt_args, 'hyper', {})
       result = Train.two_layer_net(
         x, NArray.to_na(t).to_type(NArray::INT),
