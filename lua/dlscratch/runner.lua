@@ -163,7 +163,10 @@ function Args:boolean(name, default)
 end
 
 -- choice(name, choices, default): a string among choices (case-insensitive),
--- returned in lower case; exact_choice: one of choices as it is written.
+-- returned in lower case; exact_choice: one of choices as it is written. Only
+-- weight_init_std and the optimizer name are lower-cased, as the book does
+-- (str(w).lower() in multi_layer_net.py, optimizer.lower() in trainer.py);
+-- f, output and activation are matched as written (README section 3).
 local function pick(self, name, choices, default, fold)
   local v = self:get(name, default)
   if type(v) == "string" then
@@ -314,18 +317,18 @@ local function summed(fname)
 end
 
 OPS["grad.numerical_diff"] = function(a)
-  local f = NAMED_FUNCTIONS[a:choice("f", FUNCTION_NAMES)]
+  local f = NAMED_FUNCTIONS[a:exact_choice("f", FUNCTION_NAMES)]
   return { d = gradient.numerical_diff(f, a:number("x")) }
 end
 
 OPS["grad.numerical_gradient"] = function(a)
-  local f = summed(a:choice("f", FUNCTION_NAMES))
+  local f = summed(a:exact_choice("f", FUNCTION_NAMES))
   local x = a:array("x", { 1, 2 }):clone()
   return { grad = gradient.numerical_gradient(f, x) }
 end
 
 OPS["grad.gradient_descent"] = function(a)
-  local f = summed(a:choice("f", FUNCTION_NAMES))
+  local f = summed(a:exact_choice("f", FUNCTION_NAMES))
   local x = a:array("init_x", { 1, 2 })
   local lr = a:number("lr", 0.01)
   local steps = a:integer("step_num", 100)
@@ -505,7 +508,7 @@ OPS["net3.forward"] = function(a)
     end
     width = W.shape[2]
   end
-  local output = a:choice("output", { "identity", "softmax" }, "identity")
+  local output = a:exact_choice("output", { "identity", "softmax" }, "identity")
   return networks.net3.forward(arrays, x, output)
 end
 

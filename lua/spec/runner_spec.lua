@@ -49,6 +49,24 @@ describe("runner", function()
     assert.are.equal("BadArgs", error_type(mln:format('"weight_init_std": "lecun"')))
   end)
 
+  it("matches f and output names as written, lower-cases only the optimizer name", function()
+    assert.is_number(answer('{"id": "d", "op": "grad.numerical_diff", "args": {"f": "function_1", "x": 1.0}}').ok.d)
+    for _, op in ipairs({ "numerical_diff", "numerical_gradient", "gradient_descent" }) do
+      local arg = op == "numerical_diff" and '"x": 1.0' or op == "numerical_gradient" and '"x": [1.0]' or '"init_x": [1.0]'
+      assert.are.equal("BadArgs",
+        error_type(('{"id": "d", "op": "grad.%s", "args": {"f": "Function_1", %s}}'):format(op, arg)))
+    end
+    local net3 = '{"id": "n", "op": "net3.forward", "args": {"network": {"W1": [[0.1]], "b1": [0.1], '
+      .. '"W2": [[0.1]], "b2": [0.1], "W3": [[0.1]], "b3": [0.1]}, "x": [1.0], "output": "%s"}}'
+    assert.is_table(answer(net3:format("softmax")).ok)
+    assert.are.equal("BadArgs", error_type(net3:format("Softmax")))
+    local opt = '{"id": "o", "op": "optimizer.run", "args": {"name": "%s", "hyper": {"lr": 0.5}, '
+      .. '"params": {"w": [1.0, -2.0]}, "grads_seq": [{"w": [1.0, 0.5]}]}}'
+    assert.are.same({ 0.5, -2.25 }, answer(opt:format("SGD")).ok.params.w)
+    assert.is_table(answer(opt:format("Adam")).ok)
+    assert.are.equal("BadArgs", error_type(opt:format("S G D")))
+  end)
+
   it("answers with a null id when the id cannot be read", function()
     local a = answer("42")
     assert.are.equal(jsonio.null, a.id)
