@@ -337,6 +337,20 @@ main = hspec $ do
           (errorType got, got) `shouldBe` (Nothing, want)
       map weightInitNamed ["hE", "Relu", "XAVIER", "Sigmoid", "SİGMOID", "tanh"]
         `shouldBe` [Just He, Just He, Just Xavier, Just Xavier, Nothing, Nothing]
+    it "optimizer names are lower-cased as the book's Trainer does (SGD, Momentum, Adam)" $ do
+      let run name = "{\"id\": \"o\", \"op\": \"optimizer.run\", \"args\": {\"name\": \"" <> name <> "\", "
+            <> "\"hyper\": {\"lr\": 0.5}, \"params\": {\"w\": [1.0, -2.0]}, \"grads_seq\": [{\"w\": [1.0, 0.5]}, {\"w\": [0.5, 1.0]}]}}"
+          train name = "{\"id\": \"o\", \"op\": \"train.two_layer_net\", \"args\": {\"x_train\": [[0.1, 0.2], [0.3, 0.4]], "
+            <> "\"t_train\": [0, 1], \"hidden_size\": 2, \"output_size\": 2, \"batch_size\": 2, \"iters\": 2, \"seed\": 1, "
+            <> "\"optimizer\": {\"name\": \"" <> name <> "\", \"hyper\": {\"lr\": 0.5}}}}"
+      forM_ [run, train] $ \request ->
+        forM_ [("SGD", "sgd"), ("Momentum", "momentum"), ("NESTEROV", "nesterov"), ("AdaGrad", "adagrad"), ("RMSprop", "rmsprop"), ("Adam", "adam")] $ \(given, lower) -> do
+          got <- answer (request given)
+          want <- answer (request lower)
+          (errorType got, got) `shouldBe` (Nothing, want)
+      forM_ [run, train] $ \request -> do
+        v <- answer (request "S G D")
+        errorType v `shouldBe` Just (A.String "BadArgs")
     let errorCase name line want = it name $ do
           v <- answer line
           errorType v `shouldBe` Just (A.String want)
@@ -352,6 +366,10 @@ main = hspec $ do
     errorCase "n = 0 is ValueError" "{\"id\": \"x\", \"op\": \"rng.uniform\", \"args\": {\"seed\": 0, \"n\": 0}}" "ValueError"
     errorCase "activation names are case-sensitive (the book looks them up as given)"
       "{\"id\": \"x\", \"op\": \"multi_layer_net.init\", \"args\": {\"input_size\": 3, \"hidden_size_list\": [2], \"output_size\": 2, \"activation\": \"ReLU\"}}" "BadArgs"
+    errorCase "function names are case-sensitive (f: Function_1 is not function_1)"
+      "{\"id\": \"x\", \"op\": \"grad.numerical_diff\", \"args\": {\"f\": \"Function_1\", \"x\": 1.0}}" "BadArgs"
+    errorCase "output names are case-sensitive (net3.forward output: Softmax is not softmax)"
+      "{\"id\": \"x\", \"op\": \"net3.forward\", \"args\": {\"network\": {\"W1\": [[0.1]], \"b1\": [0.1], \"W2\": [[0.1]], \"b2\": [0.1], \"W3\": [[0.1]], \"b3\": [0.1]}, \"x\": [1.0], \"output\": \"Softmax\"}}" "BadArgs"
     errorCase "a missing IDX file is ValueError" "{\"id\": \"x\", \"op\": \"data.idx\", \"args\": {\"path\": \"/nonexistent.idx\"}}" "ValueError"
   Readme.spec
   Commands.spec

@@ -738,11 +738,14 @@ opNet kind mode a = do
     NNumGrad -> targets >>= \t -> Right (denseOut (N.numericalGradient net xm t))
 
 -- | An optimizer from a name and a hyper object; keys a given optimizer
--- does not use are ignored, missing ones take the book's defaults.
+-- does not use are ignored, missing ones take the book's defaults. The name
+-- is lower-cased first, as the book's Trainer does (@optimizer.lower()@), so
+-- "SGD" and "Adam" are sgd and adam (the only other name lower-cased is
+-- weight_init_std; f, output and activation are matched as written).
 optimizerFrom :: Text -> A.Object -> Maybe Double -> R Optimizer
 optimizerFrom name hyper lrDefault = do
   base <- maybe (badArgs ("unknown optimizer " ++ show name ++ " (sgd, momentum, nesterov, adagrad, rmsprop, adam)"))
-                Right (defaultOptimizer (T.unpack name))
+                Right (defaultOptimizer (T.unpack (T.toLower name)))
   -- keys this optimizer does not use are ignored, but every value must be a number (as the
   -- reference and the other ports check)
   forM_ (KM.toList hyper) $ \(k, v) -> numV ("hyper." <> K.toText k) v
