@@ -1,6 +1,7 @@
 """The trainers (`bin/train`, "train" in ports.json): the same command line trains the same
 network on the same batches in every port, so each loss history equals the Python trainer's
-within rtol 1e-6. A port is skipped only when its trainer file does not exist."""
+within rtol 1e-6, with the accuracies measured after the same iterations (the book's epochs) and
+after the last one. A port is skipped only when its trainer file does not exist."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,11 @@ import pytest
 from conftest import ALL_PORTS, REFERENCE_PORT
 from harness.ports import Port
 
-OPTIONS = ["--train-size", "1000", "--test-size", "500", "--iters", "200", "--seed", "1", "--quiet"]
+# Batches of 128 from 1000 images: 7.8125 iterations an epoch, so the book's float rule
+# evaluates after iterations 0 and 125 (an integer division would say every 7).
+OPTIONS = ["--train-size", "1000", "--test-size", "500", "--iters", "200", "--batch-size", "128",
+           "--seed", "1", "--quiet"]
+ACC_ITERS = [0, 125]
 RTOL, ATOL = 1e-6, 1e-12
 TRAIN_TIMEOUT = 600
 
@@ -81,7 +86,10 @@ def test_trainer_matches_python(port: Port, request: pytest.FixtureRequest) -> N
     bad = np.flatnonzero(~(np.abs(got_hist - want_hist) <= ATOL + RTOL * np.abs(want_hist)))
     assert bad.size == 0, (f"{port.name} loss_history differs from python's at {bad.size} iterations, "
                            f"first at {bad[0]}: {got_hist[bad[0]]!r} vs {want_hist[bad[0]]!r}")
-    for key in ("train_acc", "test_acc"):
-        if key in ref:
-            assert np.allclose(got.get(key, []), ref[key], rtol=RTOL, atol=1e-12), \
-                f"{key}: {got.get(key)} vs python {ref[key]}"
+    assert ref["acc_iters"] == ACC_ITERS, f"python evaluated after {ref['acc_iters']}"
+    assert got.get("acc_iters") == ACC_ITERS, f"{port.name} evaluated after {got.get('acc_iters')}"
+    assert got.get("final_iter") == 199, f"final_iter {got.get('final_iter')}"
+    for key in ("train_acc", "test_acc", "final_train_acc", "final_test_acc"):
+        assert key in got, f"{port.name}'s history has no {key}"
+        assert np.allclose(got[key], ref[key], rtol=RTOL, atol=1e-12), \
+            f"{key}: {got.get(key)} vs python {ref[key]}"

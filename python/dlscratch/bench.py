@@ -1,11 +1,10 @@
 """Time one TwoLayerNet training step (784-50-10, batch 100, float64: forward, backward, SGD).
 
-    python -m dlscratch.bench [--repeats 7] [--steps 50] [--json]
+    bin/bench [--repeats 7] [--steps 50] [--json]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -13,6 +12,7 @@ import time
 
 import numpy as np
 
+from .cli import OneLineParser, positive_int
 from .networks import TwoLayerNet
 from .optimizers import SGD
 from .rng import MRG32k3a
@@ -45,10 +45,12 @@ def step_times(repeats: int, steps: int, seed: int = 0) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m dlscratch.bench", description=__doc__.strip().splitlines()[0])
-    p.add_argument("--repeats", type=int, default=7, help="timed repeats; the median is reported (default: %(default)s)")
-    p.add_argument("--steps", type=int, default=50, help="steps per repeat (default: %(default)s)")
-    p.add_argument("--json", action="store_true", help='print {"ms_per_step": ..., ...} only')
+    p = OneLineParser("bin/bench", __doc__.strip().splitlines()[0])
+    p.add_argument("--repeats", metavar="N", type=positive_int, default=7, help="timed repeats; the median is reported")
+    p.add_argument("--steps", metavar="N", type=positive_int, default=50, help="steps per repeat")
+    p.add_argument("--no-reference", action="store_true",
+                   help="accepted for the common options of every port's bin/bench: this is the reference")
+    p.add_argument("--json", action="store_true", help='print one JSON object {"port", "ms_per_step", ...}')
     args = p.parse_args(argv)
     times = step_times(args.repeats, args.steps)
     ms = statistics.median(times)

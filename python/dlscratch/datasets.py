@@ -23,7 +23,7 @@ MNIST_FILES = {
     "test_label": "t10k-labels-idx1-ubyte",
 }
 
-__all__ = ["DEFAULT_DATA_DIR", "IdxError", "load_idx", "load_mnist", "parse_idx"]
+__all__ = ["DEFAULT_DATA_DIR", "IdxError", "load_idx", "load_mnist", "parse_idx", "read_mnist_files"]
 
 
 # region: idx
@@ -61,14 +61,17 @@ def parse_idx(data: bytes) -> NDArray:
 
 
 def load_idx(path: str | os.PathLike[str]) -> NDArray:
-    """Read an IDX file, gzip-compressed or raw."""
+    """Read an IDX file, gzip-compressed or raw; an error names the file."""
     try:
         data = Path(path).read_bytes()
     except OSError as e:
         raise IdxError(f"cannot read {path}: {e.strerror}") from None
     except ValueError as e:  # e.g. a NUL byte in the path
         raise IdxError(f"cannot read {path!r}: {e}") from None
-    return parse_idx(data)
+    try:
+        return parse_idx(data)
+    except IdxError as e:
+        raise IdxError(f"{path}: {e}") from None
 # endregion
 
 
@@ -77,6 +80,41 @@ def _find(data_dir: Path, stem: str) -> Path:
         if (data_dir / name).exists():
             return data_dir / name
     raise IdxError(f"{data_dir} has no {stem} or {stem}.gz")
+
+
+def _check(path: Path, a: NDArray, ndim: int, what: str) -> None:
+    if a.dtype != np.uint8 or a.ndim != ndim:
+        dims = "x".join(map(str, a.shape)) or "a scalar"
+        raise IdxError(f"{path}: {what} must be unsigned bytes of {ndim} dimension{'s' if ndim > 1 else ''}, not {a.dtype} of shape {dims}")
+
+
+def read_mnist_files(data_dir: str | os.PathLike[str] = DEFAULT_DATA_DIR) -> dict[str, NDArray]:
+    """The four IDX arrays of an MNIST directory (keys of MNIST_FILES), each checked before it
+    is used: images unsigned bytes N x rows x cols (the same rows x cols in both sets), labels
+    unsigned bytes of one dimension, as many as the images, each in 0..9. An IdxError names
+    the first file that fails."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise IdxError(f"{data_dir} is not a directory")
+    paths = {key: _find(data_dir, stem) for key, stem in MNIST_FILES.items()}
+    out = {}
+    for key, path in paths.items():
+        a = load_idx(path)
+        if key.endswith("_img"):
+            _check(path, a, 3, "images")
+            if key == "test_img" and a.shape[1:] != out["train_img"].shape[1:]:
+                raise IdxError(f"{path}: images of {a.shape[1]}x{a.shape[2]} pixels, but the training "
+                               f"images have {out['train_img'].shape[1]}x{out['train_img'].shape[2]}")
+        else:
+            _check(path, a, 1, "labels")
+            images = out[key.replace("_label", "_img")]
+            if a.shape[0] != images.shape[0]:
+                raise IdxError(f"{path}: {a.shape[0]} labels for {images.shape[0]} images")
+            bad = np.flatnonzero(a > 9)
+            if bad.size:
+                raise IdxError(f"{path}: label[{bad[0]}] = {a[bad[0]]} is outside 0..9")
+        out[key] = a
+    return out
 
 
 def load_mnist(
@@ -89,12 +127,9 @@ def load_mnist(
 
     normalize: pixels become byte / 255.0 in float64 (the book uses float32; dlscratch keeps
     float64 everywhere). flatten: images are rows of 784. one_hot_label: 10-column one-hot
-    targets instead of integer labels.
+    targets instead of integer labels. The files are checked first (read_mnist_files).
     """
-    data_dir = Path(data_dir)
-    out = {}
-    for key, stem in MNIST_FILES.items():
-        out[key] = load_idx(_find(data_dir, stem))
+    out = read_mnist_files(data_dir)
 
     def images(a: NDArray) -> NDArray:
         x = a.astype(np.float64) / 255.0 if normalize else a.astype(np.float64)

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from .datasets import DEFAULT_DATA_DIR, IdxError, load_mnist
 from .networks import Params, TwoLayerNet
 from .optimizers import OPTIMIZERS, make_optimizer
+from .cli import OneLineParser, fail, finite_float, positive_int, seed
 from .progress import ProgressBar
 from .rng import MRG32k3a
 
@@ -75,35 +76,35 @@ def train_two_layer_net(
 # endregion
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m dlscratch.train",
-        description="Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) on Fashion-MNIST "
-        "or MNIST with the loop of train_neuralnet.py; print train/test accuracy once an epoch, "
-        "write the loss history (JSON or CSV) and plot it to a PNG.",
+def build_parser() -> OneLineParser:
+    p = OneLineParser(
+        "bin/train",
+        "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) on Fashion-MNIST or MNIST "
+        "with the loop of train_neuralnet.py; print train/test accuracy once an epoch and after the "
+        "last iteration, write the history (JSON or CSV) and plot it to a PNG.",
     )
-    p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="directory with the four IDX files (default: %(default)s)")
-    p.add_argument("--iters", type=positive_int, default=10000, help="iterations (default: %(default)s)")
-    p.add_argument("--batch-size", type=positive_int, default=100, help="(default: %(default)s)")
-    p.add_argument("--hidden", type=positive_int, default=50, help="hidden units (default: %(default)s)")
-    p.add_argument("--lr", type=float, default=0.1, help="learning rate (default: %(default)s)")
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="(default: %(default)s)")
-    p.add_argument("--weight-init-std", type=float, default=0.01, help="(default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="seeds the generator of weights and batches (default: %(default)s)")
-    p.add_argument("--train-size", type=positive_int, default=None, help="use the first N training images (default: all)")
-    p.add_argument("--test-size", type=positive_int, default=None, help="use the first N test images (default: all)")
-    p.add_argument("--out", type=Path, default=Path("train-python.json"), help="history file, .json or .csv (default: %(default)s)")
-    p.add_argument("--plot", type=Path, default=None, help="PNG of the loss curve and accuracies (default: --out with .png)")
+    p.add_argument("--data-dir", metavar="DIR", type=Path, default=DEFAULT_DATA_DIR, help="directory with the four IDX files")
+    p.add_argument("--iters", metavar="N", type=positive_int, default=10000, help="iterations")
+    p.add_argument("--batch-size", metavar="N", type=positive_int, default=100, help="images per batch")
+    p.add_argument("--hidden", metavar="N", type=positive_int, default=50, help="hidden units")
+    p.add_argument("--lr", metavar="X", type=finite_float, default=0.1, help="learning rate")
+    p.add_argument("--optimizer", metavar="NAME", choices=list(OPTIMIZERS), default="sgd",
+                   help="sgd, momentum, nesterov, adagrad, rmsprop or adam, its other hyper-parameters at the book's defaults")
+    p.add_argument("--weight-init-std", metavar="X", type=finite_float, default=0.01, help="standard deviation of the initial weights")
+    p.add_argument("--seed", metavar="K", type=seed, default=0, help="seeds the one generator: W1, W2, then every batch")
+    p.add_argument("--train-size", metavar="N", type=positive_int, default=None, help="use the first N training images (default: all)")
+    p.add_argument("--test-size", metavar="N", type=positive_int, default=None, help="use the first N test images (default: all)")
+    p.add_argument("--out", metavar="FILE", type=Path, default=Path("train-python.json"), help="history file, .json or .csv")
+    p.add_argument("--plot", metavar="FILE", type=Path, default=None, help="PNG of the loss curve and accuracies (default: --out with .png)")
     p.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def is_epoch_end(i: int, iter_per_epoch: float) -> bool:
+    """The book's `i % iter_per_epoch == 0` with iter_per_epoch = max(train_size / batch_size, 1),
+    a float: Python's float remainder is exact (fmod), so 468.75 gives 0, 1875, 3750, ..."""
+    return i % iter_per_epoch == 0
 
 
 def write_history(path: Path, record: dict) -> None:
@@ -135,13 +136,14 @@ def plot_history(path: Path, record: dict) -> None:
     ax1.set_ylabel("loss")
     ax1.set_title("TwoLayerNet training loss")
     ax1.legend()
-    epochs = np.arange(len(record["train_acc"]))
-    ax2.plot(epochs, record["train_acc"], marker="o", label="train")
-    ax2.plot(epochs, record["test_acc"], marker="s", linestyle="--", label="test")
-    ax2.set_xlabel("epoch")
+    # Accuracies after each epoch's iteration and after the last one.
+    iters = record["acc_iters"] + [record["final_iter"]]
+    ax2.plot(iters, record["train_acc"] + [record["final_train_acc"]], marker="o", label="train")
+    ax2.plot(iters, record["test_acc"] + [record["final_test_acc"]], marker="s", linestyle="--", label="test")
+    ax2.set_xlabel("after iteration")
     ax2.set_ylabel("accuracy")
     ax2.set_ylim(0, 1)
-    ax2.set_title(f"accuracy (final test {record['test_acc'][-1]:.4f})" if record["test_acc"] else "accuracy")
+    ax2.set_title(f"accuracy (final test {record['final_test_acc']:.4f})")
     ax2.legend(loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,27 +151,44 @@ def plot_history(path: Path, record: dict) -> None:
     plt.close(fig)
 
 
+def check_writable(prog: str, path: Path) -> None:
+    """Refuse an --out or --plot path that cannot be written, before any training."""
+    if path.is_dir():
+        fail(prog, f"{path} is a directory")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        fail(prog, f"cannot write {path}: {parent} is not a writable directory")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    plot_path = None if args.no_plot else (args.plot or args.out.with_suffix(".png"))
+    for path in (args.out, plot_path):
+        if path is not None:
+            check_writable(parser.prog, path)
     try:
         (x_train, t_train), (x_test, t_test) = load_mnist(args.data_dir)
     except IdxError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        fail(parser.prog, str(e))
     if args.train_size:
         x_train, t_train = x_train[: args.train_size], t_train[: args.train_size]
     if args.test_size:
         x_test, t_test = x_test[: args.test_size], t_test[: args.test_size]
-    iter_per_epoch = max(x_train.shape[0] // args.batch_size, 1)
+    iter_per_epoch = max(x_train.shape[0] / args.batch_size, 1)
+    acc_iters: list[int] = []
     train_acc: list[float] = []
     test_acc: list[float] = []
     bar = ProgressBar(args.iters, enabled=False if args.quiet else None)
 
     def on_iter(i: int, network: TwoLayerNet, loss: float) -> None:
-        if i % iter_per_epoch == 0:
+        if is_epoch_end(i, iter_per_epoch):
+            acc_iters.append(i)
             train_acc.append(network.accuracy(x_train, t_train))
             test_acc.append(network.accuracy(x_test, t_test))
-            bar.write(f"epoch {i // iter_per_epoch}  train acc {train_acc[-1]:.4f}  test acc {test_acc[-1]:.4f}")
+            bar.write(f"epoch {round(i / iter_per_epoch)}  train acc {train_acc[-1]:.4f}  test acc {test_acc[-1]:.4f}")
         bar.update(i + 1, loss=loss)
 
     start = time.perf_counter()
@@ -188,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     seconds = time.perf_counter() - start
     bar.close()
+    final_train = result.network.accuracy(x_train, t_train)
+    final_test = result.network.accuracy(x_test, t_test)
     options = {
         "data_dir": str(args.data_dir),
         "iters": args.iters,
@@ -204,15 +225,19 @@ def main(argv: list[str] | None = None) -> int:
         "port": "python",
         "options": options,
         "loss_history": result.loss_history,
+        "acc_iters": acc_iters,
         "train_acc": train_acc,
         "test_acc": test_acc,
+        "final_iter": args.iters - 1,
+        "final_train_acc": final_train,
+        "final_test_acc": final_test,
         "seconds": seconds,
     }
     write_history(args.out, record)
-    print(f"final  train acc {train_acc[-1]:.4f}  test acc {test_acc[-1]:.4f}  ({seconds:.1f} s, {1000 * seconds / args.iters:.2f} ms/iter)")
+    print(f"final (after iteration {args.iters - 1})  train acc {final_train:.4f}  test acc {final_test:.4f}"
+          f"  ({seconds:.1f} s, {1000 * seconds / args.iters:.2f} ms/iter)")
     print(f"history written to {args.out}")
-    if not args.no_plot:
-        plot_path = args.plot or args.out.with_suffix(".png")
+    if plot_path is not None:
         plot_history(plot_path, record)
         print(f"plot written to {plot_path}")
     return 0
