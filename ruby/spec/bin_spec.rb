@@ -4,15 +4,48 @@ require 'spec_helper'
 require 'json'
 require 'open3'
 require 'tmpdir'
+require 'fileutils'
 
 RSpec.describe 'bin/' do
   bin = File.expand_path('../bin', __dir__)
+  fashion = DLScratch::Datasets::DEFAULT_DIR
+
+  # [stdout, stderr, exit status] of bin/CMD with the arguments.
+  def run_cmd(bin, cmd, *args)
+    Open3.capture3(File.join(bin, cmd), *args)
+  end
+
+  # A refusal: nothing on stdout, exactly one line "bin/CMD: ..." on stderr, exit status 2.
+  def expect_refused(bin, cmd, *args, message)
+    out, err, status = run_cmd(bin, cmd, *args)
+    expect(status.exitstatus).to eq(2), "#{cmd} #{args.join(' ')}: exit #{status.exitstatus}, stderr #{err.inspect}"
+    expect(out).to eq('')
+    expect(err.lines.size).to eq(1), "#{cmd} #{args.join(' ')}: #{err.inspect}"
+    expect(err.chomp).to start_with("bin/#{cmd}: ")
+    expect(err.chomp).to match(message)
+  end
 
   %w[runner train bench].each do |cmd|
-    it "#{cmd} --help exits 0 with a usage text" do
+    it "#{cmd} --help exits 0 with a usage line naming bin/#{cmd}" do
       out, status = Open3.capture2e(File.join(bin, cmd), '--help')
       expect(status).to be_success
-      expect(out).to match(/usage/i)
+      expect(out).to match(%r{usage: bin/#{cmd}}i)
+    end
+  end
+
+  it 'train --help lists every option with its default, and the optimizers' do
+    out, = run_cmd(bin, 'train', '--help')
+    %w[--data-dir --iters --batch-size --hidden --lr --optimizer --weight-init-std --seed --train-size --test-size
+       --out --quiet].each do |flag|
+      expect(out).to match(/^\s*#{flag}\b.*\(default: [^)]+\)$/), "#{flag} without its default"
+    end
+    expect(out[/--optimizer.*/]).to include('adagrad, adam, momentum, nesterov, rmsprop, sgd')
+  end
+
+  it 'bench --help lists every option with its default' do
+    out, = run_cmd(bin, 'bench', '--help')
+    %w[--repeats --steps --no-reference --json].each do |flag|
+      expect(out).to match(/^\s*#{flag}\b.*\(default: [^)]+\)$/), "#{flag} without its default"
     end
   end
 
@@ -26,7 +59,7 @@ RSpec.describe 'bin/' do
   end
 
   describe 'train' do
-    # A MNIST-like directory of 40 training and 10 test "images" of 4 pixels.
+    # A MNIST-like directory of 40 training and 10 test "images" of 2 × 2 pixels.
     def write_idx(path, type, shape, bytes)
       File.binwrite(path, [0, 0, type, shape.size].pack('C4') + shape.pack('N*') + bytes.pack('C*'))
     end
@@ -45,22 +78,39 @@ RSpec.describe 'bin/' do
       end
     end
 
-    it 'prints epoch lines after iteration 0 and once an epoch, and writes the JSON history' do
+    # The history of a --quiet run on the small directory, and its stdout.
+    def train(bin, *args)
       out_file = File.join(@dir, 'h.json')
-      out, status = Open3.capture2(File.join(bin, 'train'), '--data-dir', @dir, '--iters', '9', '--batch-size', '10',
-                                   '--hidden', '5', '--lr', '0.5', '--seed', '3', '--quiet', '--out', out_file)
-      expect(status).to be_success
+      out, err, status = run_cmd(bin, 'train', '--data-dir', @dir, '--quiet', '--out', out_file, *args)
+      expect(status).to be_success, err
+      [JSON.parse(File.read(out_file)), out]
+    end
+
+    it 'evaluates after iteration 0 and once an epoch, then after the last iteration; writes the JSON history' do
+      h, out = train(bin, '--iters', '9', '--batch-size', '10', '--hidden', '5', '--lr', '0.5', '--seed', '3')
       expect(out.lines.grep(/^epoch/).map { |l| l[/epoch (\d+)/, 1].to_i }).to eq([0, 1, 2])
-      h = JSON.parse(File.read(out_file))
-      expect(h.keys).to include('port', 'options', 'loss_history', 'train_acc', 'test_acc', 'seconds')
+      expect(out).to match(/^final \(after iteration 8\)  train acc \d\.\d{4}  test acc \d\.\d{4}  \(\d+\.\d s, \d+\.\d\d ms\/iter\)$/)
+      expect(h.keys).to eq(%w[port options loss_history acc_iters train_acc test_acc final_iter final_train_acc
+                              final_test_acc seconds])
       expect(h['port']).to eq('ruby')
       expect(h['loss_history'].size).to eq(9)
+      expect(h['acc_iters']).to eq([0, 4, 8])
       expect(h['train_acc'].size).to eq(3)
+      expect(h['final_iter']).to eq(8)
       expect(h['options']).to include('iters' => 9, 'batch_size' => 10, 'hidden' => 5, 'seed' => 3,
                                       'train_size' => 40, 'test_size' => 10, 'optimizer' => 'sgd')
     end
 
-    it 'writes iter,loss lines for a .csv history and refuses a bad option' do
+    it 'counts epochs with the true division: 40 / 16 = 2.5 iterations, 40 / 7 only after iteration 0' do
+      h, out = train(bin, '--iters', '12', '--batch-size', '16')
+      expect(h['acc_iters']).to eq([0, 5, 10])
+      expect(out.lines.grep(/^epoch/).map { |l| l[/epoch (\d+)/, 1].to_i }).to eq([0, 2, 4])
+      h, = train(bin, '--iters', '12', '--batch-size', '7')
+      expect(h['acc_iters']).to eq([0])
+      expect(h['final_iter']).to eq(11)
+    end
+
+    it 'writes iter,loss lines for a .csv history' do
       out_file = File.join(@dir, 'h.csv')
       _, status = Open3.capture2(File.join(bin, 'train'), '--data-dir', @dir, '--iters', '3', '--batch-size', '10',
                                  '--optimizer', 'adam', '--quiet', '--out', out_file)
@@ -69,8 +119,79 @@ RSpec.describe 'bin/' do
       expect(lines[0]).to eq('iter,loss')
       expect(lines.size).to eq(4)
       expect(lines[1]).to start_with('0,')
-      _, status = Open3.capture2e(File.join(bin, 'train'), '--optimizer', 'lbfgs')
-      expect(status.exitstatus).to eq(2)
+    end
+
+    it 'refuses bad options and values in one line, exit status 2' do
+      expect_refused(bin, 'train', '--data-dir', @dir, '--iters', '0', /--iters 0/)
+      expect_refused(bin, 'train', '--data-dir', @dir, '--seed', '-1', /--seed -1/)
+      expect_refused(bin, 'train', '--data-dir', @dir, '--seed', '2147483648', /--seed 2147483648/)
+      expect_refused(bin, 'train', '--data-dir', @dir, '--optimizer', 'bogus', /--optimizer bogus.*sgd/)
+      expect_refused(bin, 'train', '--data-dir', @dir, '--lr', 'abc', /--lr abc/)
+      expect_refused(bin, 'train', '--data-dir', @dir, '--lr', '1e999', /--lr 1e999 \(must be finite\)/)
+      expect_refused(bin, 'train', '--data-dir', @dir, '--batch-size', /missing argument: --batch-size/)
+      expect_refused(bin, 'train', '--data-dir', @dir, '--bogus', /invalid option: --bogus/)
+      expect_refused(bin, 'train', '--data-dir', @dir, '--no-quiet', /--no-quiet \(did you mean --quiet\?\)/)
+      expect_refused(bin, 'train', '--data-dir', @dir, 'extra', /unexpected argument: extra/)
+      expect_refused(bin, 'train', '--data-dir', @dir, '--out', @dir, /--out .*is a directory/)
+    end
+
+    it 'refuses a bad data file before training, naming it' do
+      labels = File.join(@dir, 't10k-labels-idx1-ubyte')
+      File.binwrite(labels, File.binread(labels).sub(/.\z/n, "\x0C"))
+      expect_refused(bin, 'train', '--data-dir', @dir, %r{/t10k-labels-idx1-ubyte: label\[9\] = 12 is outside 0\.\.9})
+      FileUtils.rm(File.join(@dir, 'train-labels-idx1-ubyte'))
+      expect_refused(bin, 'train', '--data-dir', @dir, %r{/train-labels-idx1-ubyte\[\.gz\]: no such file})
+      expect_refused(bin, 'train', '--data-dir', File.join(@dir, 'none'), /none: no such directory/)
+    end
+
+    # A directory where t10k-labels-idx1-ubyte.gz is a copy of the test images, the other
+    # three files the real ones.
+    it 'refuses test labels that are an images file, with or without --test-size', if: File.directory?(fashion) do
+      bad = File.join(@dir, 'bad')
+      Dir.mkdir(bad)
+      %w[train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz].each do |f|
+        File.symlink(File.join(fashion, f), File.join(bad, f))
+      end
+      FileUtils.cp(File.join(fashion, 't10k-images-idx3-ubyte.gz'), File.join(bad, 't10k-labels-idx1-ubyte.gz'))
+      [[], ['--test-size', '100']].each do |extra|
+        expect_refused(bin, 'train', '--data-dir', bad, '--iters', '1', *extra,
+                       %r{/t10k-labels-idx1-ubyte\.gz: labels must have 1 dimension})
+      end
+    end
+
+    it 'trains on Fashion-MNIST: 300 images in batches of 128, 7 iterations', if: File.directory?(fashion) do
+      out_file = File.join(@dir, 'f.json')
+      out, err, status = run_cmd(bin, 'train', '--train-size', '300', '--test-size', '100', '--iters', '7',
+                                 '--batch-size', '128', '--quiet', '--out', out_file)
+      expect(status).to be_success, err
+      h = JSON.parse(File.read(out_file))
+      # 300 / 128 = 2.34375: the remainder is 0 again only after iteration 75
+      expect(h['acc_iters']).to eq([0])
+      expect(h['loss_history'].size).to eq(7)
+      expect(h['final_iter']).to eq(6)
+      expect(h['final_train_acc']).to be_between(0, 1)
+      expect(h['final_test_acc']).to be_between(0, 1)
+      expect(h['options']).to include('train_size' => 300, 'test_size' => 100, 'batch_size' => 128)
+      expect(out.lines.grep(/^final/).first).to start_with('final (after iteration 6)  train acc ')
+    end
+  end
+
+  describe 'bench' do
+    it 'refuses bad options and values in one line, exit status 2' do
+      expect_refused(bin, 'bench', '--repeats', '0', /--repeats 0 \(must be >= 1\)/)
+      expect_refused(bin, 'bench', '--steps', '0', /--steps 0 \(must be >= 1\)/)
+      expect_refused(bin, 'bench', '--repeats', 'abc', /--repeats abc/)
+      expect_refused(bin, 'bench', '--steps', /missing argument: --steps/)
+      expect_refused(bin, 'bench', '--bogus', /invalid option: --bogus/)
+      expect_refused(bin, 'bench', '--no-python', /invalid option: --no-python/)
+    end
+
+    it 'prints one JSON object as the last line with --json' do
+      out, err, status = run_cmd(bin, 'bench', '--repeats', '1', '--steps', '1', '--no-reference', '--json')
+      expect(status).to be_success, err
+      h = JSON.parse(out.lines.last)
+      expect(h).to include('port' => 'ruby', 'python_ms_per_step' => nil)
+      expect(h['ms_per_step']).to be > 0
     end
   end
 end

@@ -38,8 +38,63 @@ RSpec.describe DLScratch::Datasets do
     File.binwrite(short, idx_bytes(0x08, [10], [1, 2].pack('C*')))
     bad = File.join(@dir, 'm.idx')
     File.binwrite(bad, "\x01\x02\x08\x01".b)
-    [short, bad, File.join(@dir, 'none.idx')].each do |p|
-      expect { described_class.read_idx(p) }.to raise_error(DLScratch::ValueError)
+    gz = File.join(@dir, 'g.idx')
+    File.binwrite(gz, "\x1f\x8b\x08\x00garbage".b)
+    [short, bad, gz, File.join(@dir, 'none.idx'), @dir].each do |p|
+      expect { described_class.read_idx(p) }.to raise_error(DLScratch::ValueError, /\A#{Regexp.escape(p)}: /)
+    end
+  end
+
+  describe 'load_mnist' do
+    # Writes the four files of a MNIST-like directory: 3 training and 2 test images of 2 × 2
+    # pixels; +changes+ replaces [type, shape, values] of some of them.
+    def write_set(changes = {})
+      files = { 'train-images-idx3-ubyte' => [0x08, [3, 2, 2], (0...12).to_a],
+                'train-labels-idx1-ubyte' => [0x08, [3], [0, 9, 5]],
+                't10k-images-idx3-ubyte' => [0x08, [2, 2, 2], (100...108).to_a],
+                't10k-labels-idx1-ubyte' => [0x08, [2], [1, 2]] }.merge(changes)
+      files.each do |name, (type, shape, values)|
+        payload = type == 0x0C ? values.pack('l>*') : values.pack('C*')
+        File.binwrite(File.join(@dir, name), idx_bytes(type, shape, payload))
+      end
+    end
+
+    def refusal
+      described_class.load_mnist(@dir)
+      nil
+    rescue DLScratch::ValueError => e
+      e.message
+    end
+
+    it 'reads images as byte / 255.0 rows and labels as integers, the first N of each set' do
+      write_set
+      x_train, t_train, x_test, t_test = described_class.load_mnist(@dir, train_size: 2, test_size: 5)
+      expect(rows(x_train)).to eq([[0.0, 1 / 255.0, 2 / 255.0, 3 / 255.0], [4 / 255.0, 5 / 255.0, 6 / 255.0, 7 / 255.0]])
+      expect(t_train.to_a).to eq([0, 9])
+      expect(DLScratch::Arrays.shape(x_test)).to eq([2, 4])
+      expect(t_test.to_a).to eq([1, 2])
+    end
+
+    it 'names the first file that is wrong, and what is wrong with it' do
+      write_set('train-images-idx3-ubyte' => [0x0C, [3, 2, 2], (0...12).to_a])
+      expect(refusal).to match(%r{/train-images-idx3-ubyte: images must be unsigned bytes .* int32})
+      write_set('train-images-idx3-ubyte' => [0x08, [3, 4], (0...12).to_a])
+      expect(refusal).to match(%r{/train-images-idx3-ubyte: images must have 3 dimensions .* 2})
+      write_set('train-labels-idx1-ubyte' => [0x08, [2], [0, 1]])
+      expect(refusal).to match(%r{/train-labels-idx1-ubyte: 2 labels for 3 images})
+      write_set('train-labels-idx1-ubyte' => [0x08, [3, 1], [0, 1, 2]])
+      expect(refusal).to match(%r{/train-labels-idx1-ubyte: labels must have 1 dimension})
+      write_set('train-labels-idx1-ubyte' => [0x08, [3], [0, 10, 255]])
+      expect(refusal).to match(%r{/train-labels-idx1-ubyte: label\[1\] = 10 is outside 0\.\.9})
+      write_set('t10k-images-idx3-ubyte' => [0x08, [2, 1, 4], (0...8).to_a])
+      expect(refusal).to match(%r{/t10k-images-idx3-ubyte: images of 1 × 4 pixels, the training images have 2 × 2})
+      write_set('t10k-labels-idx1-ubyte' => [0x08, [2, 2, 2], (0...8).to_a])
+      expect(refusal).to match(%r{/t10k-labels-idx1-ubyte: labels must have 1 dimension, the file has 3})
+      write_set
+      File.binwrite(File.join(@dir, 't10k-images-idx3-ubyte'), idx_bytes(0x08, [2, 2, 2], [1, 2, 3].pack('C*')))
+      expect(refusal).to match(%r{/t10k-images-idx3-ubyte: holds 3 data bytes, its header says 8})
+      File.delete(File.join(@dir, 't10k-images-idx3-ubyte'))
+      expect(refusal).to match(%r{/t10k-images-idx3-ubyte\[\.gz\]: no such file})
     end
   end
 

@@ -11,6 +11,19 @@ RSpec.describe DLScratch::Train do
     [x, t]
   end
 
+  it 'counts epochs as the book: iter_per_epoch = max(train_size / batch_size, 1) in float64, exact remainders' do
+    evaluated = lambda do |train_size, batch_size, iters|
+      per_epoch = described_class.iter_per_epoch(train_size, batch_size)
+      (0...iters).select { |i| described_class.epoch_end?(i, per_epoch) }
+    end
+    expect(described_class.iter_per_epoch(60_000, 128)).to eq(468.75)
+    expect(evaluated.call(60_000, 128, 4000)).to eq([0, 1875, 3750])
+    expect(evaluated.call(60_000, 100, 1300)).to eq([0, 600, 1200])
+    expect(evaluated.call(60_000, 7, 100_000)).to eq([0]) # 8571.428...: not a binary fraction
+    expect(described_class.iter_per_epoch(50, 100)).to eq(1.0)
+    expect(evaluated.call(50, 100, 3)).to eq([0, 1, 2])
+  end
+
   it 'records one loss per iteration and lowers the loss' do
     x, t = data
     r = described_class.two_layer_net(x, t, hidden_size: 8, output_size: 3, weight_init_std: 0.5, lr: 0.5,
