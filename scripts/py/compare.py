@@ -130,7 +130,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("multi_layer_net", "MultiLayerNet with L2 weight decay", "6", ("multi_layer_net.*",)),
     Concept("dropout", "Dropout: mask = rand(shape) > ratio", "6", ("layer.dropout",)),
     Concept("batch_norm", "Batch normalization", "6", ("layer.batch_norm",)),
-    Concept("rng", "The shared generator MRG32k3a (DESIGN section 3)", "", ("rng.*",)),
+    Concept("rng", "The shared generator MRG32k3a (protocol section 12)", "", ("rng.*",)),
 )
 CONCEPT_BY_NAME = {c.name: c for c in CONCEPTS}
 

@@ -1,4 +1,4 @@
-"""An independent MRG32k3a (DESIGN section 3) in exact integer arithmetic, used by the
+"""An independent MRG32k3a (shared_tests/README.md section 12) in exact integer arithmetic, used by the
 harness to derive and self-check the rng cases (never used to produce reference cases)."""
 from __future__ import annotations
 
