@@ -11,6 +11,8 @@ RSpec.describe DLScratch::Arrays do
     expect(a[3]).to eq(4.0) # flat index: row by row
   end
 
+  # Products of small whole numbers: every partial sum is exact, so the result is exact in any
+  # summation order, with or without fused multiply-add: no tolerance needed.
   it 'multiplies as np.dot' do
     a = na([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     b = na([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]])
@@ -23,7 +25,8 @@ RSpec.describe DLScratch::Arrays do
     a = NArray.to_na([2.0**53] + [1.0] * 7)
     # ((2^53 + 1) + (1 + 1)) + ((1 + 1) + (1 + 1)): 2^53 + 1 rounds to 2^53, then + 2 + 4
     expect(described_class.pairwise_sum(a)).to eq(2.0**53 + 6)
-    expect(a.sum).to eq(2.0**53) # NArray's sequential sum
+    # NArray's own sum: a plain C loop in index order (no BLAS, no SIMD), so exact
+    expect(a.sum).to eq(2.0**53)
     expect(described_class.pairwise_sum(NArray.to_na([0.5, 0.25, 0.125]))).to eq(0.875)
   end
 

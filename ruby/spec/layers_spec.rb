@@ -27,6 +27,8 @@ RSpec.describe DLScratch::Layers do
     expect(max_abs_diff(s.backward(dout), numerical_dx(x, dout) { |v| described_class::Sigmoid.new.forward(v) })).to be < 1e-9
   end
 
+  # The Affine values are small whole numbers and halves: every product and partial sum is
+  # exact, whatever order the matrix product adds in, so they are compared exactly.
   describe 'Affine' do
     let(:w) { na([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]) }
     let(:b) { na([0.5, -0.5]) }

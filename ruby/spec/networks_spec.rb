@@ -71,6 +71,7 @@ RSpec.describe 'networks' do
       expect(net.loss(x, t)).to be < before
     end
 
+    # Identity weights and whole-number inputs: the scores, ties included, are exact.
     it 'counts accuracy with the first maximum on ties' do
       net = described_class.new(2, 2, 2, params: { 'W1' => na([[1.0, 0.0], [0.0, 1.0]]), 'b1' => na([0.0, 0.0]),
                                                    'W2' => na([[1.0, 0.0], [0.0, 1.0]]), 'b2' => na([0.0, 0.0]) })
