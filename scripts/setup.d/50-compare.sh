@@ -1,7 +1,4 @@
-# scripts/compare: Pygments in the venv (syntax highlighting of the --html site) and Chromium
-# (its tests load the site in headless Chromium). Sourced by scripts/setup after 10-python.sh.
+# shellcheck shell=bash
+# scripts/compare: Chromium (its tests load the --html site in headless Chromium). Pygments,
+# for the site's highlighting, comes with the Python dev packages (10-python.sh).
 apt_need chromium
-if ! "$VENV/bin/python" -c "import pygments" 2>/dev/null; then
-  say "pip install pygments"
-  "$VENV/bin/python" -m pip install -q pygments
-fi
