@@ -3,7 +3,6 @@ plain-numpy baseline, runner start-up times and the conformance wall time; a bar
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from _paths import ROOT
+from dlscratch.cli import OneLineParser, fail, finite_float, positive_int
 from harness.ports import Port, load_ports, select_ports
 
 INPUT, HIDDEN, OUTPUT, BATCH = 784, 50, 10, 100
@@ -70,7 +70,7 @@ def port_bench(port: Port, timeout: float) -> dict:
     script = port.cwd / "bin" / "bench"
     if not script.is_file():
         return {"error": "no bin/bench"}
-    cmd = [str(script), *BENCH_ARGV.get(port.name, []), "--json"]
+    cmd = [str(script), *BENCH_ARGV.get(port.name, []), "--no-reference", "--json"]
     try:
         proc = subprocess.run(cmd, cwd=port.cwd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -144,14 +144,18 @@ def chart(path: Path, rows: list[dict], title: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.strip().splitlines()[0] + " " + __doc__.strip().splitlines()[1])
-    p.add_argument("--port", action="append", help="only these ports (repeatable; default: every present port)")
-    p.add_argument("--repeats", type=int, default=7, help="repeats of the baseline; the median is reported (default: %(default)s)")
+    p = OneLineParser("scripts/bench", __doc__.strip().splitlines()[0] + " " + __doc__.strip().splitlines()[1])
+    p.add_argument("--port", action="append", metavar="NAME", help="only these ports, repeatable (default: every present port)")
+    p.add_argument("--repeats", metavar="N", type=positive_int, default=7, help="repeats of the baseline; the median is reported")
     p.add_argument("--no-conformance", action="store_true", help="skip timing the full conformance run per port")
-    p.add_argument("--timeout", type=float, default=900, help="seconds allowed per port's benchmark (default: %(default)s)")
-    p.add_argument("--out-dir", type=Path, default=ROOT / "out" / "bench", help="chart and JSON (default: out/bench)")
+    p.add_argument("--timeout", metavar="S", type=finite_float, default=900, help="seconds allowed per port's benchmark")
+    p.add_argument("--out-dir", metavar="DIR", type=Path, default=ROOT / "out" / "bench", help="chart and JSON")
+    p.add_argument("--no-setup", action="store_true", help="do not run scripts/setup first")
     args = p.parse_args(argv)
-    ports = [port for port in select_ports(load_ports(), args.port) if port.present]
+    try:
+        ports = [port for port in select_ports(load_ports(), args.port) if port.present]
+    except KeyError as e:
+        fail(p.prog, e.args[0])
     args.out_dir.mkdir(parents=True, exist_ok=True)
 
     rows: list[dict] = []

@@ -33,6 +33,7 @@ from _paths import ROOT
 
 from harness.cases import Case, CaseFormatError, load_cases
 from harness.client import default_timeout
+from harness.conformance import counts_toward_worst
 from harness.ports import Port, load_ports
 from harness.run import FAIL, MISSING, PASS, run_port
 
@@ -348,7 +349,7 @@ def tally(run: PortRun, cases: list[Case]) -> Tally:
         r = run.results.get(c.id)
         if r is None:
             continue
-        if r.status != MISSING and t.worst_rel is not None:
+        if counts_toward_worst(c, r.status) and t.worst_rel is not None:
             t.worst_rel = None if r.worst_rel is None else max(t.worst_rel, r.worst_rel)
         if r.status == PASS:
             t.passed += 1
@@ -674,6 +675,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="list the concepts, their ops, case counts and which ports mark them")
     p.add_argument("--html", metavar="DIR",
                    help="write a static site: DIR/index.html and one page per concept")
+    p.add_argument("--no-setup", action="store_true", help="do not run scripts/setup first")
     p.add_argument("--check", action="store_true",
                    help="report malformed, unclosed or unknown region markers; exit 1 if any")
     p.add_argument("--width", type=int, metavar="N",

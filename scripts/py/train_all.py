@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from argparse import ArgumentTypeError
 import subprocess
 import sys
 import time
@@ -13,36 +14,56 @@ from pathlib import Path
 import numpy as np
 
 from _paths import ROOT
+from dlscratch.cli import OneLineParser, fail, finite_float, positive_int, seed
+from dlscratch.optimizers import OPTIMIZERS
 from harness.ports import Port, load_ports, select_ports
 
 REFERENCE = "python"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="scripts/train",
-        description="Train the book's TwoLayerNet with every port's bin/train on the same data, seed and options; "
-        "write one PNG with every loss curve and print a table of accuracy, wall time and the largest relative "
-        "difference of each loss history from the Python reference's.",
+def build_parser() -> OneLineParser:
+    p = OneLineParser(
+        "scripts/train",
+        "Train the book's TwoLayerNet with every port's bin/train on the same data, seed and options; "
+        "write one PNG with every loss curve and print a table of the final accuracy (after the last "
+        "iteration), wall time and the largest relative difference of each loss history from the "
+        "Python reference's.",
     )
     p.add_argument("--all", action="store_true", help="every port present in this checkout (the default when no --port)")
-    p.add_argument("--port", action="append", help="a port of shared_tests/ports.json (repeatable)")
-    p.add_argument("--iters", type=int, default=1000, help="iterations for every port (default: %(default)s)")
+    p.add_argument("--port", action="append", metavar="NAME",
+                   help="a port of shared_tests/ports.json, repeatable (default: every present port)")
+    p.add_argument("--iters", metavar="N", type=positive_int, default=1000, help="iterations for every port")
     p.add_argument("--iters-for", action="append", default=[], metavar="PORT=N",
-                   help="fewer iterations for a slow port; histories are compared over the common prefix")
-    p.add_argument("--train-size", type=int, default=None,
-                   help="first N training images (default: all 60000). Accuracy is measured once an epoch "
-                        "(train_size / batch_size iterations), so a smaller set gives more accuracy points in a short run")
-    p.add_argument("--test-size", type=int, default=None, help="first N test images (default: all 10000)")
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--hidden", type=int, default=50)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--optimizer", default="sgd")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data-dir", default=None, help="IDX directory (default: the trainers' default, Fashion-MNIST)")
-    p.add_argument("--out-dir", type=Path, default=ROOT / "out" / "train", help="histories, PNG and table (default: out/train)")
-    p.add_argument("--timeout", type=float, default=3600, help="seconds allowed per port (default: %(default)s)")
+                   help="fewer iterations for a slow port, repeatable; histories are compared over the common prefix")
+    p.add_argument("--train-size", metavar="N", type=positive_int, default=None,
+                   help="first N training images (default: all 60000); accuracy is measured once an epoch "
+                        "(train_size / batch_size iterations), so a smaller set gives more accuracy points")
+    p.add_argument("--test-size", metavar="N", type=positive_int, default=None, help="first N test images (default: all 10000)")
+    p.add_argument("--batch-size", metavar="N", type=positive_int, default=100, help="images per batch")
+    p.add_argument("--hidden", metavar="N", type=positive_int, default=50, help="hidden units")
+    p.add_argument("--lr", metavar="X", type=finite_float, default=0.1, help="learning rate")
+    p.add_argument("--optimizer", metavar="NAME", choices=list(OPTIMIZERS), default="sgd",
+                   help="sgd, momentum, nesterov, adagrad, rmsprop or adam")
+    p.add_argument("--seed", metavar="K", type=seed, default=0, help="seeds every port's generator")
+    p.add_argument("--data-dir", metavar="DIR", default=None, help="IDX directory (default: the trainers' default, Fashion-MNIST)")
+    p.add_argument("--out-dir", metavar="DIR", type=Path, default=ROOT / "out" / "train", help="histories, PNG and table")
+    p.add_argument("--timeout", metavar="S", type=finite_float, default=3600, help="seconds allowed per port")
+    p.add_argument("--no-setup", action="store_true", help="do not run scripts/setup first")
     return p
+
+
+def iters_overrides(parser: OneLineParser, items: list[str], ports: dict[str, Port]) -> dict[str, int]:
+    """--iters-for PORT=N, each checked: a known port and a whole number >= 1."""
+    out = {}
+    for item in items:
+        name, eq, n = item.partition("=")
+        if not eq or name not in ports:
+            fail(parser.prog, f"--iters-for {item!r}: expected PORT=N with PORT one of {', '.join(ports)}")
+        try:
+            out[name] = positive_int(n)
+        except ArgumentTypeError as e:
+            fail(parser.prog, f"--iters-for {item!r}: N {e}")
+    return out
 
 
 def trainer_args(args: argparse.Namespace, iters: int, out: Path) -> list[str]:
@@ -100,24 +121,26 @@ def plot(path: Path, records: dict[str, dict], title: str) -> None:
 
     fig, (ax, ax_diff) = plt.subplots(2, 1, figsize=(9, 7), height_ratios=(3, 2), sharex=True)
     styles = ["-", "--", "-.", ":", (0, (5, 1))]
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     ref = records.get(REFERENCE)
     for k, (name, rec) in enumerate(records.items()):
         losses = rec["loss_history"]
-        style = styles[k % len(styles)]
-        ax.plot(range(len(losses)), losses, linestyle=style, lw=1.2 if name == REFERENCE else 1.0,
+        # One colour and line style per port, the same in both panels.
+        style, colour = styles[k % len(styles)], colours[k % len(colours)]
+        ax.plot(range(len(losses)), losses, linestyle=style, color=colour, lw=1.2 if name == REFERENCE else 1.0,
                 alpha=0.9, label=f"{name} ({len(losses)} iters)")
         if ref is not None and name != REFERENCE:
             n = min(len(losses), len(ref["loss_history"]))
             got, want = np.array(losses[:n]), np.array(ref["loss_history"][:n])
             rel = np.abs(got - want) / np.abs(want)
-            ax_diff.plot(range(n), np.maximum(rel, 1e-18), linestyle=style, lw=0.8, label=name)
+            ax_diff.plot(range(n), np.maximum(rel, 1e-18), linestyle=style, color=colour, lw=0.8, label=name)
     ax.set_ylabel("loss on the batch")
     ax.set_title(title)
     ax.legend()
     ax_diff.set_yscale("log")
     ax_diff.set_ylim(1e-18, 1e-5)
-    ax_diff.axhline(1e-6, color="red", lw=0.8, linestyle="--")
-    ax_diff.text(0, 1.3e-6, "rtol 1e-6", color="red", fontsize=8)
+    ax_diff.axhline(1e-6, color="black", lw=0.8, linestyle=(0, (1, 3)))
+    ax_diff.text(0, 1.3e-6, "rtol 1e-6", color="black", fontsize=8)
     ax_diff.set_ylabel("|loss - python| / python")
     ax_diff.set_xlabel("iteration")
     if len(records) > 1:
@@ -128,12 +151,15 @@ def plot(path: Path, records: dict[str, dict], title: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    ports = [p for p in select_ports(load_ports(), args.port) if p.present and p.train_file and p.train_file.is_file()]
-    overrides = {}
-    for item in args.iters_for:
-        name, _, n = item.partition("=")
-        overrides[name] = int(n)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    all_ports = load_ports()
+    try:
+        selected = select_ports(all_ports, args.port)
+    except KeyError as e:
+        fail(parser.prog, e.args[0])
+    overrides = iters_overrides(parser, args.iters_for, all_ports)
+    ports = [p for p in selected if p.present and p.train_file and p.train_file.is_file()]
     args.out_dir.mkdir(parents=True, exist_ok=True)
     records: dict[str, dict] = {}
     rows = []
@@ -150,16 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({
             "port": port.name,
             "iters": len(record["loss_history"]),
-            "train_acc": record["train_acc"][-1] if record.get("train_acc") else None,
-            "test_acc": record["test_acc"][-1] if record.get("test_acc") else None,
+            "final_train_acc": record.get("final_train_acc"),
+            "final_test_acc": record.get("final_test_acc"),
+            "final_iter": record.get("final_iter"),
             "seconds": seconds,
             "ms_per_iter": 1000 * seconds / max(len(record["loss_history"]), 1),
         })
-    iter_per_epoch = max((args.train_size or 60000) // args.batch_size, 1)
-    for row in rows:
-        rec = records.get(row["port"])
-        if rec and rec.get("train_acc"):
-            row["acc_after_iter"] = (len(rec["train_acc"]) - 1) * iter_per_epoch
     ref = records.get(REFERENCE)
     for row in rows:
         if ref is not None and row["port"] in records:
@@ -169,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         data = "Fashion-MNIST" if not args.data_dir else Path(args.data_dir).name
         plot(png, records, f"TwoLayerNet on {data}, seed {args.seed}, {args.optimizer} lr {args.lr}")
     print()
-    header = (f"{'port':<9} {'iters':>6} {'train acc':>9} {'test acc':>9} {'(after iter)':>12} {'wall s':>8} {'ms/iter':>8} "
+    header = (f"{'port':<9} {'iters':>6} {'final train acc':>15} {'final test acc':>14} {'wall s':>8} {'ms/iter':>8} "
               f"{'max rel diff vs python':>23}")
     print(header)
     print("-" * len(header))
@@ -181,11 +203,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         fmt = lambda v, spec: format(v, spec) if v is not None else "-"  # noqa: E731
         diff = row.get("max_rel_diff")
-        print(f"{row['port']:<9} {row['iters']:>6} {fmt(row['train_acc'], '9.4f')} {fmt(row['test_acc'], '9.4f')} "
-              f"{fmt(row.get('acc_after_iter'), '>12d')} "
+        print(f"{row['port']:<9} {row['iters']:>6} {fmt(row['final_train_acc'], '15.4f')} {fmt(row['final_test_acc'], '14.4f')} "
               f"{row['seconds']:>8.1f} {row['ms_per_iter']:>8.2f} {('%.2e' % diff) if diff is not None else '-':>23}")
         if diff is not None and not diff <= 1e-6:
             failed = True
+    print("(the final accuracies are measured after each port's last iteration, on the train and test sets used)")
     (args.out_dir / "table.json").write_text(json.dumps(rows, indent=1) + "\n")
     if records:
         print(f"\nloss curves: {png}\ntable: {args.out_dir / 'table.json'}")

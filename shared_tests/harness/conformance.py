@@ -49,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="seconds to wait for each answer (default: $DLSCRATCH_TIMEOUT or 30)")
     p.add_argument("--ports-file", default=str(PORTS_FILE), metavar="FILE",
                    help="the ports description (default: shared_tests/ports.json)")
+    p.add_argument("--no-setup", action="store_true", help="do not run scripts/setup first")
     f = p.add_argument_group("differential fuzzing (README: Fuzzing)")
     f.add_argument("--fuzz", type=int, metavar="N",
                    help="instead of the case files: N random examples per op family, each sent "
@@ -153,6 +154,13 @@ def family_order(cases: list[Case]) -> list[str]:
     return [f for f in order if f in present] + sorted(present - set(order))
 
 
+def counts_toward_worst(case: Case, status: str) -> bool:
+    """Whether a case's relative error enters a cell's worst relative error: every case the port
+    answered except the `book` ones, whose values carry the book's printed rounding and say
+    nothing about the port. scripts/conformance and the site's matrix both use this rule."""
+    return status != MISSING and case.source != "book"
+
+
 def summarize(results: dict[str, Result]) -> dict[str, dict[str, Any]]:
     cells: dict[str, dict[str, Any]] = {}
     for r in results.values():
@@ -160,8 +168,7 @@ def summarize(results: dict[str, Result]) -> dict[str, dict[str, Any]]:
                                                 "worst_rel": 0.0})
         key = {PASS: "passed", FAIL: "failed", MISSING: "missing"}[r.status]
         cell[key] += 1
-        if r.status != MISSING and r.case.source != "book":
-            # book values carry the book's printed rounding, which says nothing about the port
+        if counts_toward_worst(r.case, r.status):
             cell["worst_rel"] = max(cell["worst_rel"], r.worst_rel)
     return cells
 

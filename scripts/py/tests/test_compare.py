@@ -283,14 +283,14 @@ def test_real_status_through_the_python_runner():
 
 
 def test_command_help():
-    res = subprocess.run([str(REPO / "scripts/compare"), "--help"], capture_output=True,
+    res = subprocess.run([str(REPO / "scripts/compare"), "--no-setup", "--help"], capture_output=True,
                          text=True, timeout=60)
     assert res.returncode == 0
     assert "usage: scripts/compare" in res.stdout and "region: NAME" in res.stdout
 
 
 def test_command_runs_and_pipes(fake_repo):
-    res = subprocess.run([str(REPO / "scripts/compare"), "affine", "--root", str(fake_repo),
+    res = subprocess.run([str(REPO / "scripts/compare"), "--no-setup", "affine", "--root", str(fake_repo),
                           "--no-status", "--width", "120"], capture_output=True, text=True,
                          timeout=60)
     assert res.returncode == 0, res.stderr

@@ -188,3 +188,24 @@ def test_plain_code_without_pygments(fake_repo, monkeypatch):
     assert out.startswith('<div class="hl"><pre><span class="linenos"> 9 </span>affineForward ::')
     assert "x &lt;&gt; w" in out
     assert compare_html.pygments_css() == ""
+
+
+def test_site_matrix_has_the_figures_of_scripts_conformance(tmp_path):
+    """One computation for both: every cell of the site's matrix is the cell that
+    scripts/conformance prints (passed/failed/missing and the worst relative error)."""
+    from harness.cases import load_cases
+    from harness.conformance import family_order, fmt_rel, summarize
+    from harness.ports import load_ports
+    from harness.run import run_port
+
+    cases = load_cases([], include_default=True)
+    cli = summarize(run_port(load_ports()["python"], cases, 30))
+    site = write_site(REPO, tmp_path / "site", "--port", "python")
+    matrix = (site / "index.html").read_text(encoding="utf-8").split("Conformance matrix", 1)[1]
+    for fam in family_order(cases):
+        c = cli[fam]
+        want = f"{c['passed']}/{c['failed']}/{c['missing']}"
+        m = re.search(rf'<td>{re.escape(fam)}</td><td class="num \w+">([^<]*)(?: <span class="rel">([^<]*)</span>)?</td>',
+                      matrix)
+        assert m, f"no cell for {fam}"
+        assert (m.group(1), m.group(2)) == (want, fmt_rel(c["worst_rel"])), fam
