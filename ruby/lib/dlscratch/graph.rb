@@ -7,12 +7,16 @@ module DLScratch
   # Multiplication node of the computational graph (book 5.4.1):
   # out = x·y, ∂out/∂x = y, ∂out/∂y = x.
   class MulLayer
+    # @param x [Numeric, NArray]
+    # @param y [Numeric, NArray] of x's shape
+    # @return [Numeric, NArray] x·y (x and y kept for backward)
     def forward(x, y)
       @x = x
       @y = y
       x * y
     end
 
+    # @param dout [Numeric, NArray] ∂L/∂out
     # @return [Array] [dx, dy] = [dout·y, dout·x]
     def backward(dout)
       [dout * @y, dout * @x]
@@ -23,10 +27,14 @@ module DLScratch
   # region: add_layer
   # Addition node (book 5.4.2): out = x + y, both partial derivatives are 1.
   class AddLayer
+    # @param x [Numeric, NArray]
+    # @param y [Numeric, NArray] of x's shape
+    # @return [Numeric, NArray] x + y
     def forward(x, y)
       x + y
     end
 
+    # @param dout [Numeric, NArray] ∂L/∂out
     # @return [Array] [dx, dy] = [dout, dout]
     def backward(dout)
       [dout, dout]

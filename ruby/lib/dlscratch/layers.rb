@@ -12,10 +12,14 @@ module DLScratch
     # pass needs; +backward(dout)+ takes ∂L/∂out and gives ∂L/∂x (parameter gradients are
     # kept on the layer, as +dW+ and +db+ of Affine).
     class Layer
+      # @param _x [NArray] the input
+      # @return [NArray] the output
       def forward(_x)
         raise NotImplementedError, "#{self.class} has no forward"
       end
 
+      # @param _dout [NArray] ∂L/∂out, of the output's shape
+      # @return [NArray] ∂L/∂x, of the input's shape
       def backward(_dout)
         raise NotImplementedError, "#{self.class} has no backward"
       end
@@ -24,6 +28,8 @@ module DLScratch
     # region: relu_layer
     # ReLU: y = max(0, x); ∂y/∂x = 0 where x <= 0 (0 at exactly 0), 1 elsewhere.
     class Relu < Layer
+      # @param x [NArray] any shape
+      # @return [NArray] max(0, x) (the mask x <= 0 kept)
       def forward(x)
         @mask = x.lt(0) | x.eq(0) # NArray#le is true for NaN
         out = x.dup
@@ -31,6 +37,8 @@ module DLScratch
         out
       end
 
+      # @param dout [NArray] of x's shape
+      # @return [NArray] dout, 0 where x <= 0
       def backward(dout)
         dx = dout.dup
         dx[@mask] = 0.0
@@ -42,10 +50,14 @@ module DLScratch
     # region: sigmoid_layer
     # Sigmoid: y = 1 / (1 + exp(-x)); ∂L/∂x = dout · (1 − y) · y.
     class Sigmoid < Layer
+      # @param x [NArray] any shape
+      # @return [NArray] 1 / (1 + exp(-x)) (kept for backward)
       def forward(x)
         @out = Functions.sigmoid(x)
       end
 
+      # @param dout [NArray] of x's shape
+      # @return [NArray] dout · (1 − y) · y
       def backward(dout)
         dout * (1.0 - @out) * @out
       end
@@ -62,13 +74,19 @@ module DLScratch
     # W and b are held by reference: an optimizer updating the network's params in place
     # updates the layer too (as in the book, where both share one ndarray).
     class Affine < Layer
+      # @return [NArray] the weights (D, M), the bias (M,), and after {#backward} their gradients
       attr_reader :W, :b, :dW, :db
 
+      # @param w [NArray] D×M weights (NArray shape [M, D]), held by reference
+      # @param b [NArray] M biases, held by reference
       def initialize(w, b)
         @W = w
         @b = b
       end
 
+      # @param x [NArray] N×D (or N×… multiplying to D), or one sample of D values
+      # @return [NArray] x·W + b, N×M (M values for a 1-D x)
+      # @raise [ShapeError] when x does not fit W
       def forward(x)
         d = Arrays.shape(@W)[0]
         @x_shape = x.shape
@@ -77,6 +95,9 @@ module DLScratch
         out + (@x.dim == 1 ? @b : @b.newdim(1))
       end
 
+      # Sets {#dW} = xᵀ·dout and {#db} = Σ_rows dout.
+      # @param dout [NArray] of the output's shape
+      # @return [NArray] dout·Wᵀ in x's shape
       def backward(dout)
         if @x.dim == 1
           @dW = Arrays.dot(@x.reshape(1, @x.size), dout.reshape(dout.size, 1))
@@ -89,6 +110,8 @@ module DLScratch
       end
 
       # Only dW and db, skipping dx (for the first layer of a network, whose dx nobody uses).
+      # @param dout [NArray] of the output's shape
+      # @return [nil]
       def backward_params(dout)
         return backward(dout) && nil if @x.dim == 1
 
@@ -116,14 +139,22 @@ module DLScratch
     # Softmax followed by the cross-entropy error.
     # Backward (dout is ignored, as in the book): ∂L/∂x = (y − onehot(t)) / N.
     class SoftmaxWithLoss < Layer
-      attr_reader :loss, :y
+      # @return [Float] the loss of the last {#forward}
+      attr_reader :loss
+      # @return [NArray] softmax(x) of the last {#forward}
+      attr_reader :y
 
+      # @param x [NArray] N×C scores (C for one sample)
+      # @param t [NArray, Array, Integer] labels or one-hot targets
+      # @return [Float] cross_entropy_error(softmax(x), t)
       def forward(x, t)
         @t = t
         @y = Functions.softmax(x)
         @loss = Functions.cross_entropy_error(@y, t)
       end
 
+      # @param _dout [Float] ignored, as in the book
+      # @return [NArray] (y − onehot(t)) / N in x's shape
       def backward(_dout = 1.0)
         y2 = Functions.batch(@y)
         n = y2.shape[1]
@@ -152,12 +183,16 @@ module DLScratch
     # Dropout: in training a fresh mask rand(x.shape) > ratio keeps each unit (out = x·mask,
     # dx = dout·mask); in test mode out = x·(1 − ratio) and dx = dout·(1 − ratio).
     class Dropout < Layer
+      # @param dropout_ratio [Float] in [0, 1)
       # @param rng [Rng] the generator the masks are drawn from
       def initialize(dropout_ratio = 0.5, rng: Rng.new(0))
         @dropout_ratio = dropout_ratio
         @rng = rng
       end
 
+      # @param x [NArray] any shape
+      # @param train_flg [Boolean] training (a fresh mask) or test mode
+      # @return [NArray] x·mask, or x·(1 − ratio) in test mode
       def forward(x, train_flg: true)
         @train_flg = train_flg
         if train_flg
@@ -168,6 +203,8 @@ module DLScratch
         end
       end
 
+      # @param dout [NArray] of x's shape
+      # @return [NArray] dout·mask, or dout·(1 − ratio) in test mode
       def backward(dout)
         @train_flg ? dout * @mask : dout * (1.0 - @dropout_ratio)
       end
@@ -181,8 +218,15 @@ module DLScratch
     # running statistics r ← m·r + (1 − m)·batch statistic.
     class BatchNormalization < Layer
       EPS = 10e-7
+      # @return [NArray] the running statistics after the last {#forward}, and after
+      #   {#backward} the gradients of gamma and beta
       attr_reader :running_mean, :running_var, :dgamma, :dbeta
 
+      # @param gamma [NArray] D scales
+      # @param beta [NArray] D shifts
+      # @param momentum [Float] of the running statistics
+      # @param running_mean [NArray, nil] D values (nil: zeros)
+      # @param running_var [NArray, nil] D values (nil: zeros)
       def initialize(gamma, beta, momentum: 0.9, running_mean: nil, running_var: nil)
         @gamma = gamma
         @beta = beta
@@ -191,6 +235,11 @@ module DLScratch
         @running_var = running_var
       end
 
+      # @param x [NArray] N×D (or N×… multiplying to D)
+      # @param train_flg [Boolean] normalize by the batch's statistics (and update the running
+      #   ones) or, in test mode, by the running statistics
+      # @return [NArray] γ·xn + β in x's shape
+      # @raise [ShapeError] for a 1-D x or statistics of another size
       def forward(x, train_flg: true)
         @input_shape = x.shape
         rows = Arrays.shape(x)[0]
@@ -214,6 +263,9 @@ module DLScratch
         out.reshape(*@input_shape)
       end
 
+      # Sets {#dbeta} = Σ dout and {#dgamma} = Σ xn·dout.
+      # @param dout [NArray] of x's shape
+      # @return [NArray] dx in x's shape (test mode: γ·dout / √(running_var + eps))
       def backward(dout)
         d, n = @xn.shape
         dout = dout.reshape(d, n)

@@ -26,6 +26,9 @@ module DLScratch
 
     # a1 = x·W1 + b1, z1 = σ(a1), a2 = z1·W2 + b2, z2 = σ(a2), a3 = z2·W3 + b3,
     # y = identity(a3) (or softmax(a3)). x is 1-D or 2-D.
+    # @param network [Hash{String=>NArray}] as {init_network} gives it
+    # @param x [NArray] 2 values, or N×2
+    # @param output [String] "identity" or "softmax"
     # @return [Hash{Symbol=>NArray}] a1, z1, a2, z2, a3, y
     def forward_trace(network, x, output: 'identity')
       a1 = Arrays.dot(x, network['W1']) + network['b1']
@@ -38,6 +41,10 @@ module DLScratch
     end
 
     # y of the 3-layer network (book 3.4.3: [0.31682708, 0.69627909] for x = [1.0, 0.5]).
+    # @param network [Hash{String=>NArray}] as {init_network} gives it
+    # @param x [NArray] 2 values, or N×2
+    # @param output [String] "identity" or "softmax"
+    # @return [NArray] y
     def forward(network, x, output: 'identity')
       forward_trace(network, x, output: output)[:y]
     end
@@ -47,21 +54,31 @@ module DLScratch
   # region: simple_net
   # The one-layer network of book 4.4.2: predict = x·W, loss = CEE(softmax(x·W), t).
   class SimpleNet
+    # @return [NArray] the weights
     attr_reader :W
 
+    # @param w [NArray] the weights (2×3 in the book), held by reference
     def initialize(w)
       @W = w
     end
 
+    # @param x [NArray] one sample or N×D
+    # @return [NArray] x·W
     def predict(x)
       Arrays.dot(x, @W)
     end
 
+    # @param x [NArray] one sample or N×D
+    # @param t [NArray, Array, Integer] labels or one-hot targets
+    # @return [Float] cross_entropy_error(softmax(x·W), t)
     def loss(x, t)
       Functions.cross_entropy_error(Functions.softmax(predict(x)), t)
     end
 
     # ∂loss/∂W by central differences (W is perturbed in place and restored).
+    # @param x [NArray] one sample or N×D
+    # @param t [NArray, Array, Integer] labels or one-hot targets
+    # @return [NArray] of W's shape
     def numerical_gradient(x, t)
       Gradient.numerical_gradient(@W) { loss(x, t) }
     end
@@ -72,14 +89,25 @@ module DLScratch
   # region: two_layer_net
   # Shared by TwoLayerNet and MultiLayerNet: layers in order, then SoftmaxWithLoss.
   module LayeredNet
-    attr_reader :params, :layers, :last_layer
+    # @return [Hash{String=>NArray}] W1, b1, W2, b2, ... (the layers hold the same NArrays)
+    attr_reader :params
+    # @return [Hash{String=>Layers::Layer}] the layers in order, before the last one
+    attr_reader :layers
+    # @return [Layers::SoftmaxWithLoss]
+    attr_reader :last_layer
 
     # The scores of the last Affine layer (no softmax).
+    # @param x [NArray] N×D inputs (D values for one sample)
+    # @return [NArray] N×C scores
     def predict(x)
       @layers.each_value.inject(x) { |h, layer| layer.forward(h) }
     end
 
     # Mean of argmax(y) == t over the rows of a 2-D x (t labels or one-hot).
+    # @param x [NArray] N×D inputs
+    # @param t [NArray, Array] N labels or N×C one-hot targets
+    # @return [Float] in 0..1
+    # @raise [ShapeError] for an x that is not 2-D
     def accuracy(x, t)
       raise ShapeError, "accuracy takes a 2-D x, got ndim #{x.dim}" unless x.dim == 2
 
@@ -89,6 +117,9 @@ module DLScratch
     end
 
     # ∂loss/∂p by central differences for every parameter, in the order of params.
+    # @param x [NArray] N×D inputs (D values for one sample)
+    # @param t [NArray, Array, Integer] labels or one-hot targets
+    # @return [Hash{String=>NArray}] one gradient per parameter
     def numerical_gradient(x, t)
       @params.keys.to_h do |key|
         [key, Gradient.numerical_gradient(@params[key]) { loss(x, t) }]
@@ -96,6 +127,8 @@ module DLScratch
     end
 
     # Backpropagation: forward for the loss, then backward from dout = 1.
+    # @param x [NArray] N×D inputs (D values for one sample)
+    # @param t [NArray, Array, Integer] labels or one-hot targets
     # @return [Hash{String=>NArray}] one gradient per parameter
     def gradient(x, t)
       loss(x, t)
@@ -128,6 +161,14 @@ module DLScratch
 
     # W1 = std·randn(input, hidden), then W2 = std·randn(hidden, output), from one
     # generator; b1, b2 zeros. Or pass +params+ to use given weights (held by reference).
+    # @param input_size [Integer]
+    # @param hidden_size [Integer]
+    # @param output_size [Integer]
+    # @param weight_init_std [Float]
+    # @param rng [Rng, nil] the generator to draw from (nil: a new one seeded with +seed+)
+    # @param seed [Integer]
+    # @param params [Hash{String=>NArray}, nil] W1, b1, W2, b2 to use instead
+    # @raise [ShapeError] when +params+ do not fit the sizes
     def initialize(input_size, hidden_size, output_size, weight_init_std: 0.01, rng: nil, seed: 0,
                    params: nil)
       if params
@@ -151,6 +192,9 @@ module DLScratch
     end
 
     # The cross-entropy loss of softmax(predict(x)) against t.
+    # @param x [NArray] N×D inputs (D values for one sample)
+    # @param t [NArray, Array, Integer] labels or one-hot targets
+    # @return [Float]
     def loss(x, t)
       @last_layer.forward(predict(x), t)
     end
@@ -188,6 +232,19 @@ module DLScratch
       end
     end
 
+    # W_i = scale_i·randn(n_in, n_out) in order W1, W2, ... from one generator, b_i zeros; or
+    # the given +params+ (held by reference).
+    # @param input_size [Integer]
+    # @param hidden_size_list [Array<Integer>] possibly empty (one Affine layer)
+    # @param output_size [Integer]
+    # @param activation [String] "relu" or "sigmoid", as written
+    # @param weight_init_std [Numeric, String] see {init_scale}
+    # @param weight_decay_lambda [Float] λ
+    # @param seed [Integer]
+    # @param rng [Rng, nil] the generator to draw from (nil: a new one seeded with +seed+)
+    # @param params [Hash{String=>NArray}, nil] W1, b1, ... to use instead
+    # @raise [BadArgs] for an unknown activation or weight_init_std
+    # @raise [ShapeError] when +params+ do not fit the sizes
     def initialize(input_size, hidden_size_list, output_size, activation: 'relu',
                    weight_init_std: 'relu', weight_decay_lambda: 0.0, seed: 0, rng: nil, params: nil)
       act = ACTIVATIONS[activation] or raise BadArgs, "activation #{activation.inspect} is not relu or sigmoid"
@@ -217,6 +274,9 @@ module DLScratch
     end
 
     # Data loss plus Σ_i ½·λ·Σ W_i².
+    # @param x [NArray] N×D inputs (D values for one sample)
+    # @param t [NArray, Array, Integer] labels or one-hot targets
+    # @return [Float]
     def loss(x, t)
       y = predict(x)
       weight_decay = 0.0

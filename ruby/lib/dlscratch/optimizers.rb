@@ -11,6 +11,8 @@ module DLScratch
   module Optimizers
     # A zero NArray of each parameter's shape: the starting state (v, h, m) of the
     # stateful optimizers.
+    # @param params [Hash{String=>NArray}]
+    # @return [Hash{String=>NArray}]
     def self.zero_state(params)
       params.transform_values { |p| Arrays.zeros_like(p) }
     end
@@ -18,10 +20,15 @@ module DLScratch
     # region: sgd
     # p ← p − lr·g
     class SGD
+      # @param lr [Float] learning rate
       def initialize(lr: 0.01)
         @lr = lr
       end
 
+      # Updates +params+ in place.
+      # @param params [Hash{String=>NArray}]
+      # @param grads [Hash{String=>NArray}] the same keys and shapes
+      # @return [void]
       def update(params, grads)
         params.each_key { |key| params[key].sbt!(@lr * grads[key]) }
       end
@@ -31,12 +38,18 @@ module DLScratch
     # region: momentum
     # v ← momentum·v − lr·g;  p ← p + v   (v starts at zeros)
     class Momentum
+      # @param lr [Float] learning rate
+      # @param momentum [Float] in [0, 1]
       def initialize(lr: 0.01, momentum: 0.9)
         @lr = lr
         @momentum = momentum
         @v = nil
       end
 
+      # Updates +params+ in place.
+      # @param params [Hash{String=>NArray}]
+      # @param grads [Hash{String=>NArray}] the same keys and shapes
+      # @return [void]
       def update(params, grads)
         @v ||= Optimizers.zero_state(params)
         params.each_key do |key|
@@ -52,6 +65,10 @@ module DLScratch
     # 2021-01-18: the parameters move with the previous v, then v is updated:
     #   p ← p + momentum²·v;  p ← p − (1 + momentum)·lr·g;  v ← momentum·v;  v ← v − lr·g
     class Nesterov < Momentum
+      # Updates +params+ in place.
+      # @param params [Hash{String=>NArray}]
+      # @param grads [Hash{String=>NArray}] the same keys and shapes
+      # @return [void]
       def update(params, grads)
         @v ||= Optimizers.zero_state(params)
         params.each_key do |key|
@@ -68,11 +85,16 @@ module DLScratch
     # region: adagrad
     # h ← h + g·g;  p ← p − lr·g / (√h + 1e-7)
     class AdaGrad
+      # @param lr [Float] learning rate
       def initialize(lr: 0.01)
         @lr = lr
         @h = nil
       end
 
+      # Updates +params+ in place.
+      # @param params [Hash{String=>NArray}]
+      # @param grads [Hash{String=>NArray}] the same keys and shapes
+      # @return [void]
       def update(params, grads)
         @h ||= Optimizers.zero_state(params)
         params.each_key do |key|
@@ -87,12 +109,18 @@ module DLScratch
     # region: rmsprop
     # h ← decay_rate·h + (1 − decay_rate)·g·g;  p ← p − lr·g / (√h + 1e-7)
     class RMSprop
+      # @param lr [Float] learning rate
+      # @param decay_rate [Float] of the squared-gradient average
       def initialize(lr: 0.01, decay_rate: 0.99)
         @lr = lr
         @decay_rate = decay_rate
         @h = nil
       end
 
+      # Updates +params+ in place.
+      # @param params [Hash{String=>NArray}]
+      # @param grads [Hash{String=>NArray}] the same keys and shapes
+      # @return [void]
       def update(params, grads)
         @h ||= Optimizers.zero_state(params)
         params.each_key do |key|
@@ -110,6 +138,9 @@ module DLScratch
     #   t ← t + 1;  lr_t = lr·√(1 − β2ᵗ) / (1 − β1ᵗ)
     #   m ← m + (1 − β1)·(g − m);  v ← v + (1 − β2)·(g² − v);  p ← p − lr_t·m / (√v + 1e-7)
     class Adam
+      # @param lr [Float] learning rate
+      # @param beta1 [Float] decay of the first moment
+      # @param beta2 [Float] decay of the second moment
       def initialize(lr: 0.001, beta1: 0.9, beta2: 0.999)
         @lr = lr
         @beta1 = beta1
@@ -119,6 +150,10 @@ module DLScratch
         @v = nil
       end
 
+      # Updates +params+ in place.
+      # @param params [Hash{String=>NArray}]
+      # @param grads [Hash{String=>NArray}] the same keys and shapes
+      # @return [void]
       def update(params, grads)
         @m ||= Optimizers.zero_state(params)
         @v ||= Optimizers.zero_state(params)

@@ -4,6 +4,10 @@ module DLScratch
   # A one-line progress bar on stderr, redrawn in place, drawn only on a terminal:
   # [#########.........]  4500/10000  45%  loss 0.4123  812 it/s  eta 7s
   class ProgressBar
+    # @param total [Integer] the number of steps
+    # @param width [Integer] characters of the bar
+    # @param stream [IO] where the bar is drawn
+    # @param enabled [Boolean, nil] draw it (nil: only when +stream+ is a terminal)
     def initialize(total, width: 30, stream: $stderr, enabled: nil)
       @total = [total, 1].max
       @width = width
@@ -13,6 +17,10 @@ module DLScratch
       @last_draw = 0.0
     end
 
+    # Redraws the bar, at most every 0.1 s (and always at the end).
+    # @param done [Integer] steps done
+    # @param fields [Hash{Symbol=>Float}] figures shown after the bar (+loss: 0.41+)
+    # @return [void]
     def update(done, **fields)
       return unless @enabled
 
@@ -32,12 +40,16 @@ module DLScratch
     end
 
     # Prints a line (on stdout) above the bar.
+    # @param text [String]
+    # @return [void]
     def write(text)
       @stream.write("\r\e[K") if @enabled
       $stdout.puts(text)
       $stdout.flush
     end
 
+    # Ends the bar's line.
+    # @return [void]
     def close
       return unless @enabled
 

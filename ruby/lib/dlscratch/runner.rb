@@ -54,12 +54,16 @@ module DLScratch
     # Typed access to a request's arguments, raising the protocol's errors. A JSON null
     # counts as absent.
     class Args
+      # @return [Hash{String=>Object}] the decoded JSON object
       attr_reader :raw
 
+      # @param raw [Hash{String=>Object}] the request's "args"
       def initialize(raw)
         @raw = raw
       end
 
+      # @param name [String]
+      # @return [Boolean] whether the argument is present and not null
       def has?(name)
         !@raw[name].nil?
       end
@@ -100,6 +104,10 @@ module DLScratch
         get(name).is_a?(Array) ? array(name) : number(name)
       end
 
+      # @param name [String]
+      # @param default [Object] the value when absent (else BadArgs)
+      # @return [Float] a JSON number or "NaN", "Infinity", "-Infinity"
+      # @raise [BadArgs] for anything else
       def number(name, default = MISSING)
         Runner.scalar(get(name, default), name)
       end
@@ -118,10 +126,19 @@ module DLScratch
         n
       end
 
+      # @param name [String]
+      # @param default [Object] the value when absent (else BadArgs)
+      # @return [Integer] 0 <= seed < 2**31
+      # @raise [BadArgs] for a non-integer
+      # @raise [ValueError] outside the range
       def seed(name = 'seed', default = MISSING)
         integer(name, default, min: 0, max: SEED_LIMIT - 1)
       end
 
+      # @param name [String]
+      # @param default [Object] the value when absent (else BadArgs)
+      # @return [Boolean]
+      # @raise [BadArgs] for a non-boolean
       def boolean(name, default = MISSING)
         v = get(name, default)
         raise BadArgs, "#{name} must be true or false, not #{Runner.json_type(v)}" unless [true, false].include?(v)
@@ -146,6 +163,10 @@ module DLScratch
         raise BadArgs, "#{name} must be one of #{choices.join(', ')}, not #{shown}"
       end
 
+      # @param name [String]
+      # @param default [Object] the value when absent (else BadArgs)
+      # @return [Hash] a JSON object
+      # @raise [BadArgs] for anything else
       def obj(name, default = MISSING)
         v = get(name, default)
         raise BadArgs, "#{name} must be an object, not #{Runner.json_type(v)}" unless v.is_a?(Hash)
@@ -207,6 +228,11 @@ module DLScratch
       [v.size, *first]
     end
 
+    # Appends the numbers of a nested list to +out+ in row-major order.
+    # @param v [Array, Object] a nested list or one number
+    # @param out [Array<Float>]
+    # @param name [String] the argument, for the message
+    # @raise [BadArgs] for an element that is not a number
     def flatten(v, out, name)
       if v.is_a?(Array)
         v.each { |item| flatten(item, out, name) }
@@ -215,12 +241,19 @@ module DLScratch
       end
     end
 
+    # Refuses what an argument asks for above {Arrays::MAX_ELEMENTS} elements, before it is
+    # allocated.
+    # @param count [Integer]
+    # @param what [String] for the message
+    # @raise [ValueError]
     def check_elements(count, what)
       return if count <= Arrays::MAX_ELEMENTS
 
       raise ValueError, "#{what} would hold #{count} elements, above the limit of #{Arrays::MAX_ELEMENTS}"
     end
 
+    # @param arrays [Hash{Symbol=>NArray, Float}] named arrays (or scalars)
+    # @raise [ShapeError] unless all have the first one's shape
     def same_shape(**arrays)
       (name0, a0), *rest = arrays.to_a
       rest.each do |name, a|
@@ -295,6 +328,10 @@ module DLScratch
     # The operations, name => method.
     OPS = {}
 
+    # Defines the op(s) +names+.
+    # @param names [Array<String>]
+    # @yieldparam args [Args]
+    # @yieldreturn [Hash] the ok-object
     def self.op(*names, &block)
       names.each { |n| OPS[n] = block }
     end
@@ -360,6 +397,11 @@ module DLScratch
       { x: Gradient.gradient_descent(x, lr: lr, step_num: steps, &f) }
     end
 
+    # The SimpleNet of W and x (and t) of a simple_net.* request.
+    # @param a [Args]
+    # @param with_t [Boolean] read t as well
+    # @return [Array] [net, x] or [net, x, t]
+    # @raise [ShapeError] when x does not fit W
     def simple_net_inputs(a, with_t)
       w = a.array('W', ndims: [2])
       x = a.array('x', ndims: [1, 2])
@@ -542,6 +584,10 @@ module DLScratch
       Net3.forward_trace(arrays, x, output: output)
     end
 
+    # The params of a two_layer_net.* request: W1 (D, H), b1 (H), W2 (H, C), b2 (C).
+    # @param a [Args]
+    # @return [Hash{String=>NArray}]
+    # @raise [ShapeError] for a missing key or shapes that do not fit together
     def two_layer_params(a)
       raw = a.obj('params')
       %w[W1 W2].each { |key| raise ShapeError, "params has no #{key}" if raw[key].nil? }
@@ -554,6 +600,11 @@ module DLScratch
       a.params('params', 'W1' => [d, h], 'b1' => [h], 'W2' => [h, c], 'b2' => [c])
     end
 
+    # The network, x and t of a two_layer_net.* request.
+    # @param a [Args]
+    # @param with_t [Boolean] read t as well (else nil)
+    # @param ndims [Array<Integer>] the allowed ndim of x
+    # @return [Array(TwoLayerNet, NArray, Object)]
     def tln_setup(a, with_t, ndims = [1, 2])
       params = two_layer_params(a)
       d, h = Arrays.shape(params['W1'])
@@ -600,6 +651,9 @@ module DLScratch
       net.numerical_gradient(x, t)
     end
 
+    # weight_init_std of a multi_layer_net.* request: a number or a name in any case.
+    # @param a [Args]
+    # @return [Float, String]
     def weight_init_std(a)
       raw = a.get('weight_init_std', 'relu')
       return a.choice('weight_init_std', %w[relu he sigmoid xavier], 'relu', fold_case: true) if raw.is_a?(String)
@@ -607,6 +661,11 @@ module DLScratch
       a.number('weight_init_std')
     end
 
+    # The sizes, activation and weight_init_std of a multi_layer_net.* request.
+    # @param a [Args]
+    # @return [Hash{Symbol=>Object}] input_size, hidden_size_list, output_size, activation,
+    #   weight_init_std
+    # @raise [ValueError] for a network above the size limit
     def mln_structure(a)
       input_size = a.integer('input_size')
       hidden = a.int_list('hidden_size_list')
@@ -623,6 +682,9 @@ module DLScratch
                         weight_init_std: s[:weight_init_std], rng: Rng.new(a.seed('seed', 0))).params
     end
 
+    # The network (with the given params), x and t of multi_layer_net.loss / .gradient.
+    # @param a [Args]
+    # @return [Array(MultiLayerNet, NArray, Object)]
     def mln_setup(a)
       s = mln_structure(a)
       sizes = [s[:input_size], *s[:hidden_size_list], s[:output_size]]

@@ -10,6 +10,7 @@ module DLScratch
   module Train
     # The network after training and the loss recorded after each iteration.
     Result = Struct.new(:network, :loss_history) do
+      # @return [Hash{String=>NArray}] the trained network's parameters
       def params
         network.params
       end
