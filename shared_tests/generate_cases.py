@@ -6,7 +6,7 @@ numpy RandomState generators or are written out. Each request is piped through t
 reference runner (ports.json "python") and its ok-object becomes the case's `expect`.
 Re-running gives byte-identical files, on any CPU: a committed expectation that a regenerated
 one still agrees with (bit for bit, or within the case's tolerance for the ops whose results
-go through BLAS or libm, harness.MACHINE_ROUNDED_OPS) is kept as it is. Hand-entered cases (`book`, `derived`) live in
+go through BLAS or libm, the ops whose `machine_rounded` is true in ops.json) is kept as it is. Hand-entered cases (`book`, `derived`) live in
 cases/*_hand.jsonl and are never touched by this script.
 
 Usage: generate_cases.py [--check] [--verbose] [--help]
@@ -497,7 +497,7 @@ def committed_cases(path: Path) -> dict[str, tuple[str, dict[str, Any]]]:
 def agreement(new: dict[str, Any], old: dict[str, Any]) -> tuple[bool, float]:
     """Whether a committed case still holds for a regenerated one, and the worst relative
     difference of their expectations. Everything but `expect` must be equal; `expect` must be
-    bit for bit equal, except for the ops of harness.MACHINE_ROUNDED_OPS, whose expectations
+    bit for bit equal, except for the ops of the ops whose `machine_rounded` is true in ops.json, whose expectations
     may differ within the case's own tolerance (BLAS kernels and libm differ between CPUs)."""
     if {k: v for k, v in new.items() if k != "expect"} != {k: v for k, v in old.items() if k != "expect"}:
         return False, math.inf

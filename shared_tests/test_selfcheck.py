@@ -17,6 +17,7 @@ from conftest import ALL_PORTS, CASES, CASES_ERROR, REFERENCE_PORT
 from harness import CASES_DIR, ERROR_TYPES, OPS, SHARED_TESTS
 from harness.cases import case_files, load_file
 from harness.mrg32k3a import MRG32k3a
+from harness.schema import README, arg_names, generated_blocks, load_schema, ok_keys, render_readme
 
 # The SIMD targets numpy dispatches to on x86-64 above its baseline: numpy 2.4 names them
 # X86_V3 and X86_V4 (plus AVX512_ICL, AVX512_SPR), older builds by extension; names a build does
@@ -155,7 +156,7 @@ def blas_kernels() -> list[str | None]:
 def test_generated_cases_up_to_date(kernel: str | None) -> None:
     """The committed reference cases agree with a regeneration on this CPU and under other
     OpenBLAS kernels: bit for bit, or within each case's tolerance for the ops whose results
-    go through BLAS or libm (harness.MACHINE_ROUNDED_OPS)."""
+    go through BLAS or libm (the ops whose `machine_rounded` is true in ops.json)."""
     if REFERENCE_PORT not in ALL_PORTS:
         pytest.skip(f"no {REFERENCE_PORT!r} port in the ports description")
     reason = ALL_PORTS[REFERENCE_PORT].absent_reason()
@@ -185,7 +186,7 @@ def test_generated_cases_up_to_date_without_numpy_simd() -> None:
 
 
 def test_a_moved_exact_value_is_noticed(tmp_path: Path) -> None:
-    """The check is not blind: one ulp in an op outside MACHINE_ROUNDED_OPS is a difference,
+    """The check is not blind: one ulp in an op that is not machine_rounded (ops.json) is a difference,
     and a BLAS result moved beyond its tolerance is one too."""
     import importlib.util
 
@@ -201,41 +202,51 @@ def test_a_moved_exact_value_is_noticed(tmp_path: Path) -> None:
     assert not gen.agreement(blas, {**blas, "args": {"x": 1}})[0]
 
 
-def readme_op_table() -> dict[str, tuple[set[str], set[str], bool]]:
-    """op -> (args, ok keys, open-ended W1, b1, ... keys) from the table in README section 4."""
-    text = (SHARED_TESTS / "README.md").read_text(encoding="utf-8")
-    table: dict[str, tuple[set[str], set[str], bool]] = {}
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 3 or not cells[0].startswith("`") or "." not in cells[0]:
-            continue
-        ops = [o.strip().strip("`") for o in cells[0].split(",")]
-        if not all(o.split(".")[0] and " " not in o for o in ops):
-            continue
-        args = {a.strip() for a in cells[1].split(",") if a.strip()}
-        ok = {k.strip() for k in cells[2].split("(")[0].split(",") if k.strip() and k.strip() != "..."}
-        for o in ops:
-            table[o] = (args, ok, "..." in cells[2])
-    return table
+def test_readme_tables_are_generated_from_ops_json() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert generated_blocks(text) == ["op table", "defaults table"]
+    assert render_readme(text) == text, "README tables differ from ops.json: python -m harness.tables --write-readme"
 
 
-def test_readme_op_table_is_the_harness_op_list() -> None:
-    table = readme_op_table()
-    assert set(table) == set(OPS), (f"README only: {sorted(set(table) - set(OPS))}; "
-                                    f"harness only: {sorted(set(OPS) - set(table))}")
+KINDS_WITH_SHAPE = {"array", "array_or_number"}
 
 
-def test_cases_use_the_args_and_keys_of_the_table() -> None:
+def test_ops_json_is_consistent() -> None:
+    """Every op's family is its prefix, every kind and hook it names is described, every
+    `=name` shape names an argument or output, every concept is one of scripts/compare's."""
+    schema = load_schema()
+    kinds, hooks = set(schema["kinds"]), set(schema["hooks"])
+    problems = []
+    for name, spec in schema["ops"].items():
+        if spec["family"] != name.rsplit(".", 1)[0]:
+            problems.append(f"{name}: family {spec['family']}")
+        names = [a["name"] for a in spec["args"]]
+        if len(set(names)) != len(names):
+            problems.append(f"{name}: an argument twice")
+        for a in spec["args"]:
+            if a["kind"] not in kinds:
+                problems.append(f"{name}.{a['name']}: kind {a['kind']} is not described")
+            shape = a.get("shape", "")
+            if shape.startswith("=") and shape[1:] not in names + list(spec["ok"]):
+                problems.append(f"{name}.{a['name']}: {shape} names nothing")
+            if a.get("keys_hook") and a["keys_hook"] not in hooks:
+                problems.append(f"{name}.{a['name']}: hook {a['keys_hook']} is not described")
+        for h in spec.get("hooks", []) + [lim["hook"] for lim in spec.get("limits", []) if "hook" in lim]:
+            if h not in hooks:
+                problems.append(f"{name}: hook {h} is not described")
+    assert not problems, "\n".join(problems)
+
+
+def test_cases_use_the_args_and_keys_of_ops_json() -> None:
     import re
-    table = readme_op_table()
     problems = []
     for c in CASES:
-        if c.op not in table or c.expected_error is not None:
+        if c.op not in OPS or c.expected_error is not None:
             continue
-        args, ok, open_ended = table[c.op]
-        extra_args = set(c.args or {}) - args
+        ok, open_ended = ok_keys(c.op)
+        extra_args = set(c.args or {}) - set(arg_names(c.op)) - set(load_schema()["ops"][c.op].get("ignored_args", []))
         extra_keys = {k for k in c.expect if k not in ok
                       and not (open_ended and re.fullmatch(r"[Wb][1-9][0-9]*", k))}
         if extra_args or extra_keys:
-            problems.append(f"{c.id}: args {sorted(extra_args)} / keys {sorted(extra_keys)} not in the table")
+            problems.append(f"{c.id}: args {sorted(extra_args)} / keys {sorted(extra_keys)} not in ops.json")
     assert not problems, "\n".join(problems)

@@ -8,10 +8,13 @@ Modules:
     ports    -- ports.json and the presence of a port's runner
     run      -- stream cases through a port and classify each result
     conformance -- the command-line matrix (scripts/conformance)
+    schema   -- shared_tests/ops.json, the contract of every op, and the README tables made from it
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+from .schema import load_schema, op_names
 
 SHARED_TESTS = Path(__file__).resolve().parent.parent
 REPO_ROOT = SHARED_TESTS.parent
@@ -24,28 +27,8 @@ DEFAULT_TIMEOUT = 30.0
 
 ERROR_TYPES = ("BadRequest", "UnknownOp", "BadArgs", "ShapeError", "ValueError")
 
-# Every op of the table in shared_tests/README.md section 4.
-OPS: tuple[str, ...] = (
-    "gate.and", "gate.nand", "gate.or", "gate.xor",
-    "fn.identity", "fn.step", "fn.sigmoid", "fn.sigmoid_grad", "fn.relu", "fn.relu_grad",
-    "fn.softmax",
-    "loss.sum_squared_error", "loss.cross_entropy_error",
-    "grad.numerical_diff", "grad.numerical_gradient", "grad.gradient_descent",
-    "simple_net.predict", "simple_net.loss", "simple_net.numerical_gradient",
-    "layer.mul", "layer.add",
-    "graph.buy_apple", "graph.buy_apple_orange",
-    "layer.relu", "layer.sigmoid", "layer.affine", "layer.softmax_with_loss",
-    "layer.dropout", "layer.batch_norm",
-    "net3.init", "net3.forward",
-    "two_layer_net.init", "two_layer_net.predict", "two_layer_net.loss",
-    "two_layer_net.accuracy", "two_layer_net.gradient", "two_layer_net.numerical_gradient",
-    "multi_layer_net.init", "multi_layer_net.loss", "multi_layer_net.gradient",
-    "multi_layer_net.numerical_gradient",
-    "optimizer.run",
-    "rng.uniform", "rng.normal", "rng.permutation", "rng.choice",
-    "train.two_layer_net",
-    "data.idx",
-)
+# Every op, in the book's order: the keys of shared_tests/ops.json.
+OPS: tuple[str, ...] = op_names()
 
 
 def family_of(op: str | None) -> str:
@@ -62,29 +45,14 @@ def family_of(op: str | None) -> str:
 FAMILIES: frozenset[str] = frozenset(op.rsplit(".", 1)[0] for op in OPS)
 
 
-# Ops whose reference results pass through a BLAS matrix product (OpenBLAS picks its kernel by
-# the CPU) or a libm / SIMD function that is not correctly rounded (exp, log, pow, sin, cos:
-# glibc and numpy dispatch on the CPU too): regenerated on another machine they may move by an
-# ulp, so `generate_cases.py --check` compares them within the case's tolerance. Every other op
-# is a pinned sequence of correctly rounded IEEE operations and must regenerate bit for bit.
-MACHINE_ROUNDED_OPS: frozenset[str] = frozenset({
-    "fn.sigmoid", "fn.sigmoid_grad", "fn.softmax",
-    "loss.cross_entropy_error",
-    "simple_net.predict", "simple_net.loss", "simple_net.numerical_gradient",
-    "layer.sigmoid", "layer.affine", "layer.softmax_with_loss",
-    "net3.forward",
-    "two_layer_net.init", "two_layer_net.predict", "two_layer_net.loss", "two_layer_net.accuracy",
-    "two_layer_net.gradient", "two_layer_net.numerical_gradient",
-    "multi_layer_net.init", "multi_layer_net.loss", "multi_layer_net.gradient",
-    "multi_layer_net.numerical_gradient",
-    "rng.normal",
-    "train.two_layer_net",
-})
-
-
 def machine_rounded(op: str | None, args: dict | None) -> bool:
-    """Whether a case's reference result may move by an ulp from one CPU to another (above;
-    of the optimizers only Adam, whose `beta ** iter` is libm's pow)."""
-    if op == "optimizer.run":
-        return isinstance(args, dict) and args.get("name") == "adam"
-    return op in MACHINE_ROUNDED_OPS
+    """Whether a case's reference result may move by an ulp from one CPU to another: the op's
+    `machine_rounded` in ops.json (BLAS products, libm functions; of the optimizers only Adam,
+    whose `beta ** iter` is libm's pow)."""
+    spec = load_schema()["ops"].get(op or "")
+    if spec is None:
+        return False
+    rule = spec.get("machine_rounded", False)
+    if isinstance(rule, dict):
+        return isinstance(args, dict) and all(args.get(k) in v for k, v in rule["when"].items())
+    return bool(rule)
