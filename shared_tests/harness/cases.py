@@ -11,7 +11,9 @@ from . import CASES_DIR, DEFAULT_ATOL, DEFAULT_RTOL, ERROR_TYPES, REPO_ROOT, fam
 from .jsonio import decode_numbers, dumps, loads_strict
 
 SOURCES = ("book", "derived", "reference")
-CASE_KEYS = {"id", "op", "args", "raw", "expect", "tol", "source", "note"}
+CASE_KEYS = {"id", "op", "args", "raw", "expect", "tol", "source", "note", "tier"}
+#: core: a valid request and its numbers; strict: an error type or a transport edge case.
+TIERS = ("core", "strict")
 
 
 class CaseFormatError(ValueError):
@@ -31,6 +33,15 @@ class Case:
     file: str
     line: int
     note: str = field(default="", compare=False)
+    tier_given: str | None = field(default=None, compare=False)
+
+    @property
+    def tier(self) -> str:
+        """The case's tier: as given, else core for an ok-case (a valid request and its
+        numbers) and strict for a case that must be refused (error types, transport edges)."""
+        if self.tier_given is not None:
+            return self.tier_given
+        return "core" if self.expected_error is None else "strict"
 
     @property
     def family(self) -> str:
@@ -134,9 +145,12 @@ def parse_case(obj: Any, file: str, line: int) -> Case:
     note = obj.get("note", "")
     if not isinstance(note, str):
         raise CaseFormatError(f"{where} ({cid}): note must be a string")
+    tier = obj.get("tier")
+    if tier is not None and tier not in TIERS:
+        raise CaseFormatError(f"{where} ({cid}): tier must be one of {TIERS}")
     return Case(id=cid, op=op if raw is None else None, args=args if raw is None else None,
                 raw=raw, expect=decode_numbers(expect), rtol=float(rtol), atol=float(atol),
-                source=source, file=file, line=line, note=note)
+                source=source, file=file, line=line, note=note, tier_given=tier)
 
 
 def load_file(path: Path | str) -> list[Case]:

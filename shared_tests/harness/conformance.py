@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import OPS, PORTS_FILE, family_of
-from .cases import Case, CaseFormatError, load_cases
+from .cases import TIERS, Case, CaseFormatError, load_cases
 from .jsonio import dumps
 from .client import default_timeout
 from .ports import Port, load_ports, select_ports
@@ -42,6 +42,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="an extra case file (.jsonl), in addition to shared_tests/cases/*.jsonl")
     p.add_argument("--only-cases", action="store_true",
                    help="use only the --cases files, not shared_tests/cases/*.jsonl")
+    p.add_argument("--tier", choices=("core", "strict", "all"), default="all",
+                   help="core: valid requests and their numbers; strict: error types and transport "
+                        "edge cases (default: all, both reported)")
+    p.add_argument("--summary", action="store_true",
+                   help="per op family in the book's order, each port's passed/failed/missing "
+                        "instead of a line for every failed or missing case")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="print every case's result, not only the failures")
@@ -185,33 +191,73 @@ def _cell(passed: int, failed: int, missing: int, worst: float) -> str:
     return f"{f'{passed}/{failed}/{missing}':>11} {fmt_rel(worst):<5}"
 
 
+def tier_cells(ports: list[Port], results: dict[str, dict[str, Result]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per port, the cells of the core and the strict tier."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for p in ports:
+        by_tier: dict[str, dict[str, Result]] = {}
+        for cid, r in results[p.name].items():
+            by_tier.setdefault(r.case.tier, {})[cid] = r
+        out[p.name] = {t: _total(summarize(rs).values()) for t, rs in by_tier.items()}
+    return out
+
+
+def _total(cs: Any) -> dict[str, Any]:
+    cs = list(cs)
+    return {"passed": sum(c["passed"] for c in cs), "failed": sum(c["failed"] for c in cs),
+            "missing": sum(c["missing"] for c in cs),
+            "worst_rel": max((c["worst_rel"] for c in cs), default=0.0)}
+
+
 def render_matrix(ports: list[Port], families: list[str],
-                  cells: dict[str, dict[str, dict[str, Any]]]) -> str:
+                  cells: dict[str, dict[str, dict[str, Any]]],
+                  tiers: dict[str, dict[str, dict[str, Any]]] | None = None) -> str:
     head = ["family"] + [p.name for p in ports]
     rows = [head]
     for fam in families:
         row = [fam]
         for p in ports:
             c = cells[p.name].get(fam)
-            if c is None:
-                row.append("-")
-            else:
-                row.append(_cell(c['passed'], c['failed'], c['missing'], c['worst_rel']))
+            row.append("-" if c is None else _cell(c['passed'], c['failed'], c['missing'], c['worst_rel']))
         rows.append(row)
+    sub_rows = 0
+    for tier in TIERS:
+        if tiers and any(tier in tiers[p.name] for p in ports):
+            row = [f"{tier} tier"]
+            for p in ports:
+                c = tiers[p.name].get(tier)
+                row.append("-" if c is None else _cell(c['passed'], c['failed'], c['missing'], c['worst_rel']))
+            rows.append(row)
+            sub_rows += 1
     total = ["total"]
     for p in ports:
-        cs = cells[p.name].values()
-        total.append(_cell(sum(c['passed'] for c in cs), sum(c['failed'] for c in cs),
-                           sum(c['missing'] for c in cs),
-                           max((c['worst_rel'] for c in cs), default=0.0)))
+        c = _total(cells[p.name].values())
+        total.append(_cell(c['passed'], c['failed'], c['missing'], c['worst_rel']))
     rows.append(total)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = []
+    rule_after = {0, len(families), len(rows) - 2}
     for k, r in enumerate(rows):
         lines.append("  ".join(v.ljust(widths[i]) if i == 0 else v.rjust(widths[i])
                                for i, v in enumerate(r)))
-        if k == 0 or k == len(rows) - 2:
+        if k in rule_after and k < len(rows) - 1:
             lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def render_summary(ports: list[Port], families: list[str],
+                   cells: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """One line per port and op family, in the book's order: what passes, fails and is missing."""
+    lines = []
+    for p in ports:
+        lines.append(f"== {p.name}")
+        for fam in families:
+            c = cells[p.name].get(fam)
+            if c is None:
+                continue
+            state = "ok" if not c["failed"] and not c["missing"] else (
+                "not implemented" if not c["passed"] and not c["failed"] else "incomplete")
+            lines.append(f"  {fam:<16} {c['passed']:>4} passed {c['failed']:>4} failed {c['missing']:>4} missing   {state}")
     return "\n".join(lines)
 
 
@@ -222,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ports = select_ports(load_ports(opt.ports_file), opt.port)
         cases = select_cases(load_cases(opt.cases, include_default=not opt.only_cases), opt.op)
+        if opt.tier != "all":
+            cases = [c for c in cases if c.tier == opt.tier]
     except (KeyError, CaseFormatError, OSError, ValueError) as exc:
         print(f"conformance: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return 2
@@ -245,8 +293,9 @@ def main(argv: list[str] | None = None) -> int:
             out["ports"][p.name] = {
                 "present": p.present,
                 "families": cells[p.name],
+                "tiers": tier_cells([p], results)[p.name],
                 "results": [
-                    {"id": r.case.id, "op": r.case.op, "status": r.status, "message": r.message,
+                    {"id": r.case.id, "op": r.case.op, "tier": r.case.tier, "status": r.status, "message": r.message,
                      "worst_rel": r.worst_rel,
                      "mismatches": [{"key": m.key, "index": m.index, "got": _jsonable(m.got),
                                      "want": _jsonable(m.want), "reason": m.reason}
@@ -257,16 +306,20 @@ def main(argv: list[str] | None = None) -> int:
         print()
         return 1 if bad else 0
 
-    print(f"{len(cases)} cases x {len(ports)} ports in {seconds:.1f} s   "
+    tiers = ", ".join(f"{sum(c.tier == t for c in cases)} {t}" for t in TIERS if any(c.tier == t for c in cases))
+    print(f"{len(cases)} cases ({tiers}) x {len(ports)} ports in {seconds:.1f} s   "
           "(cell: passed/failed/missing worst-relative-error)\n")
-    print(render_matrix(ports, families, cells))
+    print(render_matrix(ports, families, cells, tier_cells(ports, results)))
+    if opt.summary:
+        print()
+        print(render_summary(ports, families, cells))
     for p in ports:
         rs = list(results[p.name].values())
         reason = p.absent_reason()
         if reason:
             print(f"\n== {p.name}: {reason} (every case missing)")
             continue
-        shown = [r for r in rs if opt.verbose or r.status != PASS]
+        shown = [r for r in rs if opt.verbose or (r.status != PASS and not (opt.summary and r.status == MISSING))]
         if not shown:
             continue
         print(f"\n== {p.name}")
