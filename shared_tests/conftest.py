@@ -8,7 +8,6 @@ every selected port (ports in parallel) and the answers are cached, so that one 
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,12 +15,10 @@ from typing import Iterator
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from harness import PORTS_FILE  # noqa: E402
-from harness.cases import Case, CaseFormatError, load_cases  # noqa: E402
-from harness.client import Answer, RunnerClient  # noqa: E402
-from harness.ports import Port, load_ports, names_from_env, select_ports  # noqa: E402
+from harness import PORTS_FILE
+from harness.cases import Case, CaseFormatError, load_cases
+from harness.client import Answer, RunnerClient
+from harness.ports import Port, load_ports, names_from_env, select_ports
 
 REFERENCE_PORT = "python"
 

@@ -25,12 +25,11 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import CASES_DIR, DEFAULT_ATOL, DEFAULT_RTOL, machine_rounded  # noqa: E402
-from harness.cases import resolve_paths  # noqa: E402
-from harness.compare import compare_ok  # noqa: E402
-from harness.jsonio import decode_numbers, dumps, encode_numbers  # noqa: E402
-from harness.ports import load_ports  # noqa: E402
+from harness import CASES_DIR, DEFAULT_ATOL, DEFAULT_RTOL, machine_rounded
+from harness.cases import resolve_paths
+from harness.compare import compare_ok
+from harness.jsonio import decode_numbers, dumps, encode_numbers
+from harness.ports import load_ports
 
 NUMGRAD_TOL = {"rtol": 1e-9, "atol": 1e-8}    # numerical gradients (README section 6)
 TRAIN_TOL = {"rtol": 1e-6, "atol": 1e-12}     # training histories

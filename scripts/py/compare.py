@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from _paths import ROOT
+from harness import REPO_ROOT as ROOT
 
 from harness.cases import Case, CaseFormatError, load_cases
 from harness.client import default_timeout

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _paths import ROOT
+from harness import REPO_ROOT as ROOT
 from dlscratch.cli import OneLineParser, fail, finite_float, positive_int, seed
 from dlscratch.optimizers import OPTIMIZERS
 from harness.ports import Port, load_ports, select_ports

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS_PY = Path(__file__).resolve().parents[1]
-if str(SCRIPTS_PY) not in sys.path:
-    sys.path.insert(0, str(SCRIPTS_PY))
+SCRIPTS_PY = Path(__file__).resolve().parents[1]   # on sys.path by scripts/py/pytest.ini
 
 REPO = SCRIPTS_PY.parents[1]
 
