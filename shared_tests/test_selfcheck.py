@@ -204,7 +204,7 @@ def test_a_moved_exact_value_is_noticed(tmp_path: Path) -> None:
 
 def test_readme_tables_are_generated_from_ops_json() -> None:
     text = README.read_text(encoding="utf-8")
-    assert generated_blocks(text) == ["op table", "defaults table"]
+    assert generated_blocks(text) == ["op table", "defaults table", "concept table"]
     assert render_readme(text) == text, "README tables differ from ops.json: python -m harness.tables --write-readme"
 
 

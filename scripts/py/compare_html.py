@@ -14,8 +14,9 @@ import html
 import subprocess
 from pathlib import Path
 
-from compare import (CONCEPTS, LANGUAGES, Concept, Fragment, Language, PortRun, Scan, cases_of,
-                     tally, tally_text)
+from concepts import CONCEPTS, LANGUAGES, Concept, Language, cases_of
+from markers import Fragment, Scan
+from status import PortRun, tally, tally_text
 from harness.cases import Case
 from harness.conformance import family_order, fmt_rel
 from harness.ports import Port

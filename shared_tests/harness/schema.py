@@ -110,7 +110,24 @@ def defaults_table() -> str:
     return "\n".join(rows)
 
 
-TABLES = {"op table": op_table, "defaults table": defaults_table}
+def concept_table() -> str:
+    """The concepts of scripts/compare: name, the book's chapter, the ops whose cases they cover."""
+    schema = load_schema()
+    rows = ["| concept | book chapter | cases of |", "|---|---|---|"]
+    for name, spec in schema["concepts"].items():
+        ops = []
+        for op, op_spec in schema["ops"].items():
+            by = op_spec.get("concept_by")
+            if by:
+                ops += [f"`{op}` with `\"{by['arg']}\": \"{v}\"`" for v, c in by["concepts"].items() if c == name]
+            elif op_spec.get("concept") == name:
+                ops.append(f"`{op}`")
+        chapter = spec.get("chapter")
+        rows.append(f"| `{name}` | {chapter if chapter else '- (section 12)'} | {', '.join(ops)} |")
+    return "\n".join(rows)
+
+
+TABLES = {"op table": op_table, "defaults table": defaults_table, "concept table": concept_table}
 _BLOCK = re.compile(r"(<!-- generated from ops.json: (?P<name>[a-z ]+) -->\n)(?P<body>(?:(?!<!--).)*?)"
                     r"(\n<!-- end of generated table -->)", re.S)
 

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 import compare
-from compare import CONCEPTS, LANG_BY_KEY, Scan, cell_width, scan_file, scan_sources, wrap_code
+import concepts
+from concepts import CONCEPTS, LANG_BY_KEY
+from layout import cell_width, wrap_code
+from markers import Scan, scan_file, scan_sources
 from conftest import REPO, make_repo
 
 
@@ -269,7 +272,7 @@ def test_python_reference_marks_every_concept():
 def test_every_concept_covers_cases_of_the_real_case_files():
     from harness.cases import load_cases
     cases = load_cases()
-    empty = [c.name for c in CONCEPTS if not compare.cases_of(c, cases)]
+    empty = [c.name for c in CONCEPTS if not concepts.cases_of(c, cases)]
     assert empty == []
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 import compare
-from compare import CONCEPTS
+import concepts
+import markers
+from concepts import CONCEPTS
 from conftest import REPO
 
 CHROMIUM = "/usr/bin/chromium"
@@ -183,8 +185,8 @@ def test_pages_load_in_headless_chromium(fake_repo, tmp_path):
 def test_plain_code_without_pygments(fake_repo, monkeypatch):
     import compare_html
     monkeypatch.setattr(compare_html, "highlight", None)
-    (frag,) = compare.scan_sources(fake_repo).of("affine", "haskell")
-    out = compare_html.code_html(frag, compare.LANG_BY_KEY["haskell"])
+    (frag,) = markers.scan_sources(fake_repo).of("affine", "haskell")
+    out = compare_html.code_html(frag, concepts.LANG_BY_KEY["haskell"])
     assert out.startswith('<div class="hl"><pre><span class="linenos"> 9 </span>affineForward ::')
     assert "x &lt;&gt; w" in out
     assert compare_html.pygments_css() == ""
