@@ -15,7 +15,8 @@ import pytest
 
 from conftest import ALL_PORTS, REFERENCE_PORT, selected_ports
 from harness import SHARED_TESTS
-from harness.fuzz import STRATEGIES, Fuzzer
+from harness.fuzz import Fuzzer
+from harness.strategies import STRATEGIES
 from harness.ports import Port
 
 EXAMPLES = int(os.environ.get("DLSCRATCH_FUZZ_EXAMPLES", "50"))

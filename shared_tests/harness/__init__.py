@@ -9,6 +9,10 @@ Modules:
     run      -- stream cases through a port and classify each result
     conformance -- the command-line matrix (scripts/conformance)
     schema   -- shared_tests/ops.json, the contract of every op, and the README tables made from it
+    tables   -- python -m harness.tables: rewrite or check those tables
+    strategies -- the fuzzer's hypothesis strategies, one per fuzz family
+    bounds   -- the fuzzer's error bounds and the comparison under them
+    fuzz     -- the differential fuzzer's driver (scripts/conformance --fuzz)
 """
 from __future__ import annotations
 

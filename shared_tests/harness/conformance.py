@@ -78,7 +78,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def fuzz_main(opt: argparse.Namespace) -> int:
     """scripts/conformance --fuzz N: the fuzz table, exit 1 on any disagreement."""
-    from .fuzz import REFERENCE, STRATEGIES, Fuzzer
+    from .fuzz import REFERENCE, Fuzzer
+    from .strategies import STRATEGIES
     try:
         all_ports = load_ports(opt.ports_file)
         ports = select_ports(all_ports, opt.port)
