@@ -3,7 +3,6 @@ local here = (arg and arg[0] or ""):match("^(.*)/bin/[^/]*$") or "."
 package.path = here .. "/?.lua;" .. here .. "/?/init.lua;" .. package.path
 
 local datasets = require("dlscratch.datasets")
-local errors = require("dlscratch.errors")
 local jsonio = require("dlscratch.jsonio")
 local tensor = require("dlscratch.tensor")
 local train = require("dlscratch.train")
@@ -254,10 +253,10 @@ local function main(argv)
   print("history written to " .. o.out)
 end
 
--- a bad data file (a typed error) is a usage error like a bad option
+-- a bad data file is a usage error like a bad option
 local ok, err = pcall(main, arg)
 if not ok then
-  if errors.is_error(err) then fail("%s", err.message) end
+  if datasets.is_file_error(err) then fail("%s", err.message) end
   io.stderr:write("bin/train: internal error: ", tostring(err), "\n")
   os.exit(1)
 end

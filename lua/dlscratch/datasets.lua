@@ -2,12 +2,20 @@
 -- bytes 1f 8b) is decompressed by the `gzip -dc` program. Integers are
 -- decoded big-endian by hand, since LuaJIT has no string.unpack.
 local class = require("dlscratch.class")
-local errors = require("dlscratch.errors")
 local tensor = require("dlscratch.tensor")
 
 local byte, floor = string.byte, math.floor
 
 local M = {}
+
+-- FileError {message}: a data file that cannot be read or is not well formed.
+local FileError = class()
+FileError.__tostring = function(e) return e.message end
+function M.is_file_error(v) return getmetatable(v) == FileError end
+
+local function fail(fmt, ...)
+  error(setmetatable({ message = string.format(fmt, ...) }, FileError), 0)
+end
 
 -- region: idx
 -- element types: code -> {name, bytes per element}
@@ -25,23 +33,23 @@ end
 -- it under LuaJIT. Truncated or corrupt data makes gzip fail.
 local function gunzip(path)
   local p = io.popen("gzip -dc " .. shell_quote(path) .. " 2>/dev/null; printf ' %d' $?", "r")
-  if not p then errors.value("cannot run gzip to read %s", path) end
+  if not p then fail("cannot run gzip to read %s", path) end
   local out = p:read("*a") or ""
   p:close()
   local status = out:match(" (%d+)$", math.max(1, #out - 4))
-  if status == "127" then errors.value("cannot run gzip to read %s", path) end
-  if status ~= "0" then errors.value("%s: bad gzip data (truncated or corrupt)", path) end
+  if status == "127" then fail("cannot run gzip to read %s", path) end
+  if status ~= "0" then fail("%s: bad gzip data (truncated or corrupt)", path) end
   return out:sub(1, #out - #status - 1)
 end
 
 -- read_bytes(path): the file's content, gunzipped when it starts with 1f 8b.
 function M.read_bytes(path)
-  if path:find("\0", 1, true) then errors.value("cannot open %q: the path holds a NUL byte", path) end
+  if path:find("\0", 1, true) then fail("cannot open %q: the path holds a NUL byte", path) end
   local f, err = io.open(path, "rb")
-  if not f then errors.value("cannot open %s", tostring(err)) end
+  if not f then fail("cannot open %s", tostring(err)) end
   local content, rerr = f:read("*a")
   f:close()
-  if content == nil then errors.value("cannot read %s: %s", path, tostring(rerr)) end
+  if content == nil then fail("cannot read %s: %s", path, tostring(rerr)) end
   if content:sub(1, 2) == "\31\139" then content = gunzip(path) end
   return content
 end
@@ -108,12 +116,12 @@ end
 -- Returns {shape, size, code, offset (1-based start of the data), get}.
 function M.parse_idx(s, name)
   name = name or "IDX data"
-  if #s < 4 then errors.value("%s is too short for an IDX header", name) end
+  if #s < 4 then fail("%s is too short for an IDX header", name) end
   local z1, z2, code, ndim = byte(s, 1, 4)
-  if z1 ~= 0 or z2 ~= 0 then errors.value("%s is not an IDX file (bad magic)", name) end
+  if z1 ~= 0 or z2 ~= 0 then fail("%s is not an IDX file (bad magic)", name) end
   local t = TYPES[code]
-  if not t then errors.value("%s has unknown IDX type 0x%02X", name, code) end
-  if #s < 4 + 4 * ndim then errors.value("%s is shorter than its header", name) end
+  if not t then fail("%s has unknown IDX type 0x%02X", name, code) end
+  if #s < 4 + 4 * ndim then fail("%s is shorter than its header", name) end
   local shape, size = {}, 1
   for k = 1, ndim do
     shape[k] = u32(s, 1 + 4 * k)
@@ -122,7 +130,7 @@ function M.parse_idx(s, name)
   local offset = 5 + 4 * ndim
   local need = size * t[2]
   if #s - offset + 1 < need then
-    errors.value("%s is shorter than its header says (%d bytes of data, %d expected)", name,
+    fail("%s is shorter than its header says (%d bytes of data, %d expected)", name,
       #s - offset + 1, need)
   end
   return { shape = shape, size = size, code = code, width = t[2], offset = offset, get = decoder(code), bytes = s }
@@ -180,9 +188,9 @@ local function find_file(dir, base)
     local path = dir .. "/" .. name
     local f, err, code = io.open(path, "rb")
     if f then f:close(); return path end
-    if code ~= 2 then errors.value("cannot open %s", tostring(err)) end -- anything but ENOENT
+    if code ~= 2 then fail("cannot open %s", tostring(err)) end -- anything but ENOENT
   end
-  errors.value("%s has no %s or %s.gz", dir, base, base)
+  fail("%s has no %s or %s.gz", dir, base, base)
 end
 
 -- Images: {n, height, width, cols = height·width, bytes, offset}; row r
@@ -217,14 +225,14 @@ end
 -- count x rows x cols, with like's rows x cols when like is given.
 local function images(path, like)
   local idx = M.read_idx(path)
-  if idx.code ~= 0x08 then errors.value("%s holds %s values, not unsigned-byte images", path, type_name(idx)) end
+  if idx.code ~= 0x08 then fail("%s holds %s values, not unsigned-byte images", path, type_name(idx)) end
   if #idx.shape ~= 3 then
-    errors.value("%s is %d-D (%s), not images (count x rows x cols)", path, #idx.shape, tensor.shape_str(idx.shape))
+    fail("%s is %d-D (%s), not images (count x rows x cols)", path, #idx.shape, tensor.shape_str(idx.shape))
   end
-  if idx.size == 0 then errors.value("%s holds no images (%s)", path, tensor.shape_str(idx.shape)) end
+  if idx.size == 0 then fail("%s holds no images (%s)", path, tensor.shape_str(idx.shape)) end
   local rows, cols = idx.shape[2], idx.shape[3]
   if like and (rows ~= like.height or cols ~= like.width) then
-    errors.value("%s holds %dx%d images but the training images are %dx%d", path, rows, cols,
+    fail("%s holds %dx%d images but the training images are %dx%d", path, rows, cols,
       like.height, like.width)
   end
   return setmetatable({
@@ -237,16 +245,16 @@ end
 -- image), each in 0..9.
 local function labels(path, count, keep)
   local idx = M.read_idx(path)
-  if idx.code ~= 0x08 then errors.value("%s holds %s values, not unsigned-byte labels", path, type_name(idx)) end
+  if idx.code ~= 0x08 then fail("%s holds %s values, not unsigned-byte labels", path, type_name(idx)) end
   if #idx.shape ~= 1 then
-    errors.value("%s is %d-D (%s), not a 1-D list of labels", path, #idx.shape, tensor.shape_str(idx.shape))
+    fail("%s is %d-D (%s), not a 1-D list of labels", path, #idx.shape, tensor.shape_str(idx.shape))
   end
   local n = idx.shape[1]
-  if n ~= count then errors.value("%s holds %d labels for %d images", path, n, count) end
+  if n ~= count then fail("%s holds %d labels for %d images", path, n, count) end
   local s, off = idx.bytes, idx.offset
   local bad = s:find("[\10-\255]", off)
   if bad and bad < off + n then
-    errors.value("%s: label %d (entry %d) is outside 0..9", path, byte(s, bad), bad - off)
+    fail("%s: label %d (entry %d) is outside 0..9", path, byte(s, bad), bad - off)
   end
   local out = {}
   for k = 1, math.min(keep or n, n) do out[k] = byte(s, off + k - 1) end

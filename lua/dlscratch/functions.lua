@@ -1,7 +1,6 @@
 -- Activation functions and losses (the book's common/functions.py).
 -- Every function takes and returns tensors (a scalar is a tensor of shape {}).
 local tensor = require("dlscratch.tensor")
-local errors = require("dlscratch.errors")
 
 local exp, log, floor = math.exp, math.log, math.floor
 local pairwise_sum = tensor.pairwise_sum
@@ -75,17 +74,9 @@ end
 
 -- softmax(x): the whole vector for 1-D x, row by row for 2-D x.
 function M.softmax(x)
-  local nd = x:ndim()
-  if x.size == 0 then errors.shape("softmax of an empty array") end
   local out = {}
-  if nd == 1 then
-    softmax_run(x.data, out, 1, x.size)
-  elseif nd == 2 then
-    local n, m = x.shape[1], x.shape[2]
-    for i = 0, n - 1 do softmax_run(x.data, out, i * m + 1, m) end
-  else
-    errors.shape("softmax takes a 1-D or 2-D array, not %s", tensor.shape_str(x.shape))
-  end
+  local m = x.shape[#x.shape]
+  for i = 0, x.size / m - 1 do softmax_run(x.data, out, i * m + 1, m) end
   return tensor.new(tensor.copy_list(x.shape), out)
 end
 -- endregion
@@ -93,9 +84,6 @@ end
 -- region: sum_squared_error
 -- sum_squared_error(y, t) = 0.5 · Σ (y - t)²
 function M.sum_squared_error(y, t)
-  if not tensor.same_shape(y.shape, t.shape) then
-    errors.shape("y is %s but t is %s", tensor.shape_str(y.shape), tensor.shape_str(t.shape))
-  end
   local sq, a, b = {}, y.data, t.data
   for i = 1, y.size do
     local d = a[i] - b[i]
@@ -107,12 +95,9 @@ end
 
 -- region: cross_entropy_error
 -- as_batch(y): a 1-D y is a batch of one (1 x C); a 2-D y is N x C.
-function M.as_batch(y, name)
-  name = name or "y"
-  local nd = y:ndim()
-  if nd == 1 then return y:reshape({ 1, y.size }) end
-  if nd == 2 then return y end
-  errors.shape("%s must be 1-D or 2-D, not %s", name, tensor.shape_str(y.shape))
+function M.as_batch(y)
+  if y:ndim() == 1 then return y:reshape({ 1, y.size }) end
+  return y
 end
 
 -- labels(y2, t): the 0-based label of each row of the N x C batch y2: the row
@@ -130,7 +115,6 @@ end
 -- cross_entropy_error(y, t) = -Σ_i log(y[i, t_i] + 1e-7) / N
 function M.cross_entropy_error(y, t)
   local y2 = M.as_batch(y)
-  if y2.size == 0 then errors.shape("y is empty") end
   return M.cross_entropy_labels(y2, M.labels(y2, t))
 end
 

@@ -3,19 +3,12 @@
 -- backward is kept on the layer between the two calls.
 local tensor = require("dlscratch.tensor")
 local functions = require("dlscratch.functions")
-local errors = require("dlscratch.errors")
 local class = require("dlscratch.class")
 
 local exp, sqrt = math.exp, math.sqrt
-local shape_str, copy_list = tensor.shape_str, tensor.copy_list
+local copy_list = tensor.copy_list
 
 local M = {}
-
-local function check_dout(dout, shape)
-  if not tensor.same_shape(dout.shape, shape) then
-    errors.shape("dout is %s but the output is %s", shape_str(dout.shape), shape_str(shape))
-  end
-end
 
 ---------------------------------------------------------------------------
 -- region: relu_layer
@@ -35,12 +28,11 @@ function Relu:forward(x)
       mask[i] = false; out[i] = v
     end
   end
-  self.mask, self.shape = mask, copy_list(x.shape)
+  self.mask = mask
   return tensor.new(copy_list(x.shape), out)
 end
 
 function Relu:backward(dout)
-  check_dout(dout, self.shape)
   local s, dx, mask = dout.data, {}, self.mask
   for i = 1, dout.size do
     if mask[i] then dx[i] = 0.0 else dx[i] = s[i] end
@@ -65,7 +57,6 @@ function Sigmoid:forward(x)
 end
 
 function Sigmoid:backward(dout)
-  check_dout(dout, self.out.shape)
   local s, o, dx = dout.data, self.out.data, {}
   for i = 1, dout.size do dx[i] = s[i] * (1.0 - o[i]) * o[i] end
   return tensor.new(copy_list(dout.shape), dx)
@@ -80,44 +71,19 @@ local Affine = class()
 M.Affine = Affine
 
 function Affine.new(W, b)
-  if W:ndim() ~= 2 then errors.shape("W must be 2-D, not %s", shape_str(W.shape)) end
-  if b:ndim() ~= 1 or b.size ~= W.shape[2] then
-    errors.shape("b is %s but W is %s: b must have %d entries", shape_str(b.shape),
-      shape_str(W.shape), W.shape[2])
-  end
-  if W.size == 0 then errors.shape("W is empty (%s)", shape_str(W.shape)) end
   return setmetatable({ W = W, b = b, need_dx = true }, Affine)
 end
 
 function Affine:forward(x)
-  local D, Mo = self.W.shape[1], self.W.shape[2]
-  local nd = x:ndim()
-  local x2
-  if nd == 1 then
-    if x.size ~= D then
-      errors.shape("W is %s but x has %d entries", shape_str(self.W.shape), x.size)
-    end
-    x2 = x:reshape({ 1, D })
-  elseif nd >= 2 then
-    local n = x.shape[1]
-    if n == 0 or x.size == 0 then errors.shape("x is empty (%s)", shape_str(x.shape)) end
-    if math.floor(x.size / n) ~= D then
-      errors.shape("W is %s but x is %s (%d columns after flattening)", shape_str(self.W.shape),
-        shape_str(x.shape), math.floor(x.size / n))
-    end
-    x2 = x:reshape({ n, D })
-  else
-    errors.shape("x must be an array, not a scalar")
-  end
+  local D, nd = self.W.shape[1], x:ndim()
+  local x2 = x:reshape({ nd == 1 and 1 or x.shape[1], D })
   self.x, self.x_shape = x2, copy_list(x.shape)
   local out = tensor.add_row(tensor.matmul(x2, self.W), self.b)
-  if nd == 1 then out = out:reshape({ Mo }) end
-  self.out_shape = copy_list(out.shape)
+  if nd == 1 then out = out:reshape({ self.W.shape[2] }) end
   return out
 end
 
 function Affine:backward(dout)
-  check_dout(dout, self.out_shape)
   local d2 = dout:reshape({ self.x.shape[1], self.W.shape[2] })
   self.dW = tensor.matmul_tn(self.x, d2)
   self.db = tensor.col_sums(d2)
@@ -137,8 +103,7 @@ M.SoftmaxWithLoss = SoftmaxWithLoss
 function SoftmaxWithLoss.new() return setmetatable({}, SoftmaxWithLoss) end
 
 function SoftmaxWithLoss:forward(x, t)
-  local x2 = functions.as_batch(x, "x")
-  if x2.size == 0 then errors.shape("x is empty (%s)", shape_str(x.shape)) end
+  local x2 = functions.as_batch(x)
   self.t = t
   self.labels = functions.labels(x2, t)
   self.y = functions.softmax(x2)
@@ -185,7 +150,7 @@ end
 
 function Dropout:forward(x, train_flg)
   local s, out = x.data, {}
-  self.shape, self.train = copy_list(x.shape), train_flg
+  self.train = train_flg
   if train_flg then
     local u = self.rng:uniform(x.size)
     local mask = {}
@@ -202,7 +167,6 @@ function Dropout:forward(x, train_flg)
 end
 
 function Dropout:backward(dout)
-  check_dout(dout, self.shape)
   local s, dx = dout.data, {}
   if self.train then
     local mask = self.mask
@@ -234,23 +198,10 @@ function BatchNormalization.new(gamma, beta, momentum, running_mean, running_var
 end
 
 function BatchNormalization:forward(x, train_flg)
-  if x:ndim() < 2 then
-    errors.shape("batch_norm needs x with 2 or more dimensions, not %s", shape_str(x.shape))
-  end
   local n = x.shape[1]
-  if x.size == 0 then errors.shape("x is empty (%s)", shape_str(x.shape)) end
   local D = math.floor(x.size / n)
-  local function check_vec(v, name)
-    if v:ndim() ~= 1 or v.size ~= D then
-      errors.shape("%s is %s but x has %d features", name, shape_str(v.shape), D)
-    end
-  end
-  check_vec(self.gamma, "gamma")
-  check_vec(self.beta, "beta")
   if self.running_mean == nil then self.running_mean = tensor.zeros({ D }) end
   if self.running_var == nil then self.running_var = tensor.zeros({ D }) end
-  check_vec(self.running_mean, "running_mean")
-  check_vec(self.running_var, "running_var")
 
   local xd, g, b = x.data, self.gamma.data, self.beta.data
   local xn, out = {}, {}
@@ -307,7 +258,6 @@ end
 -- dxc += (2/N)·xc·dvar, dmu = Σ dxc, dx = dxc - dmu / N.
 -- In test mode dx = gamma·dout / sqrt(running_var + eps).
 function BatchNormalization:backward(dout)
-  check_dout(dout, self.x_shape)
   local n, D = self.n, self.D
   local dd, g, xn = dout.data, self.gamma.data, self.xn
   local prod = {}

@@ -6,47 +6,24 @@ local functions = require("dlscratch.functions")
 local layers = require("dlscratch.layers")
 local gradient = require("dlscratch.gradient")
 local rng_mod = require("dlscratch.rng")
-local errors = require("dlscratch.errors")
 local class = require("dlscratch.class")
 
 local sqrt = math.sqrt
-local shape_str = tensor.shape_str
 
 local M = {}
 
 -- region: net3
 -- region: simple_net
 -- x·W + b for a 1-D x (one sample, 1-D result) or a 2-D x (N rows).
-local function dot_add(x, W, b, what)
-  local D = W.shape[1]
-  local nd = x:ndim()
-  if nd == 1 then
-    if x.size ~= D then errors.shape("%s: W is %s but x has %d entries", what, shape_str(W.shape), x.size) end
-    local out = tensor.matmul(x:reshape({ 1, D }), W)
-    if b then out = tensor.add_row(out, b) end
-    return out:reshape({ W.shape[2] })
-  elseif nd == 2 then
-    if x.shape[2] ~= D then
-      errors.shape("%s: W is %s but x has %d columns", what, shape_str(W.shape), x.shape[2])
-    end
-    local out = tensor.matmul(x, W)
-    if b then out = tensor.add_row(out, b) end
-    return out
-  end
-  errors.shape("%s: x must be 1-D or 2-D, not %s", what, shape_str(x.shape))
+local function dot_add(x, W, b)
+  local out = tensor.matmul(functions.as_batch(x), W)
+  if b then out = tensor.add_row(out, b) end
+  if x:ndim() == 1 then return out:reshape({ W.shape[2] }) end
+  return out
 end
 M.dot_add = dot_add
 -- endregion
 -- endregion
-
-local function check_param(params, name, shape)
-  local p = params[name]
-  if p == nil then errors.shape("params has no %s", name) end
-  if not tensor.same_shape(p.shape, shape) then
-    errors.shape("%s is %s but the network needs %s", name, shape_str(p.shape), shape_str(shape))
-  end
-  return p
-end
 
 ---------------------------------------------------------------------------
 -- region: net3
@@ -67,20 +44,12 @@ end
 -- forward: a1 = x·W1 + b1, z1 = sigmoid(a1), a2 = z1·W2 + b2, z2 = sigmoid(a2),
 -- a3 = z2·W3 + b3, y = identity(a3) or softmax(a3).
 function M.net3.forward(network, x, output)
-  for i = 1, 3 do
-    local W, b = network["W" .. i], network["b" .. i]
-    if W == nil or b == nil then errors.shape("network has no W%d/b%d", i, i) end
-    if W:ndim() ~= 2 then errors.shape("W%d must be 2-D, not %s", i, shape_str(W.shape)) end
-    if b:ndim() ~= 1 or b.size ~= W.shape[2] then
-      errors.shape("b%d is %s but W%d is %s", i, shape_str(b.shape), i, shape_str(W.shape))
-    end
-  end
   local r = {}
-  r.a1 = dot_add(x, network.W1, network.b1, "layer 1")
+  r.a1 = dot_add(x, network.W1, network.b1)
   r.z1 = functions.sigmoid(r.a1)
-  r.a2 = dot_add(r.z1, network.W2, network.b2, "layer 2")
+  r.a2 = dot_add(r.z1, network.W2, network.b2)
   r.z2 = functions.sigmoid(r.a2)
-  r.a3 = dot_add(r.z2, network.W3, network.b3, "layer 3")
+  r.a3 = dot_add(r.z2, network.W3, network.b3)
   if output == "softmax" then
     r.y = functions.softmax(r.a3)
   else
@@ -97,13 +66,11 @@ local SimpleNet = class()
 M.SimpleNet = SimpleNet
 
 function SimpleNet.new(W)
-  if W:ndim() ~= 2 then errors.shape("W must be 2-D, not %s", shape_str(W.shape)) end
-  if W.size == 0 then errors.shape("W is empty") end
   return setmetatable({ W = W }, SimpleNet)
 end
 
 function SimpleNet:predict(x)
-  return dot_add(x, self.W, nil, "simple_net")
+  return dot_add(x, self.W, nil)
 end
 
 function SimpleNet:loss(x, t)
@@ -162,19 +129,8 @@ function TwoLayerNet.new(input_size, hidden_size, output_size, weight_init_std, 
   return TwoLayerNet.from_params(params)
 end
 
--- from_params(params): a net around given W1, b1, W2, b2 (shapes checked).
+-- from_params(params): a net around given W1 (D x H), b1 (H), W2 (H x C), b2 (C).
 function TwoLayerNet.from_params(params)
-  local W1, W2 = params.W1, params.W2
-  if W1 == nil then errors.shape("params has no W1") end
-  if W2 == nil then errors.shape("params has no W2") end
-  if W1:ndim() ~= 2 then errors.shape("W1 must be 2-D, not %s", shape_str(W1.shape)) end
-  if W2:ndim() ~= 2 then errors.shape("W2 must be 2-D, not %s", shape_str(W2.shape)) end
-  if W1.size == 0 or W2.size == 0 then errors.shape("W1 and W2 must not be empty") end
-  if W2.shape[1] ~= W1.shape[2] then
-    errors.shape("W1 is %s but W2 is %s", shape_str(W1.shape), shape_str(W2.shape))
-  end
-  check_param(params, "b1", { W1.shape[2] })
-  check_param(params, "b2", { W2.shape[2] })
   local self = setmetatable({ params = params }, TwoLayerNet)
   self.affine1 = layers.Affine.new(params.W1, params.b1)
   self.relu1 = layers.Relu.new()
@@ -194,7 +150,6 @@ function TwoLayerNet:loss(x, t)
 end
 
 function TwoLayerNet:accuracy(x, t)
-  if x:ndim() ~= 2 then errors.shape("accuracy needs a 2-D x, not %s", shape_str(x.shape)) end
   return accuracy(self:predict(x), t)
 end
 
@@ -232,19 +187,7 @@ function MultiLayerNet.new(opts)
   for _, h in ipairs(opts.hidden_size_list) do sizes[#sizes + 1] = h end
   sizes[#sizes + 1] = opts.output_size
   local activation = opts.activation or "relu"
-  if activation ~= "relu" and activation ~= "sigmoid" then
-    errors.badargs("activation must be \"relu\" or \"sigmoid\", not %q", tostring(activation))
-  end
-  local params = opts.params
-  if params == nil then
-    local rng = rng_mod.new(opts.seed or 0)
-    params = init_weights(rng, sizes, opts.weight_init_std or "relu")
-  else
-    for i = 1, #sizes - 1 do
-      check_param(params, "W" .. i, { sizes[i], sizes[i + 1] })
-      check_param(params, "b" .. i, { sizes[i + 1] })
-    end
-  end
+  local params = opts.params or init_weights(rng_mod.new(opts.seed or 0), sizes, opts.weight_init_std or "relu")
   local self = setmetatable({
     params = params, sizes = sizes, n_affine = #sizes - 1,
     lambda = opts.weight_decay_lambda or 0, layers = {}, affines = {},

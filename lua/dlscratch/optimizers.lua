@@ -2,27 +2,11 @@
 -- which changes the parameter tensors in place; its state (v, h, m, iter)
 -- persists across calls and starts at zeros.
 local tensor = require("dlscratch.tensor")
-local errors = require("dlscratch.errors")
 local class = require("dlscratch.class")
 
 local sqrt = math.sqrt
 
 local M = {}
-
-local function check(params, grads)
-  for k, p in pairs(params) do
-    local g = grads[k]
-    if g == nil then errors.shape("grads has no %s", k) end
-    if not tensor.same_shape(p.shape, g.shape) then
-      errors.shape("grads %s is %s but params %s is %s", k, tensor.shape_str(g.shape), k,
-        tensor.shape_str(p.shape))
-    end
-  end
-  for k in pairs(grads) do
-    if params[k] == nil then errors.shape("grads has %s, which params lacks", k) end
-  end
-end
-M.check = check
 
 -- state(self, name, params): a per-parameter table of zero arrays.
 local function state(self, name, params)
@@ -162,13 +146,9 @@ M.by_name = {
   adagrad = AdaGrad, rmsprop = RMSprop, adam = Adam,
 }
 
--- create(name, hyper): an optimizer by its lower-case name; BadArgs if unknown.
+-- create(name, hyper): an optimizer by its lower-case name.
 function M.create(name, hyper)
-  local c = M.by_name[name]
-  if c == nil then
-    errors.badargs("unknown optimizer %q (sgd, momentum, nesterov, adagrad, rmsprop, adam)", tostring(name))
-  end
-  return c.new(hyper)
+  return assert(M.by_name[name], "unknown optimizer").new(hyper)
 end
 
 M.make_optimizer = M.create

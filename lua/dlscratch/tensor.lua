@@ -3,7 +3,6 @@
 -- A scalar has shape {} and one element. Hot loops index `data` directly and
 -- never build tables of tables.
 local class = require("dlscratch.class")
-local errors = require("dlscratch.errors")
 
 local floor = math.floor
 
@@ -103,7 +102,7 @@ function Tensor:reshape(shape)
   end
   if hole then shape[hole] = known == 0 and 0 or floor(self.size / known) end
   if numel(shape) ~= self.size then
-    errors.shape("cannot reshape %s into %s", M.shape_str(self.shape), M.shape_str(shape))
+    error(string.format("cannot reshape %s into %s", M.shape_str(self.shape), M.shape_str(shape)), 2)
   end
   return M.new(shape, self.data)
 end
@@ -156,8 +155,8 @@ end
 -- zip(a, b, f): elementwise f(a_i, b_i); shapes must agree.
 function M.zip(a, b, f, what)
   if not M.same_shape(a.shape, b.shape) then
-    errors.shape("%s: shapes %s and %s differ", what or "elementwise",
-      M.shape_str(a.shape), M.shape_str(b.shape))
+    error(string.format("%s: shapes %s and %s differ", what or "elementwise",
+      M.shape_str(a.shape), M.shape_str(b.shape)), 2)
   end
   local d, x, y = {}, a.data, b.data
   for i = 1, a.size do d[i] = f(x[i], y[i]) end
@@ -251,7 +250,7 @@ function M.matmul(a, b)
   local n, k = a.shape[1], a.shape[2]
   local k2, m = b.shape[1], b.shape[2]
   if k ~= k2 then
-    errors.shape("cannot multiply %s by %s", M.shape_str(a.shape), M.shape_str(b.shape))
+    error(string.format("cannot multiply %s by %s", M.shape_str(a.shape), M.shape_str(b.shape)), 2)
   end
   local A, B = a.data, b.data
   local C = filled(n * m, 0.0)
@@ -288,8 +287,8 @@ function M.matmul_tn(a, b)
   local k, n = a.shape[1], a.shape[2]
   local k2, m = b.shape[1], b.shape[2]
   if k ~= k2 then
-    errors.shape("cannot multiply the transpose of %s by %s",
-      M.shape_str(a.shape), M.shape_str(b.shape))
+    error(string.format("cannot multiply the transpose of %s by %s",
+      M.shape_str(a.shape), M.shape_str(b.shape)), 2)
   end
   local A, B = a.data, b.data
   local C = filled(n * m, 0.0)

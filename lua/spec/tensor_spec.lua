@@ -43,7 +43,7 @@ describe("tensor", function()
     assert.are.same({ 3, 2 }, t:reshape({ 3, -1 }).shape)
     local ok, err = pcall(t.reshape, t, { 4, 2 })
     assert.is_false(ok)
-    assert.are.equal("ShapeError", err.type)
+    assert.truthy(err:find("cannot reshape 2x3 into 4x2", 1, true), err)
   end)
 
   it("tostring shows the shape and the values, as NumPy prints them", function()
