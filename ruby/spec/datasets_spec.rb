@@ -33,7 +33,7 @@ RSpec.describe DLScratch::Datasets do
     expect(described_class.read_idx(path2).values).to eq([0.1, -2.5])
   end
 
-  it 'refuses a missing, short or malformed file with ValueError' do
+  it 'refuses a missing, short or malformed file with a FileError naming it' do
     short = File.join(@dir, 's.idx')
     File.binwrite(short, idx_bytes(0x08, [10], [1, 2].pack('C*')))
     bad = File.join(@dir, 'm.idx')
@@ -41,7 +41,7 @@ RSpec.describe DLScratch::Datasets do
     gz = File.join(@dir, 'g.idx')
     File.binwrite(gz, "\x1f\x8b\x08\x00garbage".b)
     [short, bad, gz, File.join(@dir, 'none.idx'), @dir].each do |p|
-      expect { described_class.read_idx(p) }.to raise_error(DLScratch::ValueError, /\A#{Regexp.escape(p)}: /)
+      expect { described_class.read_idx(p) }.to raise_error(described_class::FileError, /\A#{Regexp.escape(p)}: /)
     end
   end
 
@@ -62,7 +62,7 @@ RSpec.describe DLScratch::Datasets do
     def refusal
       described_class.load_mnist(@dir)
       nil
-    rescue DLScratch::ValueError => e
+    rescue described_class::FileError => e
       e.message
     end
 

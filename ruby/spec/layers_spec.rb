@@ -49,6 +49,10 @@ RSpec.describe DLScratch::Layers do
       expect(DLScratch::Arrays.shape(a.backward(na([[1.0], [2.0]])))).to eq([2, 2, 2])
     end
 
+    it 'trusts its input: an x that does not fit W is an ArgumentError of the product' do
+      expect { described_class::Affine.new(w, b).forward(na([[1.0, 2.0, 3.0, 4.0]])) }.to raise_error(ArgumentError)
+    end
+
     it 'treats a 1-D x as one sample (dW = x outer dout)' do
       a = described_class::Affine.new(w, b)
       expect(rows(a.forward(na([1.0, 0.0, 2.0])))).to eq([11.5, 13.5])

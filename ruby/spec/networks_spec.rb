@@ -105,7 +105,7 @@ RSpec.describe 'networks' do
     it 'scales W_i by sqrt(2 / n_in) for "he" and sqrt(1 / n_in) for "xavier"' do
       expect(described_class.init_scale('he', 8)).to eq(0.5)
       expect(described_class.init_scale('xavier', 4)).to eq(0.5)
-      expect { described_class.init_scale('bogus', 4) }.to raise_error(DLScratch::BadArgs)
+      expect { described_class.init_scale('bogus', 4) }.to raise_error(ArgumentError)
     end
   end
 end

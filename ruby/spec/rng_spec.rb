@@ -37,7 +37,7 @@ RSpec.describe DLScratch::Rng do
     u = described_class.new(7).uniform(10_000)
     expect(u.min).to be > 0.0
     expect(u.max).to be < 1.0
-    expect { described_class.new(-1) }.to raise_error(DLScratch::ValueError)
-    expect { described_class.new(2**31) }.to raise_error(DLScratch::ValueError)
+    expect { described_class.new(-1) }.to raise_error(ArgumentError)
+    expect { described_class.new(2**31) }.to raise_error(ArgumentError)
   end
 end

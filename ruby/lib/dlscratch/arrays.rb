@@ -57,7 +57,7 @@ module DLScratch
     def dot(a, b)
       a2 = a.dim == 1 ? a.reshape(a.size, 1) : a
       unless a2.dim == 2 && b.dim == 2 && a2.shape[0] == b.shape[1]
-        raise ShapeError, "cannot multiply #{shape(a).join('x')} by #{shape(b).join('x')}"
+        raise ArgumentError, "cannot multiply #{shape(a).join('x')} by #{shape(b).join('x')}"
       end
 
       out = NArray.refer(NMatrix.refer(a2) * NMatrix.refer(b))

@@ -2,12 +2,14 @@
 
 require 'zlib'
 require 'narray'
-require_relative 'errors'
 require_relative 'arrays'
 
 module DLScratch
   # IDX files (the MNIST / Fashion-MNIST format) and the book's load_mnist.
   module Datasets
+    # A data file that is missing, unreadable or malformed; the message names the file.
+    class FileError < StandardError; end
+
     # region: idx
     # IDX type byte => [name, bytes per value, String#unpack directive (big-endian)]
     IDX_TYPES = {
@@ -78,22 +80,22 @@ module DLScratch
     # region: idx
     # Reads an IDX file, gunzipping it when it starts with the gzip magic 1f 8b.
     # Header: 0, 0, type byte, ndim, then ndim big-endian uint32 dimensions.
-    # @raise [ValueError] for a missing, unreadable, malformed or short file
+    # @raise [FileError] for a missing, unreadable, malformed or short file
     def read_idx(path)
       data = read_bytes(path)
-      raise ValueError, "#{path}: too short for an IDX header" if data.bytesize < 4
+      raise FileError, "#{path}: too short for an IDX header" if data.bytesize < 4
 
       zero1, zero2, type, ndim = data.unpack('CCCC')
-      raise ValueError, "#{path}: not an IDX file (the first two bytes are not zero)" unless zero1.zero? && zero2.zero?
+      raise FileError, "#{path}: not an IDX file (the first two bytes are not zero)" unless zero1.zero? && zero2.zero?
 
-      spec = IDX_TYPES[type] or raise ValueError, format('%s: unknown IDX type byte 0x%02X', path, type)
+      spec = IDX_TYPES[type] or raise FileError, format('%s: unknown IDX type byte 0x%02X', path, type)
       header = 4 + (4 * ndim)
-      raise ValueError, "#{path}: shorter than its header (#{ndim} dimensions)" if data.bytesize < header
+      raise FileError, "#{path}: shorter than its header (#{ndim} dimensions)" if data.bytesize < header
 
       shape = data.byteslice(4, 4 * ndim).unpack('N*')
       need = shape.inject(1, :*) * spec[1]
       if data.bytesize < header + need
-        raise ValueError, "#{path}: holds #{data.bytesize - header} data bytes, its header says #{need}"
+        raise FileError, "#{path}: holds #{data.bytesize - header} data bytes, its header says #{need}"
       end
 
       Idx.new(type, shape, data.byteslice(header, need))
@@ -101,15 +103,15 @@ module DLScratch
 
     # The whole file, gunzipped if it is gzip-compressed.
     def read_bytes(path)
-      raise ValueError, "#{path.inspect}: a path cannot contain a NUL byte" if path.include?("\0")
+      raise FileError, "#{path.inspect}: a path cannot contain a NUL byte" if path.include?("\0")
 
       raw = File.binread(path)
       raw = Zlib.gunzip(raw).b if raw.byteslice(0, 2) == "\x1f\x8b".b
       raw
     rescue Zlib::Error => e
-      raise ValueError, "#{path}: bad gzip data (#{e.message})"
+      raise FileError, "#{path}: bad gzip data (#{e.message})"
     rescue SystemCallError, IOError => e
-      raise ValueError, "#{path}: cannot read (#{e.message.sub(/ @ .*/m, '')})"
+      raise FileError, "#{path}: cannot read (#{e.message.sub(/ @ .*/m, '')})"
     end
     # endregion
 
@@ -117,10 +119,10 @@ module DLScratch
     # @param dir [String] a MNIST-like directory
     # @param base [String] a name of {FILES}
     # @return [String]
-    # @raise [ValueError] naming the file when neither form exists
+    # @raise [FileError] naming the file when neither form exists
     def find_file(dir, base)
       [File.join(dir, base), File.join(dir, "#{base}.gz")].find { |p| File.file?(p) } or
-        raise ValueError, "#{File.join(dir, base)}[.gz]: no such file"
+        raise FileError, "#{File.join(dir, base)}[.gz]: no such file"
     end
 
     # The four IDX files of +dir+, read and checked in the order train images, train labels,
@@ -129,9 +131,9 @@ module DLScratch
     # dimension, as many as the images, each in 0..9.
     # @param dir [String]
     # @return [Hash{Symbol=>Idx}] keyed as {FILES}
-    # @raise [ValueError] naming the first file that fails
+    # @raise [FileError] naming the first file that fails
     def read_mnist_files(dir)
-      raise ValueError, "#{dir}: no such directory" unless File.directory?(dir)
+      raise FileError, "#{dir}: no such directory" unless File.directory?(dir)
 
       train_img = checked_file(dir, :train_img) { |idx| image_problem(idx, nil) }
       train_label = checked_file(dir, :train_label) { |idx| label_problem(idx, train_img) }
@@ -146,12 +148,12 @@ module DLScratch
     # @yieldparam idx [Idx] the file as read
     # @yieldreturn [String, nil] what is wrong with it, or nil
     # @return [Idx]
-    # @raise [ValueError] naming the file
+    # @raise [FileError] naming the file
     def checked_file(dir, key)
       path = find_file(dir, FILES.fetch(key))
       idx = read_idx(path)
       problem = yield idx
-      raise ValueError, "#{path}: #{problem}" if problem
+      raise FileError, "#{path}: #{problem}" if problem
 
       idx
     end
@@ -189,7 +191,7 @@ module DLScratch
     # @param train_size [Integer, nil] keep the first +train_size+ training images (nil: all)
     # @param test_size [Integer, nil] keep the first +test_size+ test images (nil: all)
     # @return [Array(NArray, NArray, NArray, NArray)] [x_train, t_train, x_test, t_test]
-    # @raise [ValueError] naming the first file that is missing or malformed
+    # @raise [FileError] naming the first file that is missing or malformed
     def load_mnist(dir = DEFAULT_DIR, train_size: nil, test_size: nil)
       files = read_mnist_files(dir)
       x_train, t_train = images_and_labels(files[:train_img], files[:train_label], train_size)

@@ -66,15 +66,12 @@ module DLScratch
     # region: softmax
     # softmax(x)_k = exp(x_k - max x) / Σ_j exp(x_j - max x), row by row for a 2-D x.
     def softmax(x)
-      case Arrays.ndim(x)
-      when 1
+      if x.dim == 1
         e = NMath.exp(x - x.max)
         e / Arrays.pairwise_sum(e)
-      when 2
+      else
         e = NMath.exp(x - x.max(0).newdim(0))
         e / Arrays.pairwise_sum_rows(e).newdim(0)
-      else
-        raise ShapeError, "softmax takes a 1-D or 2-D array, got ndim #{Arrays.ndim(x)}"
       end
     end
     # endregion
@@ -82,10 +79,6 @@ module DLScratch
     # region: sum_squared_error
     # E = ½ Σ (y − t)²  (no division by the batch size)
     def sum_squared_error(y, t)
-      unless Arrays.shape(y) == Arrays.shape(t)
-        raise ShapeError, "y is #{Arrays.shape(y).inspect} but t is #{Arrays.shape(t).inspect}"
-      end
-
       d = y - t
       0.5 * Arrays.pairwise_sum(d * d)
     end
@@ -107,30 +100,16 @@ module DLScratch
 
     # y as a 2-D NArray (a 1-D y becomes 1×C)
     def batch(y)
-      case Arrays.ndim(y)
-      when 1 then y.reshape(y.size, 1)
-      when 2 then y
-      else raise ShapeError, "y must be 1-D or 2-D, got ndim #{Arrays.ndim(y)}"
-      end
+      y.dim == 1 ? y.reshape(y.size, 1) : y
     end
 
-    # The labels (an NArray of ints, one per row of the N×C y2) of t, which is one-hot
-    # (t.size == y.size) or integer labels; checks that each is in 0..C-1.
+    # The labels (an NArray of ints, one per row of the N×C y2) of t: the row argmax of a
+    # one-hot t (floats, y's size), else t's integers.
     def labels_for(y2, t)
       c, n = y2.shape
-      if t.is_a?(NArray) && t.size == y2.size && t.typecode == NArray::DFLOAT
-        return Arrays.argmax_rows(t.reshape(c, n))
-      end
+      return Arrays.argmax_rows(t.reshape(c, n)) if t.is_a?(NArray) && t.size == y2.size && t.typecode == NArray::DFLOAT
 
-      labels = t.is_a?(NArray) ? t.to_a.flatten : Array(t)
-      unless labels.size == n
-        raise ShapeError, "t holds #{labels.size} labels but y has #{n} rows of #{c}"
-      end
-
-      labels.each_with_index do |l, i|
-        raise ValueError, "t[#{i}] = #{l} is outside 0..#{c - 1}" unless l.is_a?(Integer) && l >= 0 && l < c
-      end
-      NArray.to_na(labels).to_type(NArray::INT)
+      NArray.to_na(t.is_a?(NArray) ? t.to_a.flatten : Array(t)).to_type(NArray::INT)
     end
     # endregion
   end

@@ -86,11 +86,9 @@ module DLScratch
 
       # @param x [NArray] N×D (or N×… multiplying to D), or one sample of D values
       # @return [NArray] x·W + b, N×M (M values for a 1-D x)
-      # @raise [ShapeError] when x does not fit W
       def forward(x)
-        d = Arrays.shape(@W)[0]
         @x_shape = x.shape
-        @x = flatten(x, d)
+        @x = x.dim > 2 ? x.reshape(Arrays.shape(@W)[0], Arrays.shape(x)[0]) : x
         out = Arrays.dot(@x, @W)
         out + (@x.dim == 1 ? @b : @b.newdim(1))
       end
@@ -118,19 +116,6 @@ module DLScratch
         @dW = Arrays.dot(Arrays.t(@x), dout)
         @db = Arrays.sum_rows(dout)
         nil
-      end
-
-      private
-
-      def flatten(x, d)
-        return x if x.dim == 1 && x.size == d
-
-        rows = Arrays.shape(x)[0]
-        if x.dim < 2 || x.size != rows * d
-          raise ShapeError, "W is #{Arrays.shape(@W).join('x')} but x is #{Arrays.shape(x).join('x')}"
-        end
-
-        x.dim == 2 ? x : x.reshape(d, rows)
       end
     end
     # endregion
@@ -239,28 +224,13 @@ module DLScratch
       # @param train_flg [Boolean] normalize by the batch's statistics (and update the running
       #   ones) or, in test mode, by the running statistics
       # @return [NArray] γ·xn + β in x's shape
-      # @raise [ShapeError] for a 1-D x or statistics of another size
       def forward(x, train_flg: true)
         @input_shape = x.shape
         rows = Arrays.shape(x)[0]
-        if x.dim < 2
-          raise ShapeError, "batch norm takes x of ndim >= 2, got ndim #{x.dim}"
-        end
-
         d = x.size / rows
-        x2 = x.reshape(d, rows)
-        unless Arrays.shape(@gamma) == [d] && Arrays.shape(@beta) == [d]
-          raise ShapeError, "gamma and beta must have #{d} elements"
-        end
-
         @running_mean ||= NArray.float(d)
         @running_var ||= NArray.float(d)
-        unless @running_mean.shape == [d] && @running_var.shape == [d]
-          raise ShapeError, "running_mean and running_var must have #{d} elements"
-        end
-
-        out = forward2(x2, train_flg)
-        out.reshape(*@input_shape)
+        forward2(x.reshape(d, rows), train_flg).reshape(*@input_shape)
       end
 
       # Sets {#dbeta} = Σ dout and {#dgamma} = Σ xn·dout.

@@ -1,7 +1,6 @@
 # frozen_string_literal: true
 
 require_relative 'arrays'
-require_relative 'errors'
 
 module DLScratch
   # The book's common/optimizer.py. Each +update(params, grads)+ changes the NArrays of
@@ -186,11 +185,9 @@ module DLScratch
     # @param name [String] a key of {REGISTRY}: "sgd", "Adam", ...
     # @param hyper [Hash{Symbol=>Float}]
     # @return [SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam]
-    # @raise [BadArgs] for an unknown name
+    # @raise [KeyError] for an unknown name
     def build(name, hyper = {})
-      klass, keys = REGISTRY[name.to_s.downcase]
-      raise BadArgs, "unknown optimizer #{name.inspect} (#{REGISTRY.keys.join(', ')})" unless klass
-
+      klass, keys = REGISTRY.fetch(name.to_s.downcase)
       klass.new(**hyper.slice(*keys))
     end
   end

@@ -1,7 +1,6 @@
 # frozen_string_literal: true
 
 require 'narray'
-require_relative 'errors'
 require_relative 'arrays'
 
 module DLScratch
@@ -28,7 +27,7 @@ module DLScratch
     # @param seed [Integer] 0 <= seed < 2**31
     def initialize(seed = 0)
       unless seed.is_a?(Integer) && seed >= 0 && seed < 2**31
-        raise ValueError, "seed #{seed} is outside 0 <= seed < 2^31"
+        raise ArgumentError, "seed #{seed} is outside 0 <= seed < 2^31"
       end
 
       @s10 = @s11 = @s12 = 12_345 + seed

@@ -196,7 +196,7 @@ module DLScratch
       check_out(opts[:out])
       data = begin
         Datasets.load_mnist(opts[:data_dir], train_size: opts[:train_size], test_size: opts[:test_size])
-      rescue ValueError => e
+      rescue Datasets::FileError => e
         raise CLI::UsageError, e.message
       end
       record = run(opts, *data)

@@ -1,0 +1,266 @@
+# frozen_string_literal: true
+
+require 'json'
+require 'narray'
+require_relative 'errors'
+
+module DLScratch
+  # A request's args checked and converted by interpreting shared_tests/ops.json: each argument
+  # in the order listed (present or defaulted, null counting as absent; JSON type and element
+  # kind; dimensions; symbols; domain), then the op's limits, then its hooks (+hook_NAME+).
+  # An array becomes a float64 NArray (a bare number a Float), a target one-hot or labels.
+  module Validate
+    NON_FINITE = { 'NaN' => Float::NAN, 'Infinity' => Float::INFINITY, '-Infinity' => -Float::INFINITY }.freeze
+    TYPES = { NilClass => 'null', TrueClass => 'a boolean', FalseClass => 'a boolean', Integer => 'a number',
+              Float => 'a number', Array => 'a list', Hash => 'an object' }.freeze
+
+    module_function
+
+    # @return [Hash] ops.json, read once: $DLSCRATCH_OPS_JSON, else <repo>/shared_tests/ops.json
+    def schema
+      @schema ||= JSON.parse(File.read(ENV['DLSCRATCH_OPS_JSON'] || File.expand_path('../../../shared_tests/ops.json', __dir__)))
+    end
+
+    # @param op [String] an op of ops.json
+    # @param raw [Hash{String=>Object}] its args as decoded
+    # @return [Hash{Symbol=>Object}] every argument converted (nil: absent, with a null default)
+    # @raise [BadArgs, ShapeError, ValueError] for the first argument, limit or hook that fails
+    def args(op, raw) = Check.new(schema, op, raw).run
+
+    # @param value [Object] a decoded JSON value
+    # @return [String] what it is, for a message
+    def json_type(value) = TYPES.fetch(value.class) { "the string #{value.inspect}" }
+
+    # @param shape [Array<Integer>] row-major
+    # @return [String] "2x3", or "a scalar"
+    def shape_str(shape) = shape.empty? ? 'a scalar' : shape.join('x')
+
+    # One request's arguments on their way through the contract: the values converted so far,
+    # the shapes of the arrays met (a params entry as "params.W1") and the symbols bound.
+    class Check
+      # @param schema [Hash] ops.json
+      # @param op [String] the op
+      # @param raw [Hash{String=>Object}] its args
+      def initialize(schema, op, raw)
+        @ops = schema['ops']
+        @limits = schema['limits']
+        @op = @ops.fetch(op)
+        @raw = raw
+        @vals = {}
+        @shapes = {}
+        @sym = {}
+      end
+
+      # @return [Hash{Symbol=>Object}] the converted arguments
+      # @raise [BadArgs, ShapeError, ValueError]
+      def run
+        @op['args'].each { |spec| @vals[spec['name']] = argument(spec) }
+        @op.fetch('limits', []).each do |lim|
+          count = lim['hook'] ? send("hook_#{lim['hook']}") : lim['sum_of_products'].sum { |ts| ts.map { |t| term(t) }.inject(:*) }
+          max = @limits['max_elements']
+          raise ValueError, "#{lim['what']} would hold #{count} elements, above the limit of #{max}" if count > max
+        end
+        @op.fetch('hooks', []).each { |hook| send("hook_#{hook}") }
+        @vals.transform_keys(&:to_sym)
+      end
+
+      private
+
+      def argument(spec)
+        v = @raw[spec['name']]
+        raise BadArgs, %(missing argument "#{spec['name']}") if v.nil? && !spec.key?('default')
+        return if v.nil? && (v = spec['default']).nil?
+
+        send("kind_#{spec['kind']}", v, spec, spec['name'])
+      end
+
+      def bad(what, v) = raise(BadArgs, "#{what}, not #{Validate.json_type(v)}")
+
+      def kind_number(v, spec, name)
+        domain(v.is_a?(Numeric) ? v.to_f : NON_FINITE.fetch(v) { bad("#{name} must be a number", v) }, spec, name)
+      end
+
+      def integer?(v) = v.is_a?(Integer) || (v.is_a?(Float) && v.finite? && v == v.floor)
+
+      def kind_integer(v, spec, name)
+        return domain(v.to_i, spec, name) if integer?(v)
+
+        raise BadArgs, "#{name} must be an integer, not #{v.is_a?(Float) ? v : Validate.json_type(v)}"
+      end
+
+      def kind_seed(v, spec, name) = kind_integer(v, spec.merge('min' => 0, 'max' => @limits['seed_limit'] - 1), name)
+
+      def kind_boolean(v, _spec, name) = [true, false].include?(v) ? v : bad("#{name} must be true or false", v)
+
+      def kind_path(v, _spec, name) = v.is_a?(String) ? v : bad("#{name} must be a string", v)
+
+      # min <= x <= max (max may name a limit) and x < max_exclusive; false for NaN.
+      def domain(x, spec, name)
+        min, max, below = spec.values_at('min', 'max', 'max_exclusive')
+        max = @limits.fetch(max) if max.is_a?(String)
+        return x if (min.nil? || x >= min) && (max.nil? || x <= max) && (below.nil? || x < below)
+
+        raise ValueError, "#{name} = #{x} is outside #{min || '-inf'}..#{max || "#{below} (excluded)"}"
+      end
+
+      def kind_name(v, spec, name)
+        key = spec['fold_case'] && v.is_a?(String) ? v.downcase : v
+        v.is_a?(String) && spec['choices'].include?(key) ? key : bad("#{name} must be one of #{spec['choices'].join(', ')}", v)
+      end
+
+      def kind_name_or_number(v, spec, name) = v.is_a?(String) ? kind_name(v, spec, name) : kind_number(v, {}, name)
+
+      def kind_int_list(v, spec, name)
+        bad("#{name} must be a list of integers", v) unless v.is_a?(Array) && v.all? { |x| integer?(x) }
+        v.each_with_index.map { |x, i| domain(x.to_i, spec, "#{name}[#{i}]") }
+      end
+
+      # A nested list of numbers (ragged: BadArgs) as an NArray of the shape the pattern allows.
+      def kind_array(v, spec, name)
+        shape = shape_of(v, name)
+        raise ShapeError, "#{name} has #{shape.size} dimensions, above #{@limits['max_ndim']}" if shape.size > @limits['max_ndim']
+
+        flat = (v.is_a?(Array) ? v.flatten : [v]).map! { |e| e.is_a?(Numeric) ? e.to_f : kind_number(e, {}, "an element of #{name}") }
+        raise ShapeError, "#{name} is empty (#{Validate.shape_str(shape)})" if shape.include?(0)
+
+        fit(shape, spec['shape'], name)
+        @shapes[name] = shape
+        shape.empty? ? flat[0] : NArray.to_na(flat).reshape!(*shape.reverse)
+      end
+      alias kind_array_or_number kind_array
+
+      def shape_of(v, name)
+        return [] unless v.is_a?(Array)
+        return [0] if v.empty?
+
+        first = shape_of(v[0], name)
+        raise BadArgs, "#{name} is ragged: its rows differ in length or depth" unless v.drop(1).all? { |e| shape_of(e, name) == first }
+
+        [v.size, *first]
+      end
+
+      # "*"; "=name", the shape of an argument or output; or alternatives "D | N D..." chosen by
+      # ndim, whose symbols bind the first time and must match afterwards.
+      def fit(shape, pattern, name)
+        return if pattern == '*'
+
+        if pattern.start_with?('=')
+          want = @shapes[pattern[1..]] || derived(@op['ok'][pattern[1..]]['shape'])
+          return if shape == want
+
+          raise ShapeError, "#{name} is #{Validate.shape_str(shape)} but #{pattern[1..]} is #{Validate.shape_str(want)}"
+        end
+        dims = pattern.split(' | ').map(&:split).find { |a| a.last.end_with?('...') ? shape.size >= a.size : shape.size == a.size }
+        raise ShapeError, "#{name} is #{Validate.shape_str(shape)}, which is not #{pattern}" unless dims
+
+        dims.each_with_index { |d, i| bind(d.chomp('...'), d.end_with?('...') ? shape[i..].inject(:*) : shape[i], name) }
+      end
+
+      def bind(sym, got, name)
+        want = resolve(sym)
+        return @sym[sym] = got if want.nil?
+        raise ShapeError, "#{name} has #{got} where #{sym} is #{want}" unless want == got
+      end
+
+      # A dimension: a literal, a bound symbol or an integer argument; nil when unbound.
+      def resolve(sym) = sym.match?(/\A\d+\z/) ? sym.to_i : @sym[sym] || (@vals[sym] if @vals[sym].is_a?(Integer))
+
+      # The shape a pattern names now: its last alternative whose dimensions are all known.
+      def derived(pattern) = pattern.split(' | ').map { |a| a.split.map { |d| resolve(d) } }.reverse.find { |d| !d.include?(nil) }
+
+      # One-hot (the scores' shape) or labels, one integer per row in 0..C-1: an NArray of N for
+      # N×C scores, an Integer for C scores.
+      def kind_target(v, spec, name)
+        scores = @shapes[spec['scores']] || derived(spec['scores'])
+        t = kind_array(v, { 'shape' => '*' }, name)
+        ts = @shapes[name]
+        return t if ts == scores
+
+        n, c = scores.size == 1 ? [1, scores[0]] : scores
+        if ts.inject(1, :*) == n * c && !ts.empty? && (ts.size != 1 || scores.size != 2 || c != 1)
+          raise ShapeError, "one-hot #{name} is #{Validate.shape_str(ts)} but the scores are #{Validate.shape_str(scores)}"
+        end
+        unless scores.size == 1 ? ts.size <= 1 && ts.inject(1, :*) == 1 : ts == [n]
+          raise ShapeError, "#{name} must be #{n} label(s) or one-hot #{Validate.shape_str(scores)}, not #{Validate.shape_str(ts)}"
+        end
+
+        labels = (ts.empty? ? [t] : t.to_a).each_with_index.map do |l, i|
+          raise BadArgs, "#{name}[#{i}] = #{l} is not an integer label" unless integer?(l)
+          raise ValueError, "#{name}[#{i}] = #{l.to_i} is outside 0..#{c - 1}" unless l >= 0 && l < c
+
+          l.to_i
+        end
+        scores.size == 2 ? NArray.to_na(labels) : labels[0]
+      end
+
+      def kind_labels(v, spec, name)
+        t = kind_target(v, spec, name)
+        raise ShapeError, "#{name} must be labels, one integer per row" if t.is_a?(NArray) && t.typecode == NArray::DFLOAT
+
+        t
+      end
+
+      # An object of arrays with the keys (and shapes) of spec's keys or of its keys_hook.
+      def kind_params(v, spec, name)
+        bad("#{name} must be an object", v) unless v.is_a?(Hash)
+        (spec['keys'] || send("hook_#{spec['keys_hook']}", v)).to_h do |key, pattern|
+          # a null entry is a missing key, except where the keys are the object's own
+          raise ShapeError, "#{name} has no #{key}" if v[key].nil? && pattern != '*'
+
+          [key, kind_array(v[key], { 'shape' => pattern }, "#{name}.#{key}")]
+        end
+      end
+
+      def kind_grads_seq(v, spec, name)
+        like = @vals[spec['like']]
+        bad("#{name} must be a list of objects", v) unless v.is_a?(Array)
+        v.each_with_index.map do |grads, i|
+          bad("#{name}[#{i}] must be an object", grads) unless grads.is_a?(Hash)
+          raise ShapeError, "#{name}[#{i}] has keys #{grads.keys.sort}, #{spec['like']} #{like.keys.sort}" unless grads.keys.sort == like.keys.sort
+
+          grads.to_h { |k, g| [k, kind_array(g, { 'shape' => "=#{spec['like']}.#{k}" }, "#{name}[#{i}].#{k}")] }
+        end
+      end
+
+      def kind_hyper(v, _spec, name)
+        bad("#{name} must be an object", v) unless v.is_a?(Hash)
+        v.to_h { |k, x| [k.to_sym, kind_number(x, {}, "#{name}.#{k}")] }
+      end
+
+      # {"name": a name of optimizer.run = "sgd", "hyper": hyper = {}} as {name:, hyper:}
+      def kind_optimizer(v, _spec, name)
+        bad("#{name} must be an object", v) unless v.is_a?(Hash)
+        choices = @ops['optimizer.run']['args'].find { |a| a['name'] == 'name' }
+        { name: kind_name(v['name'].nil? ? 'sgd' : v['name'], choices, "#{name}.name"),
+          hyper: kind_hyper(v['hyper'].nil? ? {} : v['hyper'], nil, "#{name}.hyper") }
+      end
+
+      # A factor of a limit: "step_num", "init_x.size", "x_train.columns".
+      def term(text)
+        arg, attr = text.split('.')
+        { nil => -> { @vals[arg] }, 'size' => -> { @shapes[arg].inject(:*) }, 'columns' => -> { @shapes[arg].last } }.fetch(attr).call
+      end
+
+      def layer_sizes = [@vals['input_size'], *@vals['hidden_size_list'], @vals['output_size']]
+
+      # Σ_i S_{i-1}·S_i, the weights of a multi_layer_net
+      def hook_layer_sizes = layer_sizes.each_cons(2).sum { |a, b| a * b }
+
+      # W{i}: S_{i-1} x S_i, b{i}: S_i; S0 and SL bound for x and t
+      def hook_layer_params(_params)
+        s = layer_sizes
+        @sym.update('S0' => s.first, 'SL' => s.last)
+        (1...s.size).flat_map { |i| [["W#{i}", "#{s[i - 1]} #{s[i]}"], ["b#{i}", s[i].to_s]] }.to_h
+      end
+
+      def hook_any_keys(params) = params.keys.to_h { |k| [k, '*'] }
+
+      def hook_momentum_domain
+        m = @vals['hyper'][:momentum]
+        return unless m && %w[momentum nesterov].include?(@vals['name']) && !(m >= 0 && m <= 1)
+
+        raise ValueError, "momentum = #{m} is outside [0, 1]"
+      end
+    end
+  end
+end

@@ -1,0 +1,171 @@
+# frozen_string_literal: true
+
+require 'spec_helper'
+
+RSpec.describe DLScratch::Validate do
+  limits = { 'max_elements' => 100, 'max_ndim' => 3, 'seed_limit' => 2**31 }
+
+  # The arguments of a one-op contract holding +specs+ (and +more+ of the op), checked.
+  def check(specs, raw, limits, **more)
+    op = { 'args' => specs, 'ok' => {} }.merge(more.transform_keys(&:to_s))
+    schema = { 'limits' => limits, 'ops' => { 'op' => op, 'optimizer.run' => DLScratch::Validate.schema['ops']['optimizer.run'] } }
+    DLScratch::Validate::Check.new(schema, 'op', raw).run
+  end
+
+  def error_of
+    yield
+    nil
+  rescue DLScratch::Error => e
+    e.type
+  end
+
+  it 'reads ops.json: every op with its arguments in order' do
+    ops = described_class.schema['ops']
+    expect(ops.keys).to include('gate.and', 'layer.affine', 'data.idx')
+    expect(ops['layer.affine']['args'].map { |a| a['name'] }).to eq(%w[W b x dout])
+  end
+
+  it 'converts a number (and the non-finite strings) to a Float, anything else is BadArgs' do
+    spec = [{ 'name' => 'x', 'kind' => 'number' }]
+    expect(check(spec, { 'x' => 2 }, limits)).to eq(x: 2.0)
+    expect(check(spec, { 'x' => '-Infinity' }, limits)[:x]).to eq(-Float::INFINITY)
+    expect(check(spec, { 'x' => 'NaN' }, limits)[:x]).to be_nan
+    [true, '1', [1.0], {}].each { |v| expect(error_of { check(spec, { 'x' => v }, limits) }).to eq('BadArgs') }
+  end
+
+  it 'takes a default for a missing or null argument; without a default it is BadArgs' do
+    spec = [{ 'name' => 'lr', 'kind' => 'number', 'default' => 0.01 },
+            { 'name' => 'm', 'kind' => 'array', 'shape' => 'D', 'default' => nil }]
+    expect(check(spec, {}, limits)).to eq(lr: 0.01, m: nil)
+    expect(check(spec, { 'lr' => nil }, limits)).to eq(lr: 0.01, m: nil)
+    expect(error_of { check([{ 'name' => 'x', 'kind' => 'number' }], { 'x' => nil }, limits) }).to eq('BadArgs')
+  end
+
+  it 'checks integers and seeds: whole numbers only (BadArgs), then the domain (ValueError)' do
+    spec = [{ 'name' => 'n', 'kind' => 'integer', 'min' => 1, 'max' => 'max_elements' }]
+    expect(check(spec, { 'n' => 2.0 }, limits)).to eq(n: 2)
+    expect(error_of { check(spec, { 'n' => 2.5 }, limits) }).to eq('BadArgs')
+    expect(error_of { check(spec, { 'n' => 'Infinity' }, limits) }).to eq('BadArgs')
+    expect(error_of { check(spec, { 'n' => 0 }, limits) }).to eq('ValueError')
+    expect(error_of { check(spec, { 'n' => 101 }, limits) }).to eq('ValueError')
+    seed = [{ 'name' => 'seed', 'kind' => 'seed' }]
+    expect(check(seed, { 'seed' => 2**31 - 1 }, limits)).to eq(seed: 2**31 - 1)
+    expect(error_of { check(seed, { 'seed' => 2**31 }, limits) }).to eq('ValueError')
+  end
+
+  it 'checks a number domain: [min, max_exclusive), NaN outside' do
+    spec = [{ 'name' => 'p', 'kind' => 'number', 'min' => 0, 'max_exclusive' => 1 }]
+    expect(check(spec, { 'p' => 0 }, limits)).to eq(p: 0.0)
+    %w[1 NaN].each { |v| expect(error_of { check(spec, { 'p' => v == 'NaN' ? v : 1 }, limits) }).to eq('ValueError') }
+  end
+
+  it 'checks booleans, names (case folded only where asked), numbers or names, paths and int lists' do
+    expect(check([{ 'name' => 'b', 'kind' => 'boolean' }], { 'b' => false }, limits)).to eq(b: false)
+    expect(error_of { check([{ 'name' => 'b', 'kind' => 'boolean' }], { 'b' => 0 }, limits) }).to eq('BadArgs')
+    name = { 'name' => 'f', 'kind' => 'name', 'choices' => %w[relu he] }
+    expect(check([name], { 'f' => 'he' }, limits)).to eq(f: 'he')
+    expect(error_of { check([name], { 'f' => 'He' }, limits) }).to eq('BadArgs')
+    expect(check([name.merge('fold_case' => true)], { 'f' => 'He' }, limits)).to eq(f: 'he')
+    either = [name.merge('kind' => 'name_or_number')]
+    expect(check(either, { 'f' => 0.5 }, limits)).to eq(f: 0.5)
+    expect(error_of { check(either, { 'f' => 'NaN' }, limits) }).to eq('BadArgs')
+    expect(error_of { check([{ 'name' => 'p', 'kind' => 'path' }], { 'p' => 1 }, limits) }).to eq('BadArgs')
+    list = [{ 'name' => 'h', 'kind' => 'int_list', 'min' => 1 }]
+    expect(check(list, { 'h' => [] }, limits)).to eq(h: [])
+    expect(check(list, { 'h' => [3, 2.0] }, limits)).to eq(h: [3, 2])
+    expect(error_of { check(list, { 'h' => [1.5] }, limits) }).to eq('BadArgs')
+    expect(error_of { check(list, { 'h' => [0] }, limits) }).to eq('ValueError')
+  end
+
+  it 'makes arrays NArrays (a bare number a Float): ragged or non-numbers BadArgs, dimensions ShapeError' do
+    any = [{ 'name' => 'x', 'kind' => 'array', 'shape' => '*' }]
+    expect(rows(check(any, { 'x' => [[1, 2], [3, 'NaN']] }, limits)[:x])[0]).to eq([1.0, 2.0])
+    expect(check(any, { 'x' => 1 }, limits)).to eq(x: 1.0)
+    expect(error_of { check(any, { 'x' => [[1], [1, 2]] }, limits) }).to eq('BadArgs')
+    expect(error_of { check(any, { 'x' => [1, 'a'] }, limits) }).to eq('BadArgs')
+    expect(error_of { check(any, { 'x' => [[]] }, limits) }).to eq('ShapeError')
+    expect(error_of { check(any, { 'x' => [[[[1.0]]]] }, limits) }).to eq('ShapeError') # above max_ndim 3
+    two = [{ 'name' => 'x', 'kind' => 'array', 'shape' => 'C | N C' }]
+    expect(error_of { check(two, { 'x' => 1.0 }, limits) }).to eq('ShapeError')
+    expect(error_of { check(two, { 'x' => [[[1.0]]] }, limits) }).to eq('ShapeError')
+  end
+
+  it 'binds symbols left to right: a mismatch is ShapeError; D... is the product of the trailing dimensions' do
+    spec = [{ 'name' => 'W', 'kind' => 'array', 'shape' => 'D M' }, { 'name' => 'x', 'kind' => 'array', 'shape' => 'D | N D...' },
+            { 'name' => 'dout', 'kind' => 'array', 'shape' => '=out' }]
+    w = [[1, 2], [3, 4], [5, 6], [7, 8]]
+    ok = { 'out' => { 'shape' => 'M | N M' } }
+    a = check(spec, { 'W' => w, 'x' => [[[1, 2], [3, 4]]], 'dout' => [[1, 1]] }, limits, ok: ok)
+    expect(DLScratch::Arrays.shape(a[:x])).to eq([1, 2, 2])
+    expect(check(spec, { 'W' => w, 'x' => [1, 2, 3, 4], 'dout' => [1, 1] }, limits, ok: ok)[:dout].size).to eq(2)
+    expect(error_of { check(spec, { 'W' => w, 'x' => [1, 2, 3], 'dout' => [1, 1] }, limits, ok: ok) }).to eq('ShapeError')
+    expect(error_of { check(spec, { 'W' => w, 'x' => [[1, 2, 3, 4]], 'dout' => [1, 1] }, limits, ok: ok) }).to eq('ShapeError')
+  end
+
+  it 'reads targets as one-hot (the scores\' shape) or labels (integers in 0..C-1)' do
+    spec = [{ 'name' => 'y', 'kind' => 'array', 'shape' => 'C | N C' }, { 'name' => 't', 'kind' => 'target', 'scores' => 'y' }]
+    y = [[0.1, 0.9], [0.8, 0.2]]
+    expect(check(spec, { 'y' => y, 't' => [1, 0] }, limits)[:t].to_a).to eq([1, 0])
+    expect(rows(check(spec, { 'y' => y, 't' => [[0, 1], [1, 0]] }, limits)[:t])).to eq([[0.0, 1.0], [1.0, 0.0]])
+    expect(check(spec, { 'y' => [0.1, 0.9], 't' => 1 }, limits)[:t]).to eq(1)
+    expect(error_of { check(spec, { 'y' => y, 't' => [1.5, 0] }, limits) }).to eq('BadArgs')
+    expect(error_of { check(spec, { 'y' => y, 't' => [2, 0] }, limits) }).to eq('ValueError')
+    expect(error_of { check(spec, { 'y' => y, 't' => [1, 0, 1] }, limits) }).to eq('ShapeError')
+    labels = [spec[0], spec[1].merge('kind' => 'labels')]
+    expect(error_of { check(labels, { 'y' => y, 't' => [[0, 1], [1, 0]] }, limits) }).to eq('ShapeError')
+  end
+
+  it 'reads params by their keys (null is a missing key), grads_seq like them, hyper as numbers' do
+    spec = [{ 'name' => 'p', 'kind' => 'params', 'keys' => { 'W' => 'D H', 'b' => 'H' } }]
+    expect(check(spec, { 'p' => { 'W' => [[1, 2]], 'b' => [0, 0], 'extra' => 'x' } }, limits)[:p].keys).to eq(%w[W b])
+    expect(error_of { check(spec, { 'p' => { 'W' => [[1, 2]], 'b' => nil } }, limits) }).to eq('ShapeError')
+    expect(error_of { check(spec, { 'p' => { 'W' => [[1, 2]], 'b' => [0] } }, limits) }).to eq('ShapeError')
+    any = [{ 'name' => 'params', 'kind' => 'params', 'keys_hook' => 'any_keys' },
+           { 'name' => 'grads_seq', 'kind' => 'grads_seq', 'like' => 'params' },
+           { 'name' => 'hyper', 'kind' => 'hyper', 'default' => {} }]
+    a = check(any, { 'params' => { 'w' => 1.0 }, 'grads_seq' => [{ 'w' => 2.0 }], 'hyper' => { 'lr' => 1 } }, limits)
+    expect(a).to eq(params: { 'w' => 1.0 }, grads_seq: [{ 'w' => 2.0 }], hyper: { lr: 1.0 })
+    expect(error_of { check(any, { 'params' => { 'w' => 1.0 }, 'grads_seq' => [{ 'w' => [2.0] }] }, limits) }).to eq('ShapeError')
+    expect(error_of { check(any, { 'params' => { 'w' => 1.0 }, 'grads_seq' => [{}] }, limits) }).to eq('ShapeError')
+    expect(error_of { check(any, { 'params' => { 'w' => 1.0 }, 'grads_seq' => [], 'hyper' => { 'lr' => 'x' } }, limits) })
+      .to eq('BadArgs')
+  end
+
+  it 'reads an optimizer object with the name rule of optimizer.run' do
+    spec = [{ 'name' => 'optimizer', 'kind' => 'optimizer', 'default' => { 'name' => 'sgd' } }]
+    expect(check(spec, {}, limits)).to eq(optimizer: { name: 'sgd', hyper: {} })
+    expect(check(spec, { 'optimizer' => { 'name' => 'Adam', 'hyper' => { 'lr' => 0.1 } } }, limits))
+      .to eq(optimizer: { name: 'adam', hyper: { lr: 0.1 } })
+    expect(error_of { check(spec, { 'optimizer' => { 'name' => 'lbfgs' } }, limits) }).to eq('BadArgs')
+  end
+
+  it 'checks the limits after the arguments: a sum of products, or a hook' do
+    spec = [{ 'name' => 'a', 'kind' => 'integer', 'min' => 1 }, { 'name' => 'x', 'kind' => 'array', 'shape' => 'D' }]
+    lim = [{ 'what' => 'a x x', 'sum_of_products' => [%w[a x.size]] }]
+    expect(check(spec, { 'a' => 50, 'x' => [1, 2] }, limits, limits: lim)[:a]).to eq(50)
+    expect(error_of { check(spec, { 'a' => 51, 'x' => [1, 2] }, limits, limits: lim) }).to eq('ValueError')
+    mln = described_class.schema['ops']['multi_layer_net.init']['args']
+    raw = { 'input_size' => 10, 'hidden_size_list' => [5], 'output_size' => 2 }
+    expect(error_of { check(mln, raw, limits, limits: [{ 'what' => 'net', 'hook' => 'layer_sizes' }]) }).to be_nil
+    raw['output_size'] = 11 # 10·5 + 5·11 = 105 > 100
+    expect(error_of { check(mln, raw, limits, limits: [{ 'what' => 'net', 'hook' => 'layer_sizes' }]) }).to eq('ValueError')
+  end
+
+  it 'runs the hooks last: momentum_domain refuses a momentum outside [0, 1] for momentum and nesterov only' do
+    run = ->(name, m) { error_of { described_class.args('optimizer.run', 'name' => name, 'hyper' => { 'momentum' => m }, 'params' => {}, 'grads_seq' => []) } }
+    expect(run.call('momentum', 1.5)).to eq('ValueError')
+    expect(run.call('nesterov', 'NaN')).to eq('ValueError')
+    expect(run.call('sgd', 1.5)).to be_nil
+    expect(run.call('momentum', 1.0)).to be_nil
+  end
+
+  it 'gives multi_layer_net params the shapes of its layers (layer_params) and x, t their sizes' do
+    raw = { 'input_size' => 2, 'hidden_size_list' => [3], 'output_size' => 2, 'x' => [[1, 2]], 't' => [1],
+            'params' => { 'W1' => [[0] * 3] * 2, 'b1' => [0] * 3, 'W2' => [[0] * 2] * 3, 'b2' => [0, 0] } }
+    expect(described_class.args('multi_layer_net.loss', raw)[:params].keys).to eq(%w[W1 b1 W2 b2])
+    expect(error_of { described_class.args('multi_layer_net.loss', raw.merge('x' => [[1, 2, 3]])) }).to eq('ShapeError')
+    expect(error_of { described_class.args('multi_layer_net.loss', raw.merge('t' => [2])) }).to eq('ValueError')
+    raw['params']['W2'] = [[0] * 2] * 2
+    expect(error_of { described_class.args('multi_layer_net.loss', raw) }).to eq('ShapeError')
+  end
+end
