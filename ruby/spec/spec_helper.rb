@@ -2,6 +2,7 @@
 
 $LOAD_PATH.unshift File.expand_path('../lib', __dir__)
 require 'dlscratch'
+require 'open3'
 
 module SpecHelpers
   # A float64 NArray from rows written as in the book (row-major).
@@ -20,6 +21,34 @@ module SpecHelpers
     b = b.is_a?(NArray) ? b : NArray[b.to_f]
     expect(a.shape).to eq(b.shape)
     (a - b).abs.max
+  end
+end
+
+# Running the executables of bin/.
+module BinHelpers
+  BIN = File.expand_path('../bin', __dir__)
+
+  # [stdout, stderr, exit status] of bin/CMD with the arguments.
+  def run_cmd(cmd, *args)
+    Open3.capture3(File.join(BIN, cmd), *args)
+  end
+
+  # A refusal: nothing on stdout, exactly one line "bin/CMD: ..." on stderr, exit status 2.
+  def expect_refused(cmd, *args, message)
+    out, err, status = run_cmd(cmd, *args)
+    expect(status.exitstatus).to eq(2), "#{cmd} #{args.join(' ')}: exit #{status.exitstatus}, stderr #{err.inspect}"
+    expect(out).to eq('')
+    expect(err.lines.size).to eq(1), "#{cmd} #{args.join(' ')}: #{err.inspect}"
+    expect(err.chomp).to start_with("bin/#{cmd}: ")
+    expect(err.chomp).to match(message)
+  end
+
+  # bin/CMD --help exits 0 with a usage line naming it.
+  def expect_help(cmd)
+    out, status = Open3.capture2e(File.join(BIN, cmd), '--help')
+    expect(status).to be_success
+    expect(out).to match(%r{usage: bin/#{cmd}}i)
+    out
   end
 end
 
@@ -42,6 +71,7 @@ end
 
 RSpec.configure do |config|
   config.include SpecHelpers
+  config.include BinHelpers
   config.expect_with(:rspec) { |c| c.syntax = :expect }
   config.disable_monkey_patching!
   config.order = :defined

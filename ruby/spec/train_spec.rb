@@ -1,6 +1,9 @@
 # frozen_string_literal: true
 
 require 'spec_helper'
+require 'json'
+require 'tmpdir'
+require 'fileutils'
 
 RSpec.describe DLScratch::Train do
   # A tiny separable problem: class = which of the 3 columns is largest.
@@ -45,5 +48,134 @@ RSpec.describe DLScratch::Train do
     end
     expect(seen.map(&:first)).to eq([0, 1])
     expect(seen.map(&:last)).to eq(a.loss_history.first(2))
+  end
+
+  describe 'bin/train' do
+    fashion = DLScratch::Datasets::DEFAULT_DIR
+
+  it '--help lists every option with its default, and the optimizers' do
+    out = expect_help('train')
+    %w[--data-dir --iters --batch-size --hidden --lr --optimizer --weight-init-std --seed --train-size --test-size
+       --out --quiet].each do |flag|
+      expect(out).to match(/^\s*#{flag}\b.*\(default: [^)]+\)$/), "#{flag} without its default"
+    end
+    expect(out[/--optimizer.*/]).to include('adagrad, adam, momentum, nesterov, rmsprop, sgd')
+  end
+
+    # A MNIST-like directory of 40 training and 10 test "images" of 2 × 2 pixels.
+    def write_idx(path, type, shape, bytes)
+      File.binwrite(path, [0, 0, type, shape.size].pack('C4') + shape.pack('N*') + bytes.pack('C*'))
+    end
+
+    around do |example|
+      Dir.mktmpdir do |dir|
+        rng = DLScratch::Rng.new(1)
+        { 'train' => 40, 't10k' => 10 }.each do |prefix, n|
+          labels = rng.choice(3, n)
+          pixels = labels.flat_map { |l| Array.new(4) { |j| j == l ? 200 + rng.choice(55, 1)[0] : rng.choice(60, 1)[0] } }
+          write_idx(File.join(dir, "#{prefix}-images-idx3-ubyte"), 0x08, [n, 2, 2], pixels)
+          write_idx(File.join(dir, "#{prefix}-labels-idx1-ubyte"), 0x08, [n], labels)
+        end
+        @dir = dir
+        example.run
+      end
+    end
+
+    # The history of a --quiet run on the small directory, and its stdout.
+    def train(*args)
+      out_file = File.join(@dir, 'h.json')
+      out, err, status = run_cmd('train', '--data-dir', @dir, '--quiet', '--out', out_file, *args)
+      expect(status).to be_success, err
+      [JSON.parse(File.read(out_file)), out]
+    end
+
+    it 'evaluates after iteration 0 and once an epoch, then after the last iteration; writes the JSON history' do
+      h, out = train('--iters', '9', '--batch-size', '10', '--hidden', '5', '--lr', '0.5', '--seed', '3')
+      expect(out.lines.grep(/^epoch/).map { |l| l[/epoch (\d+)/, 1].to_i }).to eq([0, 1, 2])
+      expect(out).to match(/^final \(after iteration 8\)  train acc \d\.\d{4}  test acc \d\.\d{4}  \(\d+\.\d s, \d+\.\d\d ms\/iter\)$/)
+      expect(h.keys).to eq(%w[port options loss_history acc_iters train_acc test_acc final_iter final_train_acc
+                              final_test_acc seconds])
+      expect(h['port']).to eq('ruby')
+      expect(h['loss_history'].size).to eq(9)
+      expect(h['acc_iters']).to eq([0, 4, 8])
+      expect(h['train_acc'].size).to eq(3)
+      expect(h['final_iter']).to eq(8)
+      expect(h['options']).to include('iters' => 9, 'batch_size' => 10, 'hidden' => 5, 'seed' => 3,
+                                      'train_size' => 40, 'test_size' => 10, 'optimizer' => 'sgd')
+    end
+
+    it 'counts epochs with the true division: 40 / 16 = 2.5 iterations, 40 / 7 only after iteration 0' do
+      h, out = train('--iters', '12', '--batch-size', '16')
+      expect(h['acc_iters']).to eq([0, 5, 10])
+      expect(out.lines.grep(/^epoch/).map { |l| l[/epoch (\d+)/, 1].to_i }).to eq([0, 2, 4])
+      h, = train('--iters', '12', '--batch-size', '7')
+      expect(h['acc_iters']).to eq([0])
+      expect(h['final_iter']).to eq(11)
+    end
+
+    it 'writes iter,loss lines for a .csv history' do
+      out_file = File.join(@dir, 'h.csv')
+      _, status = Open3.capture2(File.join(BinHelpers::BIN, 'train'), '--data-dir', @dir, '--iters', '3', '--batch-size', '10',
+                                 '--optimizer', 'adam', '--quiet', '--out', out_file)
+      expect(status).to be_success
+      lines = File.read(out_file).lines.map(&:chomp)
+      expect(lines[0]).to eq('iter,loss')
+      expect(lines.size).to eq(4)
+      expect(lines[1]).to start_with('0,')
+    end
+
+    it 'refuses bad options and values in one line, exit status 2' do
+      expect_refused('train', '--data-dir', @dir, '--iters', '0', /--iters 0/)
+      expect_refused('train', '--data-dir', @dir, '--seed', '-1', /--seed -1/)
+      expect_refused('train', '--data-dir', @dir, '--seed', '2147483648', /--seed 2147483648/)
+      expect_refused('train', '--data-dir', @dir, '--optimizer', 'bogus', /--optimizer bogus.*sgd/)
+      expect_refused('train', '--data-dir', @dir, '--lr', 'abc', /--lr abc/)
+      expect_refused('train', '--data-dir', @dir, '--lr', '1e999', /--lr 1e999 \(must be finite\)/)
+      expect_refused('train', '--data-dir', @dir, '--batch-size', /missing argument: --batch-size/)
+      expect_refused('train', '--data-dir', @dir, '--bogus', /invalid option: --bogus/)
+      expect_refused('train', '--data-dir', @dir, '--no-quiet', /--no-quiet \(did you mean --quiet\?\)/)
+      expect_refused('train', '--data-dir', @dir, 'extra', /unexpected argument: extra/)
+      expect_refused('train', '--data-dir', @dir, '--out', @dir, /--out .*is a directory/)
+    end
+
+    it 'refuses a bad data file before training, naming it' do
+      labels = File.join(@dir, 't10k-labels-idx1-ubyte')
+      File.binwrite(labels, File.binread(labels).sub(/.\z/n, "\x0C"))
+      expect_refused('train', '--data-dir', @dir, %r{/t10k-labels-idx1-ubyte: label\[9\] = 12 is outside 0\.\.9})
+      FileUtils.rm(File.join(@dir, 'train-labels-idx1-ubyte'))
+      expect_refused('train', '--data-dir', @dir, %r{/train-labels-idx1-ubyte\[\.gz\]: no such file})
+      expect_refused('train', '--data-dir', File.join(@dir, 'none'), /none: no such directory/)
+    end
+
+    # A directory where t10k-labels-idx1-ubyte.gz is a copy of the test images, the other
+    # three files the real ones.
+    it 'refuses test labels that are an images file, with or without --test-size', if: File.directory?(fashion) do
+      bad = File.join(@dir, 'bad')
+      Dir.mkdir(bad)
+      %w[train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz].each do |f|
+        File.symlink(File.join(fashion, f), File.join(bad, f))
+      end
+      FileUtils.cp(File.join(fashion, 't10k-images-idx3-ubyte.gz'), File.join(bad, 't10k-labels-idx1-ubyte.gz'))
+      [[], ['--test-size', '100']].each do |extra|
+        expect_refused('train', '--data-dir', bad, '--iters', '1', *extra,
+                       %r{/t10k-labels-idx1-ubyte\.gz: labels must have 1 dimension})
+      end
+    end
+
+    it 'trains on Fashion-MNIST: 300 images in batches of 128, 7 iterations', if: File.directory?(fashion) do
+      out_file = File.join(@dir, 'f.json')
+      out, err, status = run_cmd('train', '--train-size', '300', '--test-size', '100', '--iters', '7',
+                                 '--batch-size', '128', '--quiet', '--out', out_file)
+      expect(status).to be_success, err
+      h = JSON.parse(File.read(out_file))
+      # 300 / 128 = 2.34375: the remainder is 0 again only after iteration 75
+      expect(h['acc_iters']).to eq([0])
+      expect(h['loss_history'].size).to eq(7)
+      expect(h['final_iter']).to eq(6)
+      expect(h['final_train_acc']).to be_between(0, 1)
+      expect(h['final_test_acc']).to be_between(0, 1)
+      expect(h['options']).to include('train_size' => 300, 'test_size' => 100, 'batch_size' => 128)
+      expect(out.lines.grep(/^final/).first).to start_with('final (after iteration 6)  train acc ')
+    end
   end
 end
