@@ -250,3 +250,33 @@ def test_cases_use_the_args_and_keys_of_ops_json() -> None:
         if extra_args or extra_keys:
             problems.append(f"{c.id}: args {sorted(extra_args)} / keys {sorted(extra_keys)} not in ops.json")
     assert not problems, "\n".join(problems)
+
+
+# The book modules of every port (the mathematics): they trust their inputs and raise no error of
+# the protocol, which the runner and the validator (validate.*) alone produce.
+BOOK_MODULES = ("functions", "layers", "networks", "optimizers", "gradient", "graph")
+BOOK_FILES = {
+    "python": ("python/dlscratch/{}.py", r"\bprotocol\b|ValueError_"),
+    "ruby": ("ruby/lib/dlscratch/{}.rb", r"require_relative ['\"](?:\./)?errors['\"]|DLScratch::Error\b"),
+    "lua": ("lua/dlscratch/{}.lua", r"require\s*\(?\s*['\"]dlscratch\.errors['\"]"),
+    "haskell": ("haskell/src/DLScratch/{}.hs", r"^import\s+(?:qualified\s+)?DLScratch\.Error\b"),
+}
+PROTOCOL_ERRORS = r"\b(?:BadRequest|UnknownOp|BadArgs|ShapeError|ProtocolError)\b"
+
+
+@pytest.mark.parametrize("lang", sorted(BOOK_FILES))
+def test_book_modules_raise_no_protocol_error(lang: str) -> None:
+    import re
+
+    pattern, imports = BOOK_FILES[lang]
+    problems = []
+    for module in BOOK_MODULES:
+        name = module.capitalize() if lang == "haskell" else module
+        path = SHARED_TESTS.parent / pattern.format(name)
+        if not path.exists():
+            continue
+        for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = re.split(r"\s(?:#|--)\s|^\s*(?:#|--)", line)[0]
+            if re.search(PROTOCOL_ERRORS, code) or re.search(imports, code):
+                problems.append(f"{path.relative_to(SHARED_TESTS.parent)}:{k}: {line.strip()}")
+    assert not problems, "book modules that refer to the protocol's errors:\n" + "\n".join(problems)
