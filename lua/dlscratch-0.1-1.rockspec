@@ -29,7 +29,6 @@ build = {
     ["dlscratch.bench"] = "dlscratch/bench.lua",
     ["dlscratch.class"] = "dlscratch/class.lua",
     ["dlscratch.datasets"] = "dlscratch/datasets.lua",
-    ["dlscratch.errors"] = "dlscratch/errors.lua",
     ["dlscratch.functions"] = "dlscratch/functions.lua",
     ["dlscratch.gates"] = "dlscratch/gates.lua",
     ["dlscratch.gradient"] = "dlscratch/gradient.lua",
@@ -42,6 +41,7 @@ build = {
     ["dlscratch.runner"] = "dlscratch/runner.lua",
     ["dlscratch.tensor"] = "dlscratch/tensor.lua",
     ["dlscratch.train"] = "dlscratch/train.lua",
+    ["dlscratch.validate"] = "dlscratch/validate.lua",
   },
   install = {
     bin = {

@@ -1,8 +1,10 @@
 -- The conformance runner: one JSON request per line on stdin, one answer per
 -- line on stdout (shared_tests/README.md). Each op is a binding from the
--- arguments that dlscratch.validate checked against ops.json to the book's code.
+-- arguments that dlscratch.validate checked against ops.json to the book's
+-- code; a result that is not a table of ok keys is the op's only ok key.
 local jsonio = require("dlscratch.jsonio")
 local validate = require("dlscratch.validate")
+local datasets = require("dlscratch.datasets")
 local functions = require("dlscratch.functions")
 local gates = require("dlscratch.gates")
 local graph = require("dlscratch.graph")
@@ -10,26 +12,34 @@ local gradient = require("dlscratch.gradient")
 local layers = require("dlscratch.layers")
 local networks = require("dlscratch.networks")
 local optimizers = require("dlscratch.optimizers")
-local rng_mod = require("dlscratch.rng")
-local datasets = require("dlscratch.datasets")
+local rng = require("dlscratch.rng")
 local tensor = require("dlscratch.tensor")
 local train = require("dlscratch.train")
+
+local unpack = table.unpack or unpack
+local TwoLayerNet, MultiLayerNet = networks.TwoLayerNet, networks.MultiLayerNet
 
 local M = {}
 local OPS = {}
 M.OPS = OPS
 
-for name, gate in pairs({ ["gate.and"] = gates.AND, ["gate.nand"] = gates.NAND, ["gate.or"] = gates.OR,
-  ["gate.xor"] = gates.XOR }) do
-  OPS[name] = function(v) return { y = gate(v.x1, v.x2) } end
+-- Book functions called with the arguments in the schema's order.
+local POSITIONAL = {
+  ["gate.and"] = gates.AND, ["gate.nand"] = gates.NAND, ["gate.or"] = gates.OR, ["gate.xor"] = gates.XOR,
+  ["fn.identity"] = functions.identity, ["fn.step"] = functions.step, ["fn.sigmoid"] = functions.sigmoid,
+  ["fn.sigmoid_grad"] = functions.sigmoid_grad, ["fn.relu"] = functions.relu, ["fn.relu_grad"] = functions.relu_grad,
+  ["fn.softmax"] = functions.softmax, ["loss.sum_squared_error"] = functions.sum_squared_error,
+  ["loss.cross_entropy_error"] = functions.cross_entropy_error, ["graph.buy_apple"] = graph.buy_apple,
+  ["graph.buy_apple_orange"] = graph.buy_apple_orange, ["net3.init"] = networks.net3.init,
+  ["net3.forward"] = networks.net3.forward,
+}
+for op, fn in pairs(POSITIONAL) do
+  OPS[op] = function(v)
+    local args = {}
+    for i, a in ipairs(validate.ops[op].args) do args[i] = v[a.name] end
+    return fn(unpack(args, 1, #validate.ops[op].args))
+  end
 end
-
-for _, f in ipairs({ "identity", "step", "sigmoid", "sigmoid_grad", "relu", "relu_grad", "softmax" }) do
-  OPS["fn." .. f] = function(v) return { y = functions[f](v.x) } end
-end
-
-OPS["loss.sum_squared_error"] = function(v) return { loss = functions.sum_squared_error(v.y, v.t) } end
-OPS["loss.cross_entropy_error"] = function(v) return { loss = functions.cross_entropy_error(v.y, v.t) } end
 
 -- f over an array, summed to a number (function_1 elementwise, as np.sum(function_1(x)))
 local SUMMED = {
@@ -40,107 +50,73 @@ local SUMMED = {
     return tensor.pairwise_sum(s, 1, x.size)
   end,
 }
+OPS["grad.numerical_diff"] = function(v) return gradient.numerical_diff(gradient[v.f], v.x) end
+OPS["grad.numerical_gradient"] = function(v) return gradient.numerical_gradient(SUMMED[v.f], v.x) end
+OPS["grad.gradient_descent"] = function(v) return gradient.gradient_descent(SUMMED[v.f], v.init_x, v.lr, v.step_num) end
 
-OPS["grad.numerical_diff"] = function(v) return { d = gradient.numerical_diff(gradient[v.f], v.x) } end
-OPS["grad.numerical_gradient"] = function(v) return { grad = gradient.numerical_gradient(SUMMED[v.f], v.x) } end
-OPS["grad.gradient_descent"] = function(v)
-  return { x = gradient.gradient_descent(SUMMED[v.f], v.init_x, v.lr, v.step_num) }
-end
-
-OPS["simple_net.predict"] = function(v) return { p = networks.SimpleNet.new(v.W):predict(v.x) } end
-OPS["simple_net.loss"] = function(v) return { loss = networks.SimpleNet.new(v.W):loss(v.x, v.t) } end
-OPS["simple_net.numerical_gradient"] = function(v)
-  return { dW = networks.SimpleNet.new(v.W):numerical_gradient(v.x, v.t) }
-end
-
-for name, class in pairs({ mul = graph.MulLayer, add = graph.AddLayer }) do
-  OPS["layer." .. name] = function(v)
-    local layer = class.new()
-    local out = layer:forward(v.x, v.y)
-    local dx, dy = layer:backward(v.dout)
-    return { out = out, dx = dx, dy = dy }
+-- method(make, m): an op calling method m of make(v) on the arguments x and t
+local function method(make, m)
+  return function(v)
+    local object = make(v)
+    return object[m](object, v.x, v.t)
   end
 end
-
-OPS["graph.buy_apple"] = function(v) return graph.buy_apple(v.apple, v.apple_num, v.tax, v.dprice) end
-OPS["graph.buy_apple_orange"] = function(v)
-  return graph.buy_apple_orange(v.apple, v.apple_num, v.orange, v.orange_num, v.tax, v.dprice)
+for _, m in ipairs({ "predict", "loss", "numerical_gradient" }) do
+  OPS["simple_net." .. m] = method(function(v) return networks.SimpleNet.new(v.W) end, m)
 end
 
--- forward then backward through one layer
-local function layer_op(layer, v)
-  local out = layer:forward(v.x, v.train_flg)
-  return { out = out, dx = layer:backward(v.dout) }
+-- forward (x and a second argument) then backward (dout) through one layer;
+-- fields: the layer's other outputs
+local function through(layer, v, second, fields)
+  local answer = { out = layer:forward(v.x, second) }
+  answer.dx, answer.dy = layer:backward(v.dout)
+  for _, field in ipairs(fields or {}) do answer[field] = layer[field] end
+  return answer
 end
-
-OPS["layer.relu"] = function(v) return layer_op(layers.Relu.new(), v) end
-OPS["layer.sigmoid"] = function(v) return layer_op(layers.Sigmoid.new(), v) end
-OPS["layer.dropout"] = function(v) return layer_op(layers.Dropout.new(v.dropout_ratio, rng_mod.new(v.seed)), v) end
-
-OPS["layer.affine"] = function(v)
-  local layer = layers.Affine.new(v.W, v.b)
-  local out = layer:forward(v.x)
-  local dx = layer:backward(v.dout)
-  return { out = out, dx = dx, dW = layer.dW, db = layer.db }
+OPS["layer.mul"] = function(v) return through(graph.MulLayer.new(), v, v.y) end
+OPS["layer.add"] = function(v) return through(graph.AddLayer.new(), v, v.y) end
+OPS["layer.relu"] = function(v) return through(layers.Relu.new(), v) end
+OPS["layer.sigmoid"] = function(v) return through(layers.Sigmoid.new(), v) end
+OPS["layer.affine"] = function(v) return through(layers.Affine.new(v.W, v.b), v, nil, { "dW", "db" }) end
+OPS["layer.dropout"] = function(v)
+  return through(layers.Dropout.new(v.dropout_ratio, rng.new(v.seed)), v, v.train_flg)
 end
-
+OPS["layer.batch_norm"] = function(v)
+  return through(layers.BatchNormalization.new(v.gamma, v.beta, v.momentum, v.running_mean, v.running_var), v,
+    v.train_flg, { "dgamma", "dbeta", "running_mean", "running_var" })
+end
 OPS["layer.softmax_with_loss"] = function(v)
   local layer = layers.SoftmaxWithLoss.new()
-  local loss = layer:forward(v.x, v.t)
-  return { loss = loss, y = layer:output(), dx = layer:backward() }
+  return { loss = layer:forward(v.x, v.t), y = layer:output(), dx = layer:backward() }
 end
-
-OPS["layer.batch_norm"] = function(v)
-  local layer = layers.BatchNormalization.new(v.gamma, v.beta, v.momentum, v.running_mean, v.running_var)
-  local out = layer:forward(v.x, v.train_flg)
-  return {
-    out = out, dx = layer:backward(v.dout), dgamma = layer.dgamma, dbeta = layer.dbeta,
-    running_mean = layer.running_mean, running_var = layer.running_var,
-  }
-end
-
-OPS["net3.init"] = function() return networks.net3.init() end
-OPS["net3.forward"] = function(v) return networks.net3.forward(v.network, v.x, v.output) end
 
 OPS["two_layer_net.init"] = function(v)
-  return networks.TwoLayerNet.new(v.input_size, v.hidden_size, v.output_size, v.weight_init_std, v.seed).params
+  return TwoLayerNet.new(v.input_size, v.hidden_size, v.output_size, v.weight_init_std, v.seed).params
 end
-OPS["two_layer_net.predict"] = function(v) return { y = networks.TwoLayerNet.from_params(v.params):predict(v.x) } end
-OPS["two_layer_net.loss"] = function(v) return { loss = networks.TwoLayerNet.from_params(v.params):loss(v.x, v.t) } end
-OPS["two_layer_net.accuracy"] = function(v)
-  return { accuracy = networks.TwoLayerNet.from_params(v.params):accuracy(v.x, v.t) }
+OPS["multi_layer_net.init"] = function(v) return MultiLayerNet.new(v).params end
+for _, m in ipairs({ "predict", "accuracy", "loss", "gradient", "numerical_gradient" }) do
+  OPS["two_layer_net." .. m] = method(function(v) return TwoLayerNet.from_params(v.params) end, m)
 end
-for _, m in ipairs({ "gradient", "numerical_gradient" }) do
-  OPS["two_layer_net." .. m] = function(v)
-    local net = networks.TwoLayerNet.from_params(v.params)
-    return net[m](net, v.x, v.t)
-  end
-  OPS["multi_layer_net." .. m] = function(v)
-    local net = networks.MultiLayerNet.new(v)
-    return net[m](net, v.x, v.t)
-  end
+for _, m in ipairs({ "loss", "gradient", "numerical_gradient" }) do
+  OPS["multi_layer_net." .. m] = method(MultiLayerNet.new, m)
 end
-
-OPS["multi_layer_net.init"] = function(v) return networks.MultiLayerNet.new(v).params end
-OPS["multi_layer_net.loss"] = function(v) return { loss = networks.MultiLayerNet.new(v):loss(v.x, v.t) } end
 
 OPS["optimizer.run"] = function(v)
   local opt = optimizers.create(v.name, v.hyper)
   for _, grads in ipairs(v.grads_seq) do opt:update(v.params, grads) end
-  return { params = v.params }
+  return v.params
 end
 
-OPS["rng.uniform"] = function(v) return { x = jsonio.array(rng_mod.new(v.seed):uniform(v.n)) } end
-OPS["rng.normal"] = function(v) return { x = jsonio.array(rng_mod.new(v.seed):normal(v.n)) } end
-OPS["rng.permutation"] = function(v) return { p = jsonio.array(rng_mod.new(v.seed):permutation(v.n)) } end
-OPS["rng.choice"] = function(v) return { idx = jsonio.array(rng_mod.new(v.seed):choice(v.n, v.size)) } end
+for _, m in ipairs({ "uniform", "normal", "permutation", "choice" }) do
+  OPS["rng." .. m] = function(v)
+    local generator = rng.new(v.seed)
+    return jsonio.array(generator[m](generator, v.n, v.size))
+  end
+end
 
 OPS["train.two_layer_net"] = function(v)
-  local result = train.two_layer_net(v.x_train, v.t_train.data, {
-    hidden_size = v.hidden_size, output_size = v.output_size, weight_init_std = v.weight_init_std,
-    lr = v.lr, batch_size = v.batch_size, iters = v.iters, seed = v.seed,
-    optimizer = v.optimizer.name, hyper = v.optimizer.hyper,
-  })
+  v.optimizer, v.hyper = v.optimizer.name, v.optimizer.hyper
+  local result = train.two_layer_net(v.x_train, v.t_train.data, v)
   return { loss_history = jsonio.array(result.loss_history), params = result.params }
 end
 
@@ -157,22 +133,26 @@ end
 
 local function failure(id, kind, message) return answer(id, { error = { type = kind, message = message } }) end
 
+-- the ok object of an op's result
+local function ok_object(op, result)
+  local keys = {}
+  for k in pairs(validate.ops[op].ok) do keys[#keys + 1] = k end
+  if #keys == 1 then return { [keys[1]] = result } end
+  return result
+end
+
 -- handle(line): the answer line to one request line.
 function M.handle(line)
   local req, msg = jsonio.decode(line)
   if req == nil then return failure(nil, "BadRequest", "the line is not valid JSON: " .. tostring(msg)) end
-  if not jsonio.is_object(req) then
-    return failure(nil, "BadRequest", "a request must be a JSON object, not " .. validate.json_type(req))
-  end
+  if not jsonio.is_object(req) then return failure(nil, "BadRequest", "a request must be a JSON object") end
   local id, op, args = req.id, req.op, req.args
+  if args == nil then args = {} end
   if type(id) ~= "string" then return failure(nil, "BadRequest", 'a request needs a string "id"') end
   if type(op) ~= "string" then return failure(id, "BadRequest", 'a request needs a string "op"') end
-  if args == nil then args = {} end
-  if not jsonio.is_object(args) then
-    return failure(id, "BadArgs", '"args" must be an object, not ' .. validate.json_type(args))
-  end
+  if not jsonio.is_object(args) then return failure(id, "BadArgs", '"args" must be an object') end
   if OPS[op] == nil then return failure(id, "UnknownOp", string.format("unknown op %q", op)) end
-  local ok, text = pcall(function() return answer(id, { ok = OPS[op](validate.validate(op, args)) }) end)
+  local ok, text = pcall(function() return answer(id, { ok = ok_object(op, OPS[op](validate.validate(op, args))) }) end)
   if ok then return text end
   if validate.is_error(text) then return failure(id, text.type, text.message) end
   io.stderr:write("internal error: ", tostring(text), "\n")
@@ -193,18 +173,17 @@ local function stdin_lines_ffi()
   local ffi = require("ffi")
   pcall(ffi.cdef, "long read(int fd, void *buf, unsigned long count);")
   local buf, chunk, pos, parts, eof = ffi.new("char[65536]"), "", 1, {}, false
-  local function line(last)
-    local text = table.concat(parts)
-    parts = {}
-    if text ~= "" or not last then return text end
-  end
   return function()
     while true do
       local nl = chunk:find("\n", pos, true)
       parts[#parts + 1] = chunk:sub(pos, (nl or 0) - 1)
-      if nl then pos = nl + 1; return line(false) end
-      chunk, pos = "", 1
-      if eof then return line(true) end
+      chunk, pos = nl and chunk or "", nl and nl + 1 or 1
+      if nl or (eof and #table.concat(parts) > 0) then
+        local line = table.concat(parts)
+        parts = {}
+        return line
+      end
+      if eof then return nil end
       local n = tonumber(ffi.C.read(0, buf, 65536))
       if n > 0 then chunk = ffi.string(buf, n)
       elseif n == 0 or ffi.errno() ~= 4 then eof = true end -- 4: EINTR, read again

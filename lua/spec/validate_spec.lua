@@ -1,0 +1,148 @@
+-- The validator interprets ops.json: kinds, shapes and symbols, defaults, null
+-- as absent, limits and hooks, each refused with its protocol error type.
+local validate = require("dlscratch.validate")
+local jsonio = require("dlscratch.jsonio")
+
+-- refusal(op, args_json): the error type validate raises for these arguments
+local function refusal(op, args)
+  local ok, err = pcall(validate.validate, op, jsonio.decode(args))
+  assert.is_false(ok, op .. " " .. args)
+  assert.is_true(validate.is_error(err), tostring(err))
+  return err.type
+end
+
+local function values(op, args) return validate.validate(op, jsonio.decode(args)) end
+
+describe("validate", function()
+  it("reads ops.json once, with every op's arguments in order", function()
+    assert.are.equal(10000000, validate.limits.max_elements)
+    assert.are.same({ "x1", "x2" }, { validate.ops["gate.and"].args[1].name, validate.ops["gate.and"].args[2].name })
+  end)
+
+  it("number: a JSON number or a non-finite string", function()
+    local v = values("graph.buy_apple", '{"apple": 100, "apple_num": "Infinity", "tax": "NaN", "dprice": -1}')
+    assert.are.equal(100, v.apple)
+    assert.are.equal(math.huge, v.apple_num)
+    assert.is_true(v.tax ~= v.tax)
+    assert.are.equal("BadArgs", refusal("gate.and", '{"x1": "1", "x2": 0}'))
+    assert.are.equal("BadArgs", refusal("gate.and", '{"x1": true, "x2": 0}'))
+  end)
+
+  it("number with a domain: ValueError outside it", function()
+    assert.are.equal("ValueError", refusal("layer.dropout", '{"x": [1], "dropout_ratio": 1, "dout": [1]}'))
+    assert.are.equal("ValueError", refusal("layer.dropout", '{"x": [1], "dropout_ratio": "NaN", "dout": [1]}'))
+    assert.are.equal(0, values("layer.dropout", '{"x": [1], "dropout_ratio": 0, "dout": [1]}').dropout_ratio)
+  end)
+
+  it("integer and seed: whole numbers within their bounds", function()
+    assert.are.equal(3, values("rng.uniform", '{"seed": 2.0, "n": 3}').n)
+    assert.are.equal("BadArgs", refusal("rng.uniform", '{"seed": 0, "n": 2.5}'))
+    assert.are.equal("BadArgs", refusal("rng.uniform", '{"seed": 0, "n": "Infinity"}'))
+    assert.are.equal("ValueError", refusal("rng.uniform", '{"seed": 0, "n": 0}'))
+    assert.are.equal("ValueError", refusal("rng.uniform", '{"seed": 0, "n": 1e12}'))
+    assert.are.equal("ValueError", refusal("rng.uniform", '{"seed": 2147483648, "n": 1}'))
+    assert.are.equal("ValueError", refusal("rng.uniform", '{"seed": -1, "n": 1}'))
+  end)
+
+  it("boolean, name (fold_case only where the book lower-cases) and name_or_number", function()
+    assert.are.equal("BadArgs", refusal("layer.dropout", '{"x": [1], "train_flg": 1, "dout": [1]}'))
+    assert.are.equal("BadArgs", refusal("grad.numerical_diff", '{"f": "Function_1", "x": 1}'))
+    assert.are.equal("adam", values("optimizer.run", '{"name": "Adam", "params": {}, "grads_seq": []}').name)
+    local mln = '{"input_size": 2, "hidden_size_list": [3], "output_size": 2, "weight_init_std": %s}'
+    assert.are.equal("he", values("multi_layer_net.init", mln:format('"He"')).weight_init_std)
+    assert.are.equal(0.5, values("multi_layer_net.init", mln:format("0.5")).weight_init_std)
+    assert.are.equal("BadArgs", refusal("multi_layer_net.init", mln:format('"lecun"')))
+  end)
+
+  it("array: ragged and non-numbers are BadArgs; ndim, size 0 and > 32 dimensions ShapeError", function()
+    assert.are.same({ 2, 2 }, values("fn.softmax", '{"x": [[1, 2], [3, 4]]}').x.shape)
+    assert.are.equal("BadArgs", refusal("fn.relu", '{"x": [[1], [2, 3]]}'))
+    assert.are.equal("BadArgs", refusal("fn.relu", '{"x": [1, "a"]}'))
+    assert.are.equal("ShapeError", refusal("fn.softmax", '{"x": 1.0}'))
+    assert.are.equal("ShapeError", refusal("fn.softmax", '{"x": [[[1]]]}'))
+    assert.are.equal("ShapeError", refusal("fn.relu", '{"x": [[]]}'))
+    assert.are.equal("ShapeError", refusal("fn.relu", '{"x": ' .. ("["):rep(33) .. "1" .. ("]"):rep(33) .. "}"))
+    assert.are.same({}, values("fn.relu", '{"x": 2}').x.shape)
+  end)
+
+  it("symbols bind left to right and must match: D, M and D... of the affine layer", function()
+    local affine = '{"W": [[1, 2, 3], [4, 5, 6]], "b": %s, "x": %s, "dout": %s}'
+    local v = values("layer.affine", affine:format("[0, 0, 0]", "[[[1], [2]]]", "[[1, 1, 1]]"))
+    assert.are.same({ 1, 2, 1 }, v.x.shape)
+    assert.are.equal("ShapeError", refusal("layer.affine", affine:format("[0, 0]", "[1, 2]", "[1, 1, 1]")))
+    assert.are.equal("ShapeError", refusal("layer.affine", affine:format("[0, 0, 0]", "[1, 2, 3]", "[1, 1, 1]")))
+    -- dout has the shape of out: M for a 1-D x, N x M for a batch
+    assert.are.equal("ShapeError", refusal("layer.affine", affine:format("[0, 0, 0]", "[1, 2]", "[[1, 1, 1]]")))
+    assert.are.equal("ShapeError", refusal("loss.sum_squared_error", '{"y": [1, 2], "t": [1]}'))
+  end)
+
+  it("array_or_number keeps a number a number, of the shape of x", function()
+    local v = values("layer.mul", '{"x": 2, "y": 3, "dout": 1}')
+    assert.are.same({ 2, 3, 1 }, { v.x, v.y, v.dout })
+    assert.are.equal("ShapeError", refusal("layer.mul", '{"x": 2, "y": [3], "dout": 1}'))
+  end)
+
+  it("target and labels: one-hot or integer labels in 0 .. C-1", function()
+    assert.are.same({ 2 }, values("loss.cross_entropy_error", '{"y": [[0.5, 0.5], [0.1, 0.9]], "t": [0, 1]}').t.shape)
+    assert.are.same({ 2, 2 }, values("loss.cross_entropy_error", '{"y": [[0.5, 0.5], [0.1, 0.9]], "t": [[1, 0], [0, 1]]}').t.shape)
+    assert.are.equal("ValueError", refusal("loss.cross_entropy_error", '{"y": [[0.5, 0.5]], "t": [2]}'))
+    assert.are.equal("BadArgs", refusal("loss.cross_entropy_error", '{"y": [[0.5, 0.5]], "t": [0.5]}'))
+    assert.are.equal("ShapeError", refusal("loss.cross_entropy_error", '{"y": [[0.5, 0.5]], "t": [0, 1, 0]}'))
+    assert.are.equal("ShapeError", refusal("train.two_layer_net",
+      '{"x_train": [[1], [2]], "output_size": 2, "t_train": [[1, 0], [0, 1]], "hidden_size": 1, "iters": 1}'))
+  end)
+
+  it("int_list: possibly empty, integers, each within its bounds", function()
+    local mln = '{"input_size": 2, "hidden_size_list": %s, "output_size": 2}'
+    assert.are.same({}, values("multi_layer_net.init", mln:format("[]")).hidden_size_list)
+    assert.are.equal("BadArgs", refusal("multi_layer_net.init", mln:format("[1.5]")))
+    assert.are.equal("BadArgs", refusal("multi_layer_net.init", mln:format("{}")))
+    assert.are.equal("ValueError", refusal("multi_layer_net.init", mln:format("[0]")))
+  end)
+
+  it("params, grads_seq and hyper: keys, shapes and numbers", function()
+    local tln = '{"params": {"W1": [[1, 2]], "b1": [0, 0], "W2": [[1], [2]], "b2": %s}, "x": [1]}'
+    assert.are.same({ 1 }, values("two_layer_net.predict", tln:format("[0]")).params.b2.shape)
+    assert.are.equal("ShapeError", refusal("two_layer_net.predict", tln:format("[0, 0]")))
+    assert.are.equal("BadArgs", refusal("two_layer_net.predict", tln:format('"b"')))
+    local run = '{"name": "sgd", "hyper": %s, "params": {"w": [1, 2]}, "grads_seq": %s}'
+    assert.are.equal(1, #values("optimizer.run", run:format("{}", '[{"w": [1, 1]}]')).grads_seq)
+    assert.are.equal("ShapeError", refusal("optimizer.run", run:format("{}", '[{"v": [1, 1]}]')))
+    assert.are.equal("ShapeError", refusal("optimizer.run", run:format("{}", '[{"w": [1]}]')))
+    assert.are.equal("BadArgs", refusal("optimizer.run", run:format('{"lr": "fast"}', "[]")))
+    assert.are.equal("BadArgs", refusal("optimizer.run", run:format("[]", "[]")))
+  end)
+
+  it("a default fills an absent argument, and null counts as absent", function()
+    local v = values("grad.gradient_descent", '{"f": "function_2", "init_x": [1], "lr": null}')
+    assert.are.same({ 0.01, 100 }, { v.lr, v.step_num })
+    assert.is_nil(values("layer.batch_norm", '{"x": [[1]], "gamma": [1], "beta": [0], "dout": [[1]]}').running_mean)
+    assert.are.same({ name = "sgd", hyper = {} }, values("train.two_layer_net",
+      '{"x_train": [[1]], "output_size": 2, "t_train": [1], "hidden_size": 1, "iters": 1}').optimizer)
+    assert.are.equal("BadArgs", refusal("gate.and", '{"x1": null, "x2": 1}'))
+    local tln = '{"params": {"W1": [[1, 2]], "b1": [0, 0], "W2": [[1], [2]], "b2": null}, "x": [1]}'
+    assert.are.equal("ShapeError", refusal("two_layer_net.predict", tln))
+  end)
+
+  it("limits: element counts above max_elements are ValueError", function()
+    assert.are.equal("ValueError", refusal("two_layer_net.init", '{"input_size": 100000, "hidden_size": 1000, "output_size": 1}'))
+    assert.are.equal("ValueError", refusal("grad.gradient_descent", '{"f": "function_2", "init_x": [1, 2], "step_num": 6000000}'))
+  end)
+
+  it("hooks: layer_sizes, layer_params and momentum_domain", function()
+    assert.are.equal("ValueError", refusal("multi_layer_net.init",
+      '{"input_size": 5000, "hidden_size_list": [5000], "output_size": 1}'))
+    local mln = '{"input_size": 1, "hidden_size_list": [], "output_size": 2, "params": {"W1": %s, "b1": [0, 0]}, '
+      .. '"x": [[1]], "t": [1]}'
+    assert.are.same({ 1, 2 }, values("multi_layer_net.loss", mln:format("[[1, 1]]")).params.W1.shape)
+    assert.are.equal("ShapeError", refusal("multi_layer_net.loss", mln:format("[[1], [1]]")))
+    local run = '{"name": "%s", "hyper": {"momentum": 1.5}, "params": {"w": [1]}, "grads_seq": []}'
+    assert.are.equal("ValueError", refusal("optimizer.run", run:format("momentum")))
+    assert.are.equal("sgd", values("optimizer.run", run:format("sgd")).name)
+  end)
+
+  it("path: an IDX file read, or ValueError", function()
+    assert.are.equal("ValueError", refusal("data.idx", '{"path": "/nonexistent"}'))
+    assert.are.equal("BadArgs", refusal("data.idx", '{"path": 3}'))
+  end)
+end)
