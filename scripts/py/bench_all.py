@@ -1,8 +1,11 @@
-"""scripts/bench: every port's TwoLayerNet training step side by side, with the reference, a
-plain-numpy baseline, runner start-up times and the conformance wall time; a bar chart and a JSON."""
+"""scripts/bench: the book's TwoLayerNet training step in every port beside the reference, plain
+numpy and (with --with-torch) PyTorch, the same work in every row (shared_tests/README.md
+section 9); ratios to the reference and the targets they meet, page faults, runner start-up and
+conformance wall time; a bar chart and a JSON. --scaling: how each port's time grows."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -18,64 +21,16 @@ from harness import REPO_ROOT as ROOT
 from dlscratch.cli import OneLineParser, fail, finite_float, positive_int
 from harness.ports import Port, load_ports, select_ports
 
-INPUT, HIDDEN, OUTPUT, BATCH = 784, 50, 10, 100
-#: forward x·W, backward dout·Wᵀ and xᵀ·dout for both Affine layers, 2 flops a multiply-add
-FLOPS_PER_STEP = 3 * 2 * BATCH * (INPUT * HIDDEN + HIDDEN * OUTPUT)
-
-BENCH_ARGV = {"lua": ["--lua", "lua5.4"], "luajit": ["--lua", "luajit"]}
+INPUT, OUTPUT = 784, 10
 
 
-def numpy_baseline(repeats: int, steps: int) -> list[float]:
-    """The book's step written plainly: no classes, one function of arrays (ms per step per repeat)."""
-    rng = np.random.default_rng(0)
-    x = rng.random((BATCH, INPUT))
-    t = np.arange(BATCH) % OUTPUT
-    W1 = 0.01 * rng.standard_normal((INPUT, HIDDEN))
-    b1 = np.zeros(HIDDEN)
-    W2 = 0.01 * rng.standard_normal((HIDDEN, OUTPUT))
-    b2 = np.zeros(OUTPUT)
-    rows = np.arange(BATCH)
 
-    def step() -> None:
-        a1 = x @ W1 + b1
-        z1 = np.maximum(a1, 0)
-        a2 = z1 @ W2 + b2
-        y = np.exp(a2 - a2.max(axis=1, keepdims=True))
-        y /= y.sum(axis=1, keepdims=True)
-        dy = y
-        dy[rows, t] -= 1
-        dy /= BATCH
-        dW2 = z1.T @ dy
-        db2 = dy.sum(axis=0)
-        dz1 = dy @ W2.T
-        dz1[a1 <= 0] = 0
-        dW1 = x.T @ dz1
-        db1 = dz1.sum(axis=0)
-        for param, grad in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)):
-            param -= 0.1 * grad
-
-    for _ in range(3):
-        step()
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        out.append(1000 * (time.perf_counter() - start) / steps)
-    return out
+def size_args(hidden: int, batch: int) -> list[str]:
+    return ["--hidden", str(hidden), "--batch", str(batch)]
 
 
-def port_bench(port: Port, timeout: float) -> dict:
-    """Run `<port>/bin/bench --json` and read its last JSON line ({"ms_per_step": ...})."""
-    script = port.cwd / "bin" / "bench"
-    if not script.is_file():
-        return {"error": "no bin/bench"}
-    cmd = [str(script), *BENCH_ARGV.get(port.name, []), "--no-reference", "--json"]
-    try:
-        proc = subprocess.run(cmd, cwd=port.cwd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    for line in reversed(proc.stdout.splitlines()):
+def last_json(stdout: str) -> dict | None:
+    for line in reversed(stdout.splitlines()):
         line = line.strip()
         if line.startswith("{"):
             try:
@@ -84,7 +39,60 @@ def port_bench(port: Port, timeout: float) -> dict:
                 continue
             if "ms_per_step" in rec:
                 return rec
-    return {"error": f"exit {proc.returncode}, no JSON with ms_per_step: {proc.stderr.strip()[-300:]}"}
+    return None
+
+
+def run_json(cmd: list[str], cwd: Path, timeout: float) -> dict:
+    """Run one benchmark command and read its last JSON line ({"ms_per_step": ...})."""
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    except OSError as e:
+        return {"error": str(e)}
+    rec = last_json(proc.stdout)
+    if rec is None:
+        tail = (proc.stderr.strip().splitlines() or [""])[-1][:200]
+        return {"error": f"exit {proc.returncode}, no JSON with ms_per_step: {tail}"}
+    return rec
+
+
+def baseline(impl: str, python: Path, repeats: int, steps: int, hidden: int, batch: int, timeout: float) -> dict:
+    """A baseline row (plain numpy or PyTorch) in its own process, like every port's."""
+    cmd = [str(python), str(ROOT / "scripts" / "py" / "bench_steps.py"), "--impl", impl, "--repeats", str(repeats),
+           "--steps", str(steps), *size_args(hidden, batch), "--json"]
+    return run_json(cmd, ROOT, timeout)
+
+
+TORCH_VENV = ROOT / ".venv-torch"
+TORCH_PIN = "torch==2.13.0+cpu"
+
+
+def torch_python(install: bool) -> tuple[Path | None, str]:
+    """The Python of the optional PyTorch venv (.venv-torch), installed when asked; or why not."""
+    py = TORCH_VENV / "bin" / "python"
+    if py.exists() and subprocess.run([str(py), "-c", "import torch, numpy, dlscratch"], capture_output=True).returncode == 0:
+        return py, ""
+    if not install:
+        return None, "torch absent (scripts/bench --with-torch installs it into .venv-torch)"
+    print(f"== installing {TORCH_PIN} into {TORCH_VENV.name} (the CPU build)", flush=True)
+    steps = [[sys.executable, "-m", "venv", str(TORCH_VENV)],
+             [str(py), "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt"), TORCH_PIN, "numpy",
+              "-e", str(ROOT / "python")]]
+    for cmd in steps:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            return None, f"torch could not be installed: {(proc.stderr.strip().splitlines() or [''])[-1][:200]}"
+    return py, ""
+
+
+def port_bench(port: Port, repeats: int, steps: int, hidden: int, batch: int, timeout: float) -> dict:
+    """Run the port's bench (ports.json "bench") with --json at these sizes and read its last JSON line."""
+    if not port.bench or not port.bench_file or not port.bench_file.is_file():
+        return {"error": "no bench in ports.json or its file does not exist"}
+    cmd = [*port.bench_argv(), "--no-reference", "--repeats", str(repeats), "--steps", str(steps),
+           *size_args(hidden, batch), "--json"]
+    return run_json(cmd, port.cwd, timeout)
 
 
 def startup_ms(port: Port, repeats: int) -> float:
@@ -143,12 +151,55 @@ def chart(path: Path, rows: list[dict], title: str) -> None:
     plt.close(fig)
 
 
+# Ratios to the reference measured in the same run (issue targets; README "Benchmarks").
+TARGETS = {"numpy (plain)": ("reference <= 1.0x this", 1.0), "pytorch (autograd)": ("reference <= 0.75x this", 0.75),
+           "haskell": ("<= 1.2x", 1.2), "ruby": ("<= 3x", 3.0), "luajit": ("<= 8x", 8.0), "lua": ("<= 150x", 150.0)}
+
+
+def flops(hidden: int, batch: int) -> int:
+    """Multiply-adds of the step's matrix products, 2 flops each: per Affine the forward x·W and
+    the backward xᵀ·dout and dout·Wᵀ (dx1 included)."""
+    return 3 * 2 * batch * (INPUT * hidden + hidden * OUTPUT)
+
+
+def target_text(row: dict, ref_ms: float | None) -> str:
+    if row["name"] not in TARGETS or not row.get("ms_per_step") or not ref_ms:
+        return ""
+    text, limit = TARGETS[row["name"]]
+    if row["name"] in ("numpy (plain)", "pytorch (autograd)"):
+        ok = ref_ms <= limit * row["ms_per_step"]
+    else:
+        ok = row["ms_per_step"] <= limit * ref_ms
+    return f"{text}: {'met' if ok else 'NOT met'}"
+
+
+def measure(ports: list[Port], torch_py: Path | None, args: argparse.Namespace, hidden: int, batch: int,
+            repeats: int, steps: int) -> list[dict]:
+    rows = []
+    for impl, py in (("numpy", Path(sys.executable)), ("torch", torch_py)):
+        if py is None:
+            continue
+        rec = baseline(impl, py, repeats, steps, hidden, batch, args.timeout)
+        rows.append({"name": "numpy (plain)" if impl == "numpy" else "pytorch (autograd)", **rec})
+    for port in ports:
+        print(f"== {port.name}: training step {INPUT}-{hidden}-{OUTPUT}, batch {batch}", flush=True)
+        rows.append({"name": port.name, **port_bench(port, repeats, steps, hidden, batch, args.timeout)})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     p = OneLineParser("scripts/bench", __doc__.strip().splitlines()[0] + " " + __doc__.strip().splitlines()[1])
     p.add_argument("--port", action="append", metavar="NAME", help="only these ports, repeatable (default: every present port)")
-    p.add_argument("--repeats", metavar="N", type=positive_int, default=7, help="repeats of the baseline; the median is reported")
+    p.add_argument("--repeats", metavar="N", type=positive_int, default=7, help="timed repeats per row; the median is reported")
+    p.add_argument("--steps", metavar="N", type=positive_int, default=50, help="steps per repeat")
+    p.add_argument("--hidden", metavar="N", type=positive_int, default=50, help="hidden units")
+    p.add_argument("--batch", metavar="N", type=positive_int, default=100, help="images per batch")
+    p.add_argument("--with-torch", action="store_true",
+                   help=f"add a PyTorch row ({TORCH_PIN}, installed into .venv-torch when missing)")
+    p.add_argument("--scaling", action="store_true",
+                   help="instead: each port's ms/step for hidden 50 to 800 and batch 100 to 1000 (3 repeats of 3 steps)")
     p.add_argument("--no-conformance", action="store_true", help="skip timing the full conformance run per port")
-    p.add_argument("--timeout", metavar="S", type=finite_float, default=900, help="seconds allowed per port's benchmark")
+    p.add_argument("--timeout", metavar="S", type=finite_float, default=900, help="seconds allowed per row")
     p.add_argument("--out-dir", metavar="DIR", type=Path, default=ROOT / "out" / "bench", help="chart and JSON")
     p.add_argument("--no-setup", action="store_true", help="do not run scripts/setup first")
     args = p.parse_args(argv)
@@ -156,43 +207,73 @@ def main(argv: list[str] | None = None) -> int:
         ports = [port for port in select_ports(load_ports(), args.port) if port.present]
     except KeyError as e:
         fail(p.prog, e.args[0])
+    if "python" not in [port.name for port in ports]:
+        ports.insert(0, load_ports()["python"])
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    torch_py, torch_note = torch_python(args.with_torch)
+    if args.scaling:
+        return scaling(ports, torch_py, args)
 
-    rows: list[dict] = []
-    base = numpy_baseline(args.repeats, 50)
-    rows.append({"name": "numpy (plain)", "ms_per_step": statistics.median(base)})
-    for port in ports:
-        print(f"== {port.name}: training step", flush=True)
-        rec = port_bench(port, args.timeout)
-        row = {"name": port.name, "ms_per_step": rec.get("ms_per_step"), "error": rec.get("error")}
-        print(f"== {port.name}: runner start-up", flush=True)
-        row["startup_ms"] = startup_ms(port, 3)
-        if not args.no_conformance:
-            print(f"== {port.name}: conformance run", flush=True)
-            row["conformance_s"] = conformance_seconds(port)
-        rows.append(row)
-    ref = next((r["ms_per_step"] for r in rows if r["name"] == "python" and r.get("ms_per_step")), rows[0]["ms_per_step"])
+    rows = measure(ports, torch_py, args, args.hidden, args.batch, args.repeats, args.steps)
+    for row in rows:
+        port = next((q for q in ports if q.name == row["name"]), None)
+        if port is not None:
+            print(f"== {port.name}: runner start-up", flush=True)
+            row["startup_ms"] = startup_ms(port, 3)
+            if not args.no_conformance:
+                print(f"== {port.name}: conformance run", flush=True)
+                row["conformance_s"] = conformance_seconds(port)
+    ref = next((r["ms_per_step"] for r in rows if r["name"] == "python" and r.get("ms_per_step")), None)
     for r in rows:
         if r.get("ms_per_step"):
-            r["ratio"] = r["ms_per_step"] / ref
-            r["gflops"] = FLOPS_PER_STEP / (r["ms_per_step"] * 1e6)
+            r["ratio"] = r["ms_per_step"] / ref if ref else None
+            r["gflops"] = flops(args.hidden, args.batch) / (r["ms_per_step"] * 1e6)
+            r["target"] = target_text(r, ref)
 
-    print(f"\nTwoLayerNet step, 784-50-10, batch 100, float64 (forward + backward + SGD); {machine()}\n")
-    header = f"{'port':<14} {'ms/step':>9} {'x python':>9} {'GFLOP/s':>8} {'start-up ms':>12} {'conformance s':>14}"
+    size = f"{INPUT}-{args.hidden}-{OUTPUT}, batch {args.batch}"
+    print(f"\nTwoLayerNet step, {size}, float64: forward, loss, the whole backward (dx1 included), SGD; "
+          f"the same inputs and work in every row, wall clock, median of {args.repeats} x {args.steps} steps\n{machine()}\n")
+    header = (f"{'port':<19} {'ms/step':>9} {'x python':>9} {'GFLOP/s':>8} {'faults/step':>11} {'start-up ms':>12} "
+              f"{'conformance s':>14}  target")
     print(header)
     print("-" * len(header))
     for r in rows:
         if not r.get("ms_per_step"):
-            print(f"{r['name']:<14} {'-':>9}  ({r.get('error')})")
+            print(f"{r['name']:<19} {'-':>9}  ({r.get('error')})")
             continue
         startup = f"{r['startup_ms']:.0f}" if "startup_ms" in r else "-"
         conf = f"{r['conformance_s']:.1f}" if "conformance_s" in r else "-"
-        print(f"{r['name']:<14} {r['ms_per_step']:>9.3f} {r['ratio']:>9.2f} {r['gflops']:>8.2f} {startup:>12} {conf:>14}")
-    record = {"machine": machine(), "flops_per_step": FLOPS_PER_STEP, "rows": rows, "date": time.strftime("%Y-%m-%d")}
+        faults = f"{r['page_faults_per_step']:.1f}" if r.get("page_faults_per_step") is not None else "-"
+        ratio = f"{r['ratio']:.2f}" if r.get("ratio") else "-"
+        print(f"{r['name']:<19} {r['ms_per_step']:>9.3f} {ratio:>9} {r['gflops']:>8.2f} {faults:>11} {startup:>12} "
+              f"{conf:>14}  {r['target']}")
+    if torch_note:
+        print(f"pytorch (autograd)  -  ({torch_note})")
+    record = {"machine": machine(), "hidden": args.hidden, "batch": args.batch,
+              "flops_per_step": flops(args.hidden, args.batch), "rows": rows, "date": time.strftime("%Y-%m-%d")}
     (args.out_dir / "bench.json").write_text(json.dumps(record, indent=1) + "\n")
-    chart(args.out_dir / "bench.png", rows, f"TwoLayerNet training step (784-50-10, batch 100)\n{machine()}")
+    charted = [r for r in rows if r.get("ratio")]
+    if charted:
+        chart(args.out_dir / "bench.png", charted, f"TwoLayerNet training step ({size})\n{machine()}")
     print(f"\nchart: {args.out_dir / 'bench.png'}\nfigures: {args.out_dir / 'bench.json'}")
     return 0 if all(r.get("ms_per_step") for r in rows) else 1
+
+
+def scaling(ports: list[Port], torch_py: Path | None, args: argparse.Namespace) -> int:
+    """ms/step of every row for hidden 50..800 (batch 100) and batch 100..1000 (hidden 50)."""
+    grid = [(h, 100) for h in (50, 100, 200, 400, 800)] + [(50, b) for b in (300, 1000)]
+    table: dict[str, dict[tuple[int, int], float | None]] = {}
+    for hidden, batch in grid:
+        for r in measure(ports, torch_py, args, hidden, batch, repeats=3, steps=3):
+            table.setdefault(r["name"], {})[(hidden, batch)] = r.get("ms_per_step")
+    cols = [f"h{h}/b{b}" for h, b in grid]
+    print(f"\nms per step as the sizes grow (784-h-10, batch b; 3 x 3 steps){chr(10)}{machine()}\n")
+    print(f"{'port':<19} " + " ".join(f"{c:>10}" for c in cols))
+    for name, cells in table.items():
+        print(f"{name:<19} " + " ".join(f"{cells.get(g):>10.3f}" if cells.get(g) else f"{'-':>10}" for g in grid))
+    (args.out_dir / "scaling.json").write_text(json.dumps(
+        {"machine": machine(), "grid": grid, "rows": {n: [c.get(g) for g in grid] for n, c in table.items()}}, indent=1) + "\n")
+    return 0
 
 
 if __name__ == "__main__":

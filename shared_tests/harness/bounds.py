@@ -134,7 +134,8 @@ class Net:
 
     def backward(self) -> dict[str, np.ndarray]:
         """Bounds of the backprop gradients W1, b1, ... (+inf everywhere at a relu kink);
-        the gradients themselves are left in self.grads."""
+        the gradients themselves are left in self.grads, the input gradient in self.dx and its
+        bound in self.ddx."""
         n = self.x.shape[0]
         self.grads: dict[str, np.ndarray] = {}
         if self.kink:
@@ -153,10 +154,12 @@ class Net:
                 dW += EPS * (np.abs(z.T @ g) + self.lam * np.abs(W)) * 2
                 out[f"W{i}"] = dW
                 out[f"b{i}"] = dg.sum(axis=0) + (n + 1) * EPS * np.abs(g).sum(axis=0)
-                if i == 1:
-                    break
                 back = g @ W.T
                 dback = mm(dg, W.T) + mm_round(g, W.T)
+                if i == 1:
+                    # the input gradient dx = dout·W1ᵀ of the first Affine, and its bound
+                    self.dx, self.ddx = back, dback
+                    break
                 if self.dlayers is not None:
                     dback = dback + mm(np.abs(g) + dg, self.dlayers[i - 1][0].T)
                 a = self.a[i - 2]

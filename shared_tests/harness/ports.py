@@ -1,4 +1,5 @@
-"""ports.json: {"name": {"argv": [...], "cwd": "dir", "train": [...]}} (paths from the repo root)."""
+"""ports.json: {"name": {"argv": [...], "cwd": "dir", "train": [...], "bench": [...]}} (paths from the
+repo root; "train" and "bench" optional)."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,7 @@ class Port:
     argv: tuple[str, ...]
     cwd: Path                        # absolute
     train: tuple[str, ...] | None    # the trainer's argv, relative to cwd like argv
+    bench: tuple[str, ...] | None = None   # the benchmark's argv, likewise
 
     def _program_file(self, argv: tuple[str, ...]) -> Path | None:
         # The first argument that is a path (bin/runner in ["lua5.4", "bin/runner"]).
@@ -33,6 +35,10 @@ class Port:
     @property
     def train_file(self) -> Path | None:
         return self._program_file(self.train) if self.train else None
+
+    @property
+    def bench_file(self) -> Path | None:
+        return self._program_file(self.bench) if self.bench else None
 
     def absent_reason(self) -> str | None:
         """None if the port's runner exists, else why it counts as not present."""
@@ -51,9 +57,16 @@ class Port:
 
     def train_argv(self) -> list[str]:
         assert self.train
-        first = self.train[0]
+        return self._absolute(self.train)
+
+    def bench_argv(self) -> list[str]:
+        assert self.bench
+        return self._absolute(self.bench)
+
+    def _absolute(self, argv: tuple[str, ...]) -> list[str]:
+        first = argv[0]
         head = str(self.cwd / first) if "/" in first and not os.path.isabs(first) else first
-        return [head, *self.train[1:]]
+        return [head, *argv[1:]]
 
 
 def load_ports(path: Path | str = PORTS_FILE, root: Path = REPO_ROOT) -> dict[str, Port]:
@@ -63,10 +76,11 @@ def load_ports(path: Path | str = PORTS_FILE, root: Path = REPO_ROOT) -> dict[st
     for name, spec in data.items():
         if not isinstance(spec, dict) or not isinstance(spec.get("argv"), list) or not spec["argv"]:
             raise ValueError(f"{path}: port {name!r} needs a non-empty argv list")
-        train = spec.get("train")
+        train, bench = spec.get("train"), spec.get("bench")
         ports[name] = Port(name=name, argv=tuple(spec["argv"]),
                            cwd=(root / spec.get("cwd", ".")).resolve(),
-                           train=tuple(train) if train else None)
+                           train=tuple(train) if train else None,
+                           bench=tuple(bench) if bench else None)
     return ports
 
 

@@ -1,0 +1,133 @@
+"""The baseline rows of scripts/bench: the book's TwoLayerNet training step written plainly in
+numpy, and the same step in PyTorch (float64, autograd), on the inputs of every port's
+bin/bench (shared_tests/README.md section 9): the same work as every row.
+
+    python scripts/py/bench_steps.py --impl numpy|torch [--hidden 50] [--batch 100]
+                                     [--repeats 7] [--steps 50] [--json | --check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from typing import Callable
+
+import numpy as np
+
+from dlscratch.rng import MRG32k3a
+
+INPUT, OUTPUT, LR = 784, 10, 0.1
+
+
+def inputs(hidden: int, batch: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """x = rand(batch, 784), then W1, W2 = 0.01·randn from the same generator (seed 0); t_i = i mod 10."""
+    rng = MRG32k3a(0)
+    x = rng.rand(batch, INPUT)
+    params = {"W1": 0.01 * rng.randn(INPUT, hidden), "b1": np.zeros(hidden),
+              "W2": 0.01 * rng.randn(hidden, OUTPUT), "b2": np.zeros(OUTPUT)}
+    return x, np.arange(batch) % OUTPUT, params
+
+
+def numpy_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray]) -> Callable[[], dict]:
+    """The book's step in plain numpy: forward, loss, the whole backward (dx1 included), SGD."""
+    rows = np.arange(x.shape[0])
+    n = x.shape[0]
+
+    def step() -> dict:
+        W1, b1, W2, b2 = p["W1"], p["b1"], p["W2"], p["b2"]
+        a1 = x @ W1 + b1
+        z1 = np.maximum(a1, 0)
+        a2 = z1 @ W2 + b2
+        e = np.exp(a2 - a2.max(axis=1, keepdims=True))
+        y = e / e.sum(axis=1, keepdims=True)
+        loss = -np.sum(np.log(y[rows, t] + 1e-7)) / n
+        dy = y.copy()
+        dy[rows, t] -= 1
+        dy /= n
+        grads = {"W2": z1.T @ dy, "b2": dy.sum(axis=0)}
+        dz1 = dy @ W2.T
+        dz1[a1 <= 0] = 0
+        grads["W1"], grads["b1"] = x.T @ dz1, dz1.sum(axis=0)
+        dx1 = dz1 @ W1.T
+        for key in p:
+            p[key] -= LR * grads[key]
+        return {"loss": float(loss), "dx1": dx1, "grads": grads}
+
+    return step
+
+
+def torch_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray]) -> Callable[[], dict]:
+    """The same step in PyTorch float64 on the CPU: autograd computes the gradients and dx1."""
+    import torch
+
+    torch.set_num_threads(1)
+    xt = torch.tensor(x, requires_grad=True)
+    tt = torch.tensor(t)
+    rows = torch.arange(x.shape[0])
+    params = {k: torch.tensor(v, requires_grad=True) for k, v in p.items()}
+
+    onehot = torch.nn.functional.one_hot(tt, OUTPUT).to(torch.float64)
+    n = x.shape[0]
+
+    def step() -> dict:
+        W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+        a2 = torch.relu(xt @ W1 + b1) @ W2 + b2
+        with torch.no_grad():
+            y = torch.softmax(a2, dim=1)
+            loss = -torch.log(y[rows, tt] + 1e-7).sum() / n
+        for v in (*params.values(), xt):
+            v.grad = None
+        # The book's SoftmaxWithLoss backward, dscores = (y - t) / N (autograd of the loss itself
+        # would differentiate its + 1e-7 too), then autograd through the Affine and ReLU layers.
+        a2.backward((y - onehot) / n)
+        with torch.no_grad():
+            for v in params.values():
+                v -= LR * v.grad
+        return {"loss": float(loss), "dx1": xt.grad.numpy(), "grads": {k: v.grad.numpy() for k, v in params.items()}}
+
+    return step
+
+
+def minor_faults() -> int:
+    with open("/proc/self/stat") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[7])   # field 10, minflt
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="bench_steps.py", description=__doc__.splitlines()[0])
+    p.add_argument("--impl", choices=("numpy", "torch"), required=True)
+    p.add_argument("--hidden", type=int, default=50)
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--check", action="store_true", help="print the loss, dx1 and gradients of one step")
+    a = p.parse_args(argv)
+    x, t, params = inputs(a.hidden, a.batch)
+    step = (numpy_step if a.impl == "numpy" else torch_step)(x, t, params)
+    if a.check:
+        r = step()
+        print(json.dumps({"loss": r["loss"], "dx1": r["dx1"].tolist(),
+                          "grads": {k: v.tolist() for k, v in r["grads"].items()}}))
+        return 0
+    for _ in range(3):
+        step()
+    times, faults = [], 0
+    for _ in range(a.repeats):
+        f0, start = minor_faults(), time.perf_counter()
+        for _ in range(a.steps):
+            step()
+        times.append(1000 * (time.perf_counter() - start) / a.steps)
+        faults += minor_faults() - f0
+    ms = statistics.median(times)
+    result = {"port": "numpy (plain)" if a.impl == "numpy" else "pytorch (autograd)", "ms_per_step": ms,
+              "page_faults_per_step": faults / (a.repeats * a.steps), "repeats": times}
+    print(json.dumps(result) if a.json else f"{result['port']}  {ms:.3f} ms/step")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
