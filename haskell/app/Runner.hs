@@ -5,7 +5,8 @@ module Main (main) where
 import qualified Data.Text as T
 import System.Environment (getArgs)
 import System.Exit (exitSuccess)
-import DLScratch.Runner (opNames, runStream)
+import qualified Data.Map.Strict as M
+import DLScratch.Runner (bindings, runStream)
 
 main :: IO ()
 main = do
@@ -21,7 +22,7 @@ main = do
         , "  {\"id\": \"...\", \"ok\": {...}} or {\"id\": \"...\", \"error\": {\"type\": ..., \"message\": ...}}"
         , "The ops and error types are those of shared_tests/README.md. Exit status 0 at end of input."
         , ""
-        , "Ops: " ++ T.unpack (T.intercalate (T.pack ", ") opNames)
+        , "Ops: " ++ T.unpack (T.intercalate (T.pack ", ") (M.keys bindings))
         ]
       exitSuccess
     else runStream

@@ -1,14 +1,12 @@
 -- | The error types of the runner protocol (shared_tests/README.md §3).
 --
--- Library functions that can be handed ill-fitting input return
--- @Either DLError a@; the runner turns a 'DLError' into an error object.
+-- The validator answers @Either DLError a@; the runner writes a 'DLError' as an error object.
 module DLScratch.Error
   ( ErrorType (..)
   , DLError (..)
   , shapeError
   , valueError
   , badArgs
-  , errorTypeName
   ) where
 
 import Control.DeepSeq (NFData (..))
@@ -37,7 +35,3 @@ shapeError, valueError, badArgs :: String -> Either DLError a
 shapeError = Left . DLError ShapeError
 valueError = Left . DLError ValueError
 badArgs = Left . DLError BadArgs
-
--- | The name written in the error object's "type".
-errorTypeName :: ErrorType -> String
-errorTypeName = show

@@ -19,7 +19,6 @@ module DLScratch.Functions
   , labelTargets
   , oneHot
   , argmaxRows
-  , checkLabels
     -- * Losses
   , sumSquaredError
   , crossEntropyError
@@ -28,7 +27,6 @@ module DLScratch.Functions
 import qualified Data.Vector.Storable as VS
 import Numeric.LinearAlgebra (Matrix, Vector, fromRows, toRows, rows, atIndex, assoc, reshape)
 import DLScratch.Array (argmaxV, maxV)
-import DLScratch.Error
 
 -- region: identity
 -- | @identity(x) = x@
@@ -106,14 +104,6 @@ argmaxRows = Labels . VS.fromList . map argmaxV . toRows
 oneHot :: Int -> Labels -> Matrix Double
 oneHot c (Labels l) = assoc (VS.length l, c) 0 [((i, k), 1) | (i, k) <- zip [0 ..] (VS.toList l)]
 -- endregion
-
--- | Every label in 0..c−1, else a 'ValueError' naming the first one outside.
-checkLabels :: Int -> Labels -> Either DLError ()
-checkLabels c (Labels l) =
-  case VS.findIndex (\k -> k < 0 || k >= c) l of
-    Nothing -> Right ()
-    Just i -> valueError ("t[" ++ show i ++ "] = " ++ show (l VS.! i)
-                          ++ " is outside 0.." ++ show (c - 1))
 
 -- region: sum_squared_error
 -- | @E = 0.5·Σ (y − t)²@ (no division by N)

@@ -7,6 +7,7 @@ module DLScratch.Optimizers
   , zerosLike
   , Optimizer (..)
   , defaultOptimizer
+  , withHyper
   , optimizerName
   , optimizerNames
   , OptState
@@ -76,6 +77,18 @@ defaultOptimizer name = case name of
   "rmsprop" -> Just (RMSprop 0.01 0.99)
   "adam" -> Just (Adam 0.001 0.9 0.999)
   _ -> Nothing
+
+-- | The book's keyword arguments (@Momentum(lr=0.1, momentum=0.5)@): each hyper-parameter
+-- given by name replaces the default; names the optimizer does not take are ignored.
+withHyper :: M.Map String Double -> Optimizer -> Optimizer
+withHyper h opt = case opt of
+  SGD l -> SGD (k "lr" l)
+  Momentum l m -> Momentum (k "lr" l) (k "momentum" m)
+  Nesterov l m -> Nesterov (k "lr" l) (k "momentum" m)
+  AdaGrad l -> AdaGrad (k "lr" l)
+  RMSprop l d -> RMSprop (k "lr" l) (k "decay_rate" d)
+  Adam l b1 b2 -> Adam (k "lr" l) (k "beta1" b1) (k "beta2" b2)
+  where k key d = M.findWithDefault d key h
 
 -- | The name 'defaultOptimizer' knows an optimizer by.
 optimizerName :: Optimizer -> String
