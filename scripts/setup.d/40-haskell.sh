@@ -6,7 +6,7 @@
 # deepseq, directory, filepath, process and time come with ghc itself.)
 apt_need ghc cabal-install \
   libghc-hmatrix-dev libghc-vector-dev libghc-aeson-dev libghc-scientific-dev \
-  libghc-zlib-dev libghc-hspec-dev libghc-quickcheck2-dev \
+  libghc-zlib-dev libghc-hspec-dev libghc-quickcheck2-dev hspec-discover \
   libopenblas0-pthread dataset-fashion-mnist
 
 _hs_dir="$ROOT/haskell"

@@ -1,7 +1,7 @@
 -- | The README's GHCi session, run as written: every statement after a
 -- @ghci> @ prompt goes to GHCi (with the library just built), and what it
 -- prints must be what the README shows under it.
-module Readme (spec) where
+module ReadmeSpec (spec) where
 
 import Control.Monad (forM_, unless)
 import Data.Char (isDigit)

@@ -1,0 +1,127 @@
+{-# LANGUAGE OverloadedStrings #-}
+-- | The generic validator, kind by kind, on ops.json's own ops.
+module DLScratch.ValidateSpec (spec) where
+
+import qualified Data.Aeson as A
+import qualified Data.ByteString.Lazy.Char8 as BL
+import qualified Data.Map.Strict as M
+import Data.Text (Text)
+import qualified Data.Vector.Storable as VS
+import Test.Hspec
+import DLScratch.Array (Tensor (..))
+import DLScratch.Error
+import DLScratch.Functions (Labels (..), Targets (..))
+import DLScratch.Validate
+
+spec :: Spec
+spec = do
+  schema <- runIO loadSchema
+  let run :: Text -> BL.ByteString -> Either DLError Args
+      run op json = maybe (error ("not a JSON object: " ++ BL.unpack json)) (validate schema (schemaOps schema M.! op)) (A.decode json)
+      refused op json = either (Just . errType) (const Nothing) (run op json)
+      valid op json = either (error . show) id (run op json)
+      affine x = "{\"W\": [[1], [2], [3], [4]], \"b\": [0], \"x\": " <> x <> ", \"dout\": [[1]]}"
+  describe "kinds" $ do
+    it "number: a JSON number or NaN/Infinity strings, nothing else" $ do
+      num (valid "gate.and" "{\"x1\": 1, \"x2\": \"-Infinity\"}") "x2" `shouldBe` (-1 / 0)
+      refused "gate.and" "{\"x1\": \"1\", \"x2\": 0}" `shouldBe` Just BadArgs
+      refused "gate.and" "{\"x1\": true, \"x2\": 0}" `shouldBe` Just BadArgs
+    it "integer: a whole number (2.0 is 2) within min and max" $ do
+      int (valid "rng.uniform" "{\"seed\": 0, \"n\": 2.0}") "n" `shouldBe` 2
+      refused "rng.uniform" "{\"seed\": 0, \"n\": 2.5}" `shouldBe` Just BadArgs
+      refused "rng.uniform" "{\"seed\": 0, \"n\": 0}" `shouldBe` Just ValueError
+      refused "rng.uniform" "{\"seed\": 0, \"n\": 1e300}" `shouldBe` Just ValueError
+    it "seed: 0 <= seed < 2^31" $ do
+      refused "rng.uniform" "{\"seed\": 2147483648, \"n\": 1}" `shouldBe` Just ValueError
+      refused "rng.uniform" "{\"seed\": -1, \"n\": 1}" `shouldBe` Just ValueError
+      int (valid "rng.uniform" "{\"seed\": 2147483647, \"n\": 1}") "seed" `shouldBe` 2147483647
+    it "boolean" $
+      refused "layer.dropout" "{\"x\": [1], \"train_flg\": 1, \"dout\": [1]}" `shouldBe` Just BadArgs
+    it "name: as written, or lower-cased first where ops.json says fold_case" $ do
+      refused "grad.numerical_diff" "{\"f\": \"Function_1\", \"x\": 1}" `shouldBe` Just BadArgs
+      name (valid "optimizer.run" "{\"name\": \"AdaGrad\", \"params\": {}, \"grads_seq\": []}") "name" `shouldBe` "adagrad"
+    it "name_or_number: a number, or a name" $ do
+      let mln w = "{\"input_size\": 2, \"hidden_size_list\": [], \"output_size\": 2, \"weight_init_std\": " <> w <> "}"
+      num (valid "multi_layer_net.init" (mln "0.5")) "weight_init_std" `shouldBe` 0.5
+      name (valid "multi_layer_net.init" (mln "\"XAVIER\"")) "weight_init_std" `shouldBe` "xavier"
+      refused "multi_layer_net.init" (mln "\"tanh\"") `shouldBe` Just BadArgs
+    it "array: nested lists of its ndim, no size-0 dimension, not ragged" $ do
+      shape (tensor (valid "fn.softmax" "{\"x\": [[1, 2], [3, 4]]}") "x") `shouldBe` [2, 2]
+      refused "fn.softmax" "{\"x\": 1.0}" `shouldBe` Just ShapeError
+      refused "fn.softmax" "{\"x\": [[[1]]]}" `shouldBe` Just ShapeError
+      refused "fn.relu" "{\"x\": [[]]}" `shouldBe` Just ShapeError
+      refused "fn.relu" "{\"x\": [[1], [1, 2]]}" `shouldBe` Just BadArgs
+      refused "fn.relu" "{\"x\": [1, \"a\"]}" `shouldBe` Just BadArgs
+    it "array_or_number: a number is a 0-D array" $
+      shape (tensor (valid "layer.mul" "{\"x\": 2, \"y\": 3, \"dout\": 1}") "y") `shouldBe` []
+    it "D...: trailing dimensions multiplied, N the first" $ do
+      let a = valid "layer.affine" (affine "[[[1, 2], [3, 4]]]")
+      (symbol a "N", symbol a "D", shapeOf a "out") `shouldBe` (1, 4, [1, 1])
+    it "target: labels (one integer per row, 0..C-1) or one-hot of the scores' shape" $ do
+      let cee t = "{\"y\": [[0.5, 0.5], [0.1, 0.9]], \"t\": " <> t <> "}"
+          labelsOf a = case targets a "t" of { TLabels (Labels l) -> Just (VS.toList l); _ -> Nothing }
+      labelsOf (valid "loss.cross_entropy_error" (cee "[1, 0]")) `shouldBe` Just [1, 0]
+      labelsOf (valid "loss.cross_entropy_error" (cee "[[0, 1], [1, 0]]")) `shouldBe` Nothing
+      refused "loss.cross_entropy_error" (cee "[1, 2]") `shouldBe` Just ValueError
+      refused "loss.cross_entropy_error" (cee "[1, 0.5]") `shouldBe` Just BadArgs
+      refused "loss.cross_entropy_error" (cee "[1]") `shouldBe` Just ShapeError
+    it "labels: a one-hot t_train is refused" $
+      refused "train.two_layer_net" "{\"x_train\": [[1], [2]], \"output_size\": 2, \"t_train\": [[0, 1], [1, 0]], \"hidden_size\": 2, \"iters\": 1}"
+        `shouldBe` Just ShapeError
+    it "int_list: integers >= 1, possibly none" $ do
+      let mln h = "{\"input_size\": 2, \"hidden_size_list\": " <> h <> ", \"output_size\": 2}"
+      ints (valid "multi_layer_net.init" (mln "[]")) "hidden_size_list" `shouldBe` []
+      refused "multi_layer_net.init" (mln "[3, 0]") `shouldBe` Just ValueError
+      refused "multi_layer_net.init" (mln "[1.5]") `shouldBe` Just BadArgs
+    it "params: every key of its shape, a missing or null key ShapeError" $ do
+      let tln b2 = "{\"params\": {\"W1\": [[1]], \"b1\": [0], \"W2\": [[1, 2]], \"b2\": " <> b2 <> "}, \"x\": [1]}"
+      M.keys (params (valid "two_layer_net.predict" (tln "[0, 0]")) "params") `shouldBe` ["W1", "W2", "b1", "b2"]
+      refused "two_layer_net.predict" (tln "null") `shouldBe` Just ShapeError
+      refused "two_layer_net.predict" (tln "[0]") `shouldBe` Just ShapeError
+      refused "two_layer_net.predict" (tln "[\"a\", 0]") `shouldBe` Just BadArgs
+    it "grads_seq and hyper: the keys of params, numbers" $ do
+      let opt h g = "{\"name\": \"sgd\", \"hyper\": " <> h <> ", \"params\": {\"w\": [1, 2]}, \"grads_seq\": " <> g <> "}"
+      length (gradsSeq (valid "optimizer.run" (opt "{}" "[{\"w\": [1, 1]}, {\"w\": [0, 1]}]")) "grads_seq") `shouldBe` 2
+      refused "optimizer.run" (opt "{}" "[{\"v\": [1, 1]}]") `shouldBe` Just ShapeError
+      refused "optimizer.run" (opt "{}" "[{\"w\": [1]}]") `shouldBe` Just ShapeError
+      refused "optimizer.run" (opt "{\"lr\": \"fast\"}" "[]") `shouldBe` Just BadArgs
+    it "optimizer: optimizer.run's name and hyper" $ do
+      let train o = "{\"x_train\": [[1]], \"output_size\": 2, \"t_train\": [1], \"hidden_size\": 2, \"iters\": 1" <> o <> "}"
+      name (valid "train.two_layer_net" (train "")) "optimizer.name" `shouldBe` "sgd"
+      hyper (valid "train.two_layer_net" (train ", \"optimizer\": {\"name\": \"Adam\", \"hyper\": {\"beta1\": 0.5}}")) "optimizer.hyper"
+        `shouldBe` M.fromList [("beta1", 0.5)]
+      refused "train.two_layer_net" (train ", \"optimizer\": {\"name\": \"newton\"}") `shouldBe` Just BadArgs
+    it "path: a string" $
+      refused "data.idx" "{\"path\": 3}" `shouldBe` Just BadArgs
+  describe "the order of checks" $ do
+    it "a symbol bound by an earlier argument: W is 4x1, so b has 1 element and x 4 columns" $ do
+      refused "layer.affine" "{\"W\": [[1], [2], [3], [4]], \"b\": [0, 0], \"x\": [1, 2, 3, 4], \"dout\": [1]}" `shouldBe` Just ShapeError
+      refused "layer.affine" (affine "[[1, 2, 3]]") `shouldBe` Just ShapeError
+      refused "simple_net.loss" "{\"W\": [[1, 2]], \"x\": [1], \"t\": [0, 0, 1]}" `shouldBe` Just ShapeError
+    it "a default, and null counts as absent" $ do
+      let drop' r = "{\"x\": [1], \"dropout_ratio\": " <> r <> ", \"dout\": [1]}"
+      num (valid "layer.dropout" "{\"x\": [1], \"dout\": [1]}") "dropout_ratio" `shouldBe` 0.5
+      num (valid "layer.dropout" (drop' "null")) "dropout_ratio" `shouldBe` 0.5
+      refused "layer.dropout" (drop' "1") `shouldBe` Just ValueError
+      refused "fn.relu" "{\"x\": null}" `shouldBe` Just BadArgs
+      case value (valid "layer.batch_norm" "{\"x\": [[1], [2]], \"gamma\": [1], \"beta\": [0], \"running_mean\": null, \"dout\": [[1], [1]]}") "running_mean" of
+        VAbsent -> pure ()
+        _ -> expectationFailure "running_mean should be absent"
+    it "limits: sizes whose products exceed max_elements, before anything is allocated" $ do
+      refused "two_layer_net.init" "{\"input_size\": 10000, \"hidden_size\": 10000, \"output_size\": 1}" `shouldBe` Just ValueError
+      refused "multi_layer_net.init" "{\"input_size\": 4000, \"hidden_size_list\": [4000], \"output_size\": 1}" `shouldBe` Just ValueError
+      refused "grad.gradient_descent" "{\"f\": \"function_2\", \"init_x\": [1, 2], \"step_num\": 6000000}" `shouldBe` Just ValueError
+    it "hooks: momentum_domain refuses momentum outside [0, 1] for momentum and nesterov only" $ do
+      let opt n m = "{\"name\": \"" <> n <> "\", \"hyper\": {\"momentum\": " <> m <> "}, \"params\": {}, \"grads_seq\": []}"
+      refused "optimizer.run" (opt "momentum" "1.5") `shouldBe` Just ValueError
+      refused "optimizer.run" (opt "Nesterov" "\"NaN\"") `shouldBe` Just ValueError
+      refused "optimizer.run" (opt "sgd" "1.5") `shouldBe` Nothing
+    it "hooks: layer_params gives W{i}, b{i} of the layer sizes" $ do
+      let mln w2 = "{\"input_size\": 1, \"hidden_size_list\": [2], \"output_size\": 1, \"params\": {\"W1\": [[1, 1]], \"b1\": [0, 0], \"W2\": "
+                   <> w2 <> ", \"b2\": [0]}, \"x\": [1], \"t\": 0}"
+      M.keys (params (valid "multi_layer_net.loss" (mln "[[1], [1]]")) "params") `shouldBe` ["W1", "W2", "b1", "b2"]
+      refused "multi_layer_net.loss" (mln "[[1, 1]]") `shouldBe` Just ShapeError
+  it "ok shapes follow the bound symbols: 1-D x gives 1-D scores" $ do
+    let tln x = "{\"params\": {\"W1\": [[1]], \"b1\": [0], \"W2\": [[1, 2]], \"b2\": [0, 0]}, \"x\": " <> x <> "}"
+    shapeOf (valid "two_layer_net.predict" (tln "[1]")) "y" `shouldBe` [2]
+    shapeOf (valid "two_layer_net.predict" (tln "[[1], [2], [3]]")) "y" `shouldBe` [3, 2]
