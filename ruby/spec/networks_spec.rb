@@ -48,6 +48,11 @@ RSpec.describe 'networks' do
     let(:x) { rng.rand(5, 4) }
     let(:t) { [0, 2, 1, 2, 0] }
 
+    it 'trusts its params and inputs: an x that does not fit W1 is an ArgumentError of the product' do
+      net = described_class.new(4, 3, 3, rng: rng)
+      expect { net.loss(rng.rand(5, 2), t) }.to raise_error(ArgumentError) { |e| expect(e).not_to be_a(DLScratch::Error) }
+    end
+
     it 'draws W1 then W2 as std * randn from one generator, biases zero' do
       net = described_class.new(2, 2, 1, weight_init_std: 0.5, seed: 0)
       n = DLScratch::Rng.new(0).normal(6)

@@ -3,6 +3,7 @@
 require 'spec_helper'
 require 'json'
 require 'stringio'
+require 'tmpdir'
 
 RSpec.describe DLScratch::Runner do
   # The answers (parsed) to some request lines.
@@ -76,6 +77,17 @@ RSpec.describe DLScratch::Runner do
     net = JSON.generate(DLScratch::Runner.encode(DLScratch::Net3.init_network))
     a = answers(%({"id": "n3", "op": "net3.forward", "args": {"network": #{net}, "x": [1.0, 0.5]}}))
     expect(a[0]['ok']['y']).to be_all_close([0.31682708, 0.69627909], atol: 5e-9)
+  end
+
+  it 'reads the contract from $DLSCRATCH_OPS_JSON when it is set: an op it does not list is unknown' do
+    Dir.mktmpdir do |dir|
+      schema = DLScratch::Validate.schema.merge('ops' => DLScratch::Validate.schema['ops'].except('gate.and'))
+      File.write(File.join(dir, 'ops.json'), JSON.generate(schema))
+      out, = Open3.capture2({ 'DLSCRATCH_OPS_JSON' => File.join(dir, 'ops.json') }, File.join(BinHelpers::BIN, 'runner'),
+                            stdin_data: %({"id":"a","op":"gate.and","args":{"x1":1,"x2":1}}\n{"id":"o","op":"gate.or","args":{"x1":1,"x2":1}}\n))
+      answers = out.lines.map { |l| JSON.parse(l) }
+      expect(answers.map { |a| a.dig('error', 'type') || a['ok'] }).to eq(['UnknownOp', { 'y' => 1 }])
+    end
   end
 
   it 'bin/runner --help lists the ops' do

@@ -1,22 +1,20 @@
 # frozen_string_literal: true
 
 require 'json'
-%w[errors validate arrays functions gates graph gradient layers networks optimizers rng datasets train].each do |lib|
-  require_relative lib
-end
+%w[errors validate arrays functions gates graph gradient layers networks optimizers rng datasets train].each { |f| require_relative f }
 
 module DLScratch
   # The conformance runner (shared_tests/README.md): one JSON request per line on stdin, one
   # answer per line on stdout. Each op is a binding from the arguments {Validate} checked and
   # converted to the book's classes and functions.
   module Runner
-    # op => its binding, a block from the checked args (Hash{Symbol=>Object}) to the ok-object
+    # op => its binding, a block from the checked args (Hash{Symbol=>Object}) to the answer
     OPS = {}
 
     # Binds the op +name+ to the block.
     # @param name [String] an op of ops.json
     # @yieldparam a [Hash{Symbol=>Object}] the checked arguments
-    # @yieldreturn [Hash] the ok-object
+    # @yieldreturn [Object] the ok-object, or the value of its key when ops.json lists one
     def self.op(name, &block)
       OPS[name] = block
     end
@@ -32,38 +30,31 @@ module DLScratch
     end
     two_layer_net = ->(p) { TwoLayerNet.new(*Arrays.shape(p['W1']), p['b2'].size, params: p) }
     multi_layer_net = lambda do |a, **given|
-      MultiLayerNet.new(a[:input_size], a[:hidden_size_list], a[:output_size], activation: a[:activation],
-                                                                               weight_init_std: a[:weight_init_std], **given)
+      MultiLayerNet.new(*a.values_at(:input_size, :hidden_size_list, :output_size), **a.slice(:activation, :weight_init_std), **given)
     end
     given_net = ->(a) { multi_layer_net.(a, weight_decay_lambda: a[:weight_decay_lambda], params: a[:params]) }
 
-    %w[and nand or xor].each { |g| op("gate.#{g}") { |a| { y: Gates.public_send(g, a[:x1], a[:x2]) } } }
-    %w[identity step sigmoid sigmoid_grad relu relu_grad softmax].each { |f| op("fn.#{f}") { |a| { y: Functions.public_send(f, a[:x]) } } }
-    op('loss.sum_squared_error') { |a| { loss: Functions.sum_squared_error(a[:y], a[:t]) } }
-    op('loss.cross_entropy_error') { |a| { loss: Functions.cross_entropy_error(a[:y], a[:t]) } }
-    op('grad.numerical_diff') { |a| { d: Gradient.numerical_diff(a[:x], &named.(a[:f])) } }
-    op('grad.numerical_gradient') { |a| { grad: Gradient.numerical_gradient(a[:x], &named.(a[:f])) } }
-    op('grad.gradient_descent') { |a| { x: Gradient.gradient_descent(a[:init_x], lr: a[:lr], step_num: a[:step_num], &named.(a[:f])) } }
-    op('simple_net.predict') { |a| { p: SimpleNet.new(a[:W]).predict(a[:x]) } }
-    op('simple_net.loss') { |a| { loss: SimpleNet.new(a[:W]).loss(a[:x], a[:t]) } }
-    op('simple_net.numerical_gradient') { |a| { dW: SimpleNet.new(a[:W]).numerical_gradient(a[:x], a[:t]) } }
+    %w[and nand or xor].each { |g| op("gate.#{g}") { |a| Gates.public_send(g, a[:x1], a[:x2]) } }
+    %w[identity step sigmoid sigmoid_grad relu relu_grad softmax].each { |f| op("fn.#{f}") { |a| Functions.public_send(f, a[:x]) } }
+    op('loss.sum_squared_error') { |a| Functions.sum_squared_error(a[:y], a[:t]) }
+    op('loss.cross_entropy_error') { |a| Functions.cross_entropy_error(a[:y], a[:t]) }
+    op('grad.numerical_diff') { |a| Gradient.numerical_diff(a[:x], &named.(a[:f])) }
+    op('grad.numerical_gradient') { |a| Gradient.numerical_gradient(a[:x], &named.(a[:f])) }
+    op('grad.gradient_descent') { |a| Gradient.gradient_descent(a[:init_x], **a.slice(:lr, :step_num), &named.(a[:f])) }
+    # simple_net.M, two_layer_net.M, multi_layer_net.M: the network's method M of x (and t)
+    %w[predict loss numerical_gradient].each { |m| op("simple_net.#{m}") { |a| SimpleNet.new(a[:W]).public_send(m, *a.values_at(:x, :t).compact) } }
     { 'layer.mul' => MulLayer, 'layer.add' => AddLayer }.each do |name, klass|
-      op(name) do |a|
-        layer = klass.new
-        { out: layer.forward(a[:x], a[:y]), **%i[dx dy].zip(layer.backward(a[:dout])).to_h }
-      end
+      op(name) { |a| klass.new.then { |l| { out: l.forward(a[:x], a[:y]), **%i[dx dy].zip(l.backward(a[:dout])).to_h } } }
     end
     op('graph.buy_apple') { |a| Graph.buy_apple(**a) }
     op('graph.buy_apple_orange') { |a| Graph.buy_apple_orange(**a) }
     op('layer.relu') { |a| fwd_bwd.(Layers::Relu.new, a) }
     op('layer.sigmoid') { |a| fwd_bwd.(Layers::Sigmoid.new, a) }
     op('layer.affine') do |a|
-      layer = Layers::Affine.new(a[:W], a[:b])
-      { out: layer.forward(a[:x]), dx: layer.backward(a[:dout]), dW: layer.dW, db: layer.db }
+      Layers::Affine.new(a[:W], a[:b]).then { |l| { out: l.forward(a[:x]), dx: l.backward(a[:dout]), dW: l.dW, db: l.db } }
     end
     op('layer.softmax_with_loss') do |a|
-      layer = Layers::SoftmaxWithLoss.new
-      { loss: layer.forward(a[:x], a[:t]), y: layer.y, dx: layer.backward(1.0) }
+      Layers::SoftmaxWithLoss.new.then { |l| { loss: l.forward(a[:x], a[:t]), y: l.y, dx: l.backward(1.0) } }
     end
     op('layer.dropout') { |a| fwd_bwd.(Layers::Dropout.new(a[:dropout_ratio], rng: Rng.new(a[:seed])), a, train_flg: a[:train_flg]) }
     op('layer.batch_norm') do |a|
@@ -74,39 +65,27 @@ module DLScratch
     op('net3.init') { Net3.init_network }
     op('net3.forward') { |a| Net3.forward_trace(a[:network], a[:x], output: a[:output]) }
     op('two_layer_net.init') do |a|
-      TwoLayerNet.new(*a.values_at(:input_size, :hidden_size, :output_size), weight_init_std: a[:weight_init_std],
-                                                                              rng: Rng.new(a[:seed])).params
+      TwoLayerNet.new(*a.values_at(:input_size, :hidden_size, :output_size), **a.slice(:weight_init_std), rng: Rng.new(a[:seed])).params
     end
-    op('two_layer_net.predict') { |a| { y: two_layer_net.(a[:params]).predict(a[:x]) } }
-    op('two_layer_net.loss') { |a| { loss: two_layer_net.(a[:params]).loss(a[:x], a[:t]) } }
-    op('two_layer_net.accuracy') { |a| { accuracy: two_layer_net.(a[:params]).accuracy(a[:x], a[:t]) } }
-    op('two_layer_net.gradient') { |a| two_layer_net.(a[:params]).gradient(a[:x], a[:t]) }
-    op('two_layer_net.numerical_gradient') { |a| two_layer_net.(a[:params]).numerical_gradient(a[:x], a[:t]) }
+    %w[predict loss accuracy gradient numerical_gradient].each do |m|
+      op("two_layer_net.#{m}") { |a| two_layer_net.(a[:params]).public_send(m, *a.values_at(:x, :t).compact) }
+    end
     op('multi_layer_net.init') { |a| multi_layer_net.(a, rng: Rng.new(a[:seed])).params }
-    op('multi_layer_net.loss') { |a| { loss: given_net.(a).loss(a[:x], a[:t]) } }
-    op('multi_layer_net.gradient') { |a| given_net.(a).gradient(a[:x], a[:t]) }
-    op('multi_layer_net.numerical_gradient') { |a| given_net.(a).numerical_gradient(a[:x], a[:t]) }
+    %w[loss gradient numerical_gradient].each { |m| op("multi_layer_net.#{m}") { |a| given_net.(a).public_send(m, a[:x], a[:t]) } }
     op('optimizer.run') do |a|
       params = a[:params].transform_values(&box)
       opt = Optimizers.build(a[:name], a[:hyper])
       a[:grads_seq].each { |grads| opt.update(params, grads.transform_values(&box)) }
-      { params: params.to_h { |k, v| [k, a[:params][k].is_a?(Float) ? v[0] : v] } }
+      params.to_h { |k, v| [k, a[:params][k].is_a?(Float) ? v[0] : v] }
     end
-    op('rng.uniform') { |a| { x: Rng.new(a[:seed]).uniform(a[:n]) } }
-    op('rng.normal') { |a| { x: Rng.new(a[:seed]).normal(a[:n]) } }
-    op('rng.permutation') { |a| { p: Rng.new(a[:seed]).permutation(a[:n]) } }
-    op('rng.choice') { |a| { idx: Rng.new(a[:seed]).choice(a[:n], a[:size]) } }
+    %w[uniform normal permutation].each { |m| op("rng.#{m}") { |a| Rng.new(a[:seed]).public_send(m, a[:n]) } }
+    op('rng.choice') { |a| Rng.new(a[:seed]).choice(a[:n], a[:size]) }
     op('train.two_layer_net') do |a|
       r = Train.two_layer_net(a[:x_train], a[:t_train], **a.slice(:hidden_size, :output_size, :weight_init_std, :lr, :batch_size,
                                                                   :iters, :seed), **a[:optimizer].transform_keys(name: :optimizer))
       { loss_history: r.loss_history, params: r.params }
     end
-    op('data.idx') do |a|
-      idx = Datasets.read_idx(a[:path])
-      { shape: idx.shape, sum: idx.sum, head: idx.head(16) }
-    rescue Datasets::FileError => e
-      raise ValueError, e.message
-    end
+    op('data.idx') { |a| Datasets.read_idx(a[:path]).then { |idx| { shape: idx.shape, sum: idx.sum, head: idx.head(16) } } }
 
     module_function
 
@@ -127,13 +106,10 @@ module DLScratch
     # @return [Array(String, Object, Object)] its id, op and args, not yet checked
     # @raise [BadRequest] unless it is a JSON object (of Unicode text) with a string id
     def decode_line(line)
-      raise BadRequest, 'the line is not valid UTF-8' unless line.valid_encoding?
-
       obj = JSON.parse(line, max_nesting: Validate.schema['limits']['max_nesting'])
-      # JSON.parse lets a lone surrogate escape through; JSON.generate refuses it
-      JSON.generate(obj) if line.match?(/\\u[dD][89a-fA-F]/)
-      raise BadRequest, "a request must be a JSON object, not #{Validate.json_type(obj)}" unless obj.is_a?(Hash)
-      raise BadRequest, 'a request needs a string "id"' unless obj['id'].is_a?(String)
+      # JSON.parse lets invalid UTF-8 and a lone surrogate escape through; JSON.generate refuses them
+      JSON.generate(obj) if !line.valid_encoding? || line.match?(/\\u[dD][89a-fA-F]/)
+      raise BadRequest, 'a request must be a JSON object with a string "id"' unless obj.is_a?(Hash) && obj['id'].is_a?(String)
 
       [obj['id'], obj['op'], obj.fetch('args', {})]
     rescue JSON::JSONError, EncodingError, ArgumentError => e
@@ -145,14 +121,16 @@ module DLScratch
     # @param line [String]
     # @return [String]
     def handle(line)
-      req_id = nil
       req_id, op_name, raw_args = decode_line(line)
       raise BadRequest, 'a request needs a string "op"' unless op_name.is_a?(String)
       raise BadArgs, %("args" must be an object, not #{Validate.json_type(raw_args)}) unless raw_args.is_a?(Hash)
 
-      fn = OPS[op_name] or raise UnknownOp, "unknown op #{op_name.inspect}"
-      JSON.generate({ 'id' => req_id, 'ok' => encode(fn.call(Validate.args(op_name, raw_args))) }, max_nesting: false)
+      fn = (Validate.schema['ops'].key?(op_name) && OPS[op_name]) or raise UnknownOp, "unknown op #{op_name.inspect}"
+      ok = fn.call(Validate.args(op_name, raw_args))
+      keys = Validate.schema['ops'][op_name]['ok'].keys
+      JSON.generate({ 'id' => req_id, 'ok' => encode(keys.size == 1 ? { keys[0] => ok } : ok) }, max_nesting: false)
     rescue StandardError, NoMemoryError, SystemStackError, ScriptError => e
+      e = ValueError.new(e.message) if e.is_a?(Datasets::FileError) # a missing or malformed IDX file
       unless e.is_a?(Error)
         warn "#{e.class}: #{e.message}\n#{e.backtrace&.first(8)&.join("\n")}"
         e = InternalError.new("#{e.class}: #{e.message}")

@@ -11,15 +11,12 @@ module DLScratch
   # An array becomes a float64 NArray (a bare number a Float), a target one-hot or labels.
   module Validate
     NON_FINITE = { 'NaN' => Float::NAN, 'Infinity' => Float::INFINITY, '-Infinity' => -Float::INFINITY }.freeze
-    TYPES = { NilClass => 'null', TrueClass => 'a boolean', FalseClass => 'a boolean', Integer => 'a number',
-              Float => 'a number', Array => 'a list', Hash => 'an object' }.freeze
+    TYPES = { NilClass => 'null', TrueClass => 'a boolean', FalseClass => 'a boolean', Array => 'a list', Hash => 'an object' }.freeze
 
     module_function
 
     # @return [Hash] ops.json, read once: $DLSCRATCH_OPS_JSON, else <repo>/shared_tests/ops.json
-    def schema
-      @schema ||= JSON.parse(File.read(ENV['DLSCRATCH_OPS_JSON'] || File.expand_path('../../../shared_tests/ops.json', __dir__)))
-    end
+    def schema = (@schema ||= JSON.parse(File.read(ENV['DLSCRATCH_OPS_JSON'] || File.expand_path('../../../shared_tests/ops.json', __dir__))))
 
     # @param op [String] an op of ops.json
     # @param raw [Hash{String=>Object}] its args as decoded
@@ -29,7 +26,7 @@ module DLScratch
 
     # @param value [Object] a decoded JSON value
     # @return [String] what it is, for a message
-    def json_type(value) = TYPES.fetch(value.class) { "the string #{value.inspect}" }
+    def json_type(value) = TYPES.fetch(value.class) { "the #{value.is_a?(String) ? 'string' : 'number'} #{value.inspect}" }
 
     # @param shape [Array<Integer>] row-major
     # @return [String] "2x3", or "a scalar"
@@ -38,21 +35,14 @@ module DLScratch
     # One request's arguments on their way through the contract: the values converted so far,
     # the shapes of the arrays met (a params entry as "params.W1") and the symbols bound.
     class Check
-      # @param schema [Hash] ops.json
-      # @param op [String] the op
-      # @param raw [Hash{String=>Object}] its args
+      # the op's +raw+ args against +schema+ (ops.json)
       def initialize(schema, op, raw)
-        @ops = schema['ops']
-        @limits = schema['limits']
+        @ops, @limits, @raw = schema['ops'], schema['limits'], raw
         @op = @ops.fetch(op)
-        @raw = raw
-        @vals = {}
-        @shapes = {}
-        @sym = {}
+        @vals, @shapes, @sym = {}, {}, {}
       end
 
-      # @return [Hash{Symbol=>Object}] the converted arguments
-      # @raise [BadArgs, ShapeError, ValueError]
+      # the converted arguments (see Validate.args)
       def run
         @op['args'].each { |spec| @vals[spec['name']] = argument(spec) }
         @op.fetch('limits', []).each do |lim|
@@ -82,11 +72,7 @@ module DLScratch
 
       def integer?(v) = v.is_a?(Integer) || (v.is_a?(Float) && v.finite? && v == v.floor)
 
-      def kind_integer(v, spec, name)
-        return domain(v.to_i, spec, name) if integer?(v)
-
-        raise BadArgs, "#{name} must be an integer, not #{v.is_a?(Float) ? v : Validate.json_type(v)}"
-      end
+      def kind_integer(v, spec, name) = integer?(v) ? domain(v.to_i, spec, name) : bad("#{name} must be an integer", v)
 
       def kind_seed(v, spec, name) = kind_integer(v, spec.merge('min' => 0, 'max' => @limits['seed_limit'] - 1), name)
 
@@ -131,12 +117,11 @@ module DLScratch
 
       def shape_of(v, name)
         return [] unless v.is_a?(Array)
-        return [0] if v.empty?
 
-        first = shape_of(v[0], name)
-        raise BadArgs, "#{name} is ragged: its rows differ in length or depth" unless v.drop(1).all? { |e| shape_of(e, name) == first }
+        rows = v.map { |e| shape_of(e, name) }.uniq
+        raise BadArgs, "#{name} is ragged: its rows differ in length or depth" if rows.size > 1
 
-        [v.size, *first]
+        [v.size, *rows[0]]
       end
 
       # "*"; "=name", the shape of an argument or output; or alternatives "D | N D..." chosen by
@@ -174,13 +159,11 @@ module DLScratch
         scores = @shapes[spec['scores']] || derived(spec['scores'])
         t = kind_array(v, { 'shape' => '*' }, name)
         ts = @shapes[name]
+        raise ShapeError, "#{name} must be labels, one integer per row" if ts == scores && spec['kind'] == 'labels'
         return t if ts == scores
 
         n, c = scores.size == 1 ? [1, scores[0]] : scores
-        if ts.inject(1, :*) == n * c && !ts.empty? && (ts.size != 1 || scores.size != 2 || c != 1)
-          raise ShapeError, "one-hot #{name} is #{Validate.shape_str(ts)} but the scores are #{Validate.shape_str(scores)}"
-        end
-        unless scores.size == 1 ? ts.size <= 1 && ts.inject(1, :*) == 1 : ts == [n]
+        unless (scores.size == 1 ? [[], [1]] : [[n]]).include?(ts)
           raise ShapeError, "#{name} must be #{n} label(s) or one-hot #{Validate.shape_str(scores)}, not #{Validate.shape_str(ts)}"
         end
 
@@ -193,12 +176,7 @@ module DLScratch
         scores.size == 2 ? NArray.to_na(labels) : labels[0]
       end
 
-      def kind_labels(v, spec, name)
-        t = kind_target(v, spec, name)
-        raise ShapeError, "#{name} must be labels, one integer per row" if t.is_a?(NArray) && t.typecode == NArray::DFLOAT
-
-        t
-      end
+      alias kind_labels kind_target
 
       # An object of arrays with the keys (and shapes) of spec's keys or of its keys_hook.
       def kind_params(v, spec, name)
@@ -257,9 +235,7 @@ module DLScratch
 
       def hook_momentum_domain
         m = @vals['hyper'][:momentum]
-        return unless m && %w[momentum nesterov].include?(@vals['name']) && !(m >= 0 && m <= 1)
-
-        raise ValueError, "momentum = #{m} is outside [0, 1]"
+        raise ValueError, "momentum = #{m} is outside [0, 1]" if m && %w[momentum nesterov].include?(@vals['name']) && !(0..1).cover?(m)
       end
     end
   end
