@@ -1,35 +1,22 @@
--- | The error types of the runner protocol (shared_tests/README.md §3).
---
--- The validator answers @Either DLError a@; the runner writes a 'DLError' as an error object.
-module DLScratch.Error
-  ( ErrorType (..)
-  , DLError (..)
-  , shapeError
-  , valueError
-  , badArgs
-  ) where
+{-# LANGUAGE DeriveAnyClass, DeriveGeneric #-}
+-- | The error types of the runner protocol (shared_tests/README.md §3); the validator answers
+-- @Either DLError a@, the runner writes a 'DLError' as the error object.
+module DLScratch.Error (ErrorType (..), DLError (..), shapeError, valueError, badArgs) where
 
-import Control.DeepSeq (NFData (..))
+import Control.DeepSeq (NFData)
 import Control.Exception (Exception)
+import GHC.Generics (Generic)
 
--- | Which of the protocol's error kinds a failure is.
-data ErrorType
-  = BadRequest   -- ^ the line is not a JSON object with a string id and op
-  | UnknownOp    -- ^ op is not one of the protocol's
-  | BadArgs      -- ^ missing or ill-typed argument, unknown name
-  | ShapeError   -- ^ arrays that do not fit together, wrong ndim, size-0 dimension
-  | ValueError   -- ^ a value outside its domain
-  | InternalError -- ^ a bug: an exception nobody anticipated
-  deriving (Eq, Show, Enum, Bounded)
+-- | BadRequest: not a JSON object with a string id and op; BadArgs: missing, ill-typed, an
+-- unknown name; ShapeError: arrays that do not fit, wrong ndim, size 0; ValueError: outside
+-- its domain; InternalError: an exception nobody anticipated (a bug).
+data ErrorType = BadRequest | UnknownOp | BadArgs | ShapeError | ValueError | InternalError
+  deriving (Eq, Show, Generic, NFData)
 
 -- | A failure with a message a user can act on.
-data DLError = DLError { errType :: !ErrorType, errMessage :: String }
-  deriving (Eq, Show)
+data DLError = DLError { errType :: !ErrorType, errMessage :: String } deriving (Eq, Show, Generic, NFData)
 
 instance Exception DLError
-
-instance NFData DLError where
-  rnf (DLError t m) = t `seq` rnf m
 
 shapeError, valueError, badArgs :: String -> Either DLError a
 shapeError = Left . DLError ShapeError
