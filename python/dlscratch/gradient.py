@@ -42,10 +42,8 @@ def numerical_gradient(f: Callable[[Array], float], x: Array) -> Array:
 
     As in the book, `x` itself is perturbed in place and restored exactly after each element, so
     `f` may ignore its argument and read the same array through an alias (a network's
-    parameters). `x` must be a float64 array.
+    parameters). `x` must be a C-contiguous float64 array, so that its flat view is `x` itself.
     """
-    if not x.flags.c_contiguous or x.dtype != np.float64:
-        raise TypeError("numerical_gradient perturbs x in place: it must be a contiguous float64 array")
     grad = np.zeros_like(x)
     flat_x = x.reshape(-1)  # a view: writes go to x
     flat_grad = grad.reshape(-1)

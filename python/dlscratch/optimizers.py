@@ -145,9 +145,6 @@ OPTIMIZERS: dict[str, tuple[type, tuple[str, ...]]] = {
 def make_optimizer(name: str, hyper: dict[str, float] | None = None) -> Optimizer:
     """The optimizer called `name` with the given hyper-parameters (others at the book's
     defaults; keys it does not use are ignored)."""
-    try:
-        cls, keys = OPTIMIZERS[name.lower()]
-    except KeyError:
-        raise ValueError(f"unknown optimizer {name!r}; one of {', '.join(OPTIMIZERS)}") from None
+    cls, keys = OPTIMIZERS[name.lower()]
     hyper = hyper or {}
     return cls(**{key: float(hyper[key]) for key in keys if key in hyper})

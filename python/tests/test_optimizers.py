@@ -66,5 +66,5 @@ def test_defaults_and_unknown_name():
     assert make_optimizer("adam").lr == 0.001
     assert make_optimizer("rmsprop").decay_rate == 0.99
     assert make_optimizer("momentum", {"lr": 0.5, "beta1": 3}).lr == 0.5
-    with pytest.raises(ValueError):
+    with pytest.raises(KeyError):
         make_optimizer("lbfgs")
