@@ -1,0 +1,253 @@
+"""A request's arguments checked against shared_tests/ops.json (or the file $DLSCRATCH_OPS_JSON): each argument
+in the order listed (presence, JSON type, shape, symbols, domain), then the op's limits, then its hooks."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from .protocol import BadArgs, ShapeError, ValueError_
+
+OPS_JSON = Path(os.environ.get("DLSCRATCH_OPS_JSON") or Path(__file__).resolve().parents[2] / "shared_tests/ops.json")
+SCHEMA: dict[str, Any] = json.loads(OPS_JSON.read_text(encoding="utf-8"))
+LIMITS: dict[str, Any] = SCHEMA["limits"]
+NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+Spec = dict[str, Any]
+
+
+@dataclass
+class Request:
+    """The arguments of one request checked so far, and the dimensions their shapes bound."""
+
+    op: str
+    values: dict[str, Any] = field(default_factory=dict)
+    symbols: dict[str, int] = field(default_factory=dict)
+
+
+def expect(ok: bool, name: str, v: Any, what: str) -> Any:
+    """v, or BadArgs when it is not `what`."""
+    if not ok:
+        raise BadArgs(f"{name} must be {what}, not {json.dumps(v)[:40]}")
+    return v
+
+
+def dims(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape)) or "a scalar"
+
+
+def number(v: Any, name: str) -> float:
+    """A JSON number or one of the strings "NaN", "Infinity", "-Infinity"."""
+    if isinstance(v, str) and v in NON_FINITE:
+        return NON_FINITE[v]
+    return float(expect(isinstance(v, (int, float)) and not isinstance(v, bool), name, v, "a number"))
+
+
+def whole(v: Any, name: str) -> int:
+    """An integer; a whole-number float is the integer."""
+    whole_number = isinstance(v, int) or (isinstance(v, float) and v.is_integer())
+    return int(expect(whole_number and not isinstance(v, bool), name, v, "an integer"))
+
+
+def in_domain(arg: Spec, x: Any) -> Any:
+    """x within the argument's min, max and max_exclusive (NaN is outside every range)."""
+    lo, hi, below = (LIMITS.get(b, b) for b in (arg.get("min"), arg.get("max"), arg.get("max_exclusive")))
+    if (lo is not None and not x >= lo) or (hi is not None and not x <= hi) or (below is not None and not x < below):
+        raise ValueError_(f"{arg['name']} = {x} is outside {lo} .. {hi if below is None else f'below {below}'}")
+    return x
+
+
+def obj(v: Any, name: str) -> dict[str, Any]:
+    return expect(isinstance(v, dict), name, v, "an object")
+
+
+def shape_of(v: Any, name: str) -> tuple[int, ...]:
+    """The shape of a nested list (BadArgs when ragged)."""
+    if not isinstance(v, list):
+        return ()
+    if len(shapes := {shape_of(e, name) for e in v}) > 1:
+        raise BadArgs(f"{name} is ragged: its rows differ in length or depth")
+    return (len(v), *(shapes.pop() if shapes else ()))
+
+
+def parse_array(v: Any, name: str) -> np.ndarray:
+    """A float64 array (a number is 0-D): not ragged, at most max_ndim dimensions, numbers, none of its dimensions 0."""
+    if len(shape := shape_of(v, name)) > LIMITS["max_ndim"]:
+        raise ShapeError(f"{name} has {len(shape)} dimensions, more than {LIMITS['max_ndim']}")
+    flat = [number(x, f"every element of {name}") for x in np.array(v, dtype=object).reshape(-1)]
+    if 0 in shape:
+        raise ShapeError(f"{name} is empty ({dims(shape)})")
+    return np.array(flat, dtype=np.float64).reshape(shape)
+
+
+def dim(req: Request, token: str) -> int | None:
+    """A dimension of a shape: a literal, an integer argument, a symbol bound before, or None."""
+    return int(token) if token.isdigit() else req.values[token] if token in req.values else req.symbols.get(token)
+
+
+def resolve(req: Request, ref: str) -> tuple[int, ...]:
+    """The shape of an argument, an output ("=out") or a spec (its last alternative whose dimensions are all known)."""
+    if ref.lstrip("=") in req.values:
+        return np.shape(req.values[ref.lstrip("=")])
+    if ref.startswith("="):
+        return resolve(req, SCHEMA["ops"][req.op]["ok"][ref[1:]]["shape"])
+    return tuple([d for d in ([dim(req, t) for t in alt.split()] for alt in ref.split("|")) if None not in d][-1])
+
+
+def fit(req: Request, name: str, shape: tuple[int, ...], spec: str) -> None:
+    """Checks a shape against a spec ("*", "=x", "C | N C", "N D..."), binding its symbols."""
+    if spec.startswith("=") and shape != (want := resolve(req, spec)):
+        raise ShapeError(f"{name} is {dims(shape)} but must be {dims(want)}, the shape of {spec[1:]}")
+    if spec == "*" or spec.startswith("="):
+        return
+    for tokens in (alt.split() for alt in spec.split("|")):
+        rest = bool(tokens) and tokens[-1].endswith("...")  # D...: the product of the trailing dimensions
+        if len(shape) == len(tokens) or (rest and len(shape) > len(tokens)):
+            break
+    else:
+        raise ShapeError(f"{name} is {dims(shape)}, not of the shape {spec}")
+    for token, n in zip(tokens, (*shape[: len(tokens) - 1], math.prod(shape[len(tokens) - 1 :])) if rest else shape):
+        if (want := dim(req, token.rstrip("."))) is None:
+            req.symbols[token.rstrip(".")] = n
+        elif want != n:
+            raise ShapeError(f"{name} is {dims(shape)}: {n} where {token} is {want} ({spec})")
+
+
+def array(req: Request, arg: Spec, v: Any) -> np.ndarray | float:
+    """An array of the argument's shape; array_or_number: a number stays a number."""
+    x = number(v, arg["name"]) if arg["kind"] == "array_or_number" and not isinstance(v, list) else parse_array(v, arg["name"])
+    fit(req, arg["name"], np.shape(x), arg["shape"])
+    return x
+
+
+def choice(req: Request, arg: Spec, v: Any) -> str:
+    """One of the choices as written; fold_case lower-cases it first, as the book does."""
+    key = v.lower() if arg.get("fold_case") and isinstance(v, str) else v
+    expect(isinstance(v, str) and key in arg["choices"], arg["name"], v, f"one of {', '.join(arg['choices'])}")
+    return key
+
+
+def target(req: Request, arg: Spec, v: Any) -> np.ndarray:
+    """One-hot of the scores' shape (1-D: one sample, 2-D: N rows of C) or labels in 0 .. C-1 (int64, one per row)."""
+    label, scores = arg["name"], resolve(req, arg["scores"])
+    t = parse_array(v, label) if isinstance(v, list) else np.array(number(v, label))
+    (n, c), size = (scores if len(scores) == 2 else (1, scores[0])), math.prod(scores)
+    if t.shape == scores and arg["kind"] == "target":
+        return t
+    one_hot_of_another_shape = t.size == size and t.ndim >= 1 and (t.ndim != 1 or len(scores) != 2 or n != size)
+    if one_hot_of_another_shape or ((t.size != 1 or t.ndim > 1) if len(scores) == 1 else (t.ndim != 1 or t.shape[0] != n)):
+        raise ShapeError(f"{label} is {dims(t.shape)}: not labels{' or one-hot' * (arg['kind'] == 'target')} for scores {dims(scores)}")
+    for i, x in enumerate(t.reshape(-1)):
+        if not math.isfinite(x) or not x.is_integer():
+            raise BadArgs(f"{label}[{i}] = {x} is not an integer label")
+        if not 0 <= x < c:
+            raise ValueError_(f"{label}[{i}] = {int(x)} is outside 0..{c - 1}")
+    return t.astype(np.int64).reshape(-1 if len(scores) == 2 else ())
+
+
+def int_list(req: Request, arg: Spec, v: Any) -> list[int]:
+    ints = [whole(x, f"{arg['name']}[{i}]") for i, x in enumerate(expect(isinstance(v, list), arg["name"], v, "a list"))]
+    return [in_domain({**arg, "name": f"{arg['name']}[{i}]"}, n) for i, n in enumerate(ints)]
+
+
+def params(req: Request, arg: Spec, v: Any) -> dict[str, np.ndarray]:
+    """Named arrays of the shapes `keys` (or the keys hook) gives; a missing or null key is a ShapeError."""
+    raw, out = obj(v, arg["name"]), {}
+    for key, shape in (arg["keys"] if "keys" in arg else HOOKS[arg["keys_hook"]](req, raw)).items():
+        if raw.get(key) is None:
+            raise ShapeError(f"{arg['name']} has no {key}")
+        out[key] = array(req, {"name": f"{arg['name']}.{key}", "kind": "array", "shape": shape}, raw[key])
+    return out
+
+
+def grads_seq(req: Request, arg: Spec, v: Any) -> list[dict[str, np.ndarray]]:
+    """Objects with exactly the keys of `like`, each array of its shape."""
+    label, like, seq = arg["name"], req.values[arg["like"]], []
+    for i, raw in enumerate(expect(isinstance(v, list), label, v, "a list of objects")):
+        if set(obj(raw, f"{label}[{i}]")) != set(like):
+            raise ShapeError(f"{label}[{i}] has the keys {sorted(raw)} but {arg['like']} has {sorted(like)}")
+        seq.append({key: parse_array(g, f"{label}[{i}].{key}") for key, g in raw.items()})
+        if wrong := [k for k, g in seq[-1].items() if g.shape != like[k].shape]:
+            raise ShapeError(f"{label}[{i}].{wrong[0]} is {dims(seq[-1][wrong[0]].shape)}, not {dims(like[wrong[0]].shape)}")
+    return seq
+
+
+def optimizer(req: Request, arg: Spec, v: Any) -> dict[str, Any]:
+    """{"name": a name of optimizer.run, "hyper": hyper}; an entry missing or null takes the default's."""
+    given = {**arg["default"], **{k: x for k, x in obj(v, arg["name"]).items() if x is not None}}
+    run = {a["name"]: {**a, "name": f"{arg['name']}.{a['name']}"} for a in SCHEMA["ops"]["optimizer.run"]["args"]}
+    return {k: KINDS[run[k]["kind"]](req, run[k], given.get(k, run[k].get("default"))) for k in ("name", "hyper")}
+
+
+KINDS: dict[str, Callable[[Request, Spec, Any], Any]] = {
+    "number": lambda req, arg, v: in_domain(arg, number(v, arg["name"])),
+    "integer": lambda req, arg, v: in_domain(arg, whole(v, arg["name"])),
+    "seed": lambda req, arg, v: in_domain({**arg, "min": 0, "max_exclusive": LIMITS["seed_limit"]}, whole(v, arg["name"])),
+    "name_or_number": lambda req, arg, v: choice(req, arg, v) if isinstance(v, str) else number(v, arg["name"]),
+    "hyper": lambda req, arg, v: {k: number(x, f"{arg['name']}.{k}") for k, x in obj(v, arg["name"]).items()},
+    "boolean": lambda req, arg, v: expect(isinstance(v, bool), arg["name"], v, "true or false"),
+    "path": lambda req, arg, v: expect(isinstance(v, str), arg["name"], v, "the path of a file"),
+    "name": choice, "array": array, "array_or_number": array, "target": target, "labels": target,
+    "int_list": int_list, "params": params, "grads_seq": grads_seq, "optimizer": optimizer,
+}
+
+
+# --- the hooks of ops.json --------------------------------------------------------------------
+
+
+def sizes(req: Request) -> list[int]:
+    return [req.values["input_size"], *req.values["hidden_size_list"], req.values["output_size"]]
+
+
+def layer_params(req: Request, raw: dict[str, Any]) -> dict[str, str]:
+    """W{i}: S_{i-1} x S_i and b{i}: S_i; S0 and SL stand for input_size and output_size."""
+    s = sizes(req)
+    req.symbols.update(S0=s[0], SL=s[-1])
+    return {k: v for i in range(1, len(s)) for k, v in ((f"W{i}", f"{s[i - 1]} {s[i]}"), (f"b{i}", f"{s[i]}"))}
+
+
+def any_keys(req: Request, raw: dict[str, Any]) -> dict[str, str]:
+    """Every key, an array of any shape (a null entry is not an array)."""
+    for key, v in raw.items():
+        expect(v is not None, f"params.{key}", v, "an array")
+    return dict.fromkeys(raw, "*")
+
+
+def momentum_domain(req: Request) -> None:
+    m = req.values["hyper"].get("momentum")
+    if req.values["name"] in ("momentum", "nesterov") and m is not None and not 0 <= m <= 1:
+        raise ValueError_(f"momentum = {m} is outside [0, 1]")
+
+
+HOOKS: dict[str, Callable[..., Any]] = {"layer_params": layer_params, "any_keys": any_keys, "momentum_domain": momentum_domain,
+                                        "layer_sizes": lambda req: sum(a * b for a, b in zip(sizes(req), sizes(req)[1:]))}  # Σ S_{i-1}·S_i
+
+
+def factor(req: Request, ref: str) -> int:
+    """An integer argument, or an array argument's size or columns (its last dimension)."""
+    name, _, attr = ref.partition(".")
+    return {"": lambda v: v, "size": np.size, "columns": lambda v: v.shape[-1]}[attr](req.values[name])
+
+
+def validate(op: str, raw: dict[str, Any]) -> SimpleNamespace:
+    """The op's arguments as typed values (null counts as absent), or the contract's error."""
+    spec, req = SCHEMA["ops"][op], Request(op)
+    for arg in spec["args"]:
+        if raw.get(arg["name"]) is None and "default" not in arg:
+            raise BadArgs(f'missing argument "{arg["name"]}"')
+        v = arg.get("default") if raw.get(arg["name"]) is None else raw[arg["name"]]
+        req.values[arg["name"]] = None if v is None else KINDS[arg["kind"]](req, arg, v)
+    for limit in spec.get("limits", []):
+        count = HOOKS[limit["hook"]](req) if "hook" in limit else sum(math.prod(factor(req, f) for f in p) for p in limit["sum_of_products"])
+        if count > LIMITS["max_elements"]:
+            raise ValueError_(f"{limit['what']} would hold {count} elements, above the limit of {LIMITS['max_elements']}")
+    for hook in spec.get("hooks", []):
+        HOOKS[hook](req)
+    return SimpleNamespace(**req.values)
