@@ -1,7 +1,9 @@
 {-# LANGUAGE OverloadedStrings #-}
--- | dlscratch-bench: milliseconds per TwoLayerNet training step (784-50-10,
--- batch 100, float64: forward, backward, SGD), median of repeats, beside the
--- Python reference's figure measured in the same run.
+-- | dlscratch-bench: milliseconds per training step of the book's TwoLayerNet
+-- (shared_tests/README.md §9): forward, SoftmaxWithLoss, the whole backward
+-- (the first Affine's dx1 included), SGD lr 0.1; every value of the step
+-- forced, wall-clock time, median of repeats; beside the Python reference's
+-- figure measured in the same run.
 module Main (main) where
 
 import Control.DeepSeq (force)
@@ -13,9 +15,9 @@ import qualified Data.ByteString.Lazy.Char8 as BL
 import Data.List (isPrefixOf, sort)
 import qualified Data.Scientific as Sci
 import qualified Data.Vector.Storable as VS
-import Data.Time.Clock (diffUTCTime, getCurrentTime)
+import GHC.Clock (getMonotonicTime)
 import Numeric (showFFloat)
-import Numeric.LinearAlgebra (reshape)
+import Numeric.LinearAlgebra (Matrix, reshape)
 import System.Directory (doesFileExist)
 import System.Environment (getArgs)
 import System.Exit (ExitCode (..), exitWith)
@@ -24,95 +26,140 @@ import Text.Read (readMaybe)
 
 import qualified Data.ByteString.Builder as B
 import System.IO (hPutStrLn, stderr, stdout)
-import DLScratch.Json (J (..), encodeJ)
+import DLScratch.Json (J (..), encodeJ, matrixJ, vectorJ)
 import DLScratch.Functions (Labels (..), Targets (..))
+import DLScratch.Layers (Dense (..))
 import DLScratch.Networks
 import DLScratch.Optimizers
 import DLScratch.Rng (mkGen, rand)
 
-inputN, hiddenN, outputN, batchN :: Int
+inputN, outputN :: Int
 inputN = 784
-hiddenN = 50
 outputN = 10
-batchN = 100
 
--- | ms per step of each repeat.
-stepTimes :: Int -> Int -> IO [Double]
-stepTimes repeats steps = do
-  let g0 = mkGen 0
-      (xv, g1) = rand [batchN, inputN] g0
-      x = reshape inputN xv
-      t = TLabels (Labels (VS.generate batchN (`mod` outputN)))
-      (net0, _) = initTwoLayerNet inputN hiddenN outputN 0.01 g1
-      opt = SGD 0.1
-      stepOnce net = do
-        let (ps, _) = update opt (initState opt (layers net)) (layers net) (gradient net x t)
-        ps' <- evaluate (force ps)
-        pure net { layers = ps' }
+-- | §9's inputs: one generator seeded with 0 draws @x = rand(batch, 784)@,
+-- then W1, W2 as TwoLayerNet's init (std 0.01); @t_i = i mod 10@.
+benchInputs :: Int -> Int -> (Net, Matrix Double, Targets)
+benchInputs hidden batch = (net, reshape inputN xv, t)
+  where
+    (xv, g1) = rand [batch, inputN] (mkGen 0)
+    (net, _) = initTwoLayerNet inputN hidden outputN 0.01 g1
+    t = TLabels (Labels (VS.generate batch (`mod` outputN)))
+
+-- | The book's step: backpropagation (the loss, dx1 and the gradients), then
+-- @p ← p − 0.1·g@ for W1, b1, W2, b2.
+trainStep :: Matrix Double -> Targets -> Net -> (Backprop, Net)
+trainStep x t net = (bp, net { layers = ps })
+  where
+    bp = backprop net x t
+    sgd = SGD 0.1
+    (ps, _) = update sgd (initState sgd (layers net)) (layers net) (bpGrads bp)
+
+-- | Minor page faults of this process so far (field 10 of /proc/self/stat).
+minorFaults :: IO Int
+minorFaults = do
+  stat <- readFile "/proc/self/stat"
+  let fields = words (reverse (takeWhile (/= ')') (reverse stat)))
+  maybe (fail "/proc/self/stat: no minor fault count") pure (readMaybe (fields !! 7))
+
+-- | ms per step of each repeat (after 3 warm-up steps), and the page faults
+-- per timed step. Each step is forced to completion (the loss, dx1, the new
+-- parameters) before the next one starts.
+stepTimes :: Int -> Int -> Int -> Int -> IO ([Double], Double)
+stepTimes repeats steps hidden batch = do
+  let (net0, x, t) = benchInputs hidden batch
+      loop :: Int -> Net -> IO Net
       loop 0 net = pure net
-      loop k net = stepOnce net >>= loop (k - 1 :: Int)
+      loop k net = do
+        (_, net') <- evaluate (force (trainStep x t net))
+        loop (k - 1) net'
+  _ <- evaluate x
   net1 <- loop 3 net0
-  let go 0 _ acc = pure (reverse acc)
-      go r net acc = do
-        start <- getCurrentTime
+  let go 0 _ acc faults = pure (reverse acc, fromIntegral faults / fromIntegral (repeats * steps))
+      go r net acc faults = do
+        f0 <- minorFaults
+        start <- getMonotonicTime
         net' <- loop steps net
-        end <- getCurrentTime
-        go (r - 1 :: Int) net' (1000 * realToFrac (diffUTCTime end start) / fromIntegral steps : acc)
-  go repeats net1 []
+        end <- getMonotonicTime
+        f1 <- minorFaults
+        go (r - 1 :: Int) net' (1000 * (end - start) / fromIntegral steps : acc) (faults + f1 - f0)
+  go repeats net1 [] (0 :: Int)
+
+-- | One step's values before its update, as §9's --check line.
+checkJ :: Int -> Int -> J
+checkJ hidden batch = JObj
+  [ ("loss", JNum (bpLoss bp)), ("dx1", matrixJ (bpDx bp))
+  , ("grads", JObj (concat [ [("W" <> k, matrixJ w), ("b" <> k, vectorJ b)]
+                           | (k, Dense w b) <- zip ["1", "2"] (bpGrads bp) ])) ]
+  where
+    (net, x, t) = benchInputs hidden batch
+    bp = backprop net x t
 
 median :: [Double] -> Double
 median xs = let s = sort xs; n = length s
             in if odd n then s !! (n `div` 2) else (s !! (n `div` 2 - 1) + s !! (n `div` 2)) / 2
 
 -- | The Python reference's ms/step (python -m dlscratch.bench --json), if the venv exists.
-pythonFigure :: Int -> Int -> IO (Either String Double)
-pythonFigure repeats steps = do
+pythonFigure :: Opts -> IO (Either String Double)
+pythonFigure o = do
   let py = "../.venv/bin/python"
   ok <- doesFileExist py
   if not ok then pure (Left "no ../.venv/bin/python (run scripts/setup)") else do
-    r <- try (readProcessWithExitCode py ["-m", "dlscratch.bench", "--json", "--repeats", show repeats, "--steps", show steps] "")
+    r <- try (readProcessWithExitCode py ["-m", "dlscratch.bench", "--json", "--repeats", show (oRepeats o), "--steps", show (oSteps o)
+                                         , "--hidden", show (oHidden o), "--batch", show (oBatch o)] "")
     pure $ case r of
       Left e -> Left (show (e :: SomeException))
-      Right (ExitSuccess, out, _) -> case A.decode (BL.pack out) of
-        Just (A.Object o) | Just (A.Number s) <- KM.lookup "ms_per_step" o -> Right (Sci.toRealFloat s)
+      Right (ExitSuccess, out, _) -> case A.decode (BL.pack (last ("" : lines out))) of
+        Just (A.Object ob) | Just (A.Number s) <- KM.lookup "ms_per_step" ob -> Right (Sci.toRealFloat s)
         _ -> Left ("unexpected output: " ++ out)
       Right (_, _, err) -> Left err
 
 -- | The options of shared_tests/README.md §9.
-data Opts = Opts { oRepeats :: Int, oSteps :: Int, oReference :: Bool, oJson :: Bool }
+data Opts = Opts
+  { oRepeats, oSteps, oHidden, oBatch :: Int
+  , oCheck, oReference, oJson :: Bool
+  }
 
 data Command = ShowHelp | Bench Opts
 
 usage :: String
 usage = unlines
-  [ "usage: bin/bench [--repeats N] [--steps N] [--no-reference] [--json]"
+  [ "usage: bin/bench [--repeats N] [--steps N] [--hidden N] [--batch N] [--check] [--no-reference] [--json]"
   , ""
-  , "Times one TwoLayerNet training step (784-50-10, batch 100, float64: forward, backward, SGD):"
-  , "the median over the repeats, and the Python reference's figure (python -m dlscratch.bench)"
-  , "in the same run."
+  , "Times the book's TwoLayerNet training step (784-N-10, float64: forward, SoftmaxWithLoss, the whole"
+  , "backward including the first Affine's dx, SGD lr 0.1; every value forced) on the inputs of"
+  , "shared_tests/README.md section 9: the median over the repeats, and the Python reference's figure"
+  , "(python -m dlscratch.bench) in the same run."
   , ""
   , "  --repeats N      timed repeats, N >= 1; the median is reported (default: 7)"
   , "  --steps N        steps per repeat, N >= 1 (default: 50)"
+  , "  --hidden N       hidden units, N >= 1 (default: 50)"
+  , "  --batch N        images per batch, N >= 1 (default: 100)"
+  , "  --check          instead of timing: the loss, dx1 and gradients of one step as one JSON line (default: off)"
   , "  --no-reference   do not run the Python reference (default: off)"
-  , "  --json           print only {\"port\": \"haskell\", \"ms_per_step\": ..., ...}, without the reference (default: off)"
+  , "  --json           last line {\"port\": \"haskell\", \"ms_per_step\": ..., \"page_faults_per_step\": ..., ...} (default: off)"
   , "  -h, --help       this text"
   ]
 
 -- | The command line, or what is wrong with it (one line).
 parseArgs :: [String] -> Either String Command
-parseArgs = go (Opts 7 50 True False)
+parseArgs = go (Opts 7 50 50 100 False True False)
   where
     go o args = case args of
       [] -> Right (Bench o)
       (a : _) | a `elem` ["--help", "-h"] -> Right ShowHelp
+      ("--check" : rest) -> go o { oCheck = True } rest
       ("--no-reference" : rest) -> go o { oReference = False } rest
       ("--json" : rest) -> go o { oJson = True } rest
       (a : rest) | "--" `isPrefixOf` a, (flag, '=' : val) <- break (== '=') a -> go o (flag : val : rest)
-      ("--repeats" : v : rest) -> count "--repeats" v >>= \n -> go o { oRepeats = n } rest
-      ("--steps" : v : rest) -> count "--steps" v >>= \n -> go o { oSteps = n } rest
-      [flag] | flag `elem` ["--repeats", "--steps"] -> Left (flag ++ " needs a value")
+      (flag : rest) | Just set <- lookup flag counts -> case rest of
+        v : rest' -> count flag v >>= \n -> go (set n o) rest'
+        [] -> Left (flag ++ " needs a value")
       (a : _) | "-" `isPrefixOf` a -> Left ("unknown option " ++ a)
               | otherwise -> Left ("unexpected argument " ++ show a)
+    counts =
+      [ ("--repeats", \n o -> o { oRepeats = n }), ("--steps", \n o -> o { oSteps = n })
+      , ("--hidden", \n o -> o { oHidden = n }), ("--batch", \n o -> o { oBatch = n }) ]
     count f v = case readMaybe v :: Maybe Integer of
       Just n | n >= 1 && n <= toInteger (maxBound :: Int) -> Right (fromInteger n)
       _ -> Left (f ++ " " ++ show v ++ ": expected a whole number >= 1")
@@ -123,23 +170,26 @@ main = do
   case parseArgs args of
     Left err -> hPutStrLn stderr ("bin/bench: " ++ err) >> exitWith (ExitFailure 2)
     Right ShowHelp -> putStr usage
-    Right (Bench o) -> bench o
+    Right (Bench o)
+      | oCheck o -> B.hPutBuilder stdout (encodeJ (checkJ (oHidden o) (oBatch o)) <> B.char7 '\n')
+      | otherwise -> bench o
 
 bench :: Opts -> IO ()
-bench (Opts repeats steps reference json) = do
-  times <- stepTimes repeats steps
+bench o = do
+  (times, faults) <- stepTimes (oRepeats o) (oSteps o) (oHidden o) (oBatch o)
   let ms = median times
-      flops = fromIntegral (3 * 2 * batchN * (inputN * hiddenN + hiddenN * outputN)) :: Double
+      flops = fromIntegral (3 * 2 * oBatch o * (inputN * oHidden o + oHidden o * outputN)) :: Double
       f3 x = showFFloat (Just 3) x ""
       gflops = flops / (ms * 1e6)
-  if json
+  if oJson o
     then B.hPutBuilder stdout (encodeJ (JObj
-           [ ("port", JStr "haskell"), ("ms_per_step", JNum ms)
+           [ ("port", JStr "haskell"), ("ms_per_step", JNum ms), ("page_faults_per_step", JNum faults)
            , ("repeats", JArr (map JNum times)), ("gflops", JNum gflops) ]) <> B.char7 '\n')
-    else putStrLn ("haskell " ++ f3 ms ++ " ms/step (median of " ++ show repeats ++ " x " ++ show steps ++ ")  "
-                   ++ showFFloat (Just 2) gflops "" ++ " GFLOP/s")
-  when (reference && not json) $ do
-    p <- pythonFigure repeats steps
+    else putStrLn ("haskell " ++ f3 ms ++ " ms/step (784-" ++ show (oHidden o) ++ "-10, batch " ++ show (oBatch o)
+                   ++ "; median of " ++ show (oRepeats o) ++ " x " ++ show (oSteps o) ++ ")  "
+                   ++ showFFloat (Just 2) gflops "" ++ " GFLOP/s  " ++ showFFloat (Just 1) faults "" ++ " page faults/step")
+  when (oReference o && not (oJson o)) $ do
+    p <- pythonFigure o
     case p of
       Left e -> putStrLn ("python  (not measured: " ++ e ++ ")")
       Right pms -> do

@@ -17,6 +17,7 @@ module DLScratch.Array
   , tmap
   , tzip
   , sumRows
+  , mmul
   , argmaxV
   , maxV
   , showShape
@@ -25,7 +26,8 @@ module DLScratch.Array
 import Control.DeepSeq (NFData (..))
 import Data.List (intercalate)
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, reshape, rows)
+import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, reshape, rows, tr, (<>))
+import Prelude hiding ((<>))
 
 -- | The extent of each dimension; @[]@ is a scalar.
 type Shape = [Int]
@@ -94,6 +96,14 @@ sumRows m = VS.generate c col
         go !i !acc
           | i >= r = acc
           | otherwise = go (i + 1) (acc + VS.unsafeIndex v (i * c + j))
+
+-- | The matrix product @a·b@, row-major. BLAS writes its products column-major, so hmatrix's
+-- @a <> b@ would need a transposing copy before every row-wise loop; @(bᵀ·aᵀ)ᵀ@ is the same
+-- product, and the column-major @bᵀ·aᵀ@ is @a·b@ row-major in the same memory (the call
+-- numpy makes for C-ordered arrays), so no copy follows it.
+mmul :: Matrix Double -> Matrix Double -> Matrix Double
+mmul a b = tr (tr b <> tr a)
+{-# INLINE mmul #-}
 
 -- | Index of the first maximum; a NaN counts as the maximum (numpy's argmax).
 argmaxV :: Vector Double -> Int

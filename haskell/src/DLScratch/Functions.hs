@@ -25,7 +25,7 @@ module DLScratch.Functions
   ) where
 
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, Vector, fromRows, toRows, rows, atIndex, assoc, reshape)
+import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, toRows, rows, atIndex, assoc, reshape)
 import DLScratch.Array (argmaxV, maxV)
 
 -- region: identity
@@ -69,9 +69,20 @@ softmax x = VS.map (/ s) e
     e = VS.map (\a -> exp (a - m)) x
     s = VS.foldl' (+) 0 e
 
--- | 'softmax' of every row.
+-- | 'softmax' of every row (the same operations in the same order), written
+-- into one matrix: @e = exp(x − max_row)@, @y = e / Σ_row e@.
 softmaxRows :: Matrix Double -> Matrix Double
-softmaxRows = fromRows . map softmax . toRows
+softmaxRows a
+  | c == 0 = a
+  | otherwise = reshape c (VS.generate (r * c) (\k -> VS.unsafeIndex e k / VS.unsafeIndex s (k `quot` c)))
+  where
+    r = rows a
+    c = cols a
+    v = flatten a
+    row w i = VS.unsafeSlice (i * c) c w
+    m = VS.generate r (maxV . row v)
+    e = VS.generate (r * c) (\k -> exp (VS.unsafeIndex v k - VS.unsafeIndex m (k `quot` c)))
+    s = VS.generate r (VS.foldl' (+) 0 . row e)
 -- endregion
 
 -- region: cross_entropy_error

@@ -46,10 +46,9 @@ module DLScratch.Layers
 
 import Control.DeepSeq (NFData (..))
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, reshape, rows, tr, asRow, (<>))
-import Prelude hiding ((<>))
-import DLScratch.Array (sumRows)
-import DLScratch.Functions (Targets (..), crossEntropyError, oneHot, sigmoid, softmaxRows)
+import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, reshape, rows, tr)
+import DLScratch.Array (mmul, sumRows)
+import DLScratch.Functions (Labels (..), Targets (..), crossEntropyError, sigmoid, softmaxRows)
 import DLScratch.Rng (Gen, rand)
 
 -- | Elementwise combination of two matrices of one shape.
@@ -119,12 +118,12 @@ newtype AffineTape = AffineTape (Matrix Double)
 
 -- | @out = x·W + b@
 affineForward :: Dense -> Matrix Double -> (Matrix Double, AffineTape)
-affineForward (Dense w b) x = (x <> w + asRow b, AffineTape x)
+affineForward (Dense w b) x = (rowOp (+) (mmul x w) b, AffineTape x)
 
 -- | @dx = dout·Wᵀ@, @dW = xᵀ·dout@, @db = Σ_rows dout@
 affineBackward :: Dense -> AffineTape -> Matrix Double -> (Matrix Double, Dense)
 affineBackward (Dense w _) (AffineTape x) dout =
-  (dout <> tr w, Dense (tr x <> dout) (sumRows dout))
+  (mmul dout (tr w), Dense (mmul (tr x) dout) (sumRows dout))
 -- endregion
 
 -- Softmax with loss --------------------------------------------------------
@@ -140,15 +139,19 @@ softmaxWithLossForward x t =
   let y = softmaxRows x
   in ((crossEntropyError y t, y), SoftmaxTape y t)
 
--- | @dx = (y − t) / N@ with t one-hot (labels are made one-hot); the book's
--- backward ignores dout, and so does this one.
+-- | @dx = (y − t) / N@ with t one-hot (labels stand for their one-hot rows:
+-- @t[i, j] = 1@ where @j = t_i@); the book's backward ignores dout, and so
+-- does this one.
 softmaxWithLossBackward :: SoftmaxTape -> Matrix Double
-softmaxWithLossBackward (SoftmaxTape y t) = zipM (\a b -> (a - b) / n) y tm
+softmaxWithLossBackward (SoftmaxTape y t) = case t of
+  TLabels (Labels l) ->
+    let c = cols y
+        yv = flatten y
+        hot k = let (i, j) = k `quotRem` c in if VS.unsafeIndex l i == j then 1 else 0
+    in reshape c (VS.generate (VS.length yv) (\k -> (VS.unsafeIndex yv k - hot k) / n))
+  TOneHot m -> zipM (\a b -> (a - b) / n) y m
   where
     n = fromIntegral (rows y)
-    tm = case t of
-      TLabels l -> oneHot (cols y) l
-      TOneHot m -> m
 -- endregion
 
 -- Dropout ------------------------------------------------------------------

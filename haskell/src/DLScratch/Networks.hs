@@ -29,10 +29,14 @@ module DLScratch.Networks
   , predict
   , loss
   , accuracy
+  , accuracyInBlocks
+  , Backprop (..)
+  , backprop
   , gradient
   , numericalGradient
   ) where
 
+import Control.DeepSeq (NFData (..))
 import Data.Text (Text)
 import qualified Data.Text as T
 import qualified Data.Vector.Storable as VS
@@ -114,6 +118,9 @@ data Net = Net
   , weightDecayLambda :: !Double
   , layers :: !Params
   }
+
+instance NFData Net where
+  rnf (Net _ _ ps) = rnf ps
 
 -- | The chapter-5 TwoLayerNet: Affine1 → ReLU → Affine2 → SoftmaxWithLoss.
 twoLayerNet :: Dense -> Dense -> Net
@@ -198,23 +205,55 @@ accuracy net x t =
       hits = VS.length (VS.filter id (VS.zipWith (==) p l))
   in fromIntegral hits / fromIntegral (rows x)
 
--- | Backpropagation: the gradient of 'loss' for every layer (dW gets λ·W).
-gradient :: Net -> Matrix Double -> Targets -> Grads
-gradient net x t = reverse (go (reverse (zip (layers net) tapes)) dout0)
+-- | 'accuracy' counted over blocks of at most k rows, so that no more than k
+-- rows of activations exist at once; the same hits, so the same result.
+-- Precondition: k >= 1.
+accuracyInBlocks :: Int -> Net -> Matrix Double -> Targets -> Double
+accuracyInBlocks k net x t = fromIntegral (sum (map hits [0, k .. n - 1])) / fromIntegral n
+  where
+    n = rows x
+    c = cols x
+    xv = flatten x
+    Labels l = targetLabels t
+    hits i =
+      let m = min k (n - i)
+          Labels p = argmaxRows (predict net (reshape c (VS.unsafeSlice (i * c) (m * c) xv)))
+      in VS.length (VS.filter id (VS.zipWith (==) p (VS.unsafeSlice i m l)))
+
+-- | What the book's @gradient@ computes on its way: the loss of the forward
+-- pass ('loss'), the gradient by the network's input (the first Affine's
+-- @dx = dout·W1ᵀ@) and the gradient by every parameter.
+data Backprop = Backprop
+  { bpLoss :: !Double
+  , bpDx :: !(Matrix Double)
+  , bpGrads :: !Grads
+  }
+
+instance NFData Backprop where
+  rnf (Backprop _ _ gs) = rnf gs
+
+-- | Backpropagation: the forward pass and its loss, then every layer's
+-- backward from the last to the first (dW gets λ·W).
+backprop :: Net -> Matrix Double -> Targets -> Backprop
+backprop net x t = Backprop l dx grads
   where
     (scores, tapes) = forwardAll net x
-    (_, stape) = softmaxWithLossForward scores t
-    dout0 = softmaxWithLossBackward stape
+    ((l0, _), stape) = softmaxWithLossForward scores t
+    l = if lam == 0 then l0 else l0 + weightDecay net
     lam = weightDecayLambda net
-    go [] _ = []
-    go ((d, Tape at act) : rest) dout =
+    (dx, grads) = foldr back (softmaxWithLossBackward stape, []) (zip (layers net) tapes)
+    back (d, Tape at act) (dout, gs) =
       let dout' = case act of
             Nothing -> dout
             Just (RT rt) -> reluBackward rt dout
             Just (ST st) -> sigmoidBackward st dout
-          (dx, Dense dw db) = affineBackward d at dout'
+          (dxi, Dense dw db) = affineBackward d at dout'
           dw' = if lam == 0 then dw else dw + reshape (cols dw) (VS.map (lam *) (flatten (weight d)))
-      in Dense dw' db : go rest dx
+      in (dxi, Dense dw' db : gs)
+
+-- | The gradient of 'loss' for every layer.
+gradient :: Net -> Matrix Double -> Targets -> Grads
+gradient net x t = bpGrads (backprop net x t)
 
 -- | Central differences of 'loss' over every element of W1, b1, W2, b2, …
 numericalGradient :: Net -> Matrix Double -> Targets -> Grads

@@ -124,6 +124,12 @@ initState opt params = case opt of
   Adam {} -> AdamState 0 zeros zeros
   where zeros = zerosLike params
 
+-- | Two vectors of one length combined element by element, in one pass
+-- into one new vector.
+zipV :: (Double -> Double -> Double) -> Vector Double -> Vector Double -> Vector Double
+zipV f u v = VS.generate (VS.length u) (\k -> f (VS.unsafeIndex u k) (VS.unsafeIndex v k))
+{-# INLINE zipV #-}
+
 -- | @v + c@ elementwise.
 addC :: Double -> Vector Double -> Vector Double
 addC c v = v + VS.replicate (VS.length v) c
@@ -144,7 +150,7 @@ update :: Parameters p => Optimizer -> OptState p -> p -> p -> (p, OptState p)
 update opt st params grads = case (opt, st) of
   -- region: sgd
   -- p ← p − lr·g
-  (SGD a, _) -> (pzip (\p g -> p - scale a g) params grads, Stateless)
+  (SGD a, _) -> (pzip (zipV (\p g -> p - a * g)) params grads, Stateless)
   -- endregion
   -- region: momentum
   -- v ← momentum·v − lr·g; p ← p + v
