@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dlscratch import functions as F
-from dlscratch.networks import MultiLayerNet, SimpleNet, TwoLayerNet, init_scale
+from dlscratch.networks import MultiLayerNet, SimpleNet, TwoLayerNet, forward, init_network, init_scale
 from dlscratch.functions import softmax
 from dlscratch.rng import MRG32k3a
 
@@ -97,3 +97,8 @@ def test_accuracy_counts_argmax_hits():
         "W1": np.eye(2, 3), "b1": np.zeros(3), "W2": np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]), "b2": np.zeros(2)})
     x = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [0.0, 3.0]])
     assert net.accuracy(x, np.array([0, 1, 1, 1])) == 0.75
+
+
+def test_three_layer_network_of_book():
+    y = forward(init_network(), np.array([1.0, 0.5]))
+    np.testing.assert_allclose(y, [0.31682708, 0.69627909], rtol=0, atol=5e-9)  # printed to 8 decimals

@@ -1,14 +1,16 @@
-"""The training loop and its command line on a small subset."""
+"""The training loop, its command line on a small subset, and bin/train: the book's epochs, one-line
+refusals of bad options and data files (exit status 2), the final evaluation."""
 
 import json
 
 import numpy as np
 import pytest
 
+from conftest import assert_refused, data_dir_with, needs_data, run
 from dlscratch.datasets import DEFAULT_DATA_DIR
 from dlscratch.networks import TwoLayerNet
 from dlscratch.rng import MRG32k3a
-from dlscratch.train import main, train_two_layer_net
+from dlscratch.train import is_epoch_end, main, train_two_layer_net
 
 
 def toy_data():
@@ -52,3 +54,56 @@ def test_command_line_writes_history_and_plot(tmp_path, capsys):
     csv_out = tmp_path / "h.csv"
     assert main(["--iters", "5", "--train-size", "100", "--test-size", "50", "--quiet", "--no-plot", "--out", str(csv_out)]) == 0
     assert csv_out.read_text().splitlines()[0] == "iter,loss"
+
+
+def test_the_books_epochs():
+    # 60000 images in batches of 128: 468.75 iterations an epoch, evaluated after 0, 1875, ...
+    assert [i for i in range(6000) if is_epoch_end(i, max(60000 / 128, 1))] == [0, 1875, 3750, 5625]
+    assert [i for i in range(1300) if is_epoch_end(i, max(60000 / 100, 1))] == [0, 600, 1200]
+    assert [i for i in range(100000) if is_epoch_end(i, max(60000 / 7, 1))] == [0]
+    assert [i for i in range(4) if is_epoch_end(i, max(50 / 100, 1))] == [0, 1, 2, 3]
+
+
+@needs_data
+@pytest.mark.parametrize("test_size", [None, "100"])
+def test_train_refuses_labels_that_are_images(tmp_path, test_size):
+    d = data_dir_with(tmp_path, test_label=DEFAULT_DATA_DIR / "t10k-images-idx3-ubyte.gz")
+    args = ["--data-dir", str(d), "--quiet", "--no-plot", "--out", str(tmp_path / "h.json")]
+    proc = run("train", *args, *(["--test-size", test_size] if test_size else []))
+    assert_refused(proc, "train", "t10k-labels-idx1-ubyte.gz", "labels")
+    assert not (tmp_path / "h.json").exists()
+
+
+@needs_data
+def test_train_refuses_a_truncated_file(tmp_path):
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes((DEFAULT_DATA_DIR / "train-labels-idx1-ubyte.gz").read_bytes()[:5000])
+    proc = run("train", "--data-dir", str(data_dir_with(tmp_path, train_label=cut)), "--no-plot")
+    assert_refused(proc, "train", "train-labels-idx1-ubyte.gz", "gzip")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--iters", "0"], ["--iters", "0"]),
+    (["--batch-size", "abc"], ["--batch-size", "abc"]),
+    (["--seed", "-1"], ["--seed", "-1"]),
+    (["--lr", "nan"], ["--lr", "nan"]),
+    (["--optimizer", "bogus"], ["--optimizer", "bogus"]),
+    (["--bogus"], ["--bogus"]),
+    (["--data-dir", "/nonexistent"], ["/nonexistent"]),
+])
+def test_train_refuses_bad_options(args, words):
+    assert_refused(run("train", *args), "train", *words)
+
+
+@needs_data
+def test_train_evaluates_after_the_last_iteration(tmp_path):
+    out = tmp_path / "h.json"
+    proc = run("train", "--train-size", "300", "--test-size", "100", "--iters", "7", "--batch-size", "128",
+               "--quiet", "--no-plot", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(out.read_text())
+    assert record["acc_iters"] == [0]          # 300 / 128 = 2.34375: no other multiple below 7
+    assert record["final_iter"] == 6
+    assert 0 <= record["final_test_acc"] <= 1 and 0 <= record["final_train_acc"] <= 1
+    assert f"final (after iteration 6)  train acc {record['final_train_acc']:.4f}" in proc.stdout
+    assert len(record["loss_history"]) == 7
