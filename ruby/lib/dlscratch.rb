@@ -7,6 +7,7 @@ module DLScratch
 end
 
 require_relative 'dlscratch/errors'
+require_relative 'dlscratch/blas'
 require_relative 'dlscratch/arrays'
 require_relative 'dlscratch/functions'
 require_relative 'dlscratch/gates'
@@ -19,4 +20,5 @@ require_relative 'dlscratch/rng'
 require_relative 'dlscratch/datasets'
 require_relative 'dlscratch/progress'
 require_relative 'dlscratch/train'
+require_relative 'dlscratch/train_command'
 require_relative 'dlscratch/runner'

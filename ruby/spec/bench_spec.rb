@@ -8,7 +8,7 @@ RSpec.describe DLScratch::Bench do
   describe 'bin/bench' do
     it '--help lists every option with its default' do
       out = expect_help('bench')
-      %w[--repeats --steps --no-reference --json].each do |flag|
+      %w[--repeats --steps --hidden --batch --check --no-reference --json].each do |flag|
         expect(out).to match(/^\s*#{flag}\b.*\(default: [^)]+\)$/), "#{flag} without its default"
       end
     end
@@ -16,6 +16,8 @@ RSpec.describe DLScratch::Bench do
     it 'refuses bad options and values in one line, exit status 2' do
       expect_refused('bench', '--repeats', '0', /--repeats 0 \(must be >= 1\)/)
       expect_refused('bench', '--steps', '0', /--steps 0 \(must be >= 1\)/)
+      expect_refused('bench', '--hidden', '0', /--hidden 0 \(must be >= 1\)/)
+      expect_refused('bench', '--batch', '-3', /--batch -3 \(must be >= 1\)/)
       expect_refused('bench', '--repeats', 'abc', /--repeats abc/)
       expect_refused('bench', '--steps', /missing argument: --steps/)
       expect_refused('bench', '--bogus', /invalid option: --bogus/)
@@ -28,6 +30,32 @@ RSpec.describe DLScratch::Bench do
       h = JSON.parse(out.lines.last)
       expect(h).to include('port' => 'ruby', 'python_ms_per_step' => nil)
       expect(h['ms_per_step']).to be > 0
+      expect(h['page_faults_per_step']).to be >= 0
     end
+
+    it "--check prints the loss, dx1 and gradients of the book's step on the §9 inputs" do
+      out, err, status = run_cmd('bench', '--check', '--hidden', '3', '--batch', '4')
+      expect(status).to be_success, err
+      h = JSON.parse(out)
+      expect(h['loss']).to be_within(1e-3).of(Math.log(10))
+      expect([h['dx1'].size, h['dx1'][0].size]).to eq([4, 784])
+      expect(h['grads'].transform_values { |g| [g.size, g[0].is_a?(Array) ? g[0].size : nil] })
+        .to eq('W1' => [784, 3], 'b1' => [3, nil], 'W2' => [3, 10], 'b2' => [10, nil])
+    end
+  end
+
+  it 'draws x first, then W1 and W2, from one generator seeded with 0; t_i = i mod 10' do
+    net, x, t = described_class.inputs(5, 12)
+    rng = DLScratch::Rng.new(0)
+    expect(x.to_a).to eq(rng.rand(12, 784).to_a)
+    expect(net.params['W1'].to_a).to eq((0.01 * rng.randn(784, 5)).to_a)
+    expect(t.to_a).to eq([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
+  end
+
+  it "times TwoLayerNet#gradient, which gives the gradients of the book's loop" do
+    net, x, t = described_class.inputs(5, 4)
+    grads = net.gradient(x, t)
+    check = described_class.check(5, 4)
+    expect(grads.transform_values(&:to_a)).to eq(check['grads'])
   end
 end

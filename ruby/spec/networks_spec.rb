@@ -82,6 +82,21 @@ RSpec.describe 'networks' do
                                                    'W2' => na([[1.0, 0.0], [0.0, 1.0]]), 'b2' => na([0.0, 0.0]) })
       expect(net.accuracy(na([[2.0, 1.0], [1.0, 1.0], [0.0, 3.0], [1.0, 5.0]]), [0, 0, 0, 0])).to eq(0.5)
     end
+
+    it 'counts the same accuracy in batches, labels or one-hot, the last batch short' do
+      net = described_class.new(6, 8, 3, weight_init_std: 1.0, rng: rng)
+      xs = rng.rand(23, 6)
+      labels = NArray.to_na(Array.new(23) { |i| (i * 7) % 3 })
+      one_hot = NArray.float(3, 23)
+      23.times { |i| one_hot[labels[i], i] = 1.0 }
+      whole = net.accuracy(xs, labels)
+      expect(whole).to be_between(0.1, 0.9)
+      [1, 5, 10, 23, 100].each do |size|
+        expect(net.accuracy(xs, labels, batch_size: size)).to eq(whole)
+        expect(net.accuracy(xs, one_hot, batch_size: size)).to eq(whole)
+        expect(net.accuracy(xs, labels.to_a, batch_size: size)).to eq(whole)
+      end
+    end
   end
 
   describe DLScratch::MultiLayerNet do

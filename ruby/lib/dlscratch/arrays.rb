@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require 'narray'
+require_relative 'blas'
 
 module DLScratch
   # Small helpers around NArray 0.6.
@@ -53,15 +54,49 @@ module DLScratch
     end
 
     # Matrix product as np.dot for 2-D·2-D and 1-D·2-D:
-    # (N×D)·(D×M) → N×M, (D)·(D×M) → (M).
+    # (N×D)·(D×M) → N×M, (D)·(D×M) → (M). Float64 operands go through OpenBLAS ({Blas}),
+    # others (and every product when it is not available) through {narray_dot}.
+    # @param a [NArray] N×D, or D values
+    # @param b [NArray] D×M
+    # @return [NArray] N×M, or M values
+    # @raise [ArgumentError] when the shapes do not fit
     def dot(a, b)
       a2 = a.dim == 1 ? a.reshape(a.size, 1) : a
       unless a2.dim == 2 && b.dim == 2 && a2.shape[0] == b.shape[1]
         raise ArgumentError, "cannot multiply #{shape(a).join('x')} by #{shape(b).join('x')}"
       end
 
-      out = NArray.refer(NMatrix.refer(a2) * NMatrix.refer(b))
+      out = blas?(a2, b) ? Blas.gemm(a2, b) : narray_dot(a2, b)
       a.dim == 1 ? out.reshape(out.size) : out
+    end
+
+    # aᵀ·b of two 2-D arrays (a is N×D, b is N×M: D×M), without forming aᵀ when OpenBLAS does it.
+    # @param a [NArray] N×D
+    # @param b [NArray] N×M
+    # @return [NArray] D×M
+    def dot_tn(a, b)
+      blas?(a, b) ? Blas.gemm(a, b, trans_a: true) : dot(t(a), b)
+    end
+
+    # a·bᵀ of two 2-D arrays (a is N×M, b is D×M: N×D), without forming bᵀ when OpenBLAS does it.
+    # @param a [NArray] N×M
+    # @param b [NArray] D×M
+    # @return [NArray] N×D
+    def dot_nt(a, b)
+      blas?(a, b) ? Blas.gemm(a, b, trans_b: true) : dot(a, t(b))
+    end
+
+    # NArray's own product (NMatrix) of two 2-D arrays whose inner dimensions agree.
+    # @param a [NArray] N×D
+    # @param b [NArray] D×M
+    # @return [NArray] N×M
+    def narray_dot(a, b)
+      NArray.refer(NMatrix.refer(a) * NMatrix.refer(b))
+    end
+
+    # Whether a product of a and b goes through OpenBLAS: both float64 matrices, and it loaded.
+    def blas?(a, b)
+      a.typecode == NArray::DFLOAT && b.typecode == NArray::DFLOAT && a.dim == 2 && b.dim == 2 && Blas.available?
     end
 
     # NumPy's pairwise summation (np.sum over a contiguous axis), so that sums agree with the

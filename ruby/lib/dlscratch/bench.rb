@@ -9,17 +9,17 @@ require_relative 'rng'
 require_relative 'cli'
 
 module DLScratch
-  # bin/bench (shared_tests/README.md §9): times one TwoLayerNet training step (784-50-10,
-  # batch 100, float64: forward, backward, SGD update) and prints the median ms per step,
-  # next to the Python reference's figure measured in the same run.
+  # bin/bench (shared_tests/README.md §9): times the book's TwoLayerNet training step
+  # (forward, SoftmaxWithLoss, the whole backward with the first Affine's dx, SGD with lr 0.1;
+  # float64) on the §9 inputs and prints the median ms per step, next to the Python
+  # reference's figure measured in the same run.
   module Bench
     INPUT = 784
-    HIDDEN = 50
     OUTPUT = 10
-    BATCH = 100
+    LR = 0.1
+    WARM_UP = 3
     ROOT = File.expand_path('../../..', __dir__)
-    DEFAULTS = { repeats: 7, steps: 50, reference: true, json: false }.freeze
-
+    DEFAULTS = { repeats: 7, steps: 50, hidden: 50, batch: 100, check: false, reference: true, json: false }.freeze
 
     module_function
 
@@ -33,12 +33,20 @@ module DLScratch
       parser = OptionParser.new do |o|
         o.program_name = 'bin/bench'
         o.banner = "Usage: bin/bench [options]\n\n" \
-                   "Median ms per TwoLayerNet training step (#{INPUT}-#{HIDDEN}-#{OUTPUT}, batch #{BATCH}, float64,\n" \
-                   "forward + backward + SGD) of the Ruby port, and of the Python reference in the same run.\n\n"
-        o.on('--repeats N', OptionParser::DecimalInteger, 'timed repeats; the median is reported (default: 7)') do |v|
-          opts[:repeats] = at_least_one(v)
+                   "Median ms per TwoLayerNet training step (#{INPUT}-hidden-#{OUTPUT}, float64: forward, loss, the\n" \
+                   "whole backward, SGD) of the Ruby port, and of the Python reference in the same run.\n\n"
+        positive = lambda do |flag, text|
+          o.on("--#{flag} N", OptionParser::DecimalInteger, "#{text} (default: #{DEFAULTS[flag]})") do |v|
+            opts[flag] = at_least_one(v)
+          end
         end
-        o.on('--steps N', OptionParser::DecimalInteger, 'steps per repeat (default: 50)') { |v| opts[:steps] = at_least_one(v) }
+        positive.call(:repeats, 'timed repeats; the median is reported')
+        positive.call(:steps, 'steps per repeat')
+        positive.call(:hidden, 'hidden units')
+        positive.call(:batch, 'images per batch')
+        o.on('--check', 'instead of timing: the loss, dx1 and gradients of one step as one JSON line (default: off)') do
+          opts[:check] = true
+        end
         o.on('--no-reference', 'do not run the Python reference beside it (default: run it)') { opts[:reference] = false }
         o.on('--json', 'print one JSON object as the last line (default: off)') { opts[:json] = true }
         o.on('-h', '--help', 'this help') { opts[:help] = o.help }
@@ -51,7 +59,7 @@ module DLScratch
       raise CLI::UsageError, CLI.one_line(e)
     end
 
-    # @param value [Integer] a --repeats or --steps value
+    # @param value [Integer] a value of --repeats, --steps, --hidden or --batch
     # @return [Integer] the value
     # @raise [OptionParser::InvalidArgument] when it is below 1
     def at_least_one(value)
@@ -60,18 +68,40 @@ module DLScratch
       value
     end
 
-    # The step as the book writes it: every layer's backward, the first Affine's dx included
-    # (TwoLayerNet#gradient skips that product: nobody uses the gradient of the input).
-    # @param net [TwoLayerNet]
-    # @param x [NArray] a batch
-    # @param t [NArray] its labels
-    # @return [Hash{String=>NArray}] dW1, db1, dW2, db2 under the keys of +net.params+
-    def book_gradient(net, x, t)
-      net.loss(x, t)
+    # The §9 inputs: one generator seeded with 0 draws x = rand(batch, 784) first, then W1 and
+    # W2 as TwoLayerNet does (std 0.01); t_i = i mod 10.
+    # @param hidden [Integer]
+    # @param batch [Integer]
+    # @return [Array(TwoLayerNet, NArray, NArray)] the network, x and t
+    def inputs(hidden, batch)
+      rng = Rng.new(0)
+      x = rng.rand(batch, INPUT)
+      t = NArray.int(batch).indgen! % OUTPUT
+      [TwoLayerNet.new(INPUT, hidden, OUTPUT, rng: rng), x, t]
+    end
+
+    # Multiply-adds of the step's matrix products, 2 flops each: per Affine x·W, xᵀ·dout and
+    # dout·Wᵀ.
+    # @param hidden [Integer]
+    # @param batch [Integer]
+    # @return [Integer]
+    def flops_per_step(hidden, batch)
+      3 * 2 * batch * ((INPUT * hidden) + (hidden * OUTPUT))
+    end
+
+    # One step of the book's gradient (its loop, keeping the loss and dx1) on the §9 inputs,
+    # before its update.
+    # @param hidden [Integer]
+    # @param batch [Integer]
+    # @return [Hash] "loss", "dx1" (rows) and "grads" (W1, b1, W2, b2 as rows)
+    def check(hidden, batch)
+      net, x, t = inputs(hidden, batch)
+      loss = net.loss(x, t)
       dout = net.last_layer.backward(1.0)
       net.layers.values.reverse_each { |layer| dout = layer.backward(dout) }
-      { 'W1' => net.layers['Affine1'].dW, 'b1' => net.layers['Affine1'].db,
-        'W2' => net.layers['Affine2'].dW, 'b2' => net.layers['Affine2'].db }
+      a1, a2 = net.layers.values_at('Affine1', 'Affine2')
+      grads = { 'W1' => a1.dW, 'b1' => a1.db, 'W2' => a2.dW, 'b2' => a2.db }
+      { 'loss' => loss, 'dx1' => dout.to_a, 'grads' => grads.transform_values(&:to_a) }
     end
 
     # @param values [Array<Float>] at least one
@@ -81,68 +111,50 @@ module DLScratch
       s.size.odd? ? s[s.size / 2] : (s[(s.size / 2) - 1] + s[s.size / 2]) / 2.0
     end
 
-    # ms per step of each repeat, after 3 warm-up steps.
-    # @param repeats [Integer]
-    # @param steps [Integer] steps per repeat
-    # @param book [Boolean] time {book_gradient} instead of TwoLayerNet#gradient
-    # @return [Array<Float>] one figure per repeat
-    def step_times(repeats, steps, book: false)
-      rng = Rng.new(0)
-      x = rng.rand(BATCH, INPUT)
-      t = NArray.to_na(Array.new(BATCH) { |i| i % OUTPUT })
-      net = TwoLayerNet.new(INPUT, HIDDEN, OUTPUT, rng: rng)
-      opt = Optimizers::SGD.new(lr: 0.1)
-      step = -> { opt.update(net.params, book ? book_gradient(net, x, t) : net.gradient(x, t)) }
-      3.times { step.call } # warm-up
-      Array.new(repeats) do
-        start = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-        steps.times { step.call }
-        1000.0 * (Process.clock_gettime(Process::CLOCK_MONOTONIC) - start) / steps
-      end
+    # Minor page faults of this process so far (field 10 of /proc/self/stat; 0 without /proc).
+    # @return [Integer]
+    def minor_faults
+      File.read('/proc/self/stat').rpartition(')').last.split[7].to_i
+    rescue SystemCallError
+      0
     end
 
-    # The same step timed with plain numpy, where the reference package is not installed.
-    PY_SNIPPET = <<~PY
-      import json, time, statistics, numpy as np
-      rng = np.random.default_rng(0)
-      x = rng.random((100, 784)); t = np.arange(100) % 10
-      W1 = 0.01 * rng.standard_normal((784, 50)); b1 = np.zeros(50)
-      W2 = 0.01 * rng.standard_normal((50, 10)); b2 = np.zeros(10)
-      def step():
-          a1 = x @ W1 + b1; mask = a1 <= 0; z1 = a1.copy(); z1[mask] = 0
-          a2 = z1 @ W2 + b2; e = np.exp(a2 - a2.max(axis=1, keepdims=True)); y = e / e.sum(axis=1, keepdims=True)
-          d = y.copy(); d[np.arange(100), t] -= 1; d /= 100
-          dW2 = z1.T @ d; db2 = d.sum(axis=0); dz1 = d @ W2.T; dz1[mask] = 0
-          dW1 = x.T @ dz1; db1 = dz1.sum(axis=0); dx = dz1 @ W1.T
-          for p, g in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)): p -= 0.1 * g
-      times = []
-      for _ in range(REPEATS):
-          s = time.perf_counter()
-          for _ in range(STEPS): step()
-          times.append(1000 * (time.perf_counter() - s) / STEPS)
-      print(json.dumps({"ms_per_step": statistics.median(times)}))
-    PY
-
-    # The Python reference's ms per step: its bench module, or the same step timed with numpy.
+    # ms per step of each repeat of +steps+ book steps (TwoLayerNet#gradient, then SGD), after
+    # 3 warm-up steps, and the minor page faults per timed step.
     # @param repeats [Integer]
-    # @param steps [Integer]
+    # @param steps [Integer] steps per repeat
+    # @param hidden [Integer]
+    # @param batch [Integer]
+    # @return [Array(Array<Float>, Float)] one figure per repeat, and the faults per step
+    def step_times(repeats, steps, hidden, batch)
+      net, x, t = inputs(hidden, batch)
+      opt = Optimizers::SGD.new(lr: LR)
+      WARM_UP.times { opt.update(net.params, net.gradient(x, t)) }
+      faults = 0
+      times = Array.new(repeats) do
+        f0 = minor_faults
+        start = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+        steps.times { opt.update(net.params, net.gradient(x, t)) }
+        ms = 1000.0 * (Process.clock_gettime(Process::CLOCK_MONOTONIC) - start) / steps
+        faults += minor_faults - f0
+        ms
+      end
+      [times, faults.fdiv(repeats * steps)]
+    end
+
+    # The Python reference's ms per step (python/bin/bench --json with the same options).
+    # @param opts [Hash] as {parse_options} returns them
     # @return [Array(Float, String), Array(nil, String)] the figure (nil if it could not be
     #   measured) and how it was measured
-    def python_ms(repeats, steps)
-      py = File.join(ROOT, '.venv', 'bin', 'python')
-      return [nil, 'no .venv/bin/python'] unless File.executable?(py)
+    def python_ms(opts)
+      bench = File.join(ROOT, 'python', 'bin', 'bench')
+      return [nil, 'no python/bin/bench'] unless File.executable?(bench)
 
-      out, status = Open3.capture2(py, '-m', 'dlscratch.bench', '--json', '--repeats', repeats.to_s, '--steps', steps.to_s,
-                                   chdir: File.join(ROOT, 'python'), err: File::NULL)
-      how = 'python -m dlscratch.bench'
-      unless status.success?
-        out, status = Open3.capture2(py, '-c', PY_SNIPPET.gsub('REPEATS', repeats.to_s).gsub('STEPS', steps.to_s),
-                                     err: File::NULL)
-        how = 'numpy snippet'
-      end
+      args = %i[repeats steps hidden batch].flat_map { |k| ["--#{k}", opts[k].to_s] }
+      out, status = Open3.capture2(bench, '--json', *args, chdir: File.join(ROOT, 'python'), err: File::NULL)
       return [nil, 'the Python reference failed'] unless status.success?
 
-      [JSON.parse(out.lines.last)['ms_per_step'], how]
+      [JSON.parse(out.lines.last)['ms_per_step'], 'python/bin/bench']
     end
 
     # bin/bench.
@@ -152,36 +164,39 @@ module DLScratch
       opts = parse_options(argv)
       if opts[:help]
         puts opts[:help]
-        return 0
+      elsif opts[:check]
+        puts JSON.generate(check(opts[:hidden], opts[:batch]))
+      else
+        report(opts)
       end
-      report(opts)
       0
     rescue CLI::UsageError => e
       warn "bin/bench: #{e.message}"
       2
     end
 
-    # Measures and prints: a table, or with +opts[:json]+ one JSON object.
+    # Measures and prints: a table, or with +opts[:json]+ one JSON object as the last line.
     # @param opts [Hash] as {parse_options} returns them
     # @return [void]
     def report(opts)
-      ruby_times = step_times(opts[:repeats], opts[:steps])
-      book_times = step_times(opts[:repeats], opts[:steps], book: true)
-      ruby_ms = median(ruby_times)
-      book_ms = median(book_times)
-      py_ms, py_how = opts[:reference] ? python_ms(opts[:repeats], opts[:steps]) : [nil, 'not run']
-
+      times, faults = step_times(opts[:repeats], opts[:steps], opts[:hidden], opts[:batch])
+      ms = median(times)
+      gflops = flops_per_step(opts[:hidden], opts[:batch]) / (ms * 1e6)
+      py_ms, py_how = opts[:reference] ? python_ms(opts) : [nil, 'not run']
+      products = Blas.available? ? 'OpenBLAS' : "NArray (#{Blas.fallback_reason})"
       if opts[:json]
-        puts JSON.generate(port: 'ruby', ms_per_step: ruby_ms, ms_per_step_book: book_ms, repeats: ruby_times,
-                           python_ms_per_step: py_ms, ratio: py_ms && (ruby_ms / py_ms))
+        puts JSON.generate(port: 'ruby', ms_per_step: ms, page_faults_per_step: faults, repeats: times,
+                           gflops: gflops, products: products, python_ms_per_step: py_ms,
+                           ratio: py_ms && (ms / py_ms))
         return
       end
-      puts format('ruby    %.3f ms/step (median of %d x %d; TwoLayerNet#gradient, no input gradient)',
-                  ruby_ms, opts[:repeats], opts[:steps])
-      puts format('ruby    %.3f ms/step (every backward of the book, the first Affine dx included)', book_ms)
+      puts format('ruby    %<ms>.3f ms/step (%<in>d-%<h>d-%<out>d, batch %<b>d; median of %<r>d x %<s>d)  ' \
+                  '%<g>.2f GFLOP/s  %<f>.1f page faults/step  products: %<p>s',
+                  ms: ms, in: INPUT, h: opts[:hidden], out: OUTPUT, b: opts[:batch], r: opts[:repeats],
+                  s: opts[:steps], g: gflops, f: faults, p: products)
       if py_ms
         puts format('python  %.3f ms/step (%s, same run)', py_ms, py_how)
-        puts format('ratio   %.1fx (%.1fx for the book step)', ruby_ms / py_ms, book_ms / py_ms)
+        puts format('ratio   %.2fx', ms / py_ms)
       else
         puts "python  - (#{py_how})"
       end

@@ -1,6 +1,8 @@
 # frozen_string_literal: true
 
 require 'optparse'
+# OptionParser's "did you mean" hints; the commands run without RubyGems, which would load it.
+require 'did_you_mean'
 
 module DLScratch
   # What bin/train and bin/bench share: every problem with the command line or its files is

@@ -100,22 +100,12 @@ module DLScratch
         if @x.dim == 1
           @dW = Arrays.dot(@x.reshape(1, @x.size), dout.reshape(dout.size, 1))
           @db = dout.dup
+          Arrays.dot(dout, Arrays.t(@W)).reshape(*@x_shape)
         else
-          @dW = Arrays.dot(Arrays.t(@x), dout)
+          @dW = Arrays.dot_tn(@x, dout)
           @db = Arrays.sum_rows(dout)
+          Arrays.dot_nt(dout, @W).reshape(*@x_shape)
         end
-        Arrays.dot(dout, Arrays.t(@W)).reshape(*@x_shape)
-      end
-
-      # Only dW and db, skipping dx (for the first layer of a network, whose dx nobody uses).
-      # @param dout [NArray] of the output's shape
-      # @return [nil]
-      def backward_params(dout)
-        return backward(dout) && nil if @x.dim == 1
-
-        @dW = Arrays.dot(Arrays.t(@x), dout)
-        @db = Arrays.sum_rows(dout)
-        nil
       end
     end
     # endregion

@@ -103,14 +103,23 @@ module DLScratch
       @layers.each_value.inject(x) { |h, layer| layer.forward(h) }
     end
 
-    # Mean of argmax(y) == t over the rows of a 2-D x (t labels or one-hot).
+    # Mean of argmax(y) == t over the rows of a 2-D x (t labels or one-hot), predicting
+    # +batch_size+ rows at a time (the same count as one predict of all of x: each row's
+    # scores depend on that row only).
     # @param x [NArray] N×D inputs
     # @param t [NArray, Array] N labels or N×C one-hot targets
+    # @param batch_size [Integer, nil] rows per predict (nil: all at once, as the book)
     # @return [Float] in 0..1
-    def accuracy(x, t)
-      y = predict(x)
-      labels = Functions.labels_for(y, t)
-      Arrays.argmax_rows(y).eq(labels).count_true / Arrays.shape(x)[0].to_f
+    def accuracy(x, t, batch_size: nil)
+      n = Arrays.shape(x)[0]
+      return correct(x, t) / n.to_f if batch_size.nil? || batch_size >= n
+
+      t = NArray.to_na(t) if t.is_a?(Array)
+      hits = (0...n).step(batch_size).sum do |i|
+        rows = i...[i + batch_size, n].min
+        correct(x[true, rows], t.dim == 1 ? t[rows] : t[true, rows])
+      end
+      hits / n.to_f
     end
 
     # ∂loss/∂p by central differences for every parameter, in the order of params.
@@ -123,17 +132,24 @@ module DLScratch
       end
     end
 
-    # Backpropagation: forward for the loss, then backward from dout = 1.
+    # Backpropagation as the book's +gradient+: forward for the loss, then every layer's
+    # backward from dout = 1 (the first Affine's dx = dout·W1ᵀ included).
     # @param x [NArray] N×D inputs (D values for one sample)
     # @param t [NArray, Array, Integer] labels or one-hot targets
     # @return [Hash{String=>NArray}] one gradient per parameter
     def gradient(x, t)
       loss(x, t)
       dout = @last_layer.backward(1.0)
-      first, *rest = @layers.values
-      rest.reverse_each { |layer| dout = layer.backward(dout) }
-      first.backward_params(dout) # dW1, db1 only: nobody uses the gradient of the input
+      @layers.values.reverse_each { |layer| dout = layer.backward(dout) }
       collect_grads
+    end
+
+    private
+
+    # How many rows of x the network labels as t does.
+    def correct(x, t)
+      y = predict(x)
+      Arrays.argmax_rows(y).eq(Functions.labels_for(y, t)).count_true
     end
   end
   # endregion
