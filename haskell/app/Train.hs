@@ -23,7 +23,7 @@ import Text.Read (readMaybe)
 import DLScratch.Datasets
 import DLScratch.Functions (Labels (..), Targets (..))
 import DLScratch.Json
-import DLScratch.Networks (Net, accuracy)
+import DLScratch.Networks (Net, accuracyInBlocks)
 import DLScratch.Optimizers
 import DLScratch.Train
 import Numeric.LinearAlgebra (rows)
@@ -168,10 +168,10 @@ data History = History
   , hDrawn :: UTCTime
   }
 
--- | Accuracy on the training and the test set.
+-- | Accuracy on the training and the test set, 1000 images at a time.
 accuracies :: Mnist -> Net -> (Double, Double)
-accuracies m net = ( accuracy net (xTrain m) (TLabels (tTrain m))
-                   , accuracy net (xTest m) (TLabels (tTest m)) )
+accuracies m net = ( accuracyInBlocks 1000 net (xTrain m) (TLabels (tTrain m))
+                   , accuracyInBlocks 1000 net (xTest m) (TLabels (tTest m)) )
 
 main :: IO ()
 main = do

@@ -110,9 +110,17 @@ decodeIdxRows = decodeIdxWith id
 decodeIdxWith :: (Double -> Double) -> Maybe Int -> BS.ByteString -> Either String Idx
 decodeIdxWith f limit bs = (\h -> idxValuesOf f limit h bs) <$> idxHeader bs
 
--- | The values of a file whose header has been read (and checked).
+-- | The values of a file whose header has been read (and checked). Inlined,
+-- so that the conversion and f compile into the loop over the elements.
 idxValuesOf :: (Double -> Double) -> Maybe Int -> IdxHeader -> BS.ByteString -> Idx
-idxValuesOf f limit h bs = Idx dims' (VS.generate (product dims') (\i -> f (conv (start + i * width))))
+{-# INLINE idxValuesOf #-}
+idxValuesOf f limit h bs = Idx dims' $ case idxType h of
+    IdxU8 -> values (\o -> fromIntegral (BU.unsafeIndex bs o))
+    IdxI8 -> values (\o -> fromIntegral (fromIntegral (BU.unsafeIndex bs o) :: Int8))
+    IdxI16 -> values (\o -> fromIntegral (fromIntegral (be 2 o) :: Int16))
+    IdxI32 -> values (\o -> fromIntegral (fromIntegral (be 4 o) :: Int32))
+    IdxF32 -> values (\o -> realToFrac (castWord32ToFloat (fromIntegral (be 4 o) :: Word32)))
+    IdxF64 -> values (\o -> castWord64ToDouble (be 8 o))
   where
     start = headerLength h
     width = snd (typeCode (idxType h))
@@ -120,14 +128,10 @@ idxValuesOf f limit h bs = Idx dims' (VS.generate (product dims') (\i -> f (conv
       (d0 : rest, Just k) -> min d0 (max k 0) : rest
       (dims, _) -> dims
     be = bigEndian bs
-    conv :: Int -> Double
-    conv o = case idxType h of
-      IdxU8 -> fromIntegral (BU.unsafeIndex bs o)
-      IdxI8 -> fromIntegral (fromIntegral (BU.unsafeIndex bs o) :: Int8)
-      IdxI16 -> fromIntegral (fromIntegral (be 2 o) :: Int16)
-      IdxI32 -> fromIntegral (fromIntegral (be 4 o) :: Int32)
-      IdxF32 -> realToFrac (castWord32ToFloat (fromIntegral (be 4 o) :: Word32))
-      IdxF64 -> castWord64ToDouble (be 8 o)
+    -- one loop per element type: conv o decodes the element at byte offset o
+    values :: (Int -> Double) -> VS.Vector Double
+    values conv = VS.generate (product dims') (\i -> f (conv (start + i * width)))
+    {-# INLINE values #-}
 
 -- | A file's bytes, gunzipped when they start with the gzip magic 1f 8b; an
 -- error names the file.

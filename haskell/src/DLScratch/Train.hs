@@ -19,7 +19,7 @@ module DLScratch.Train
   ) where
 
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, cols, rows, (?))
+import Numeric.LinearAlgebra (Matrix, cols, flatten, reshape, rows)
 import DLScratch.Functions (Labels (..), labelTargets)
 import DLScratch.Layers (Dense)
 import DLScratch.Networks
@@ -51,9 +51,13 @@ data TrainState = TrainState
   , stGen :: !Gen
   }
 
--- | The rows @idx@ of x and their labels.
+-- | The rows @idx@ of x (each row one block copy) and their labels.
 batchOf :: Matrix Double -> Labels -> VS.Vector Int -> (Matrix Double, Labels)
-batchOf x (Labels t) idx = (x ? VS.toList idx, Labels (VS.map (t VS.!) idx))
+batchOf x (Labels t) idx = (reshape c (VS.concatMap row idx), Labels (VS.map (t VS.!) idx))
+  where
+    c = cols x
+    xv = flatten x
+    row i = VS.slice (i * c) c xv
 
 -- | The states after iterations 1..iters: one generator seeded with the
 -- seed draws W1, W2, then each batch as @choice(train_size, batch_size)@.
