@@ -95,6 +95,9 @@ module DLScratch
     end
 
     # Whether a product of a and b goes through OpenBLAS: both float64 matrices, and it loaded.
+    # @param a [NArray]
+    # @param b [NArray]
+    # @return [Boolean]
     def blas?(a, b)
       a.typecode == NArray::DFLOAT && b.typecode == NArray::DFLOAT && a.dim == 2 && b.dim == 2 && Blas.available?
     end
