@@ -96,10 +96,13 @@ spec = do
       bench ["--repeats", "abc"] >>= oneLineError "bin/bench" ["--repeats", "abc"]
       bench ["--no-python"] >>= oneLineError "bin/bench" ["--no-python"]
       bench ["--bogus"] >>= oneLineError "bin/bench" ["--bogus"]
+      bench ["--hidden", "0"] >>= oneLineError "bin/bench" ["--hidden", "0"]
+      bench ["--batch", "x"] >>= oneLineError "bin/bench" ["--batch", "x"]
+      bench ["--batch"] >>= oneLineError "bin/bench" ["--batch"]
     it "--help lists every option with its default" $ do
       (code, out, _) <- bench ["--help"]
       code `shouldBe` ExitSuccess
-      forM_ ["--repeats", "--steps", "--no-reference", "--json"] $ \opt ->
+      forM_ ["--repeats", "--steps", "--hidden", "--batch", "--check", "--no-reference", "--json"] $ \opt ->
         [ l | l <- lines out, ("  " ++ opt ++ " ") `isPrefixOf` l, "(default: " `isInfixOf` l ] `shouldSatisfy` (not . null)
     it "--json: the last line is {\"port\": \"haskell\", \"ms_per_step\": ...}" $ do
       (code, out, _) <- bench ["--repeats", "1", "--steps", "1", "--json"]
@@ -108,4 +111,21 @@ spec = do
         Just (A.Object o) -> do
           KM.lookup "port" o `shouldBe` Just (A.String "haskell")
           KM.lookup "ms_per_step" o `shouldSatisfy` \v -> case v of Just (A.Number _) -> True; _ -> False
+          KM.lookup "page_faults_per_step" o `shouldSatisfy` \v -> case v of Just (A.Number _) -> True; _ -> False
+        _ -> expectationFailure ("not a JSON object: " ++ out)
+    it "--check: one JSON line with the step's loss, dx1 (batch x 784) and gradients" $ do
+      (code, out, _) <- bench ["--check", "--hidden", "3", "--batch", "2"]
+      code `shouldBe` ExitSuccess
+      length (lines out) `shouldBe` 1
+      let shape v = case v of
+            A.Array xs -> length xs : maybe [] shape (foldr (const . Just) Nothing xs)
+            _ -> []
+      case A.decode (BLC.pack out) of
+        Just (A.Object o) -> do
+          KM.lookup "loss" o `shouldSatisfy` \v -> case v of Just (A.Number l) -> l > 0; _ -> False
+          fmap shape (KM.lookup "dx1" o) `shouldBe` Just [2, 784]
+          case KM.lookup "grads" o of
+            Just (A.Object g) -> map (fmap shape . (`KM.lookup` g)) ["W1", "b1", "W2", "b2"]
+                                   `shouldBe` map Just [[784, 3], [3], [3, 10], [10]]
+            _ -> expectationFailure ("no grads object: " ++ out)
         _ -> expectationFailure ("not a JSON object: " ++ out)

@@ -53,7 +53,7 @@ data TrainState = TrainState
 
 -- | The rows @idx@ of x (each row one block copy) and their labels.
 batchOf :: Matrix Double -> Labels -> VS.Vector Int -> (Matrix Double, Labels)
-batchOf x (Labels t) idx = (reshape c (VS.concatMap row idx), Labels (VS.map (t VS.!) idx))
+batchOf x (Labels t) idx = (reshape c (VS.concat (map row (VS.toList idx))), Labels (VS.map (t VS.!) idx))
   where
     c = cols x
     xv = flatten x

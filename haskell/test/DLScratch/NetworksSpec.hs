@@ -3,10 +3,11 @@ module DLScratch.NetworksSpec (spec) where
 
 import Control.Monad (forM_)
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, cols, flatten, fromLists, rows, toLists, (><))
+import Numeric.LinearAlgebra (Matrix, cols, flatten, fromLists, reshape, rows, toLists, (><))
 import Test.Hspec
 import Test.QuickCheck hiding ((><))
 import DLScratch.Functions
+import qualified DLScratch.Gradient as G
 import DLScratch.Layers
 import DLScratch.Networks
 import qualified DLScratch.Networks as N
@@ -70,6 +71,19 @@ spec = do
               smooth = act == Sigmoid || VS.all (\a -> abs a > 1e-3) (flatten preact)
           in smooth ==> all (\(a, b) -> let (dw, db) = meanAbsDiff a b in dw <= 1e-7 && db <= 1e-7)
                  (zip (gradient net x t) (N.numericalGradient net x t))
+    it "backprop: its loss is loss, its dx the numerical gradient by x, its grads gradient's" $ do
+      -- sigmoid: no kink for the central difference to straddle
+      let (net, x, t) = smallNet 5 4 6 3 Sigmoid 0.05
+          bp = backprop net x t
+          numDx = G.numericalGradient (\v -> loss net (reshape (cols x) v) t) (flatten x)
+      bpLoss bp `shouldBe` loss net x t
+      (rows (bpDx bp), cols (bpDx bp)) `shouldBe` (rows x, cols x)
+      VS.sum (VS.map abs (flatten (bpDx bp) - numDx)) / fromIntegral (VS.length numDx) `shouldSatisfy` (<= 1e-7)
+      map (\(Dense w b) -> (flatten w, b)) (bpGrads bp) `shouldBe` map (\(Dense w b) -> (flatten w, b)) (gradient net x t)
+    it "accuracyInBlocks k is accuracy, for every block size (QuickCheck)" $ property $
+      forAll ((,) <$> choose (0, 100000) <*> choose (1, 25)) $ \(s, k) ->
+        let (net, x, t) = smallNet s 3 4 3 Relu 0
+        in accuracyInBlocks k net x t == accuracy net x t
     it "every gradient has its parameter's shape (QuickCheck)" $ property $
       forAll ((,,,) <$> choose (0, 100000) <*> choose (1, 8) <*> choose (1, 8) <*> choose (1, 8)) $
         \(s, d, h', c) ->
