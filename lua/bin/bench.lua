@@ -1,6 +1,8 @@
 -- Lua side of bin/bench: times the training step under the interpreter running
--- this file and prints one JSON line {"interpreter", "ms_per_step", "repeats"}.
---   luajit bin/bench.lua [--repeats N (7)] [--steps N (50)]
+-- this file and prints one JSON line {"interpreter", "ms_per_step",
+-- "page_faults_per_step", "repeats", ...}, or with --check the step's values.
+--   luajit bin/bench.lua [--repeats N (7)] [--steps N (50)] [--hidden N (50)]
+--                        [--batch N (100)] [--check]
 local here = (arg and arg[0] or ""):match("^(.*)/bin/[^/]*$") or "."
 package.path = here .. "/?.lua;" .. here .. "/?/init.lua;" .. package.path
 
@@ -14,7 +16,7 @@ local function summarize(mode)
   for l in io.lines() do lines[#lines + 1] = l end
   local ref = jsonio.decode(lines[#lines])
   local ref_ms = jsonio.is_object(ref) and ref.ms_per_step or nil
-  local targets = { luajit = 40, ["lua5.4"] = 600 }
+  local targets = { luajit = 8, ["lua5.4"] = 150 }
   local ports = { luajit = "luajit", ["lua5.4"] = "lua" }
   local out = { results = jsonio.array({}) }
   for k = 1, #lines - 1 do
@@ -27,19 +29,25 @@ local function summarize(mode)
   out.ms_per_step = out.results[1].ms_per_step
   out.interpreter = out.results[1].interpreter
   out.port = ports[out.interpreter]
+  out.page_faults_per_step = out.results[1].page_faults_per_step
   if ref_ms then out.reference_ms_per_step, out.reference = ref_ms, ref.port end
   if mode == "json" then
     print(jsonio.encode(out))
     return
   end
-  print(string.format("%-8s %12s %10s %8s", "", "ms/step", "x ref", "target"))
-  if ref_ms then print(string.format("%-8s %12.3f %10s %8s", ref.port, ref_ms, "1", "")) end
-  for _, r in ipairs(out.results) do
-    print(string.format("%-8s %12.3f %10s %7sx", r.interpreter, r.ms_per_step,
-      r.ratio and string.format("%.1f", r.ratio) or "-", tostring(r.target_ratio)))
+  print(string.format("%-8s %12s %10s %8s %9s %12s", "", "ms/step", "x ref", "target", "GFLOP/s", "faults/step"))
+  if ref_ms then
+    print(string.format("%-8s %12.3f %10s %8s %9.2f %12.1f", ref.port, ref_ms, "1", "", ref.gflops or 0,
+      ref.page_faults_per_step or 0))
   end
-  print("(784-50-10 TwoLayerNet, batch 100, forward + backward + SGD; median of the repeats;")
-  print(" Lua in CPU time, the reference in wall time)")
+  local r1 = out.results[1]
+  for _, r in ipairs(out.results) do
+    print(string.format("%-8s %12.3f %10s %7sx %9.2f %12.1f", r.interpreter, r.ms_per_step,
+      r.ratio and string.format("%.1f", r.ratio) or "-", tostring(r.target_ratio), r.gflops,
+      r.page_faults_per_step))
+  end
+  print(string.format("(784-%d-10 TwoLayerNet, batch %d: forward, loss, the whole backward, SGD;", r1.hidden, r1.batch))
+  print(" median of the repeats, wall time)")
 end
 
 local function count(name, text)
@@ -51,17 +59,26 @@ local function count(name, text)
   return v
 end
 
-local repeats, steps = 7, 50
+local o = { repeats = 7, steps = 50, hidden = bench.HIDDEN, batch = bench.BATCH }
+local check = false
 local i = 1
 while i <= #arg do
+  local name = arg[i]:match("^%-%-(%a+)$")
   if arg[i] == "--summarize" then summarize(arg[i + 1]); os.exit(0)
-  elseif arg[i] == "--repeats" then repeats = count("--repeats", arg[i + 1]); i = i + 2
-  elseif arg[i] == "--steps" then steps = count("--steps", arg[i + 1]); i = i + 2
+  elseif arg[i] == "--check" then check = true; i = i + 1
+  elseif name and o[name] then o[name] = count(arg[i], arg[i + 1]); i = i + 2
   else io.stderr:write("bin/bench: unknown option ", arg[i], "\n"); os.exit(2) end
 end
+if check then
+  print(jsonio.encode(bench.check(o.hidden, o.batch)))
+  os.exit(0)
+end
 local interpreter = jit and "luajit" or "lua5.4"
-local times = bench.step_times(repeats, steps)
+local times, faults = bench.step_times(o.repeats, o.steps, o.hidden, o.batch)
+local ms = bench.median(times)
 print(jsonio.encode({
   interpreter = interpreter, version = jit and jit.version or _VERSION,
-  ms_per_step = bench.median(times), repeats = jsonio.array(times), steps = steps,
+  ms_per_step = ms, page_faults_per_step = faults, repeats = jsonio.array(times), steps = o.steps,
+  hidden = o.hidden, batch = o.batch, gflops = bench.flops(o.hidden, o.batch) / (ms * 1e6),
+  clock = bench.clock_name,
 }))

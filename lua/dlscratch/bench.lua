@@ -1,5 +1,8 @@
--- Time one TwoLayerNet training step (784-50-10, batch 100, float64: forward,
--- backward, SGD update), the same step as the Python reference's bench.
+-- The book's TwoLayerNet training step, timed (shared_tests/README.md §9):
+-- forward, the SoftmaxWithLoss loss, the whole backward (the first Affine's
+-- dx1 = dout·W1ᵀ included), SGD with lr 0.1, float64; inputs from one
+-- generator seeded 0: x = rand(batch, 784), then W1, W2 as TwoLayerNet draws
+-- them (std 0.01), t_i = i mod 10.
 local networks = require("dlscratch.networks")
 local optimizers = require("dlscratch.optimizers")
 local rng_mod = require("dlscratch.rng")
@@ -7,25 +10,95 @@ local tensor = require("dlscratch.tensor")
 
 local M = {}
 
-M.INPUT, M.HIDDEN, M.OUTPUT, M.BATCH = 784, 50, 10, 100
+M.INPUT, M.OUTPUT, M.LR = 784, 10, 0.1
+M.HIDDEN, M.BATCH = 50, 100
 
--- step_times(repeats, steps): ms per step of each repeat.
-function M.step_times(repeats, steps, seed)
-  local rng = rng_mod.new(seed or 0)
-  local x = rng:rand({ M.BATCH, M.INPUT })
+-- inputs(hidden, batch): the net, x and t of §9.
+function M.inputs(hidden, batch)
+  local rng = rng_mod.new(0)
+  local x = rng:rand({ batch, M.INPUT })
   local labels = {}
-  for i = 1, M.BATCH do labels[i] = (i - 1) % M.OUTPUT end
-  local t = tensor.new({ M.BATCH }, labels)
-  local net = networks.TwoLayerNet.new(M.INPUT, M.HIDDEN, M.OUTPUT, 0.01, rng)
-  local opt = optimizers.SGD.new({ lr = 0.1 })
-  for _ = 1, 3 do opt:update(net.params, net:gradient(x, t)) end -- warm-up (and JIT traces)
-  local out = {}
-  for r = 1, repeats do
-    local start = os.clock()
-    for _ = 1, steps do opt:update(net.params, net:gradient(x, t)) end
-    out[r] = 1000 * (os.clock() - start) / steps
+  for i = 1, batch do labels[i] = (i - 1) % M.OUTPUT end
+  local net = networks.TwoLayerNet.new(M.INPUT, hidden, M.OUTPUT, 0.01, rng)
+  return net, x, tensor.new({ batch }, labels)
+end
+
+-- flops(hidden, batch): 2 per multiply-add of the step's products, per Affine
+-- x·W, xᵀ·dout and dout·Wᵀ.
+function M.flops(hidden, batch)
+  return 3 * 2 * batch * (M.INPUT * hidden + hidden * M.OUTPUT)
+end
+
+-- check(hidden, batch): one step of the book's gradient before its update:
+-- {loss, dx1, grads = {W1, b1, W2, b2}}.
+function M.check(hidden, batch)
+  local net, x, t = M.inputs(hidden, batch)
+  local loss = net:loss(x, t)
+  local dout = net.last_layer:backward()
+  for i = #net.layers, 1, -1 do dout = net.layers[i]:backward(dout) end
+  local a1, a2 = net.affine1, net.affine2
+  return { loss = loss, dx1 = dout, grads = { W1 = a1.dW, b1 = a1.db, W2 = a2.dW, b2 = a2.db } }
+end
+
+-- wall_clock(): seconds of a wall clock. LuaJIT: clock_gettime(CLOCK_MONOTONIC)
+-- through the FFI. Lua 5.4 has no sub-second clock of its own: `date +%s.%N`
+-- read through a pipe (CLOCK_REALTIME, nanoseconds; each reading costs a
+-- process start, about a millisecond, so only whole repeats are timed with it).
+local has_ffi, ffi = pcall(require, "ffi")
+local wall_clock
+if has_ffi then
+  ffi.cdef([[
+    typedef struct { long tv_sec; long tv_nsec; } dlscratch_timespec;
+    int clock_gettime(int clock_id, dlscratch_timespec *tp);
+  ]])
+  local CLOCK_MONOTONIC = 1
+  local ts = ffi.new("dlscratch_timespec")
+  wall_clock = function()
+    ffi.C.clock_gettime(CLOCK_MONOTONIC, ts)
+    return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
   end
-  return out
+  M.clock_name = "clock_gettime(CLOCK_MONOTONIC)"
+else
+  wall_clock = function()
+    local pipe = assert(io.popen("date +%s.%N"))
+    local s = pipe:read("*l")
+    pipe:close()
+    return assert(tonumber(s), "date +%s.%N gave no number")
+  end
+  M.clock_name = "date +%s.%N"
+end
+M.wall_clock = wall_clock
+
+-- minor_faults(): this process's minor page faults so far (field 10 of
+-- /proc/self/stat, the 8th after the parenthesised command name); nil
+-- without /proc.
+local function minor_faults()
+  local f = io.open("/proc/self/stat")
+  if not f then return nil end
+  local stat = f:read("*a")
+  f:close()
+  local fields = {}
+  for w in stat:match("^.*%)(.*)$"):gmatch("%S+") do fields[#fields + 1] = w end
+  return tonumber(fields[8])
+end
+M.minor_faults = minor_faults
+
+-- step_times(repeats, steps, hidden, batch): the ms per step of each repeat
+-- of `steps` steps after 3 warm-up steps, and the page faults per step.
+function M.step_times(repeats, steps, hidden, batch)
+  local net, x, t = M.inputs(hidden or M.HIDDEN, batch or M.BATCH)
+  local opt = optimizers.SGD.new({ lr = M.LR })
+  for _ = 1, 3 do opt:update(net.params, net:gradient(x, t)) end -- warm-up (and JIT traces)
+  local out, faults = {}, 0
+  for r = 1, repeats do
+    local start = wall_clock()
+    local f0 = minor_faults()
+    for _ = 1, steps do opt:update(net.params, net:gradient(x, t)) end
+    local f1 = minor_faults()
+    out[r] = 1000 * (wall_clock() - start) / steps
+    if f0 and f1 then faults = faults + (f1 - f0) end
+  end
+  return out, faults / (repeats * steps)
 end
 
 function M.median(xs)

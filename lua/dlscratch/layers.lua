@@ -71,7 +71,7 @@ local Affine = class()
 M.Affine = Affine
 
 function Affine.new(W, b)
-  return setmetatable({ W = W, b = b, need_dx = true }, Affine)
+  return setmetatable({ W = W, b = b }, Affine)
 end
 
 function Affine:forward(x)
@@ -87,7 +87,6 @@ function Affine:backward(dout)
   local d2 = dout:reshape({ self.x.shape[1], self.W.shape[2] })
   self.dW = tensor.matmul_tn(self.x, d2)
   self.db = tensor.col_sums(d2)
-  if not self.need_dx then return nil end
   return tensor.matmul_nt(d2, self.W):reshape(self.x_shape)
 end
 -- endregion

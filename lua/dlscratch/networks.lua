@@ -153,12 +153,10 @@ function TwoLayerNet:accuracy(x, t)
   return accuracy(self:predict(x), t)
 end
 
--- gradient(x, t): backprop; the input's own gradient is not needed, so
--- the first Affine skips dx.
+-- gradient(x, t): backprop through every layer, the first Affine's dx included.
 function TwoLayerNet:gradient(x, t)
   self:loss(x, t)
   local dout = self.last_layer:backward()
-  self.affine1.need_dx = false
   for i = #self.layers, 1, -1 do dout = self.layers[i]:backward(dout) end
   return { W1 = self.affine1.dW, b1 = self.affine1.db, W2 = self.affine2.dW, b2 = self.affine2.db }
 end
@@ -221,7 +219,6 @@ end
 function MultiLayerNet:gradient(x, t)
   self:loss(x, t)
   local dout = self.last_layer:backward()
-  self.affines[1].need_dx = false
   for i = #self.layers, 1, -1 do dout = self.layers[i]:backward(dout) end
   local grads = {}
   for i = 1, self.n_affine do

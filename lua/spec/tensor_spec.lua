@@ -9,7 +9,7 @@ describe("tensor", function()
     local b = tensor.from_rows({ { 1, 2 }, { 3, 4 }, { 5, 6 } })
     local c = tensor.matmul(a, b)
     assert.are.same({ 2, 2 }, c.shape)
-    assert.are.same({ 22, 28, 49, 64 }, c.data)
+    assert.are.same({ 22, 28, 49, 64 }, tensor.values(c))
   end)
 
   it("zeros in a skip nothing when b holds an infinity", function()
@@ -22,9 +22,37 @@ describe("tensor", function()
   it("matmul_tn and matmul_nt agree with an explicit transpose", function()
     local a = tensor.from_rows({ { 1, 2 }, { 3, 4 }, { 5, 6 } })
     local b = tensor.from_rows({ { 1, 0, 2 }, { 0, 1, 3 }, { 1, 1, 1 } })
-    assert.are.same(tensor.matmul(tensor.transpose(a), b).data, tensor.matmul_tn(a, b).data)
+    assert.are.same(tensor.values(tensor.matmul(tensor.transpose(a), b)), tensor.values(tensor.matmul_tn(a, b)))
     local c = tensor.from_rows({ { 1, 2 }, { 0, 1 } })
-    assert.are.same(tensor.matmul(a, tensor.transpose(c)).data, tensor.matmul_nt(a, c).data)
+    assert.are.same(tensor.values(tensor.matmul(a, tensor.transpose(c))), tensor.values(tensor.matmul_nt(a, c)))
+  end)
+
+  -- c[i, j] = ((0 + a[i,1]·b[1,j]) + a[i,2]·b[2,j]) + ...: the tiled kernels
+  -- give the bits of that loop for every size around the tile edges
+  it("every product sums each dot product in order, bit for bit", function()
+    local g = require("dlscratch.rng").new(7)
+    local function naive(A, B, n, k, m, at, bt)
+      local C = {}
+      for i = 0, n - 1 do
+        for j = 0, m - 1 do
+          local s = 0.0
+          for p = 0, k - 1 do s = s + A[at(i, p)] * B[bt(p, j)] end
+          C[i * m + j + 1] = s
+        end
+      end
+      return C
+    end
+    for _, size in ipairs({ { 1, 1, 1 }, { 3, 5, 2 }, { 4, 7, 4 }, { 9, 3, 7 }, { 13, 17, 11 }, { 8, 1, 6 } }) do
+      local n, k, m = size[1], size[2], size[3]
+      local a, b = g:randn({ n, k }), g:randn({ k, m })
+      local want = naive(a.data, b.data, n, k, m, function(i, p) return i * k + p + 1 end,
+        function(p, j) return p * m + j + 1 end)
+      assert.are.same(want, tensor.values(tensor.matmul(a, b)))
+      local at, bt = tensor.transpose(a), tensor.transpose(b)
+      assert.are.same(want, tensor.values(tensor.matmul_tn(at, b)))
+      assert.are.same(want, tensor.values(tensor.matmul_nt(a, bt)))
+      assert.are.same(want, tensor.values(tensor.matmul_tn(at, tensor.transpose(bt))))
+    end
   end)
 
   it("pairwise_sum follows NumPy's blocked order", function()
