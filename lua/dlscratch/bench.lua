@@ -16,7 +16,7 @@ M.HIDDEN, M.BATCH = 50, 100
 -- inputs(hidden, batch): the net, x and t of §9.
 function M.inputs(hidden, batch)
   local rng = rng_mod.new(0)
-  local x = rng:rand({ batch, M.INPUT })
+  local x = tensor.dense(rng:rand({ batch, M.INPUT })) -- stored as the trainer's batches are
   local labels = {}
   for i = 1, batch do labels[i] = (i - 1) % M.OUTPUT end
   local net = networks.TwoLayerNet.new(M.INPUT, hidden, M.OUTPUT, 0.01, rng)

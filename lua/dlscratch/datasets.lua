@@ -201,7 +201,8 @@ M.Images = Images
 -- rows(idx_list): a tensor of the given 0-based rows as byte / 255.0.
 function Images:rows(idx_list)
   local cols, s, off = self.cols, self.bytes, self.offset
-  local out, n = {}, #idx_list
+  local n = #idx_list
+  local out = tensor.buffer(n * cols)
   for r = 1, n do
     local start = off + idx_list[r] * cols
     local base = (r - 1) * cols

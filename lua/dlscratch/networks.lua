@@ -96,7 +96,7 @@ local function init_weights(rng, sizes, std)
     local z = rng:randn({ sizes[i], sizes[i + 1] })
     local d = z.data
     for k = 1, z.size do d[k] = scale * d[k] end
-    params["W" .. i] = z
+    params["W" .. i] = tensor.dense(z)
     params["b" .. i] = tensor.zeros({ sizes[i + 1] })
   end
   return params

@@ -45,6 +45,25 @@ local function filled(n, v)
 end
 M.filled = filled
 
+-- buffer(n): n zeros at 1 .. n to be filled in any order: an FFI double
+-- array under LuaJIT, a Lua list under Lua 5.4.
+local buffer
+if has_ffi then
+  buffer = function(n) return double_array(n + 1) end
+else
+  buffer = function(n) return filled(n, 0.0) end
+end
+M.buffer = buffer
+
+-- dense(t): t with its data in a buffer (a copy under LuaJIT, where the
+-- products read FFI arrays in place; t itself under Lua 5.4).
+function M.dense(t)
+  if not has_ffi then return t end
+  local d, s = buffer(t.size), t.data
+  for i = 1, t.size do d[i] = s[i] end
+  return M.new(copy_list(t.shape), d)
+end
+
 function M.zeros(shape)
   shape = copy_list(shape)
   return M.new(shape, filled(numel(shape), 0.0))
@@ -259,17 +278,23 @@ end
 -- over from the tiles get single dot products.
 local product
 if has_ffi then
+  -- scratch arrays, kept referenced, and double* views of them: the kernel
+  -- sees one ctype whether a factor was copied or is read in place
   local scratch = { double_array(1), double_array(1) }
+  local view = { ffi.cast("double *", scratch[1]), ffi.cast("double *", scratch[2]) }
   local capacity = { 0, 0 }
 
   -- pack(slot, src, rows, k, rs, ps): a 0-based array of `rows` runs of k
-  -- values, run r holding src[1 + r·rs + p·ps] for p = 0 .. k-1.
+  -- values, run r holding src[1 + r·rs + p·ps] for p = 0 .. k-1 (src itself,
+  -- from its element 1, when it is an FFI array laid out so).
   local function pack(slot, src, rows, k, rs, ps)
+    if ps == 1 and rs == k and type(src) == "cdata" then return src + 1 end -- already runs
     local n = rows * k
     if n > capacity[slot] then
       scratch[slot], capacity[slot] = double_array(n), n
+      view[slot] = ffi.cast("double *", scratch[slot])
     end
-    local dst = scratch[slot]
+    local dst = view[slot]
     for r = 0, rows - 1 do
       local s, d = 1 + r * rs, r * k
       for p = 0, k - 1 do dst[d + p] = src[s + p * ps] end
@@ -286,7 +311,7 @@ if has_ffi then
   product = function(A, a_rs, a_ps, B, b_ps, b_cs, n, k, m)
     local ap = pack(1, A, n, k, a_rs, a_ps)
     local bp = pack(2, B, m, k, b_cs, b_ps)
-    local C = double_array(n * m + 1)
+    local C = buffer(n * m)
     local n4, m2 = n - n % 4, m - m % 2
     for i = 0, n4 - 1, 4 do
       local a0, a1, a2, a3 = ap + i * k, ap + (i + 1) * k, ap + (i + 2) * k, ap + (i + 3) * k

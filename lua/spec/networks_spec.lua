@@ -75,8 +75,8 @@ describe("networks", function()
     assert.are.equal(0.25, networks.init_scale("Xavier", 16))
     assert.are.equal(0.01, networks.init_scale(0.01, 16))
     local function w1(std)
-      return networks.MultiLayerNet.new({ input_size = 3, hidden_size_list = { 2 }, output_size = 2,
-        weight_init_std = std, seed = 2 }).params.W1.data
+      return tensor.values(networks.MultiLayerNet.new({ input_size = 3, hidden_size_list = { 2 }, output_size = 2,
+        weight_init_std = std, seed = 2 }).params.W1)
     end
     assert.are.same(w1("sigmoid"), w1("SIGMOID"))
   end)
