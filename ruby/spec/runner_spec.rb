@@ -48,6 +48,8 @@ RSpec.describe DLScratch::Runner do
     expect(error_type('{"id": "x", "op": 5}')).to eq('BadRequest')
     expect(error_type('{"id": "x", "op": "fn.step", "args": null}')).to eq('BadArgs')
     expect(error_type("{\"id\": \"x\", \"op\": \"fn.st\xFFep\"}".b)).to eq('BadRequest')
+    expect(error_type('{"id": "x", "op": "fn.step", "\\args": {"x": 2}}')).to eq('BadRequest') # \a is no JSON escape
+    expect(answers('{"id": "x", "op": "fn.step", "args": {"x": 2}, "k": "\\\\q \\" \\/ \\u0041"}')[0]).to include('ok')
     expect(error_type(%({"id": "x", "op": "fn.step", "args": {"x": #{'[' * 33}1#{']' * 33}}}))).to eq('ShapeError')
     expect(error_type(%({"id": "x", "op": "fn.step", "args": {"x": #{'[' * 5000}1#{']' * 5000}}}))).to eq('BadRequest')
     a = answers('{"id": 7, "op": "fn.step"}', '{"id": "ok", "op": "fn.step", "args": {"x": 2}}')

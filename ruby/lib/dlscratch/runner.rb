@@ -102,6 +102,9 @@ module DLScratch
       end
     end
 
+    # The characters JSON allows after a backslash in a string.
+    ESCAPES = '"\\/bfnrtu'
+
     # @param line [String] a request line
     # @return [Array(String, Object, Object)] its id, op and args, not yet checked
     # @raise [BadRequest] unless it is a JSON object (of Unicode text) with a string id
@@ -109,6 +112,8 @@ module DLScratch
       obj = JSON.parse(line, max_nesting: Validate.schema['limits']['max_nesting'])
       # JSON.parse lets invalid UTF-8 and a lone surrogate escape through; JSON.generate refuses them
       JSON.generate(obj) if !line.valid_encoding? || line.match?(/\\u[dD][89a-fA-F]/)
+      # JSON.parse also takes an escape RFC 8259 does not have (\a, \q) as the letter itself
+      raise BadRequest, 'the line is not valid JSON: an invalid escape' if line.scan(/\\./m).any? { |e| !ESCAPES.include?(e[1]) }
       raise BadRequest, 'a request must be a JSON object with a string "id"' unless obj.is_a?(Hash) && obj['id'].is_a?(String)
 
       [obj['id'], obj['op'], obj.fetch('args', {})]
