@@ -1,0 +1,91 @@
+"""Equal work in every benchmark row (README section 9): every port's bench step, run once with
+--check on the benchmark's inputs, computes the reference's loss, dx1 and gradients, each number
+within the rounding bound that the protocol allows for it (harness.bounds.Net), and so does the
+plain-numpy baseline of scripts/bench."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from harness import REPO_ROOT
+from harness.bounds import Net
+from harness.ports import Port
+
+HIDDEN, BATCH = 20, 10      # small sizes: the same code paths as 784-50-10, batch 100, in a second
+
+
+def reference(hidden: int, batch: int) -> tuple[dict, dict]:
+    """The exact-arithmetic-free reference: the step's values and their bounds, from harness.bounds."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts" / "py"))
+    try:
+        from bench_steps import inputs
+    finally:
+        sys.path.pop(0)
+    x, t, p = inputs(hidden, batch)
+    net = Net(x, [(p["W1"], p["b1"]), (p["W2"], p["b2"])])
+    net.forward()
+    loss_bound = net.loss_bound(t)
+    grad_bounds = net.backward()
+    logs = np.log(net.y[np.arange(batch), t] + 1e-7)
+    want = {"loss": -logs.mean(), "dx1": net.dx, "grads": net.grads}
+    bound = {"loss": loss_bound, "dx1": net.ddx, "grads": grad_bounds}
+    return want, bound
+
+
+def check_output(argv: list[str], cwd) -> dict:
+    run = subprocess.run([*argv, "--check", "--hidden", str(HIDDEN), "--batch", str(BATCH)], cwd=cwd,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def assert_same_work(got: dict, name: str) -> None:
+    want, bound = reference(HIDDEN, BATCH)
+    assert abs(got["loss"] - want["loss"]) <= bound["loss"], f"{name}: loss {got['loss']} vs {want['loss']}"
+    dx1 = np.asarray(got["dx1"], float)
+    assert dx1.shape == want["dx1"].shape, f"{name}: dx1 is {dx1.shape}, want {want['dx1'].shape}"
+    assert np.all(np.abs(dx1 - want["dx1"]) <= bound["dx1"]), f"{name}: dx1 differs beyond its rounding bound"
+    for key, w in want["grads"].items():
+        g = np.asarray(got["grads"][key], float)
+        assert g.shape == w.shape, f"{name}: {key} is {g.shape}, want {w.shape}"
+        assert np.all(np.abs(g - w) <= bound["grads"][key]), f"{name}: {key} differs beyond its rounding bound"
+
+
+def bench_absent(port: Port) -> str | None:
+    if not port.bench:
+        return f"{port.name} has no \"bench\" entry in ports.json"
+    if not port.bench_file or not port.bench_file.is_file():
+        return f"bench not present: {port.name}'s {port.bench[0]} does not exist"
+    return None
+
+
+def test_bench_step_is_the_books_step(port: Port) -> None:
+    reason = bench_absent(port)
+    if reason:
+        pytest.skip(reason)
+    assert_same_work(check_output(port.bench_argv(), port.cwd), port.name)
+
+
+def test_numpy_baseline_is_the_books_step() -> None:
+    got = check_output([sys.executable, str(REPO_ROOT / "scripts" / "py" / "bench_steps.py"), "--impl", "numpy"], REPO_ROOT)
+    assert_same_work(got, "numpy (plain)")
+
+
+def test_a_step_without_dx1_is_noticed() -> None:
+    want, _ = reference(HIDDEN, BATCH)
+    fake = {"loss": want["loss"], "dx1": np.zeros_like(want["dx1"]).tolist(),
+            "grads": {k: v.tolist() for k, v in want["grads"].items()}}
+    with pytest.raises(AssertionError, match="dx1"):
+        assert_same_work(fake, "fake")
+
+
+def test_torch_baseline_is_the_books_step() -> None:
+    py = REPO_ROOT / ".venv-torch" / "bin" / "python"
+    if not py.exists():
+        pytest.skip("PyTorch is not installed (scripts/bench --with-torch installs it into .venv-torch)")
+    got = check_output([str(py), str(REPO_ROOT / "scripts" / "py" / "bench_steps.py"), "--impl", "torch"], REPO_ROOT)
+    assert_same_work(got, "pytorch (autograd)")
