@@ -72,9 +72,9 @@ def relu_grad(x: ArrayLike) -> Array:
 def softmax(x: ArrayLike) -> Array:
     """y_k = exp(x_k − max x) / Σ_i exp(x_i − max x), row-wise for 2-D, whole vector for 1-D."""
     x = np.asarray(x, dtype=np.float64)
-    shifted = x - x.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 # endregion
 
 

@@ -18,7 +18,16 @@ Array = NDArray[np.float64]
 BATCH_NORM_EPS = 10e-7
 # endregion
 
-__all__ = ["BATCH_NORM_EPS", "Affine", "BatchNormalization", "Dropout", "Relu", "Sigmoid", "SoftmaxWithLoss"]
+__all__ = ["BATCH_NORM_EPS", "reuse", "Affine", "BatchNormalization", "Dropout", "Relu", "Sigmoid", "SoftmaxWithLoss"]
+
+
+def reuse(buf: NDArray | None, shape: tuple[int, ...], dtype: type = np.float64) -> NDArray:
+    """`buf` itself when it has this shape and dtype, else a new C-ordered array: a layer writes
+    each result into the array of its previous call (the training loop calls it with the same
+    shapes every step), so a result stays valid until the layer's next call."""
+    if buf is not None and buf.shape == shape and buf.dtype == dtype:
+        return buf
+    return np.empty(shape, dtype=dtype)
 
 
 # region: relu_layer
@@ -27,17 +36,20 @@ class Relu:
 
     def __init__(self) -> None:
         self.mask: NDArray[np.bool_] | None = None
+        self.out: Array | None = None
+        self.dx: Array | None = None
 
     def forward(self, x: Array) -> Array:
-        self.mask = x <= 0
-        out = np.array(x, dtype=np.float64, copy=True)
-        out[self.mask] = 0
-        return out
+        self.mask = np.less_equal(x, 0, out=reuse(self.mask, np.shape(x), np.bool_))
+        # max(x, 0) is the book's copy with out[mask] = 0: -0.0 gives +0.0, NaN stays NaN
+        self.out = np.maximum(x, 0.0, out=reuse(self.out, np.shape(x)))
+        return self.out
 
     def backward(self, dout: Array) -> Array:
-        dx = np.array(dout, dtype=np.float64, copy=True)
-        dx[self.mask] = 0
-        return dx
+        self.dx = reuse(self.dx, np.shape(dout))
+        np.copyto(self.dx, dout)
+        np.putmask(self.dx, self.mask, 0.0)  # dx[mask] = 0
+        return self.dx
 # endregion
 
 
@@ -72,19 +84,24 @@ class Affine:
         self.original_x_shape: tuple[int, ...] | None = None
         self.dW: Array | None = None
         self.db: Array | None = None
+        self.out: Array | None = None
+        self.dx: Array | None = None
 
     def forward(self, x: Array) -> Array:
         self.original_x_shape = x.shape
         self.x = x.reshape(1, -1) if x.ndim == 1 else x.reshape(x.shape[0], -1)
-        out = np.dot(self.x, self.W) + self.b
+        out = self.out = reuse(self.out, (self.x.shape[0], self.W.shape[1]))
+        np.dot(self.x, self.W, out=out)
+        out += self.b
         return out[0] if x.ndim == 1 else out
 
     def backward(self, dout: Array) -> Array:
         dout2 = dout.reshape(1, -1) if dout.ndim == 1 else dout
-        dx = np.dot(dout2, self.W.T)
-        self.dW = np.dot(self.x.T, dout2)
-        self.db = np.sum(dout2, axis=0)
-        return dx.reshape(*self.original_x_shape)
+        dx = self.dx = reuse(self.dx, (dout2.shape[0], self.W.shape[0]))
+        np.dot(dout2, self.W.T, out=dx)
+        self.dW = np.dot(self.x.T, dout2, out=reuse(self.dW, self.W.shape))
+        self.db = np.sum(dout2, axis=0, out=reuse(self.db, self.b.shape))
+        return dx.reshape(self.original_x_shape)
 # endregion
 
 
@@ -99,6 +116,7 @@ class SoftmaxWithLoss:
         self.loss: float | None = None
         self.y: Array | None = None
         self.t: NDArray | None = None
+        self.dx: Array | None = None
 
     def forward(self, x: Array, t: ArrayLike) -> float:
         self.t = np.asarray(t)
@@ -109,12 +127,13 @@ class SoftmaxWithLoss:
     def backward(self, dout: float = 1) -> Array:
         y2 = self.y.reshape(1, -1) if self.y.ndim == 1 else self.y
         batch_size = y2.shape[0]
+        dx = self.dx = reuse(self.dx, y2.shape)
         if self.t.size == y2.size:  # one-hot
-            dx = (y2 - self.t.reshape(y2.shape)) / batch_size
+            np.subtract(y2, self.t.reshape(y2.shape), out=dx)
         else:
-            dx = y2.copy()
+            np.copyto(dx, y2)
             dx[np.arange(batch_size), as_labels(y2, self.t)] -= 1
-            dx = dx / batch_size
+        dx /= batch_size
         return dx.reshape(self.y.shape)
 # endregion
 

@@ -26,10 +26,15 @@ class SGD:
 
     def __init__(self, lr: float = 0.01) -> None:
         self.lr = lr
+        self.step: Params = {}  # lr·g of each key, written in place every update
 
     def update(self, params: Params, grads: Params) -> None:
         for key in params:
-            params[key] -= self.lr * grads[key]
+            g = grads[key]
+            step = self.step.get(key)
+            if step is None or step.shape != g.shape:
+                step = self.step[key] = np.empty(g.shape)
+            params[key] -= np.multiply(self.lr, g, out=step)
 # endregion
 
 

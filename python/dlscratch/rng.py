@@ -53,24 +53,34 @@ class MRG32k3a:
         s2[0], s2[1], s2[2] = s2[1], s2[2], p2
         return (p1 - p2 + (M1 if p1 <= p2 else 0)) * NORM
 
+    def draws(self, n: int) -> list[float]:
+        """n successive uniforms: next_uniform's recurrence with the state in local variables."""
+        (a0, a1, a2), (b0, b1, b2) = self._s1, self._s2
+        out = [0.0] * n
+        for i in range(n):
+            p1 = (A12 * a1 - A13N * a0) % M1
+            a0, a1, a2 = a1, a2, p1
+            p2 = (A21 * b2 - A23N * b0) % M2
+            b0, b1, b2 = b1, b2, p2
+            out[i] = (p1 - p2 + (M1 if p1 <= p2 else 0)) * NORM
+        self._s1, self._s2 = [a0, a1, a2], [b0, b1, b2]
+        return out
+
     def uniform(self, n: int) -> np.ndarray:
         """n successive uniforms."""
-        draw = self.next_uniform
-        return np.array([draw() for _ in range(n)], dtype=np.float64)
+        return np.array(self.draws(n), dtype=np.float64)
 
     def normal(self, n: int) -> np.ndarray:
         """n standard normals by Box–Muller on successive pairs (u1, u2):
         r = sqrt(−2 ln u1), emit r·cos(2π u2) then r·sin(2π u2); an odd n drops the last."""
-        out = np.empty(n, dtype=np.float64)
-        draw = self.next_uniform
+        u = self.draws(n + n % 2)
+        out = [0.0] * (n + n % 2)
         for i in range(0, n, 2):
-            u1, u2 = draw(), draw()
-            r = math.sqrt(-2.0 * math.log(u1))
-            theta = 2.0 * math.pi * u2
+            r = math.sqrt(-2.0 * math.log(u[i]))
+            theta = 2.0 * math.pi * u[i + 1]
             out[i] = r * math.cos(theta)
-            if i + 1 < n:
-                out[i + 1] = r * math.sin(theta)
-        return out
+            out[i + 1] = r * math.sin(theta)
+        return np.array(out[:n], dtype=np.float64)
 
     def rand(self, *shape: int) -> np.ndarray:
         """Uniforms filling `shape` in row-major order."""
@@ -83,13 +93,12 @@ class MRG32k3a:
     def permutation(self, n: int) -> np.ndarray:
         """Fisher–Yates from the top: for i = n−1 … 1, j = floor(u·(i+1)), swap i and j."""
         p = list(range(n))
-        for i in range(n - 1, 0, -1):
-            j = int(self.next_uniform() * (i + 1))
+        for i, u in zip(range(n - 1, 0, -1), self.draws(max(n - 1, 0))):
+            j = int(u * (i + 1))
             p[i], p[j] = p[j], p[i]
         return np.array(p, dtype=np.int64)
 
     def choice(self, n: int, size: int) -> np.ndarray:
         """`size` draws from 0..n−1 with replacement: floor(u·n)."""
-        draw = self.next_uniform
-        return np.array([int(draw() * n) for _ in range(size)], dtype=np.int64)
+        return np.array([int(u * n) for u in self.draws(size)], dtype=np.int64)
 # endregion
