@@ -86,6 +86,7 @@ class Affine:
         self.db: Array | None = None
         self.out: Array | None = None
         self.dx: Array | None = None
+        self.dWt: Array | None = None
 
     def forward(self, x: Array) -> Array:
         self.original_x_shape = x.shape
@@ -99,7 +100,9 @@ class Affine:
         dout2 = dout.reshape(1, -1) if dout.ndim == 1 else dout
         dx = self.dx = reuse(self.dx, (dout2.shape[0], self.W.shape[0]))
         np.dot(dout2, self.W.T, out=dx)
-        self.dW = np.dot(self.x.T, dout2, out=reuse(self.dW, self.W.shape))
+        # dW = xᵀ·dout as (doutᵀ·x)ᵀ: the same sums, in the orientation BLAS computes faster
+        self.dWt = np.dot(dout2.T, self.x, out=reuse(self.dWt, self.W.shape[::-1]))
+        self.dW = self.dWt.T
         self.db = np.sum(dout2, axis=0, out=reuse(self.db, self.b.shape))
         return dx.reshape(self.original_x_shape)
 # endregion

@@ -33,7 +33,7 @@ class SGD:
             g = grads[key]
             step = self.step.get(key)
             if step is None or step.shape != g.shape:
-                step = self.step[key] = np.empty(g.shape)
+                step = self.step[key] = np.empty_like(g, dtype=np.float64)
             params[key] -= np.multiply(self.lr, g, out=step)
 # endregion
 
