@@ -72,7 +72,7 @@ def step_times(repeats: int, steps: int, hidden: int, batch: int) -> tuple[list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = OneLineParser("bin/bench", __doc__.strip().splitlines()[0])
+    p = OneLineParser("bin/bench", " ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--repeats", metavar="N", type=positive_int, default=7, help="timed repeats; the median is reported")
     p.add_argument("--steps", metavar="N", type=positive_int, default=50, help="steps per repeat")
     p.add_argument("--hidden", metavar="N", type=positive_int, default=50, help="hidden units")
