@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from typing import NoReturn
+from typing import Any, Callable, NoReturn
 
 from .rng import SEED_LIMIT
 
@@ -39,34 +39,27 @@ def fail(prog: str, message: str) -> NoReturn:
     sys.exit(2)
 
 
+def _option_value(text: str, convert: type, accept: Callable[[Any], bool], wanted: str) -> Any:
+    """`convert(text)` when it parses and `accept` takes it, else the one-line error of argparse."""
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {wanted} (got {text!r})") from None
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"must be {wanted} (got {text})")
+    return value
+
+
 def positive_int(text: str) -> int:
     """A whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text})")
-    return value
+    return _option_value(text, int, lambda v: v >= 1, "a whole number >= 1")
 
 
 def seed(text: str) -> int:
     """A seed of the shared generator, 0 <= seed < 2^31."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number in 0 <= seed < 2^31 (got {text!r})") from None
-    if not 0 <= value < SEED_LIMIT:
-        raise argparse.ArgumentTypeError(f"must be in 0 <= seed < 2^31 (got {text})")
-    return value
+    return _option_value(text, int, lambda v: 0 <= v < SEED_LIMIT, "a whole number in 0 <= seed < 2^31")
 
 
 def finite_float(text: str) -> float:
     """A finite number."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number (got {text})")
-    return value
+    return _option_value(text, float, math.isfinite, "a finite number")
