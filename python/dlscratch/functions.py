@@ -24,6 +24,7 @@ __all__ = [
     "softmax",
     "step_function",
     "sum_squared_error",
+    "tanh",
 ]
 
 
@@ -52,6 +53,13 @@ def sigmoid_grad(x: ArrayLike) -> Array:
     """dy/dx = (1 − s)·s with s = sigmoid(x)."""
     s = sigmoid(x)
     return (1.0 - s) * s
+# endregion
+
+
+# region: tanh
+def tanh(x: ArrayLike) -> Array:
+    """y = (e^x − e^−x) / (e^x + e^−x), libm's tanh (±1 beyond |x| ≈ 19.1, odd about 0)."""
+    return np.tanh(np.asarray(x, dtype=np.float64))
 # endregion
 
 

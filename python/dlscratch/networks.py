@@ -1,5 +1,5 @@
-"""The book's networks: the fixed 3-layer network (ch. 3), simpleNet (ch. 4), TwoLayerNet (ch. 5)
-and MultiLayerNet (ch. 6)."""
+"""The book's networks: the fixed 3-layer network (ch. 3), simpleNet (ch. 4), TwoLayerNet (ch. 5),
+MultiLayerNet and MultiLayerNetExtend (ch. 6)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .functions import as_labels, cross_entropy_error, identity_function, sigmoid, softmax
 from .gradient import numerical_gradient
-from .layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
+from .layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from .rng import MRG32k3a
 
 Array = NDArray[np.float64]
@@ -20,7 +20,9 @@ Params = dict[str, Array]
 WeightInitStd = Union[float, str]
 
 __all__ = [
+    "NETWORKS",
     "MultiLayerNet",
+    "MultiLayerNetExtend",
     "Params",
     "SimpleNet",
     "TwoLayerNet",
@@ -270,3 +272,122 @@ class MultiLayerNet:
             grads[f"b{idx}"] = affine.db
         return grads
 # endregion
+
+
+# region: multi_layer_net_extend
+class MultiLayerNetExtend:
+    """MultiLayerNet with weight decay, Dropout and batch normalisation (book 6.3–6.4,
+    `common/multi_layer_net_extend.py`).
+
+    Each hidden layer is Affine → [BatchNorm] → activation → [Dropout]; then a last Affine and
+    SoftmaxWithLoss. Weights as MultiLayerNet's; γ_i = 1 and β_i = 0 for every hidden layer with
+    batch norm. Every forward pass draws its Dropout masks from one generator seeded with
+    `dropout_seed`, layer by layer, so repeated passes (the numerical gradient) see the same masks.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size_list: list[int],
+        output_size: int,
+        activation: str = "relu",
+        weight_init_std: WeightInitStd = "relu",
+        weight_decay_lambda: float = 0.0,
+        use_dropout: bool = False,
+        dropout_ration: float = 0.5,
+        use_batchnorm: bool = False,
+        rng: MRG32k3a | None = None,
+        params: Params | None = None,
+        dropout_seed: int = 0,
+    ) -> None:
+        self.hidden_layer_num = len(hidden_size_list)
+        self.weight_decay_lambda = weight_decay_lambda
+        self.use_dropout = use_dropout
+        self.use_batchnorm = use_batchnorm
+        self.dropout_seed = dropout_seed
+        if params is None:
+            params = MultiLayerNet(input_size, hidden_size_list, output_size, activation, weight_init_std, rng=rng).params
+            if use_batchnorm:
+                for idx, size in enumerate(hidden_size_list, start=1):
+                    params[f"gamma{idx}"] = np.ones(size)
+                    params[f"beta{idx}"] = np.zeros(size)
+        self.params: Params = params
+
+        self.layers: OrderedDict[str, object] = OrderedDict()
+        for idx in range(1, self.hidden_layer_num + 1):
+            self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
+            if use_batchnorm:
+                self.layers[f"BatchNorm{idx}"] = BatchNormalization(self.params[f"gamma{idx}"], self.params[f"beta{idx}"])
+            self.layers[f"Activation_function{idx}"] = ACTIVATIONS[activation]()
+            if use_dropout:
+                self.layers[f"Dropout{idx}"] = Dropout(dropout_ration)
+        idx = self.hidden_layer_num + 1
+        self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
+        self.last_layer = SoftmaxWithLoss()
+
+    def batch_norms(self) -> list[tuple[int, BatchNormalization]]:
+        return [(i, self.layers[f"BatchNorm{i}"]) for i in range(1, self.hidden_layer_num + 1) if self.use_batchnorm]
+
+    @property
+    def running_stats(self) -> Params:
+        """running_mean{i}, running_var{i} of every batch-norm layer (None before the first pass)."""
+        return {k: v for i, bn in self.batch_norms() for k, v in ((f"running_mean{i}", bn.running_mean), (f"running_var{i}", bn.running_var))}
+
+    @running_stats.setter
+    def running_stats(self, stats: Params) -> None:
+        for i, bn in self.batch_norms():
+            bn.running_mean, bn.running_var = stats[f"running_mean{i}"], stats[f"running_var{i}"]
+
+    def predict(self, x: Array, train_flg: bool = False) -> Array:
+        masks = MRG32k3a(self.dropout_seed) if self.use_dropout and train_flg else None
+        for layer in self.layers.values():
+            if isinstance(layer, Dropout):
+                layer.rng = masks
+            x = layer.forward(x, train_flg) if isinstance(layer, (Dropout, BatchNormalization)) else layer.forward(x)
+        return x
+
+    def loss(self, x: Array, t: ArrayLike, train_flg: bool = False) -> float:
+        """data loss + Σ_i ½·λ·Σ W_i²."""
+        y = self.predict(x, train_flg)
+        weight_decay = 0.0
+        for idx in range(1, self.hidden_layer_num + 2):
+            W = self.params[f"W{idx}"]
+            weight_decay += 0.5 * self.weight_decay_lambda * np.sum(W**2)
+        return self.last_layer.forward(y, t) + float(weight_decay)
+
+    def accuracy(self, x: Array, t: ArrayLike) -> float:
+        return accuracy_of(self.predict(x, train_flg=False), t)
+
+    def numerical_gradient(self, x: Array, t: ArrayLike) -> Params:
+        """Central differences of the training-mode loss, as the book's."""
+        def loss_w(_w: Array) -> float:
+            return self.loss(x, t, train_flg=True)
+
+        grads: Params = {}
+        for idx in range(1, self.hidden_layer_num + 2):
+            with_bn = self.use_batchnorm and idx <= self.hidden_layer_num
+            for key in ("W", "b", "gamma", "beta") if with_bn else ("W", "b"):
+                grads[f"{key}{idx}"] = numerical_gradient(loss_w, self.params[f"{key}{idx}"])
+        return grads
+
+    def gradient(self, x: Array, t: ArrayLike) -> Params:
+        """Backpropagation through a training-mode pass; dW_i = backprop dW_i + λ·W_i."""
+        self.loss(x, t, train_flg=True)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        grads: Params = {}
+        for idx in range(1, self.hidden_layer_num + 2):
+            affine = self.layers[f"Affine{idx}"]
+            grads[f"W{idx}"] = affine.dW + self.weight_decay_lambda * affine.W
+            grads[f"b{idx}"] = affine.db
+            if self.use_batchnorm and idx <= self.hidden_layer_num:
+                grads[f"gamma{idx}"] = self.layers[f"BatchNorm{idx}"].dgamma
+                grads[f"beta{idx}"] = self.layers[f"BatchNorm{idx}"].dbeta
+        return grads
+# endregion
+
+
+#: The networks a Trainer can train, by the name of their ops.
+NETWORKS: dict[str, type] = {"two_layer_net": TwoLayerNet, "multi_layer_net": MultiLayerNet,
+                             "multi_layer_net_extend": MultiLayerNetExtend}

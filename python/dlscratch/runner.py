@@ -15,11 +15,12 @@ from . import functions as F, gates, graph
 from .datasets import IdxError, load_idx
 from .gradient import function_1, function_2, gradient_descent, numerical_diff, numerical_gradient
 from .layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
-from .networks import MultiLayerNet, SimpleNet, TwoLayerNet, forward_trace, init_network
+from .networks import NETWORKS, MultiLayerNet, MultiLayerNetExtend, SimpleNet, TwoLayerNet, forward_trace, init_network
 from .optimizers import make_optimizer
 from .protocol import ProtocolError, UnknownOp, ValueError_, decode_line, encode_answer
 from .rng import MRG32k3a
 from .train import train_two_layer_net
+from .trainer import Trainer
 from .validate import LIMITS, validate
 
 Ok = dict[str, Any]
@@ -51,6 +52,33 @@ def multi_layer_net(a: Args) -> MultiLayerNet:
     return MultiLayerNet(a.input_size, a.hidden_size_list, a.output_size, a.activation, a.weight_init_std, **given)
 
 
+def extend_net(a: Args) -> MultiLayerNetExtend:
+    """MultiLayerNetExtend around `params`, its running statistics when given, masks drawn from `seed`."""
+    net = MultiLayerNetExtend(a.input_size, a.hidden_size_list, a.output_size, a.activation, a.weight_init_std,
+                              a.weight_decay_lambda, a.use_dropout, a.dropout_ration, a.use_batchnorm, params=a.params,
+                              dropout_seed=getattr(a, "seed", 0))
+    if a.running_stats is not None:
+        net.running_stats = a.running_stats
+    return net
+
+
+def extend_pass(a: Args, key: str, value: Callable[[MultiLayerNetExtend], Any]) -> Ok:
+    """value(net) as `key`, with the running statistics after the pass."""
+    net = extend_net(a)
+    return {key: value(net), "running_stats": net.running_stats}
+
+
+def trainer(a: Args) -> Ok:
+    """One generator seeded with `seed` draws the network's weights, then every batch (and dropout seed)."""
+    rng = MRG32k3a(a.seed)
+    network = NETWORKS[a.network["kind"]](**{k: v for k, v in a.network.items() if k != "kind"}, rng=rng)
+    t = Trainer(network, a.x_train, a.t_train, a.x_test, a.t_test, a.epochs, a.mini_batch_size, a.optimizer,
+                a.optimizer_param, a.evaluate_sample_num_per_epoch, rng=rng)
+    test_acc = t.train()
+    return {"train_loss_list": t.train_loss_list, "train_acc_list": t.train_acc_list, "test_acc_list": t.test_acc_list,
+            "test_acc": test_acc, "params": network.params}
+
+
 def optimizer_run(a: Args) -> Ok:
     opt = make_optimizer(a.name, a.hyper)
     for grads in a.grads_seq:
@@ -80,6 +108,7 @@ OPS: dict[str, Callable[[Args], Ok]] = {
     "fn.sigmoid_grad": lambda a: {"y": F.sigmoid_grad(a.x)},
     "fn.relu": lambda a: {"y": F.relu(a.x)},
     "fn.relu_grad": lambda a: {"y": F.relu_grad(a.x)},
+    "fn.tanh": lambda a: {"y": F.tanh(a.x)},
     "fn.softmax": lambda a: {"y": F.softmax(a.x)},
     "loss.sum_squared_error": lambda a: {"loss": F.sum_squared_error(a.y, a.t)},
     "loss.cross_entropy_error": lambda a: {"loss": F.cross_entropy_error(a.y, a.t)},
@@ -111,12 +140,21 @@ OPS: dict[str, Callable[[Args], Ok]] = {
     "multi_layer_net.loss": lambda a: {"loss": multi_layer_net(a).loss(a.x, a.t)},
     "multi_layer_net.gradient": lambda a: multi_layer_net(a).gradient(a.x, a.t),
     "multi_layer_net.numerical_gradient": lambda a: multi_layer_net(a).numerical_gradient(a.x, a.t),
+    "multi_layer_net_extend.init": lambda a: MultiLayerNetExtend(
+        a.input_size, a.hidden_size_list, a.output_size, a.activation, a.weight_init_std, a.weight_decay_lambda,
+        a.use_dropout, a.dropout_ration, a.use_batchnorm, rng=MRG32k3a(a.seed)).params,
+    "multi_layer_net_extend.predict": lambda a: extend_pass(a, "y", lambda net: net.predict(a.x, a.train_flg)),
+    "multi_layer_net_extend.loss": lambda a: extend_pass(a, "loss", lambda net: net.loss(a.x, a.t, a.train_flg)),
+    "multi_layer_net_extend.accuracy": lambda a: {"accuracy": extend_net(a).accuracy(a.x, a.t)},
+    "multi_layer_net_extend.gradient": lambda a: extend_net(a).gradient(a.x, a.t),
+    "multi_layer_net_extend.numerical_gradient": lambda a: extend_net(a).numerical_gradient(a.x, a.t),
     "optimizer.run": optimizer_run,
     "rng.uniform": lambda a: {"x": MRG32k3a(a.seed).uniform(a.n)},
     "rng.normal": lambda a: {"x": MRG32k3a(a.seed).normal(a.n)},
     "rng.permutation": lambda a: {"p": MRG32k3a(a.seed).permutation(a.n)},
     "rng.choice": lambda a: {"idx": MRG32k3a(a.seed).choice(a.n, a.size)},
     "train.two_layer_net": train,
+    "train.trainer": trainer,
     "data.idx": data_idx,
 }
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .protocol import BadArgs, ShapeError, ValueError_
+from .protocol import BadArgs, ProtocolError, ShapeError, ValueError_
 
 OPS_JSON = Path(os.environ.get("DLSCRATCH_OPS_JSON") or Path(__file__).resolve().parents[2] / "shared_tests/ops.json")
 SCHEMA: dict[str, Any] = json.loads(OPS_JSON.read_text(encoding="utf-8"))
@@ -186,6 +186,20 @@ def optimizer(req: Request, arg: Spec, v: Any) -> dict[str, Any]:
     return {k: KINDS[run[k]["kind"]](req, run[k], given.get(k, run[k].get("default"))) for k in ("name", "hyper")}
 
 
+def network(req: Request, arg: Spec, v: Any) -> dict[str, Any]:
+    """{"kind": one of the argument's kinds, ...}: the other keys checked as the arguments of <kind>.init but
+    seed; S0 and SL bound to its input_size and output_size."""
+    raw = obj(v, arg["name"])
+    kind = expect(isinstance(raw.get("kind"), str) and raw["kind"] in arg["kinds"], f"{arg['name']}.kind", raw.get("kind"),
+                  f"one of {', '.join(arg['kinds'])}")
+    try:
+        net = vars(validate(f"{kind}.init", {k: x for k, x in raw.items() if k not in ("kind", "seed")}))
+    except ProtocolError as e:
+        raise type(e)(f"{arg['name']}: {e.message}") from None
+    req.symbols.update(S0=net["input_size"], SL=net["output_size"])
+    return {"kind": kind, **{k: x for k, x in net.items() if k != "seed"}}
+
+
 KINDS: dict[str, Callable[[Request, Spec, Any], Any]] = {
     "number": lambda req, arg, v: in_domain(arg, number(v, arg["name"])),
     "integer": lambda req, arg, v: in_domain(arg, whole(v, arg["name"])),
@@ -195,7 +209,7 @@ KINDS: dict[str, Callable[[Request, Spec, Any], Any]] = {
     "boolean": lambda req, arg, v: expect(isinstance(v, bool), arg["name"], v, "true or false"),
     "path": lambda req, arg, v: expect(isinstance(v, str), arg["name"], v, "the path of a file"),
     "name": choice, "array": array, "array_or_number": array, "target": target, "labels": target,
-    "int_list": int_list, "params": params, "grads_seq": grads_seq, "optimizer": optimizer,
+    "int_list": int_list, "params": params, "grads_seq": grads_seq, "optimizer": optimizer, "network": network,
 }
 
 
@@ -213,6 +227,26 @@ def layer_params(req: Request, raw: dict[str, Any]) -> dict[str, str]:
     return {k: v for i in range(1, len(s)) for k, v in ((f"W{i}", f"{s[i - 1]} {s[i]}"), (f"b{i}", f"{s[i]}"))}
 
 
+def extend_params(req: Request, raw: dict[str, Any]) -> dict[str, str]:
+    """layer_params, and with batch norm gamma{i}, beta{i}: S_i for every hidden layer."""
+    keys, s = layer_params(req, raw), sizes(req)
+    for i in range(1, len(s) - 1) if req.values["use_batchnorm"] else ():
+        keys.update({f"gamma{i}": f"{s[i]}", f"beta{i}": f"{s[i]}"})
+    return keys
+
+
+def running_stats(req: Request, raw: dict[str, Any]) -> dict[str, str]:
+    """With batch norm running_mean{i}, running_var{i}: S_i for every hidden layer; none without."""
+    s = sizes(req) if req.values["use_batchnorm"] else []
+    return {k: f"{s[i]}" for i in range(1, len(s) - 1) for k in (f"running_mean{i}", f"running_var{i}")}
+
+
+def trainer_steps(req: Request) -> int:
+    """int(epochs·iter_per_epoch)·mini_batch_size, iter_per_epoch = max(N / mini_batch_size, 1) as the book's."""
+    batch = req.values["mini_batch_size"]
+    return int(req.values["epochs"] * max(len(req.values["x_train"]) / batch, 1)) * batch
+
+
 def any_keys(req: Request, raw: dict[str, Any]) -> dict[str, str]:
     """Every key, an array of any shape (a null entry is not an array)."""
     for key, v in raw.items():
@@ -227,6 +261,8 @@ def momentum_domain(req: Request) -> None:
 
 
 HOOKS: dict[str, Callable[..., Any]] = {"layer_params": layer_params, "any_keys": any_keys, "momentum_domain": momentum_domain,
+                                        "extend_params": extend_params, "running_stats": running_stats,
+                                        "trainer_steps": trainer_steps,
                                         "layer_sizes": lambda req: sum(a * b for a, b in zip(sizes(req), sizes(req)[1:]))}  # Σ S_{i-1}·S_i
 
 

@@ -5,7 +5,10 @@ derivation is next to its bound), and `judge` compares a port's answer with the 
 from __future__ import annotations
 
 import gzip
+import json
 import math
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,6 +202,10 @@ def elementwise_bounds(op: str, x: np.ndarray, want: dict[str, Any]) -> dict[str
     y = want["y"]
     if op in ("fn.identity", "fn.step", "fn.relu", "fn.relu_grad"):
         return {"y": like(y, 0.0)}      # a copy, a comparison, max(0, x): exact in IEEE 754
+    if op == "fn.tanh":
+        # libm's (or a port's own, e.g. through expm1) tanh: within a few ulp of |y|; a result
+        # near x in the subnormal range is rounded absolutely
+        return {"y": rel(y, 8) + SUBNORMAL}
     if op == "fn.sigmoid":
         # 1/(1 + exp(-x)): exp within a few ulp (libm or SIMD), 1 + e and the division
         # rounded once each: relative 8·eps
@@ -233,8 +240,75 @@ def f_eval_bound(f: str, x: np.ndarray) -> float:
     return float((x.size + 5) * EPS * absterms.sum())
 
 
-def bounds(op: str, args: Args, want: dict[str, Any]) -> dict[str, Any]:
-    """Per answer key, a bound (array of want's shape, or a dict for nested objects)."""
+#: The arguments a perturbation bound perturbs: the real-valued inputs of the op (not labels,
+#: sizes, flags, seeds or hyper-parameters, which every port reads as the same doubles).
+PERTURBED = {"multi_layer_net_extend": ("params", "running_stats", "x"), "train.trainer": ("x_train", "x_test")}
+PERTURBATION_RUNS = 4
+PERTURBATION_SAFETY = 8.0
+Evaluate = Callable[[str, Args], Any]
+
+
+def _perturb(v: Any, k: float, rng: np.random.Generator) -> Any:
+    """Every number of a nested list or object times (1 + δ), δ uniform in ±k·eps."""
+    if isinstance(v, dict):
+        return {key: _perturb(x, k, rng) for key, x in v.items()}
+    a = np.asarray(v, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return (a * (1.0 + k * EPS * rng.uniform(-1.0, 1.0, a.shape))).tolist()
+
+
+def _spread(got: Any, want: Any) -> Any:
+    """|got - want| elementwise, nested like want (+inf where got is not a number of want's shape)."""
+    if isinstance(want, dict):
+        return {key: _spread(got.get(key) if isinstance(got, dict) else None, w) for key, w in want.items()}
+    w = np.asarray(want, dtype=np.float64)
+    try:
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return np.full(w.shape, np.inf)
+    if g.shape != w.shape:
+        return np.full(w.shape, np.inf)
+    with np.errstate(all="ignore"):
+        d = np.abs(g - w)
+    return np.where(np.isfinite(w) & ~np.isfinite(g), np.inf, np.where(np.isnan(d), 0.0, d))
+
+
+def _combine(f: Callable[..., Any], *trees: Any) -> Any:
+    if isinstance(trees[0], dict):
+        return {key: _combine(f, *(t[key] for t in trees)) for key in trees[0]}
+    return f(*trees)
+
+
+def perturbation_bounds(op: str, args: Args, want: dict[str, Any], evaluate: Evaluate) -> dict[str, Any]:
+    """Monte Carlo arithmetic (Parker 1997) through backward error analysis, for the ops whose
+    rounding is too entangled to bound term by term (batch norm inside a network, training by
+    the Trainer). Every rounding of a backward-stable computation — matrix products of inner
+    dimension up to k, sums over a batch of up to k rows, the elementwise steps — equals a
+    relative perturbation of its inputs by at most k·eps; so the reference is run again
+    PERTURBATION_RUNS times with every real input perturbed by a random relative δ in ±k·eps
+    (k = the largest dimension of the request + 4), and the bound of a number is
+    PERTURBATION_SAFETY times the largest change seen, plus 8·eps relative and the subnormal
+    range's absolute rounding. A change of mode under perturbation (a relu kink crossed, an
+    argmax tie, a different training trajectory) shows as a large change and so as a wide bound,
+    which is the problem's own ill-conditioning. The perturbations are drawn from a generator
+    seeded by the request, so a run is reproducible."""
+    keys = PERTURBED[op if op in PERTURBED else op.split(".")[0]]
+    sizes = [max(np.shape(v)) for key in keys if key in args and args[key] is not None
+             for v in (args[key].values() if isinstance(args[key], dict) else [args[key]]) if np.ndim(v)]
+    k = max([*sizes, int(args.get("mini_batch_size", 1))], default=1) + 4
+    rng = np.random.default_rng(zlib.crc32(json.dumps(args, sort_keys=True, default=str).encode()))
+    spread = _combine(lambda w: np.zeros(np.shape(w)), want)
+    for _ in range(PERTURBATION_RUNS):
+        moved = {key: (_perturb(v, k, rng) if key in keys and v is not None else v) for key, v in args.items()}
+        answer = evaluate(op, moved)
+        got = answer.body if answer.kind == "ok" else None
+        spread = _combine(np.maximum, spread, _spread(got, want))
+    return _combine(lambda s, w: PERTURBATION_SAFETY * s + rel(w, 8) + SUBNORMAL, spread, want)
+
+
+def bounds(op: str, args: Args, want: dict[str, Any], evaluate: Evaluate | None = None) -> dict[str, Any]:
+    """Per answer key, a bound (array of want's shape, or a dict for nested objects). `evaluate`
+    (op, args) -> the reference's answer, for the perturbation bounds."""
     B: dict[str, Any] = {}
     if op.startswith("gate."):
         # w1·x1 + w2·x2 + b in the pinned order is the same IEEE computation everywhere, but
@@ -345,8 +419,12 @@ def bounds(op: str, args: Args, want: dict[str, Any]) -> dict[str, Any]:
         return {k: v.reshape(shape + v.shape[-1:]) for k, v in out.items()}
     if op == "two_layer_net.init":
         return {k: normal_bound(want[k], float(args.get("weight_init_std", 0.01))) for k in want}
-    if op == "multi_layer_net.init":
-        return {k: normal_bound(v, None) for k, v in want.items()}
+    if op in ("multi_layer_net.init", "multi_layer_net_extend.init"):
+        # Box-Muller weights; gamma = 1 and beta = 0 are exact (normal_bound of 1 is 64·eps)
+        return {k: normal_bound(v, None) if k[0] in "Wb" else like(v, 0.0) for k, v in want.items()}
+    if op.startswith("multi_layer_net_extend.") or op == "train.trainer":
+        assert evaluate is not None, f"{op}: a perturbation bound needs the reference"
+        return perturbation_bounds(op, args, want, evaluate)
     if op.startswith("two_layer_net.") or op.startswith("multi_layer_net."):
         return network_bounds(op, args, want)
     if op == "optimizer.run":

@@ -251,7 +251,7 @@ def render_matrix(ports: list[Port], families: list[str],
 def render_summary(ports: list[Port], families: list[str],
                    cells: dict[str, dict[str, dict[str, Any]]]) -> str:
     """One line per port and op family, in the book's order: what passes, fails and is missing."""
-    lines = []
+    lines, width = [], max(map(len, families), default=0)
     for p in ports:
         lines.append(f"== {p.name}")
         for fam in families:
@@ -260,7 +260,7 @@ def render_summary(ports: list[Port], families: list[str],
                 continue
             state = "ok" if not c["failed"] and not c["missing"] else (
                 "not implemented" if not c["passed"] and not c["failed"] else "incomplete")
-            lines.append(f"  {fam:<16} {c['passed']:>4} passed {c['failed']:>4} failed {c['missing']:>4} missing   {state}")
+            lines.append(f"  {fam:<{width}} {c['passed']:>4} passed {c['failed']:>4} failed {c['missing']:>4} missing   {state}")
     return "\n".join(lines)
 
 

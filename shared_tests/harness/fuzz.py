@@ -141,7 +141,7 @@ class Fuzzer:
                      {kk: like(vv, np.inf) for kk, vv in v.items()} for k, v in ref.body.items()}
             elif ref.kind == "ok":
                 try:
-                    b = bounds(op, args, ref.body)
+                    b = bounds(op, args, ref.body, evaluate=lambda o, a: self.ask(o, a, only=REFERENCE))
                 except Exception as exc:   # the harness's own bug: report it, never hide it
                     stats.disagreements.append(Disagreement(
                         family, "harness", op, args, f"no bound: {type(exc).__name__}: {exc}", ref))

@@ -96,7 +96,7 @@ def gates_examples(draw: Callable) -> tuple[str, Args]:
     return op, {"x1": x1, "x2": x2}
 
 
-ELEMENTWISE = ["fn.identity", "fn.step", "fn.sigmoid", "fn.sigmoid_grad", "fn.relu", "fn.relu_grad"]
+ELEMENTWISE = ["fn.identity", "fn.step", "fn.sigmoid", "fn.sigmoid_grad", "fn.relu", "fn.relu_grad", "fn.tanh"]
 
 
 @st.composite
@@ -307,6 +307,53 @@ def multi_layer_net_examples(draw: Callable) -> tuple[str, Args]:
     return op, args
 
 
+EXTEND_OPS = ["multi_layer_net_extend.init", "multi_layer_net_extend.predict", "multi_layer_net_extend.loss",
+              "multi_layer_net_extend.accuracy", "multi_layer_net_extend.gradient",
+              "multi_layer_net_extend.gradient", "multi_layer_net_extend.numerical_gradient"]
+
+
+@st.composite
+def extend_structure(draw: Callable, d: int, c: int) -> Args:
+    """MultiLayerNetExtend's init arguments (each one present or left to its default)."""
+    args: Args = {"input_size": d, "hidden_size_list": draw(st.lists(st.integers(1, 4), min_size=0, max_size=3)),
+                  "output_size": c}
+    optional = {"activation": st.sampled_from(["relu", "sigmoid"]),
+                "weight_init_std": st.sampled_from(["relu", "He", "sigmoid", "xavier", 0.01, 1.0]),
+                "weight_decay_lambda": st.sampled_from([0.0, 0.1, 1.0]),
+                "use_dropout": st.booleans(), "dropout_ration": st.sampled_from([0.0, 0.2, 0.5, 0.9]),
+                "use_batchnorm": st.booleans()}
+    args.update({k: draw(v) for k, v in optional.items() if draw(st.booleans())})
+    return args
+
+
+@st.composite
+def multi_layer_net_extend_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(EXTEND_OPS))
+    d, c = draw(wide), draw(st.integers(1, 4))
+    args = draw(extend_structure(d, c))
+    if draw(st.booleans()):
+        args["seed"] = draw(st.one_of(st.integers(0, 1000), st.just(2 ** 31 - 1)))
+    if op == "multi_layer_net_extend.init":
+        return op, args
+    sizes = [d, *args["hidden_size_list"], c]
+    params = draw(net_params(sizes))
+    hidden = range(1, len(sizes) - 1) if args.get("use_batchnorm") else range(0)
+    for i in hidden:
+        params[f"gamma{i}"] = as_json(draw(floats((sizes[i],), [0.1, 1.0, 3.0])))
+        params[f"beta{i}"] = as_json(draw(floats((sizes[i],), [0.1, 1.0])))
+    if hidden and draw(st.booleans()):
+        args["running_stats"] = {k: as_json(draw(floats((sizes[i],), [0.1, 1.0], positive=k.startswith("running_var"))))
+                                 for i in hidden for k in (f"running_mean{i}", f"running_var{i}")}
+    n = draw(wide)
+    args["params"] = params
+    args["x"] = as_json(draw(floats((n, d), [1e-3, 0.1, 1.0, 3.0, 100.0])))
+    if op != "multi_layer_net_extend.predict":
+        args["t"] = draw(labels_or_onehot(n, c))
+    if op in ("multi_layer_net_extend.predict", "multi_layer_net_extend.loss") and draw(st.booleans()):
+        args["train_flg"] = draw(st.booleans())
+    return op, args
+
+
 OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
 
 
@@ -350,7 +397,33 @@ def rng_examples(draw: Callable) -> tuple[str, Args]:
 
 
 @st.composite
+def trainer_examples(draw: Callable) -> tuple[str, Args]:
+    n, m, d, c = draw(st.integers(1, 30)), draw(st.integers(1, 10)), draw(st.integers(1, 8)), draw(st.integers(1, 4))
+    kind = draw(st.sampled_from(["two_layer_net", "multi_layer_net", "multi_layer_net_extend"]))
+    if kind == "two_layer_net":
+        network: Args = {"kind": kind, "input_size": d, "hidden_size": draw(dims), "output_size": c,
+                         "weight_init_std": draw(st.sampled_from([0.01, 0.1, 1.0]))}
+    else:
+        network = {"kind": kind, **draw(extend_structure(d, c))}
+        if kind == "multi_layer_net":
+            network = {k: v for k, v in network.items() if k not in ("use_dropout", "dropout_ration", "use_batchnorm")}
+    name = draw(st.sampled_from(OPTIMIZER_NAMES))
+    args: Args = {"network": network, "x_train": as_json(draw(floats((n, d), [0.1, 1.0]))),
+                  "t_train": draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)),
+                  "x_test": as_json(draw(floats((m, d), [0.1, 1.0]))),
+                  "t_test": draw(st.lists(st.integers(0, c - 1), min_size=m, max_size=m)),
+                  "epochs": draw(st.integers(1, 3)), "mini_batch_size": draw(st.integers(1, n + 3)),
+                  "optimizer": draw(st.sampled_from([name, name.upper()])), "optimizer_param": draw(hyper_for(name)),
+                  "seed": draw(st.integers(0, 1000))}
+    if draw(st.booleans()):
+        args["evaluate_sample_num_per_epoch"] = draw(st.integers(1, n + 2))
+    return "train.trainer", args
+
+
+@st.composite
 def train_examples(draw: Callable) -> tuple[str, Args]:
+    if draw(st.booleans()):
+        return draw(trainer_examples())
     n, d, c = draw(st.integers(1, 40)), draw(wide), draw(st.integers(1, 4))
     x = draw(floats((n, d), [0.1, 1.0]))
     t = draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n))
@@ -526,6 +599,7 @@ STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
     "graph": graph_examples(), "layers": layers_examples(), "dropout": dropout_examples(),
     "batch_norm": batch_norm_examples(), "net3": net3_examples(),
     "two_layer_net": two_layer_net_examples(), "multi_layer_net": multi_layer_net_examples(),
+    "multi_layer_net_extend": multi_layer_net_extend_examples(),
     "optimizers": optimizers_examples(), "rng": rng_examples(), "train": train_examples(),
     "data": data_examples(),
 }
