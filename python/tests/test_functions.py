@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dlscratch.functions import cross_entropy_error, relu, relu_grad, sigmoid, softmax, step_function, sum_squared_error
+from dlscratch.functions import cross_entropy_error, relu, relu_grad, sigmoid, softmax, step_function, sum_squared_error, tanh
 
 # the example of 4.2.1 / 4.2.2: the network says "2" with probability 0.6
 Y_BOOK = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
@@ -60,3 +60,9 @@ def test_relu_grad_is_one_at_zero():
 
 def test_softmax_is_row_by_row_for_a_batch():
     np.testing.assert_allclose(softmax(np.array([[0.3, 2.9, 4.0], [0.0, 0.0, 0.0]]))[1], [1 / 3] * 3, rtol=1e-15)
+
+
+def test_tanh_worked_values():
+    """tanh(ln 2) = (2 − 1/2)/(2 + 1/2) = 0.6, tanh(ln 3) = 0.8; odd; ±1 far out."""
+    y = tanh(np.array([0.0, np.log(2.0), -np.log(3.0), 25.0, -25.0]))
+    np.testing.assert_allclose(y, [0.0, 0.6, -0.8, 1.0, -1.0], rtol=1e-15, atol=0)

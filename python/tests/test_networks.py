@@ -102,3 +102,68 @@ def test_accuracy_counts_argmax_hits():
 def test_three_layer_network_of_book():
     y = forward(init_network(), np.array([1.0, 0.5]))
     np.testing.assert_allclose(y, [0.31682708, 0.69627909], rtol=0, atol=5e-9)  # printed to 8 decimals
+
+
+# --- MultiLayerNetExtend ---------------------------------------------------------------------
+
+
+def extend_net(use_batchnorm, use_dropout, activation="relu", lam=0.0, seed=3):
+    from dlscratch.networks import MultiLayerNetExtend
+    rng = MRG32k3a(11)
+    net = MultiLayerNetExtend(4, [5, 6], 3, activation=activation, weight_decay_lambda=lam, use_dropout=use_dropout,
+                              dropout_ration=0.3, use_batchnorm=use_batchnorm, rng=rng, dropout_seed=seed)
+    for key, value in net.params.items():
+        if key.startswith("b"):   # keep every ReLU input away from its kink at 0
+            value[:] = 0.1 * rng.randn(value.size)
+    return net, rng.rand(4, 4), np.array([1, 0, 2, 2])
+
+
+@pytest.mark.parametrize("use_batchnorm, use_dropout, activation, lam",
+                         [(True, False, "relu", 0.0), (False, True, "relu", 0.1), (True, True, "sigmoid", 0.05),
+                          (True, True, "relu", 0.0)])
+def test_multi_layer_net_extend_gradient_check(use_batchnorm, use_dropout, activation, lam):
+    """The book's ch06/batch_norm_gradient_check.py, with dropout too: the masks are the same in every pass."""
+    net, x, t = extend_net(use_batchnorm, use_dropout, activation, lam)
+    grads = net.gradient(x, t)
+    want = ["W1", "b1", "W2", "b2", "W3", "b3"] + (["gamma1", "beta1", "gamma2", "beta2"] if use_batchnorm else [])
+    assert sorted(grads) == sorted(want)
+    numerical = net.numerical_gradient(x, t)
+    # central differences are off by h^2/6 times the third derivative (about 5e-7 relative here);
+    # the bias of an Affine followed by batch norm has the gradient 0: both sides compute noise
+    worst = {k: float(np.max(np.abs(grads[k] - numerical[k])) / (np.max(np.abs(grads[k])) + 1e-3)) for k in grads}
+    assert all(d <= 2e-6 for d in worst.values()), worst
+
+
+def test_multi_layer_net_extend_without_extras_is_multi_layer_net():
+    from dlscratch.networks import MultiLayerNetExtend
+    plain = MultiLayerNet(3, [4, 2], 2, weight_init_std="xavier", weight_decay_lambda=0.2, rng=MRG32k3a(5))
+    ext = MultiLayerNetExtend(3, [4, 2], 2, weight_init_std="xavier", weight_decay_lambda=0.2, rng=MRG32k3a(5))
+    assert all(np.array_equal(plain.params[k], ext.params[k]) for k in plain.params)
+    x, t = MRG32k3a(1).rand(5, 3), np.array([0, 1, 1, 0, 1])
+    assert ext.loss(x, t, train_flg=True) == ext.loss(x, t) == plain.loss(x, t)
+
+
+def test_multi_layer_net_extend_batch_norm_statistics():
+    """A training pass moves the running statistics by (1 - 0.9) of the batch's; a test pass reads them."""
+    net, x, t = extend_net(True, False)
+    net.predict(x, train_flg=True)
+    a1 = x @ net.params["W1"] + net.params["b1"]
+    np.testing.assert_allclose(net.running_stats["running_mean1"], 0.1 * a1.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(net.running_stats["running_var1"], 0.1 * a1.var(axis=0), rtol=1e-12)
+    before = {k: v.copy() for k, v in net.running_stats.items()}
+    net.predict(x)   # test mode: unchanged
+    assert all(np.array_equal(before[k], v) for k, v in net.running_stats.items())
+
+
+def test_multi_layer_net_extend_dropout_masks():
+    """Train mode: the same seed gives the same masks (and loss); another seed other masks.
+    Test mode scales the hidden units by 1 - ratio and draws nothing."""
+    net, x, t = extend_net(False, True)
+    first = net.loss(x, t, train_flg=True)
+    assert net.loss(x, t, train_flg=True) == first
+    net.dropout_seed = 4
+    assert net.loss(x, t, train_flg=True) != first
+    mask = net.layers["Dropout1"].mask
+    assert mask.dtype == bool and 0 < mask.sum() < mask.size
+    net.use_dropout = False   # the layers stay; test mode must not depend on the generator
+    assert net.loss(x, t) == extend_net(False, True, seed=99)[0].loss(x, t)
