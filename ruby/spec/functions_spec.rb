@@ -23,6 +23,23 @@ RSpec.describe DLScratch::Functions do
 
   end
 
+  describe '.tanh' do
+    # tanh(ln k) = (k − 1/k) / (k + 1/k): 3/5 for k = 2, 4/5 for k = 3 (ln k rounded: a few ulps)
+    it 'gives (k - 1/k) / (k + 1/k) at ln k: 0.6 at ln 2, 0.8 at ln 3, and is odd' do
+      y = described_class.tanh(na([[Math.log(2.0), Math.log(3.0)], [-Math.log(2.0), -Math.log(3.0)]]))
+      expect(DLScratch::Arrays.shape(y)).to eq([2, 2])
+      expect(y).to be_all_close([[0.6, 0.8], [-0.6, -0.8]], rtol: 1e-15, atol: 0)
+    end
+
+    it 'is 0 at 0, exactly ±1 beyond |x| ≈ 19.1 and at ±infinity, NaN at NaN; a Float gives a Float' do
+      y = rows(described_class.tanh(na([0.0, 20.0, -20.0, Float::INFINITY, -Float::INFINITY, Float::NAN])))
+      expect(y[0, 5]).to eq([0.0, 1.0, -1.0, 1.0, -1.0])
+      expect(y[5]).to be_nan
+      # tanh(1/2) = (e − 1) / (e + 1)
+      expect(described_class.tanh(0.5)).to be_a(Float).and be_within(1e-16).of((Math::E - 1) / (Math::E + 1))
+    end
+  end
+
   describe '.sum_squared_error' do
     it 'trusts its input: arrays that do not fit raise NArray\'s own error, no protocol error' do
       expect { described_class.sum_squared_error(na([1.0, 2.0, 3.0]), na([1.0, 2.0])) }

@@ -63,6 +63,16 @@ module DLScratch
     end
     # endregion
 
+    # region: tanh
+    # tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ), libm's (Math.tanh; NMath.tanh on an NArray calls
+    # the same C function): odd, ±1 exactly beyond |x| ≈ 19.1, NaN stays NaN.
+    # @param x [NArray, Float] any shape
+    # @return [NArray, Float] of x's shape
+    def tanh(x)
+      x.is_a?(NArray) ? NMath.tanh(x) : Math.tanh(x)
+    end
+    # endregion
+
     # region: softmax
     # softmax(x)_k = exp(x_k - max x) / Σ_j exp(x_j - max x), row by row for a 2-D x.
     def softmax(x)

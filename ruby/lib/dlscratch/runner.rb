@@ -35,7 +35,7 @@ module DLScratch
     given_net = ->(a) { multi_layer_net.(a, weight_decay_lambda: a[:weight_decay_lambda], params: a[:params]) }
 
     %w[and nand or xor].each { |g| op("gate.#{g}") { |a| Gates.public_send(g, a[:x1], a[:x2]) } }
-    %w[identity step sigmoid sigmoid_grad relu relu_grad softmax].each { |f| op("fn.#{f}") { |a| Functions.public_send(f, a[:x]) } }
+    %w[identity step sigmoid sigmoid_grad relu relu_grad tanh softmax].each { |f| op("fn.#{f}") { |a| Functions.public_send(f, a[:x]) } }
     op('loss.sum_squared_error') { |a| Functions.sum_squared_error(a[:y], a[:t]) }
     op('loss.cross_entropy_error') { |a| Functions.cross_entropy_error(a[:y], a[:t]) }
     op('grad.numerical_diff') { |a| Gradient.numerical_diff(a[:x], &named.(a[:f])) }
