@@ -10,7 +10,7 @@ from typing import Any, Callable, NoReturn
 
 from .rng import SEED_LIMIT
 
-__all__ = ["OneLineParser", "fail", "finite_float", "positive_int", "seed"]
+__all__ = ["OneLineParser", "fail", "finite_float", "fraction", "positive_int", "seed"]
 
 
 class _DefaultsFormatter(argparse.HelpFormatter):
@@ -63,3 +63,8 @@ def seed(text: str) -> int:
 def finite_float(text: str) -> float:
     """A finite number."""
     return _option_value(text, float, math.isfinite, "a finite number")
+
+
+def fraction(text: str) -> float:
+    """A number 0 < s <= 1."""
+    return _option_value(text, float, lambda v: 0 < v <= 1, "a number in 0 < s <= 1")

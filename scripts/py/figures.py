@@ -1,0 +1,261 @@
+"""Draw the book's chapter-6 figures from the results of `bin/experiment` (any port, several at once).
+
+    scripts/figures RESULT.json... [--out-dir DIR]
+
+Each result file is one experiment run by one port (`{"experiment", "port", "options",
+"results", "seconds"}`). For every experiment the reference's figure is drawn as the book draws it
+(`NAME.png`); when other ports' results of the same experiment and options are given too, the same
+figure with every port overlaid (`NAME-ports.png`), and a table of each port's largest relative
+difference from the reference over every number of the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+REFERENCE = "python"
+PORT_STYLES = {"python": ("C0", "-"), "ruby": ("C3", "--"), "lua": ("C2", "-."), "luajit": ("C4", ":"), "haskell": ("C1", (0, (5, 1)))}
+Result = dict[str, Any]
+
+
+def fail(message: str) -> None:
+    print(f"scripts/figures: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def load(path: Path) -> Result:
+    """A result file, checked for the keys every figure needs."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"cannot read {path}: {e}")
+    except json.JSONDecodeError as e:
+        fail(f"{path} is not JSON: {e}")
+    if not isinstance(record, dict) or not all(k in record for k in ("experiment", "port", "results")):
+        fail(f"{path} is not a result of bin/experiment (it needs experiment, port and results)")
+    if record["experiment"] not in DRAW:
+        fail(f"{path}: unknown experiment {record['experiment']!r}")
+    return record
+
+
+def numbers(v: Any) -> list[float]:
+    """Every number of a result, in a fixed order (dict keys sorted)."""
+    if isinstance(v, dict):
+        return [x for k in sorted(v) for x in numbers(v[k])]
+    if isinstance(v, list):
+        return [x for e in v for x in numbers(e)]
+    return [float(v)] if isinstance(v, (int, float)) and not isinstance(v, bool) else []
+
+
+def largest_relative_difference(got: Result, ref: Result) -> float:
+    """max |got − ref| / |ref| over every number (inf when the results differ in structure)."""
+    a, b = np.array(numbers(got["results"])), np.array(numbers(ref["results"]))
+    if a.shape != b.shape:
+        return math.inf
+    with np.errstate(all="ignore"):
+        d = np.abs(a - b) / np.maximum(np.abs(b), 1e-300)
+    d = np.where(a == b, 0.0, d)
+    return float(d.max()) if d.size else 0.0
+
+
+def smooth_curve(x: list[float]) -> np.ndarray:
+    """The book's common/util.py smooth_curve: a Kaiser window of 11 (beta 2), edges mirrored."""
+    window = 11
+    s = np.r_[x[window - 1:0:-1], x, x[-1:-window:-1]]
+    w = np.kaiser(window, 2)
+    y = np.convolve(w / w.sum(), s, mode="valid")
+    return y[5:len(y) - 5]
+
+
+def draw_naive(fig: plt.Figure, runs: list[Result]) -> None:
+    x = np.arange(-10, 10, 0.01)
+    y = np.arange(-5, 5, 0.01)
+    X, Y = np.meshgrid(x, y)
+    Z = X**2 / 20.0 + Y**2
+    Z[Z > 7] = 0
+    names = list(runs[0]["results"]["paths"])
+    for k, name in enumerate(names, 1):
+        ax = fig.add_subplot(2, 2, k)
+        ax.contour(X, Y, Z)
+        for r in runs:
+            main = r is runs[0]
+            p = r["results"]["paths"][name]
+            ax.plot(p["x"], p["y"], "o-" if main else "x--", color="red" if main else PORT_STYLES.get(r["port"], ("k",))[0],
+                    markersize=4, label=r["port"])
+        ax.plot(0, 0, "+")
+        ax.set_xlim(-10, 10)
+        ax.set_ylim(-10, 10)
+        ax.set_title(name)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        if len(runs) > 1 and k == 1:
+            ax.legend(fontsize=7)
+
+
+def draw_losses(ylim: float, markers: dict[str, str]) -> Callable[[plt.Figure, list[Result]], None]:
+    def draw(fig: plt.Figure, runs: list[Result]) -> None:
+        ax = fig.add_subplot(1, 1, 1)
+        for r in runs:
+            main = r is runs[0]
+            for key, losses in r["results"]["train_loss"].items():
+                xs = np.arange(len(losses))
+                ax.plot(xs, smooth_curve(losses), marker=markers.get(key) if main else None, markevery=max(len(losses) // 20, 1),
+                        linestyle="-" if main else PORT_STYLES.get(r["port"], ("k", "--"))[1], lw=1.2 if main else 1.0,
+                        label=key if main else f"{key} ({r['port']})")
+        ax.set_xlabel("iterations")
+        ax.set_ylabel("loss")
+        ax.set_ylim(0, ylim)
+        ax.legend(fontsize=7 if len(runs) > 1 else 9)
+    return draw
+
+
+def draw_histograms(activation: str) -> Callable[[plt.Figure, list[Result]], None]:
+    def draw(fig: plt.Figure, runs: list[Result]) -> None:
+        settings = runs[0]["results"]["histograms"][activation]
+        rows = len(settings)
+        for row, (std, data) in enumerate(settings.items()):
+            lo, hi = data["range"]
+            for col, layer in enumerate(data["layers"]):
+                ax = fig.add_subplot(rows, 5, row * 5 + col + 1)
+                edges = np.linspace(lo, hi, len(layer["hist"]) + 1)
+                ax.bar(edges[:-1], layer["hist"], width=edges[1] - edges[0], align="edge", color="C0")
+                for r in runs[1:]:
+                    other = r["results"]["histograms"][activation][std]["layers"][col]["hist"]
+                    ax.step(edges, [other[0], *other], where="pre", color=PORT_STYLES.get(r["port"], ("k",))[0], lw=0.9)
+                if row == 0:
+                    ax.set_title(f"{col + 1}-layer", fontsize=8)
+                if col == 0:
+                    ax.set_ylabel(f"std {std}", fontsize=8)
+                else:
+                    ax.set_yticks([])
+                ax.tick_params(labelsize=6)
+        fig.suptitle(f"activations of 5 layers of 100 ({activation})", fontsize=10)
+    return draw
+
+
+def draw_batch_norm(fig: plt.Figure, runs: list[Result]) -> None:
+    for i, run in enumerate(runs[0]["results"]["runs"]):
+        ax = fig.add_subplot(4, 4, i + 1)
+        for r in runs:
+            main = r is runs[0]
+            other = r["results"]["runs"][i]
+            xs = np.arange(len(other["train_acc"]))
+            color = None if main else PORT_STYLES.get(r["port"], ("k",))[0]
+            ax.plot(xs, other["bn_train_acc"], color=color or "C0", lw=1.2 if main else 0.8, marker=".", markersize=3,
+                    label="Batch Normalization" if main else f"BN ({r['port']})")
+            ax.plot(xs, other["train_acc"], linestyle="--", color=color or "C1", lw=1.2 if main else 0.8, marker=".", markersize=3,
+                    label="Normal (without BatchNorm)" if main else None)
+        ax.set_title(f"W:{run['weight_scale']:.3g}", fontsize=8)
+        ax.set_ylim(0, 1.0)
+        ax.tick_params(labelsize=6)
+        if i % 4:
+            ax.set_yticks([])
+        if i == 15:
+            ax.legend(loc="lower right", fontsize=5)
+
+
+def draw_overfit(fig: plt.Figure, runs: list[Result]) -> None:
+    ax = fig.add_subplot(1, 1, 1)
+    for r in runs:
+        main = r is runs[0]
+        res = r["results"]
+        xs = np.arange(len(res["train_acc"]))
+        every = max(len(xs) // 20, 1)
+        suffix = "" if main else f" ({r['port']})"
+        dash = "-" if main else PORT_STYLES.get(r["port"], ("k", "--"))[1]
+        ax.plot(xs, res["train_acc"], marker="o" if main else None, markevery=every, linestyle=dash, label="train" + suffix)
+        ax.plot(xs, res["test_acc"], marker="s" if main else None, markevery=every, linestyle=dash, label="test" + suffix)
+    ax.set_xlabel("epochs")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0, 1.0)
+    ax.legend(loc="lower right", fontsize=7 if len(runs) > 1 else 9)
+
+
+def draw_hyperparameters(fig: plt.Figure, runs: list[Result]) -> None:
+    trials = runs[0]["results"]["trials"]
+    best = sorted(range(len(trials)), key=lambda k: trials[k]["val_acc"][-1], reverse=True)[:20]
+    for i, k in enumerate(best):
+        ax = fig.add_subplot(4, 5, i + 1)
+        for r in runs:
+            main = r is runs[0]
+            trial = r["results"]["trials"][k]
+            xs = np.arange(len(trial["val_acc"]))
+            color = None if main else PORT_STYLES.get(r["port"], ("k",))[0]
+            ax.plot(xs, trial["val_acc"], color=color or "C0", lw=1.0 if main else 0.7)
+            ax.plot(xs, trial["train_acc"], "--", color=color or "C1", lw=1.0 if main else 0.7)
+        t = trials[k]
+        ax.set_title(f"Best-{i + 1}  lr {t['lr']:.1e}\nwd {t['weight_decay']:.1e}", fontsize=6)
+        ax.set_ylim(0.0, 1.0)
+        ax.set_xticks([])
+        if i % 5:
+            ax.set_yticks([])
+        ax.tick_params(labelsize=6)
+
+
+#: experiment -> [(figure name, size in inches, draw)]
+DRAW: dict[str, list[tuple[str, tuple[float, float], Callable[[plt.Figure, list[Result]], None]]]] = {
+    "optimizer_compare_naive": [("optimizer_compare_naive", (8, 8), draw_naive)],
+    "optimizer_compare_mnist": [("optimizer_compare_mnist", (7, 5), draw_losses(1.0, {"SGD": "o", "Momentum": "x", "AdaGrad": "s", "Adam": "D"}))],
+    "weight_init_activation_histogram": [(f"weight_init_activation_histogram-{a}", (11, 8), draw_histograms(a))
+                                         for a in ("sigmoid", "relu", "tanh")],
+    "weight_init_compare": [("weight_init_compare", (7, 5), draw_losses(2.5, {"std=0.01": "o", "Xavier": "s", "He": "D"}))],
+    "batch_norm_test": [("batch_norm_test", (10, 9), draw_batch_norm)],
+    "overfit_weight_decay": [("overfit_weight_decay", (7, 5), draw_overfit)],
+    "overfit_dropout": [("overfit_dropout", (7, 5), draw_overfit)],
+    "hyperparameter_optimization": [("hyperparameter_optimization", (11, 9), draw_hyperparameters)],
+}
+
+
+def save(fig: plt.Figure, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    print(f"  {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="scripts/figures", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("results", metavar="RESULT.json", nargs="+", type=Path, help="results of bin/experiment")
+    p.add_argument("--out-dir", metavar="DIR", type=Path, default=Path("docs/figures"), help="where the PNGs go")
+    p.error = lambda message: fail(message)  # type: ignore[method-assign]
+    args = p.parse_args(argv)
+    groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
+    for path in args.results:
+        record = load(path)
+        groups[(record["experiment"], json.dumps({k: v for k, v in record.get("options", {}).items() if k != "data_dir"},
+                                                 sort_keys=True))].append(record)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for (experiment, options), runs in groups.items():
+        runs.sort(key=lambda r: (r["port"] != REFERENCE, r["port"]))
+        print(f"{experiment} {options}: {', '.join(r['port'] for r in runs)}")
+        for name, size, draw in DRAW[experiment]:
+            if runs[0]["port"] == REFERENCE:
+                fig = plt.figure(figsize=size)
+                draw(fig, runs[:1])
+                save(fig, args.out_dir / f"{name}.png")
+            if len(runs) > 1:
+                fig = plt.figure(figsize=size)
+                draw(fig, runs)
+                save(fig, args.out_dir / f"{name}-ports.png")
+        if runs[0]["port"] == REFERENCE:
+            for r in runs[1:]:
+                print(f"  {r['port']:<8} largest relative difference from python: {largest_relative_difference(r, runs[0]):.2e}"
+                      f"  ({r.get('seconds', float('nan')):.1f} s; python {runs[0].get('seconds', float('nan')):.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
