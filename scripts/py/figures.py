@@ -1,12 +1,15 @@
 """Draw the book's chapter-6 figures from the results of `bin/experiment` (any port, several at once).
 
     scripts/figures RESULT.json... [--out-dir DIR]
+    scripts/figures --run NAME [--scale S] [--seed K] [--port P]... [--out-dir DIR]
 
 Each result file is one experiment run by one port (`{"experiment", "port", "options",
 "results", "seconds"}`). For every experiment the reference's figure is drawn as the book draws it
 (`NAME.png`); when other ports' results of the same experiment and options are given too, the same
 figure with every port overlaid (`NAME-ports.png`), and a table of each port's largest relative
-difference from the reference over every number of the result.
+difference from the reference over every number of the result. `--run NAME` first runs the
+experiment in the reference and every given port that has one (ports.json "experiment"), each
+result going to out/experiments/.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -225,13 +229,43 @@ def save(fig: plt.Figure, path: Path) -> None:
     print(f"  {path}")
 
 
+def run_ports(name: str, scale: float, seed: int, names: list[str]) -> list[Path]:
+    """bin/experiment NAME in the reference and each named port that has it (all such ports for none)."""
+    from harness.ports import load_ports
+    ports = load_ports()
+    unknown = [n for n in names if n not in ports]
+    if unknown:
+        fail(f"unknown port {unknown[0]!r} (ports.json has {', '.join(ports)})")
+    chosen = [ports[REFERENCE]] + [p for p in ports.values() if p.name != REFERENCE and p.experiment and (not names or p.name in names)]
+    paths = []
+    for port in chosen:
+        if port.experiment is None:
+            continue
+        out = Path("out/experiments").resolve() / f"{name}-s{scale:g}-k{seed}-{port.name}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        argv = [*port.experiment_argv(), name, "--scale", repr(scale), "--seed", str(seed), "--out", str(out)]
+        print(f"running {port.name}: {' '.join(argv[len(port.experiment_argv()):])}", flush=True)
+        if subprocess.run(argv, cwd=port.cwd).returncode != 0:
+            fail(f"{port.name}'s bin/experiment {name} failed")
+        paths.append(out)
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="scripts/figures", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("results", metavar="RESULT.json", nargs="+", type=Path, help="results of bin/experiment")
+    p.add_argument("results", metavar="RESULT.json", nargs="*", type=Path, help="results of bin/experiment")
+    p.add_argument("--run", metavar="NAME", choices=list(DRAW), help="run this experiment in the ports first")
+    p.add_argument("--scale", metavar="S", type=float, default=1.0, help="with --run: the experiments' --scale")
+    p.add_argument("--seed", metavar="K", type=int, default=0, help="with --run: the experiments' --seed")
+    p.add_argument("--port", metavar="P", action="append", default=[], help="with --run: a port besides the reference (repeatable; default: every port with an experiment)")
     p.add_argument("--out-dir", metavar="DIR", type=Path, default=Path("docs/figures"), help="where the PNGs go")
     p.error = lambda message: fail(message)  # type: ignore[method-assign]
     args = p.parse_args(argv)
+    if args.run:
+        args.results = [*args.results, *run_ports(args.run, args.scale, args.seed, args.port)]
+    if not args.results:
+        fail("no results: give RESULT.json files or --run NAME")
     groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for path in args.results:
         record = load(path)

@@ -1,5 +1,5 @@
-"""ports.json: {"name": {"argv": [...], "cwd": "dir", "train": [...], "bench": [...]}} (paths from the
-repo root; "train" and "bench" optional)."""
+"""ports.json: {"name": {"argv": [...], "cwd": "dir", "train": [...], "bench": [...], "experiment": [...]}}
+(paths from the repo root; "train", "bench" and "experiment" optional)."""
 from __future__ import annotations
 
 import json
@@ -19,6 +19,7 @@ class Port:
     cwd: Path                        # absolute
     train: tuple[str, ...] | None    # the trainer's argv, relative to cwd like argv
     bench: tuple[str, ...] | None = None   # the benchmark's argv, likewise
+    experiment: tuple[str, ...] | None = None   # bin/experiment's argv, likewise
 
     def _program_file(self, argv: tuple[str, ...]) -> Path | None:
         # The first argument that is a path (bin/runner in ["lua5.4", "bin/runner"]).
@@ -63,6 +64,10 @@ class Port:
         assert self.bench
         return self._absolute(self.bench)
 
+    def experiment_argv(self) -> list[str]:
+        assert self.experiment
+        return self._absolute(self.experiment)
+
     def _absolute(self, argv: tuple[str, ...]) -> list[str]:
         first = argv[0]
         head = str(self.cwd / first) if "/" in first and not os.path.isabs(first) else first
@@ -76,11 +81,12 @@ def load_ports(path: Path | str = PORTS_FILE, root: Path = REPO_ROOT) -> dict[st
     for name, spec in data.items():
         if not isinstance(spec, dict) or not isinstance(spec.get("argv"), list) or not spec["argv"]:
             raise ValueError(f"{path}: port {name!r} needs a non-empty argv list")
-        train, bench = spec.get("train"), spec.get("bench")
+        train, bench, experiment = spec.get("train"), spec.get("bench"), spec.get("experiment")
         ports[name] = Port(name=name, argv=tuple(spec["argv"]),
                            cwd=(root / spec.get("cwd", ".")).resolve(),
                            train=tuple(train) if train else None,
-                           bench=tuple(bench) if bench else None)
+                           bench=tuple(bench) if bench else None,
+                           experiment=tuple(experiment) if experiment else None)
     return ports
 
 
