@@ -93,3 +93,52 @@ def test_trainer_matches_python(port: Port, request: pytest.FixtureRequest) -> N
         assert key in got, f"{port.name}'s history has no {key}"
         assert np.allclose(got[key], ref[key], rtol=RTOL, atol=1e-12), \
             f"{key}: {got.get(key)} vs python {ref[key]}"
+
+
+# --- the Trainer (train.trainer) on real images -------------------------------------------
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+def idx_images(name: str, count: int) -> list[list[float]]:
+    import gzip
+    raw = gzip.decompress((FASHION / name).read_bytes())
+    return (np.frombuffer(raw, np.uint8, count * 784, offset=16).reshape(count, 784) / 255.0).tolist()
+
+
+def idx_labels(name: str, count: int) -> list[int]:
+    import gzip
+    return np.frombuffer(gzip.decompress((FASHION / name).read_bytes()), np.uint8, count, offset=8).tolist()
+
+
+@pytest.fixture(scope="session")
+def trainer_request() -> str:
+    """MultiLayerNetExtend 784-40-40-10 with batch norm, Dropout 0.2 and weight decay, trained by the
+    Trainer with Momentum on 300 Fashion-MNIST images for 3 epochs of 6 steps, evaluated on 100."""
+    if not (FASHION / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip("Fashion-MNIST is not installed (dataset-fashion-mnist)")
+    from harness.jsonio import dumps
+    args = {"network": {"kind": "multi_layer_net_extend", "input_size": 784, "hidden_size_list": [40, 40],
+                        "output_size": 10, "use_batchnorm": True, "use_dropout": True, "dropout_ration": 0.2,
+                        "weight_decay_lambda": 0.01},
+            "x_train": idx_images("train-images-idx3-ubyte.gz", 300), "t_train": idx_labels("train-labels-idx1-ubyte.gz", 300),
+            "x_test": idx_images("t10k-images-idx3-ubyte.gz", 100), "t_test": idx_labels("t10k-labels-idx1-ubyte.gz", 100),
+            "epochs": 3, "mini_batch_size": 50, "optimizer": "Momentum", "optimizer_param": {"lr": 0.05}, "seed": 3}
+    return dumps({"id": "trainer-fashion", "op": "train.trainer", "args": args})
+
+
+def test_trainer_op_matches_python_on_fashion_mnist(port: Port, trainer_request: str, session: Any) -> None:
+    """The same 18 steps in every port: the loss list within rtol 1e-6, the accuracies equal."""
+    if port.absent_reason():
+        pytest.skip(port.absent_reason())
+    ref = session.client(REFERENCE_PORT).request(trainer_request, "trainer-fashion", timeout=TRAIN_TIMEOUT)
+    got = session.client(port.name).request(trainer_request, "trainer-fashion", timeout=TRAIN_TIMEOUT)
+    assert ref.kind == "ok", ref.describe()
+    assert got.kind == "ok", f"{port.name}: {got.describe()}"
+    want, have = np.asarray(ref.body["train_loss_list"]), np.asarray(got.body["train_loss_list"], float)
+    assert want.shape == have.shape == (18,)
+    bad = np.flatnonzero(~(np.abs(have - want) <= ATOL + RTOL * np.abs(want)))
+    assert bad.size == 0, f"train_loss_list differs at {bad.tolist()}: {have[bad[0]]!r} vs {want[bad[0]]!r}"
+    for key in ("train_acc_list", "test_acc_list", "test_acc"):
+        assert np.array_equal(np.asarray(got.body[key]), np.asarray(ref.body[key])), f"{key}: {got.body[key]} vs {ref.body[key]}"
+    assert len(ref.body["train_acc_list"]) == 3 and ref.body["test_acc"] > 0.5
