@@ -24,47 +24,34 @@ local CONTROL = _VERSION == "Lua 5.1" and "[%z\1-\31]" or "[\0-\31]"
 
 -- A JSON number token: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
 local function valid_number(tok)
-  local int, rest = tok:match("^%-?(%d+)(.*)$")
-  if not int or (#int > 1 and int:sub(1, 1) == "0") then return false end
-  rest = rest:gsub("^%.%d+", "", 1)
-  return rest == "" or rest:match("^[eE][%+%-]?%d+$") ~= nil
+  local rest = tok:match("^%-?0(.*)$") or tok:match("^%-?[1-9]%d*(.*)$")
+  return rest ~= nil and rest:gsub("^%.%d+", "", 1):gsub("^[eE][%+%-]?%d+", "", 1) == ""
 end
 
--- scan(s): s with each empty array outside strings replaced by the marker
+-- marked(s): s with each empty array outside strings replaced by the marker
 -- string, and whether there was one; or nil and what lua-cjson would let
 -- through although it is not JSON: a raw control character inside a string,
 -- a number token that strtod reads ("1.", "-.5", "01", "0x10").
-local function scan(s)
-  local out, pos, i, ctl = {}, 1, 1, s:find(CONTROL)
-  while true do
-    local j = s:find('["%[%-%d]', i)
-    if not j then break end
-    local c = s:byte(j)
-    if c == 34 then -- a string: up to its closing quote
-      local q = j + 1
-      repeat
-        q = s:find('["\\]', q)
-        if q and s:byte(q) == 92 then q = q + 2 else break end
-      until false
-      if not q then return s, false end -- unterminated: lua-cjson refuses it
-      while ctl and ctl < j do ctl = s:find(CONTROL, ctl + 1) end
-      if ctl and ctl < q then return nil, format("a raw control character (byte %d) inside a string", s:byte(ctl)) end
-      i = q + 1
-    elseif c == 91 then -- [
-      local k = s:find("[^ \t\r\n]", j + 1)
-      if k and s:byte(k) == 93 then
-        out[#out + 1] = s:sub(pos, j - 1) .. '"' .. MARK .. '"'
-        pos = k + 1
-      end
-      i = j + 1
-    else
-      local tok = s:match("^%-?[%w%.%+%-]*", j)
-      if not valid_number(tok) then return nil, format("%q is not a JSON number", tok) end
-      i = j + #tok
-    end
+local function marked(s)
+  local bad, any = nil, false
+  -- s with its escape pairs and then its strings' contents blanked, at the same
+  -- positions: what is left of it is outside strings
+  local skeleton = s:gsub("\\.", "__"):gsub('"[^"]*"', function(str)
+    local ctl = str:match(CONTROL)
+    bad = bad or (ctl and format("a raw control character (byte %d) inside a string", ctl:byte()))
+    return '"' .. ("_"):rep(#str - 2) .. '"'
+  end)
+  for tok in skeleton:gmatch("[%-%d][%w%.%+%-]*") do
+    bad = bad or (not valid_number(tok) and format("%q is not a JSON number", tok))
   end
-  out[#out + 1] = s:sub(pos)
-  return table.concat(out), #out > 1
+  if bad then return nil, bad end
+  local text = s:gsub("()%[[ \t\r\n]*%]", function(at)
+    if skeleton:byte(at) == 91 then -- a [ outside strings
+      any = true
+      return '"' .. MARK .. '"'
+    end
+  end)
+  return text, any
 end
 
 local function unmark(v)
@@ -77,32 +64,27 @@ end
 
 -- decode(s): value or nil, message.
 function M.decode(s)
-  local text, marked = scan(s)
-  if text == nil then return nil, marked end
+  local text, any = marked(s)
+  if text == nil then return nil, any end
   local ok, v = pcall(decoder.decode, text)
   if not ok then return nil, tostring(v) end
-  return marked and unmark(v) or v
+  return any and unmark(v) or v
 end
 
 -- is_array / is_object for decoded values.
-function M.is_array(v)
-  return v == M.EMPTY_ARRAY or (type(v) == "table" and v[1] ~= nil)
-end
+function M.is_array(v) return v == M.EMPTY_ARRAY or (type(v) == "table" and v[1] ~= nil) end
 
-function M.is_object(v)
-  return type(v) == "table" and v ~= M.EMPTY_ARRAY and v[1] == nil
-end
+function M.is_object(v) return type(v) == "table" and v ~= M.EMPTY_ARRAY and v[1] == nil end
 
--- number(x): the JSON text of a number.
+-- number(x): the JSON text of a number (%.17g always reads back).
 function M.number(x)
   if x ~= x then return '"NaN"' end
   if x == huge or x == -huge then return x > 0 and '"Infinity"' or '"-Infinity"' end
   if x == floor(x) and x > -2 ^ 53 and x < 2 ^ 53 then return format("%d", x) end
-  for _, digits in ipairs({ "%.15g", "%.16g" }) do
+  for _, digits in ipairs({ "%.15g", "%.16g", "%.17g" }) do
     local s = format(digits, x)
     if tonumber(s) == x then return s end
   end
-  return format("%.17g", x)
 end
 
 local function string_lit(s)
@@ -115,53 +97,34 @@ end
 local ARRAY = {}
 function M.array(t) return setmetatable(t, ARRAY) end
 
--- nested(data, shape, dim, offset): a tensor's block as nested lists (0-D: the number).
-local function nested(data, shape, dim, offset)
-  if dim > #shape then return data[offset + 1] end
-  local list, stride = M.array({}), 1
-  for k = dim + 1, #shape do stride = stride * shape[k] end
-  for i = 1, shape[dim] do list[i] = nested(data, shape, dim + 1, offset + (i - 1) * stride) end
-  return list
+-- tensor_text(t, dim, offset): the block of t at offset over dimensions dim..
+-- as nested lists (0-D: the number).
+local function tensor_text(t, dim, offset)
+  if dim > #t.shape then return M.number(t.data[offset + 1]) end
+  local parts, stride = {}, 1
+  for k = dim + 1, #t.shape do stride = stride * t.shape[k] end
+  for i = 1, t.shape[dim] do parts[i] = tensor_text(t, dim + 1, offset + (i - 1) * stride) end
+  return "[" .. table.concat(parts, ",") .. "]"
 end
 
-local function encode(buf, v)
-  local tv = type(v)
-  if tensor.is_tensor(v) then
-    v = nested(v.data, v.shape, 1, 0)
-    tv = type(v)
-  end
-  if tv == "number" then
-    buf[#buf + 1] = M.number(v)
-  elseif tv == "string" then
-    buf[#buf + 1] = string_lit(v)
-  elseif tv == "boolean" then
-    buf[#buf + 1] = tostring(v)
-  elseif v == nil or v == cjson.null then
-    buf[#buf + 1] = "null"
-  elseif getmetatable(v) == ARRAY or v[1] ~= nil or v == M.EMPTY_ARRAY then
-    for i = 1, #v do
-      buf[#buf + 1] = i == 1 and "[" or ","
-      encode(buf, v[i])
-    end
-    buf[#buf + 1] = #v == 0 and "[]" or "]"
-  else
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = tostring(k) end
-    table.sort(keys)
-    for i, k in ipairs(keys) do
-      buf[#buf + 1] = (i == 1 and "{" or ",") .. string_lit(k) .. ":"
-      encode(buf, v[k])
-    end
-    buf[#buf + 1] = #keys == 0 and "{}" or "}"
-  end
-end
-
--- encode(v): JSON text. Tensors become nested
--- lists (a 0-d tensor a number); lists become arrays; other tables objects.
+-- encode(v): JSON text. Tensors become nested lists (a 0-d tensor a number);
+-- lists become arrays; other tables objects, their keys sorted.
 function M.encode(v)
-  local buf = {}
-  encode(buf, v)
-  return table.concat(buf)
+  local tv, parts = type(v), {}
+  if tv == "number" then return M.number(v) end
+  if tv == "string" then return string_lit(v) end
+  if tv == "boolean" then return tostring(v) end
+  if v == nil or v == M.null then return "null" end
+  if tensor.is_tensor(v) then return tensor_text(v, 1, 0) end
+  if getmetatable(v) == ARRAY or v[1] ~= nil or v == M.EMPTY_ARRAY then
+    for i = 1, #v do parts[i] = M.encode(v[i]) end
+    return "[" .. table.concat(parts, ",") .. "]"
+  end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  for i, k in ipairs(keys) do parts[i] = string_lit(k) .. ":" .. M.encode(v[k]) end
+  return "{" .. table.concat(parts, ",") .. "}"
 end
 
 return M
