@@ -128,4 +128,114 @@ RSpec.describe 'networks' do
       expect { described_class.init_scale('bogus', 4) }.to raise_error(ArgumentError)
     end
   end
+
+  describe DLScratch::MultiLayerNetExtend do
+    let(:rng) { DLScratch::Rng.new(7) }
+    let(:x) { rng.rand(6, 3) }
+
+    # labels the network itself predicts: with flat scores the + 1e-7 inside the loss's log alone
+    # would make backprop and the central differences differ by about 1e-7
+    def own_labels(net, x)
+      DLScratch::Arrays.argmax_rows(net.predict(x, train_flg: true)).to_a
+    end
+
+    it 'draws the weights of MultiLayerNet from the same seed; with batch norm gamma = 1, beta = 0' do
+      plain = DLScratch::MultiLayerNet.new(3, [4, 2], 2, weight_init_std: 'xavier', seed: 4)
+      net = described_class.new(3, [4, 2], 2, weight_init_std: 'xavier', use_batchnorm: true, seed: 4)
+      expect(net.params.keys).to eq(%w[W1 b1 W2 b2 W3 b3 gamma1 beta1 gamma2 beta2])
+      plain.params.each { |k, v| expect(rows(net.params[k])).to eq(rows(v)) }
+      expect(rows(net.params['gamma1'])).to eq([1.0] * 4)
+      expect(rows(net.params['beta2'])).to eq([0.0] * 2)
+      expect(described_class.new(3, [4, 2], 2, seed: 4).params.keys).to eq(%w[W1 b1 W2 b2 W3 b3])
+      expect(net.layers.keys).to eq(%w[Affine1 BatchNorm1 Activation_function1 Affine2 BatchNorm2 Activation_function2 Affine3])
+    end
+
+    %w[relu sigmoid].each do |activation|
+      it "passes the gradient check with batch norm, dropout (one mask per pass) and weight decay, #{activation}" do
+        net = described_class.new(3, [5, 4], 3, activation: activation, weight_init_std: 1.0, weight_decay_lambda: 0.1,
+                                                use_dropout: true, dropout_ration: 0.3, use_batchnorm: true, rng: rng,
+                                                dropout_seed: 11)
+        t = own_labels(net, x)
+        diffs = gradient_check(net, x, t)
+        expect(diffs.keys).to match_array(%w[W1 b1 gamma1 beta1 W2 b2 gamma2 beta2 W3 b3])
+        expect(net.numerical_gradient(x, t).keys).to eq(%w[W1 b1 gamma1 beta1 W2 b2 gamma2 beta2 W3 b3])
+        expect(diffs.values.max).to be <= 1e-7
+      end
+    end
+
+    it 'adds the weight decay to the loss and lambda W_i to dW_i, as MultiLayerNet' do
+      net0 = described_class.new(3, [4], 2, use_batchnorm: true, rng: DLScratch::Rng.new(1))
+      net1 = described_class.new(3, [4], 2, use_batchnorm: true, weight_decay_lambda: 0.5, params: net0.params)
+      decay = 0.5 * 0.5 * %w[W1 W2].sum { |k| (net0.params[k]**2).sum }
+      expect(net1.loss(x, [0, 1, 0, 1, 1, 0]) - net0.loss(x, [0, 1, 0, 1, 1, 0])).to be_all_close(decay)
+      g0 = net0.gradient(x, [0, 1, 0, 1, 1, 0])
+      g1 = net1.gradient(x, [0, 1, 0, 1, 1, 0])
+      expect(g1['W2'] - g0['W2']).to be_all_close(0.5 * net0.params['W2'])
+      expect(g1['gamma1']).to be_all_close(g0['gamma1'])
+    end
+
+    describe 'running statistics' do
+      # 1 -> 1 -> 2: a = x·W1 = [1, 3], batch mean 2 and variance 1; W2 = [1, -1] shows relu(xn).
+      let(:params) do
+        { 'W1' => na([[1.0]]), 'b1' => na([0.0]), 'gamma1' => na([1.0]), 'beta1' => na([0.0]),
+          'W2' => na([[1.0, -1.0]]), 'b2' => na([0.0, 0.0]) }
+      end
+      let(:net) { described_class.new(1, [1], 2, use_batchnorm: true, params: params) }
+      let(:x1) { na([[1.0], [3.0]]) }
+
+      it 'start at zeros: a test-mode pass divides by sqrt(0 + 1e-6), as the untrained book network' do
+        expect(net.predict(x1)).to be_all_close([[1000.0, -1000.0], [3000.0, -3000.0]], rtol: 1e-12)
+        expect(rows(net.running_stats['running_mean1'])).to eq([0.0])
+      end
+
+      it 'move by r <- 0.9 r + 0.1 batch value in each training-mode pass, and normalise test mode' do
+        y = net.predict(x1, train_flg: true)
+        s = 1 / Math.sqrt(1 + 1e-6) # xn = [-1, 1] / sqrt(1 + eps)
+        expect(y).to be_all_close([[0.0, 0.0], [s, -s]], rtol: 1e-15)
+        expect(net.running_stats['running_mean1']).to be_all_close([0.2], rtol: 1e-15)
+        expect(net.running_stats['running_var1']).to be_all_close([0.1], rtol: 1e-15)
+        net.predict(x1, train_flg: true)
+        expect(net.running_stats['running_mean1']).to be_all_close([0.9 * 0.2 + 0.2], rtol: 1e-15)
+        expect(net.running_stats['running_var1']).to be_all_close([0.9 * 0.1 + 0.1], rtol: 1e-15)
+        # test mode: xn = (a - 0.38) / sqrt(0.19 + eps), the statistics unchanged
+        xn = (3.0 - 0.38) / Math.sqrt(0.19 + 1e-6)
+        expect(rows(net.predict(x1))[1]).to be_all_close([xn, -xn], rtol: 1e-14)
+        expect(net.running_stats['running_mean1']).to be_all_close([0.38], rtol: 1e-15)
+      end
+
+      it 'can be given: a test-mode pass normalises with them' do
+        net.running_stats = { 'running_mean1' => na([1.0]), 'running_var1' => na([4.0 - 1e-6]) }
+        expect(net.predict(x1)).to be_all_close([[0.0, 0.0], [1.0, -1.0]], rtol: 1e-15) # (3 - 1) / sqrt(4)
+        expect(net.accuracy(x1, [0, 0])).to eq(1.0) # argmax of [0, 0] is the first
+      end
+    end
+
+    describe 'dropout masks' do
+      # 1 -> 3 -> 3 -> 3 with W1 = ones and identities after: the scores of x = 1 are the masks' product
+      let(:eye) { na([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]) }
+      let(:params) do
+        { 'W1' => na([[1.0, 1.0, 1.0]]), 'b1' => na([0.0] * 3), 'W2' => eye, 'b2' => na([0.0] * 3),
+          'W3' => eye.dup, 'b3' => na([0.0] * 3) }
+      end
+      let(:ones) { na([[1.0], [1.0]]) }
+
+      def net_with(seed)
+        described_class.new(1, [3, 3], 3, use_dropout: true, dropout_ration: 0.4, params: params, dropout_seed: seed)
+      end
+
+      it 'are drawn in forward order from one generator seeded with dropout_seed, the same at every pass' do
+        u = DLScratch::Rng.new(5).uniform(12)
+        want = (0...6).map { |k| u[k] > 0.4 && u[k + 6] > 0.4 ? 1.0 : 0.0 }.each_slice(3).to_a
+        net = net_with(5)
+        expect(rows(net.predict(ones, train_flg: true))).to eq(want)
+        expect(rows(net.predict(ones, train_flg: true))).to eq(want)
+        net.dropout_seed = 6
+        expect(rows(net.predict(ones, train_flg: true))).not_to eq(want)
+      end
+
+      it 'scale by 1 - ratio in test mode, the default of predict and loss' do
+        expect(net_with(5).predict(ones)).to be_all_close([[0.36] * 3] * 2, rtol: 1e-15) # 0.6 · 0.6
+      end
+    end
+  end
 end

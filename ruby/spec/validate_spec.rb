@@ -168,4 +168,24 @@ RSpec.describe DLScratch::Validate do
     raw['params']['W2'] = [[0] * 2] * 2
     expect(error_of { described_class.args('multi_layer_net.loss', raw) }).to eq('ShapeError')
   end
+
+  it 'gives multi_layer_net_extend params gamma{i}, beta{i} and running_stats with batch norm only (extend_params, running_stats)' do
+    raw = { 'input_size' => 2, 'hidden_size_list' => [3], 'output_size' => 2, 'x' => [[1, 2]], 't' => [1],
+            'params' => { 'W1' => [[0] * 3] * 2, 'b1' => [0] * 3, 'W2' => [[0] * 2] * 3, 'b2' => [0, 0] } }
+    expect(described_class.args('multi_layer_net_extend.loss', raw)).to include(running_stats: nil, train_flg: false, seed: 0)
+    bn = raw.merge('use_batchnorm' => true)
+    expect(error_of { described_class.args('multi_layer_net_extend.loss', bn) }).to eq('ShapeError') # no gamma1
+    bn['params'] = raw['params'].merge('gamma1' => [1] * 3, 'beta1' => [0] * 3)
+    expect(described_class.args('multi_layer_net_extend.loss', bn)[:params].keys).to eq(%w[W1 b1 W2 b2 gamma1 beta1])
+    expect(error_of { described_class.args('multi_layer_net_extend.loss', bn.merge('params' => bn['params'].merge('beta1' => [0] * 2))) })
+      .to eq('ShapeError')
+    stats = { 'running_mean1' => [0] * 3, 'running_var1' => [1] * 3 }
+    expect(described_class.args('multi_layer_net_extend.loss', bn.merge('running_stats' => stats))[:running_stats].keys)
+      .to eq(%w[running_mean1 running_var1])
+    expect(error_of { described_class.args('multi_layer_net_extend.loss', bn.merge('running_stats' => stats.except('running_var1'))) })
+      .to eq('ShapeError')
+    # without batch norm running_stats has no keys: whatever it holds is not read
+    expect(described_class.args('multi_layer_net_extend.loss', raw.merge('running_stats' => stats))[:running_stats]).to eq({})
+    expect(error_of { described_class.args('multi_layer_net_extend.init', raw.merge('dropout_ration' => 1)) }).to eq('ValueError')
+  end
 end

@@ -158,6 +158,10 @@ module DLScratch
     # Dropout: in training a fresh mask rand(x.shape) > ratio keeps each unit (out = x·mask,
     # dx = dout·mask); in test mode out = x·(1 − ratio) and dx = dout·(1 − ratio).
     class Dropout < Layer
+      # @return [Rng, nil] the generator the next training-mode {#forward} draws its mask from
+      #   (a network sets it before each pass, so that its Dropout layers share one generator)
+      attr_accessor :rng
+
       # @param dropout_ratio [Float] in [0, 1)
       # @param rng [Rng] the generator the masks are drawn from
       def initialize(dropout_ratio = 0.5, rng: Rng.new(0))
@@ -196,6 +200,8 @@ module DLScratch
       # @return [NArray] the running statistics after the last {#forward}, and after
       #   {#backward} the gradients of gamma and beta
       attr_reader :running_mean, :running_var, :dgamma, :dbeta
+      # @return [NArray, nil] D values the next {#forward} starts from (nil: zeros)
+      attr_writer :running_mean, :running_var
 
       # @param gamma [NArray] D scales
       # @param beta [NArray] D shifts

@@ -139,12 +139,17 @@ module DLScratch
     # @return [Hash{String=>NArray}] one gradient per parameter
     def gradient(x, t)
       loss(x, t)
+      backprop
+    end
+
+    private
+
+    # Every layer's backward from dout = 1, after the forward pass of a loss.
+    def backprop
       dout = @last_layer.backward(1.0)
       @layers.values.reverse_each { |layer| dout = layer.backward(dout) }
       collect_grads
     end
-
-    private
 
     # How many rows of x the network labels as t does.
     def correct(x, t)
@@ -262,7 +267,7 @@ module DLScratch
       @layers = {}
       (1..@n_affine).each do |i|
         @layers["Affine#{i}"] = Layers::Affine.new(@params["W#{i}"], @params["b#{i}"])
-        @layers["Activation_function#{i}"] = act.new if i < @n_affine
+        @layers.update(hidden_layers(i, act)) if i < @n_affine
       end
       @last_layer = Layers::SoftmaxWithLoss.new
     end
@@ -272,23 +277,180 @@ module DLScratch
     # @param t [NArray, Array, Integer] labels or one-hot targets
     # @return [Float]
     def loss(x, t)
-      y = predict(x)
-      weight_decay = 0.0
-      (1..@n_affine).each do |i|
-        w = @params["W#{i}"]
-        weight_decay += 0.5 * @weight_decay_lambda * Arrays.pairwise_sum(w * w)
-      end
-      @last_layer.forward(y, t) + weight_decay
+      @last_layer.forward(predict(x), t) + weight_decay
     end
 
     private
 
+    # Σ_i ½·λ·Σ W_i², added layer by layer in order (as the book's loop).
+    def weight_decay
+      decay = 0.0
+      (1..@n_affine).each do |i|
+        w = @params["W#{i}"]
+        decay += 0.5 * @weight_decay_lambda * Arrays.pairwise_sum(w * w)
+      end
+      decay
+    end
+
+    # The layers after the hidden Affine{i}: its activation.
+    def hidden_layers(i, act)
+      { "Activation_function#{i}" => act.new }
+    end
+
+    # W_i: backprop dW_i + λ·W_i; b_i: backprop db_i.
     def collect_grads
       (1..@n_affine).each_with_object({}) do |i, grads|
         affine = @layers["Affine#{i}"]
         grads["W#{i}"] = affine.dW + (@weight_decay_lambda * affine.W)
         grads["b#{i}"] = affine.db
       end
+    end
+  end
+  # endregion
+
+  # region: multi_layer_net_extend
+  # The book's common/multi_layer_net_extend.py: MultiLayerNet with Dropout and batch
+  # normalisation. Each hidden layer is Affine → [BatchNorm] → activation → [Dropout], then a
+  # last Affine and SoftmaxWithLoss; the loss and dW_i carry MultiLayerNet's weight decay.
+  # Weights as MultiLayerNet's (the same draws from the same seed); with batch norm γ_i = 1 and
+  # β_i = 0 for every hidden layer.
+  #
+  # Modes: predict and loss run in test mode unless +train_flg: true+ (the book's defaults);
+  # accuracy is a test-mode pass, gradient and numerical_gradient differentiate the
+  # training-mode loss. A training-mode pass draws the masks of its Dropout layers, in forward
+  # order, from one generator seeded with {#dropout_seed}: every pass sees the same masks, so the
+  # numerical gradient differentiates one fixed network.
+  class MultiLayerNetExtend < MultiLayerNet
+    # @return [Boolean] whether the hidden layers have Dropout / BatchNorm
+    attr_reader :use_dropout, :use_batchnorm
+    # @return [Integer] the seed of the masks of every training-mode pass
+    attr_accessor :dropout_seed
+
+    # W_i, b_i as {MultiLayerNet#initialize} draws them, then with batch norm gamma{i} = ones
+    # and beta{i} = zeros of S_i for the hidden layers; or the given +params+ (by reference).
+    # @param input_size [Integer]
+    # @param hidden_size_list [Array<Integer>] possibly empty (one Affine layer)
+    # @param output_size [Integer]
+    # @param activation [String] "relu" or "sigmoid", as written
+    # @param weight_init_std [Numeric, String] see {MultiLayerNet.init_scale}
+    # @param weight_decay_lambda [Float] λ
+    # @param use_dropout [Boolean] a Dropout layer after every hidden activation
+    # @param dropout_ration [Float] its ratio in [0, 1) (the book's spelling)
+    # @param use_batchnorm [Boolean] a BatchNormalization layer after every hidden Affine
+    # @param seed [Integer]
+    # @param rng [Rng, nil] the generator of the weights (nil: a new one seeded with +seed+)
+    # @param params [Hash{String=>NArray}, nil] W1, b1, ..., gamma1, beta1, ... to use instead
+    # @param dropout_seed [Integer] see {#dropout_seed}
+    # @raise [KeyError] for an unknown activation
+    def initialize(input_size, hidden_size_list, output_size, activation: 'relu', weight_init_std: 'relu',
+                   weight_decay_lambda: 0.0, use_dropout: false, dropout_ration: 0.5, use_batchnorm: false,
+                   seed: 0, rng: nil, params: nil, dropout_seed: 0)
+      unless params
+        params = MultiLayerNet.new(input_size, hidden_size_list, output_size, weight_init_std: weight_init_std,
+                                                                            seed: seed, rng: rng).params
+        if use_batchnorm
+          hidden_size_list.each.with_index(1) do |size, i|
+            params["gamma#{i}"] = Arrays.zeros(size).fill!(1.0)
+            params["beta#{i}"] = Arrays.zeros(size)
+          end
+        end
+      end
+      @use_dropout = use_dropout
+      @dropout_ration = dropout_ration
+      @use_batchnorm = use_batchnorm
+      @dropout_seed = dropout_seed
+      super(input_size, hidden_size_list, output_size, activation: activation,
+                                                       weight_decay_lambda: weight_decay_lambda, params: params)
+    end
+
+    # @return [Hash{String=>NArray}] running_mean{i}, running_var{i} of every BatchNorm layer
+    #   ({} without batch norm; nil values before the first pass)
+    def running_stats
+      batch_norms.each_with_object({}) do |(i, bn), stats|
+        stats["running_mean#{i}"] = bn.running_mean
+        stats["running_var#{i}"] = bn.running_var
+      end
+    end
+
+    # Sets the running statistics every BatchNorm layer starts from.
+    # @param stats [Hash{String=>NArray}] running_mean{i}, running_var{i} for every one
+    def running_stats=(stats)
+      batch_norms.each do |i, bn|
+        bn.running_mean = stats["running_mean#{i}"]
+        bn.running_var = stats["running_var#{i}"]
+      end
+    end
+
+    # The scores of the last Affine layer.
+    # @param x [NArray] N×D inputs
+    # @param train_flg [Boolean] training mode (batch statistics, the masks of {#dropout_seed})
+    #   or test mode (running statistics, activations scaled by 1 − ratio)
+    # @return [NArray] N×C scores
+    def predict(x, train_flg: false)
+      masks = Rng.new(@dropout_seed) if @use_dropout && train_flg
+      @layers.each_value.inject(x) do |h, layer|
+        case layer
+        when Layers::Dropout
+          layer.rng = masks
+          layer.forward(h, train_flg: train_flg)
+        when Layers::BatchNormalization then layer.forward(h, train_flg: train_flg)
+        else layer.forward(h)
+        end
+      end
+    end
+
+    # Data loss plus Σ_i ½·λ·Σ W_i².
+    # @param x [NArray] N×D inputs
+    # @param t [NArray, Array] N labels or N×C one-hot targets
+    # @param train_flg [Boolean] the mode of the pass (see {#predict})
+    # @return [Float]
+    def loss(x, t, train_flg: false)
+      @last_layer.forward(predict(x, train_flg: train_flg), t) + weight_decay
+    end
+
+    # ∂loss/∂p of the training-mode loss by central differences, in the book's order W1, b1,
+    # gamma1, beta1, W2, ...
+    # @param x [NArray] N×D inputs
+    # @param t [NArray, Array] N labels or N×C one-hot targets
+    # @return [Hash{String=>NArray}] one gradient per parameter
+    def numerical_gradient(x, t)
+      keys = (1..@n_affine).flat_map { |i| @use_batchnorm && i < @n_affine ? %W[W#{i} b#{i} gamma#{i} beta#{i}] : %W[W#{i} b#{i}] }
+      keys.to_h { |key| [key, Gradient.numerical_gradient(@params[key]) { loss(x, t, train_flg: true) }] }
+    end
+
+    # Backpropagation through a training-mode pass; dW_i = backprop dW_i + λ·W_i.
+    # @param x [NArray] N×D inputs
+    # @param t [NArray, Array] N labels or N×C one-hot targets
+    # @return [Hash{String=>NArray}] one gradient per parameter
+    def gradient(x, t)
+      loss(x, t, train_flg: true)
+      backprop
+    end
+
+    private
+
+    # The layers after the hidden Affine{i}: BatchNorm{i}, the activation, Dropout{i} (its
+    # generator set by each training-mode pass).
+    def hidden_layers(i, act)
+      layers = {}
+      layers["BatchNorm#{i}"] = Layers::BatchNormalization.new(@params["gamma#{i}"], @params["beta#{i}"]) if @use_batchnorm
+      layers["Activation_function#{i}"] = act.new
+      layers["Dropout#{i}"] = Layers::Dropout.new(@dropout_ration, rng: nil) if @use_dropout
+      layers
+    end
+
+    # [i, BatchNorm{i}] for every hidden layer with batch norm
+    def batch_norms
+      @layers.filter_map { |name, layer| [name[/\d+\z/].to_i, layer] if layer.is_a?(Layers::BatchNormalization) }
+    end
+
+    def collect_grads
+      grads = super
+      batch_norms.each do |i, bn|
+        grads["gamma#{i}"] = bn.dgamma
+        grads["beta#{i}"] = bn.dbeta
+      end
+      grads
     end
   end
   # endregion

@@ -33,6 +33,14 @@ module DLScratch
       MultiLayerNet.new(*a.values_at(:input_size, :hidden_size_list, :output_size), **a.slice(:activation, :weight_init_std), **given)
     end
     given_net = ->(a) { multi_layer_net.(a, weight_decay_lambda: a[:weight_decay_lambda], params: a[:params]) }
+    # MultiLayerNetExtend around params, its running statistics when given, masks drawn from seed
+    extend_net = lambda do |a|
+      structure = a.slice(:activation, :weight_init_std, :weight_decay_lambda, :use_dropout, :dropout_ration, :use_batchnorm)
+      net = MultiLayerNetExtend.new(*a.values_at(:input_size, :hidden_size_list, :output_size), **structure,
+                                    params: a[:params], dropout_seed: a.fetch(:seed, 0))
+      net.running_stats = a[:running_stats] if a[:running_stats]
+      net
+    end
 
     %w[and nand or xor].each { |g| op("gate.#{g}") { |a| Gates.public_send(g, a[:x1], a[:x2]) } }
     %w[identity step sigmoid sigmoid_grad relu relu_grad tanh softmax].each { |f| op("fn.#{f}") { |a| Functions.public_send(f, a[:x]) } }
@@ -72,6 +80,17 @@ module DLScratch
     end
     op('multi_layer_net.init') { |a| multi_layer_net.(a, rng: Rng.new(a[:seed])).params }
     %w[loss gradient numerical_gradient].each { |m| op("multi_layer_net.#{m}") { |a| given_net.(a).public_send(m, a[:x], a[:t]) } }
+    op('multi_layer_net_extend.init') do |a|
+      structure = a.slice(:activation, :weight_init_std, :weight_decay_lambda, :use_dropout, :dropout_ration, :use_batchnorm)
+      MultiLayerNetExtend.new(*a.values_at(:input_size, :hidden_size_list, :output_size), **structure, rng: Rng.new(a[:seed])).params
+    end
+    op('multi_layer_net_extend.predict') do |a|
+      extend_net.(a).then { |net| { y: net.predict(a[:x], train_flg: a[:train_flg]), running_stats: net.running_stats } }
+    end
+    op('multi_layer_net_extend.loss') do |a|
+      extend_net.(a).then { |net| { loss: net.loss(a[:x], a[:t], train_flg: a[:train_flg]), running_stats: net.running_stats } }
+    end
+    %w[accuracy gradient numerical_gradient].each { |m| op("multi_layer_net_extend.#{m}") { |a| extend_net.(a).public_send(m, a[:x], a[:t]) } }
     op('optimizer.run') do |a|
       params = a[:params].transform_values(&box)
       opt = Optimizers.build(a[:name], a[:hyper])

@@ -231,6 +231,19 @@ module DLScratch
         (1...s.size).flat_map { |i| [["W#{i}", "#{s[i - 1]} #{s[i]}"], ["b#{i}", s[i].to_s]] }.to_h
       end
 
+      # layer_params, and with batch norm gamma{i}, beta{i}: S_i for every hidden layer
+      def hook_extend_params(params)
+        keys = hook_layer_params(params)
+        hidden_sizes.each { |i, size| keys.update("gamma#{i}" => size, "beta#{i}" => size) }
+        keys
+      end
+
+      # with batch norm running_mean{i}, running_var{i}: S_i for every hidden layer; no keys without
+      def hook_running_stats(_stats) = hidden_sizes.flat_map { |i, size| [["running_mean#{i}", size], ["running_var#{i}", size]] }.to_h
+
+      # [i, "S_i"] of every hidden layer with batch norm (none without)
+      def hidden_sizes = @vals['use_batchnorm'] ? layer_sizes[1...-1].map.with_index(1) { |size, i| [i, size.to_s] } : []
+
       def hook_any_keys(params) = params.keys.to_h { |k| [k, '*'] }
 
       def hook_momentum_domain
