@@ -81,6 +81,23 @@ RSpec.describe DLScratch::Runner do
     expect(a[0]['ok']['y']).to be_all_close([0.31682708, 0.69627909], atol: 5e-9)
   end
 
+  it 'answers a MultiLayerNetExtend pass with its running statistics, and a Trainer run with its lists' do
+    bn = '"input_size": 1, "hidden_size_list": [1], "output_size": 2, "use_batchnorm": true, "params": {"W1": [[1]], ' \
+         '"b1": [0], "gamma1": [1], "beta1": [0], "W2": [[1, -1]], "b2": [0, 0]}, "x": [[1], [3]]'
+    a = answers(%({"id": "p", "op": "multi_layer_net_extend.predict", "args": {#{bn}, "train_flg": true}}),
+                %({"id": "g", "op": "multi_layer_net_extend.gradient", "args": {#{bn}, "t": [0, 1]}}))
+    expect(a[0]['ok']['running_stats']['running_mean1']).to be_all_close([0.2], rtol: 1e-15) # 0.1 · batch mean 2
+    expect(a[1]['ok'].keys).to match_array(%w[W1 b1 gamma1 beta1 W2 b2])
+    net = '{"kind": "multi_layer_net_extend", "input_size": 2, "hidden_size_list": [3], "output_size": 2, "use_dropout": true}'
+    xs = '[[1, 2], [0.5, -1], [3, 0], [-2, 1]]'
+    ok = answers(%({"id": "t", "op": "train.trainer", "args": {"network": #{net}, "x_train": #{xs}, "t_train": [0, 1, 0, 1], ) +
+                 %("x_test": #{xs}, "t_test": [0, 1, 0, 1], "epochs": 3, "mini_batch_size": 2, "optimizer": "Momentum"}}))[0]['ok']
+    expect(ok['train_loss_list'].size).to eq(6) # 2 steps an epoch
+    expect(ok['train_acc_list'].size).to eq(3) # after steps 0, 2, 4
+    expect(ok['params'].keys).to eq(%w[W1 b1 W2 b2])
+    expect(ok['test_acc']).to be_between(0.0, 1.0)
+  end
+
   it 'reads the contract from $DLSCRATCH_OPS_JSON when it is set: an op it does not list is unknown' do
     Dir.mktmpdir do |dir|
       schema = DLScratch::Validate.schema.merge('ops' => DLScratch::Validate.schema['ops'].except('gate.and'))

@@ -188,4 +188,51 @@ RSpec.describe DLScratch::Validate do
     expect(described_class.args('multi_layer_net_extend.loss', raw.merge('running_stats' => stats))[:running_stats]).to eq({})
     expect(error_of { described_class.args('multi_layer_net_extend.init', raw.merge('dropout_ration' => 1)) }).to eq('ValueError')
   end
+
+  describe 'the network kind and the trainer_steps limit (train.trainer)' do
+    let(:raw) do
+      { 'network' => { 'kind' => 'multi_layer_net', 'input_size' => 2, 'hidden_size_list' => [3], 'output_size' => 2, 'seed' => 'x' },
+        'x_train' => [[1, 2], [3, 4], [5, 6]], 't_train' => [0, 1, 1], 'x_test' => [[1, 1]], 't_test' => [1] }
+    end
+
+    def message_of
+      yield
+      nil
+    rescue DLScratch::Error => e
+      "#{e.type}: #{e.message}"
+    end
+
+    it 'checks the other keys as the arguments of <kind>.init (seed left out) and binds S0, SL to its sizes' do
+      a = described_class.args('train.trainer', raw)
+      expect(a[:network]).to eq(kind: 'multi_layer_net', input_size: 2, hidden_size_list: [3], output_size: 2,
+                                activation: 'relu', weight_init_std: 'relu', weight_decay_lambda: 0.0)
+      expect(a).to include(epochs: 20, mini_batch_size: 100, optimizer: 'sgd', optimizer_param: { lr: 0.01 },
+                           evaluate_sample_num_per_epoch: nil, seed: 0)
+      expect(error_of { described_class.args('train.trainer', raw.merge('x_test' => [[1, 1, 1]])) }).to eq('ShapeError')
+      expect(error_of { described_class.args('train.trainer', raw.merge('t_train' => [0, 2, 1])) }).to eq('ValueError')
+    end
+
+    it 'refuses an unknown kind as BadArgs and prefixes the errors of the init arguments with "network: "' do
+      expect(error_of { described_class.args('train.trainer', raw.merge('network' => { 'kind' => 'net3' })) }).to eq('BadArgs')
+      expect(error_of { described_class.args('train.trainer', raw.merge('network' => [1])) }).to eq('BadArgs')
+      net = raw['network']
+      expect(message_of { described_class.args('train.trainer', raw.merge('network' => net.merge('activation' => 'tanh'))) })
+        .to start_with('BadArgs: network: activation')
+      expect(message_of { described_class.args('train.trainer', raw.merge('network' => net.merge('output_size' => 0))) })
+        .to start_with('ValueError: network: output_size')
+      expect(message_of { described_class.args('train.trainer', raw.merge('network' => net.except('input_size'))) })
+        .to start_with('BadArgs: network: missing argument "input_size"')
+      huge = net.merge('input_size' => 10_000, 'hidden_size_list' => [1001]) # the network's own limit
+      expect(message_of { described_class.args('train.trainer', raw.merge('network' => huge)) }).to start_with('ValueError: network: ')
+    end
+
+    it 'limits int(epochs·max(N / mini_batch_size, 1))·mini_batch_size to max_elements' do
+      # N = 3. Batches of 2: 1.5 steps an epoch, int(10^7·1.5)·2 = 3·10^7 > 10^7. Batches of 3: one
+      # step an epoch, 3·10^6 epochs hold 9·10^6 elements, 3333334 epochs 10000002 > 10^7.
+      expect(error_of { described_class.args('train.trainer', raw.merge('epochs' => 1e7, 'mini_batch_size' => 2)) }).to eq('ValueError')
+      expect(error_of { described_class.args('train.trainer', raw.merge('epochs' => 3e6, 'mini_batch_size' => 3)) }).to be_nil
+      expect(error_of { described_class.args('train.trainer', raw.merge('epochs' => 3_333_334, 'mini_batch_size' => 3)) })
+        .to eq('ValueError')
+    end
+  end
 end

@@ -454,4 +454,18 @@ module DLScratch
     end
   end
   # endregion
+
+  # The networks a Trainer can train, by the name of their ops: each builds its network from
+  # the keyword arguments of that op's init (and rng:, the generator of the weights).
+  NETWORKS = {
+    'two_layer_net' => lambda { |input_size:, hidden_size:, output_size:, **opts|
+      TwoLayerNet.new(input_size, hidden_size, output_size, **opts)
+    },
+    'multi_layer_net' => lambda { |input_size:, hidden_size_list:, output_size:, **opts|
+      MultiLayerNet.new(input_size, hidden_size_list, output_size, **opts)
+    },
+    'multi_layer_net_extend' => lambda { |input_size:, hidden_size_list:, output_size:, **opts|
+      MultiLayerNetExtend.new(input_size, hidden_size_list, output_size, **opts)
+    }
+  }.freeze
 end

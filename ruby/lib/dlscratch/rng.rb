@@ -22,11 +22,13 @@ module DLScratch
     A21 = 527_612
     A23N = 1_370_589
     NORM = 2.328306549295727688e-10
+    # Seeds are 0 <= seed < SEED_LIMIT.
+    SEED_LIMIT = 2**31
 
     # Seeding: all six state words = 12345 + seed, then the first 8 outputs are discarded.
     # @param seed [Integer] 0 <= seed < 2**31
     def initialize(seed = 0)
-      unless seed.is_a?(Integer) && seed >= 0 && seed < 2**31
+      unless seed.is_a?(Integer) && seed >= 0 && seed < SEED_LIMIT
         raise ArgumentError, "seed #{seed} is outside 0 <= seed < 2^31"
       end
 

@@ -1,7 +1,7 @@
 # frozen_string_literal: true
 
 require 'json'
-%w[errors validate arrays functions gates graph gradient layers networks optimizers rng datasets train].each { |f| require_relative f }
+%w[errors validate arrays functions gates graph gradient layers networks optimizers rng datasets train trainer].each { |f| require_relative f }
 
 module DLScratch
   # The conformance runner (shared_tests/README.md): one JSON request per line on stdin, one
@@ -103,6 +103,15 @@ module DLScratch
       r = Train.two_layer_net(a[:x_train], a[:t_train], **a.slice(:hidden_size, :output_size, :weight_init_std, :lr, :batch_size,
                                                                   :iters, :seed), **a[:optimizer].transform_keys(name: :optimizer))
       { loss_history: r.loss_history, params: r.params }
+    end
+    # one generator seeded with seed: the network's weights, then every batch (and mask seed)
+    op('train.trainer') do |a|
+      rng = Rng.new(a[:seed])
+      net = NETWORKS.fetch(a[:network][:kind]).call(**a[:network].except(:kind), rng: rng)
+      opts = a.slice(:epochs, :mini_batch_size, :optimizer, :optimizer_param, :evaluate_sample_num_per_epoch)
+      t = Trainer.new(net, *a.values_at(:x_train, :t_train, :x_test, :t_test), **opts, rng: rng)
+      { test_acc: t.train, train_loss_list: t.train_loss_list, train_acc_list: t.train_acc_list,
+        test_acc_list: t.test_acc_list, params: net.params }
     end
     op('data.idx') { |a| Datasets.read_idx(a[:path]).then { |idx| { shape: idx.shape, sum: idx.sum, head: idx.head(16) } } }
 

@@ -18,6 +18,27 @@ module DLScratch
 
     module_function
 
+    # region: trainer
+    # The book's iter_per_epoch = max(train_size / batch_size, 1), a true (float64) division:
+    # 60000 images in batches of 128 give 468.75.
+    # @param train_size [Integer]
+    # @param batch_size [Integer]
+    # @return [Float]
+    def iter_per_epoch(train_size, batch_size)
+      [train_size.fdiv(batch_size), 1.0].max
+    end
+
+    # Whether the book's loop evaluates after iteration +i+ (0-based): i mod iter_per_epoch = 0,
+    # the remainder exact (Integer#% by a Float is IEEE fmod for positive operands). Where
+    # iter_per_epoch is not a binary fraction (60000 / 7) that is after iteration 0 only.
+    # @param i [Integer]
+    # @param iter_per_epoch [Float]
+    # @return [Boolean]
+    def epoch_end?(i, iter_per_epoch)
+      (i % iter_per_epoch).zero?
+    end
+    # endregion
+
     # region: train_loop
     # One generator seeded with +seed+ draws W1, W2, then each iteration's batch
     # choice(train_size, batch_size); gradient by backprop, optimizer update, then the loss

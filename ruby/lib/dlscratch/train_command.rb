@@ -21,7 +21,7 @@ module DLScratch
     EVAL_BATCH = 1000
 
     # Seeds are 0 <= seed < 2**31, as in the runner.
-    SEED_LIMIT = 2**31
+    SEED_LIMIT = Rng::SEED_LIMIT
 
     # The type of --lr and --weight-init-std: a decimal number whose value is finite.
     class FiniteFloat
@@ -169,25 +169,6 @@ module DLScratch
     rescue Interrupt
       warn 'bin/train: interrupted'
       130
-    end
-
-    # The book's iter_per_epoch = max(train_size / batch_size, 1), a true (float64) division:
-    # 60000 images in batches of 128 give 468.75.
-    # @param train_size [Integer]
-    # @param batch_size [Integer]
-    # @return [Float]
-    def iter_per_epoch(train_size, batch_size)
-      [train_size.fdiv(batch_size), 1.0].max
-    end
-
-    # Whether the book's loop evaluates after iteration +i+ (0-based): i mod iter_per_epoch = 0,
-    # the remainder exact (Integer#% by a Float is IEEE fmod for positive operands). Where
-    # iter_per_epoch is not a binary fraction (60000 / 7) that is after iteration 0 only.
-    # @param i [Integer]
-    # @param iter_per_epoch [Float]
-    # @return [Boolean]
-    def epoch_end?(i, iter_per_epoch)
-      (i % iter_per_epoch).zero?
     end
 
     # Trains with the options on checked data, printing the evaluation lines.

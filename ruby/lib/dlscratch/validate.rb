@@ -37,7 +37,7 @@ module DLScratch
     class Check
       # the op's +raw+ args against +schema+ (ops.json)
       def initialize(schema, op, raw)
-        @ops, @limits, @raw = schema['ops'], schema['limits'], raw
+        @schema, @ops, @limits, @raw = schema, schema['ops'], schema['limits'], raw
         @op = @ops.fetch(op)
         @vals, @shapes, @sym = {}, {}, {}
       end
@@ -213,6 +213,22 @@ module DLScratch
           hyper: kind_hyper(v['hyper'].nil? ? {} : v['hyper'], nil, "#{name}.hyper") }
       end
 
+      # {"kind": one of spec's kinds, ...} as {kind:, ...}: the other keys checked as the
+      # arguments of the op <kind>.init (its limits and hooks too) except seed, an error of
+      # theirs prefixed "NAME: "; S0 and SL bound to its input_size and output_size.
+      def kind_network(v, spec, name)
+        bad("#{name} must be an object", v) unless v.is_a?(Hash)
+        kind = v['kind']
+        bad("#{name}.kind must be one of #{spec['kinds'].join(', ')}", kind) unless spec['kinds'].include?(kind)
+        net = begin
+          Check.new(@schema, "#{kind}.init", v.except('kind', 'seed')).run.except(:seed)
+        rescue Error => e
+          raise e.class, "#{name}: #{e.message}"
+        end
+        @sym.update('S0' => net[:input_size], 'SL' => net[:output_size])
+        { kind: kind, **net }
+      end
+
       # A factor of a limit: "step_num", "init_x.size", "x_train.columns".
       def term(text)
         arg, attr = text.split('.')
@@ -243,6 +259,13 @@ module DLScratch
 
       # [i, "S_i"] of every hidden layer with batch norm (none without)
       def hidden_sizes = @vals['use_batchnorm'] ? layer_sizes[1...-1].map.with_index(1) { |size, i| [i, size.to_s] } : []
+
+      # int(epochs·iter_per_epoch)·mini_batch_size, iter_per_epoch = max(N / mini_batch_size, 1)
+      # in float64 as the book's
+      def hook_trainer_steps
+        batch = @vals['mini_batch_size']
+        (@vals['epochs'] * [@shapes['x_train'][0].fdiv(batch), 1.0].max).to_i * batch
+      end
 
       def hook_any_keys(params) = params.keys.to_h { |k| [k, '*'] }
 
