@@ -303,7 +303,28 @@ def perturbation_bounds(op: str, args: Args, want: dict[str, Any], evaluate: Eva
         answer = evaluate(op, moved)
         got = answer.body if answer.kind == "ok" else None
         spread = _combine(np.maximum, spread, _spread(got, want))
-    return _combine(lambda s, w: PERTURBATION_SAFETY * s + rel(w, 8) + SUBNORMAL, spread, want)
+    bound = _combine(lambda s, w: PERTURBATION_SAFETY * s + rel(w, 8) + SUBNORMAL, spread, want)
+    # A number that is a cancellation (a bias gradient summed over the batch, a parameter near 0
+    # after training, the bias before a batch norm whose gradient is 0) carries the rounding of
+    # the terms it cancels, which perturbing the inputs need not move: a floor of (k + 8)·eps times
+    # the largest magnitude of its group (the answer's arrays together, each object on its own).
+    def floor(bounds_of: dict[str, Any], group: dict[str, Any]) -> None:
+        top = max((float(fin(arr(v)).max(initial=0.0)) for v in group.values()), default=0.0)
+        for key in group:
+            bounds_of[key] = np.maximum(bounds_of[key], (k + 8) * EPS * top)
+
+    floor(bound, {key: v for key, v in want.items() if not isinstance(v, dict)})
+    for key, v in want.items():
+        if isinstance(v, dict):
+            floor(bound[key], v)
+    if op.endswith(".numerical_gradient"):
+        # each central difference divides the two loss evaluations' rounding by 2h (a port's exp
+        # may differ from numpy's SIMD exp by an ulp): δL = (k + C + 8)·eps·(|L| + 1)
+        loss = evaluate(op.rsplit(".", 1)[0] + ".loss", {**args, "train_flg": True})
+        size = abs(float(loss.body["loss"])) if loss.kind == "ok" else math.inf
+        delta = (k + int(args["output_size"]) + 8) * EPS * (size + 1.0)
+        bound = {key: b + numgrad_bound(delta, want[key]) for key, b in bound.items()}
+    return bound
 
 
 def bounds(op: str, args: Args, want: dict[str, Any], evaluate: Evaluate | None = None) -> dict[str, Any]:

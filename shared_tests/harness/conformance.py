@@ -110,7 +110,8 @@ def fuzz_main(opt: argparse.Namespace) -> int:
     t0 = time.monotonic()
     rows = []
     findings = []
-    head = f"{'family':16} {'examples':>8} {'disagree':>8} " + " ".join(f"{n:>9}" for n in others) \
+    w = max(16, *map(len, families))
+    head = f"{'family':{w}} {'examples':>8} {'disagree':>8} " + " ".join(f"{n:>9}" for n in others) \
         + f" {'skipped':>9} {'seconds':>8}"
     print(f"fuzz: {opt.fuzz} examples per family, ports {', '.join(others)} against {REFERENCE} "
           f"(cell: worst |got - reference| / bound; > 1 is a disagreement; skipped: numbers "
@@ -123,12 +124,12 @@ def fuzz_main(opt: argparse.Namespace) -> int:
             rows.append(st)
             findings += st.disagreements
             cells = " ".join(f"{fmt_scaled(st.worst.get(n, 0.0)):>9}" for n in others)
-            print(f"{fam:16} {st.examples:>8} {len(st.disagreements):>8} {cells} "
+            print(f"{fam:{w}} {st.examples:>8} {len(st.disagreements):>8} {cells} "
                   f"{st.skipped:>9} {st.seconds:>8.1f}", flush=True)
     seconds = time.monotonic() - t0
     total = sum(r.examples for r in rows)
     print("-" * len(head))
-    print(f"{'total':16} {total:>8} {len(findings):>8}   in {seconds:.1f} s")
+    print(f"{'total':{w}} {total:>8} {len(findings):>8}   in {seconds:.1f} s")
     for d in findings[:50]:
         print(f"\n  DISAGREE {d.port} {d.family} {d.op}: {d.why}")
         if d.args:
