@@ -158,6 +158,7 @@ def is_epoch(i: int, iter_per_epoch: float) -> bool:
     return i % iter_per_epoch == 0
 
 
+@np.errstate(over="ignore", invalid="ignore")
 def batch_norm_test(run: Run) -> dict[str, Any]:
     """Figure 6-19: for 16 weight scales logspace(0, −4), a 784-(100×5)-10 network with batch norm and
     one without, trained side by side on the first 1000 images (SGD lr 0.01, batch 100) for 20 epochs
@@ -170,7 +171,7 @@ def batch_norm_test(run: Run) -> dict[str, Any]:
     scales = np.logspace(0, -4, num=16).tolist()
     curves = []
     bar = run.bar(len(scales) * epochs)
-    for w in scales:
+    for w in scales:   # w = 1 without batch norm overflows to inf and NaN, as the book's run does
         bn_network = MultiLayerNetExtend(784, [100] * 5, 10, weight_init_std=w, use_batchnorm=True, rng=run.rng)
         network = MultiLayerNetExtend(784, [100] * 5, 10, weight_init_std=w, rng=run.rng)
         acc: list[float] = []
