@@ -23,39 +23,7 @@ module DLScratch
     # Seeds are 0 <= seed < 2**31, as in the runner.
     SEED_LIMIT = Rng::SEED_LIMIT
 
-    # The type of --lr and --weight-init-std: a decimal number whose value is finite.
-    class FiniteFloat
-      # 1, -2.5, .5, 1e-3 (no hex, no underscores, no inf or nan)
-      PATTERN = /\A[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\z/i
-
-      # @param text [String] the option's argument
-      # @return [Float]
-      # @raise [OptionParser::InvalidArgument] for text that is not a number, or one beyond the
-      #   float64 range (1e999)
-      def self.parse(text)
-        raise OptionParser::InvalidArgument, text unless PATTERN.match?(text)
-
-        value = Float(text)
-        raise OptionParser::InvalidArgument.new(text, '(must be finite)') unless value.finite?
-
-        value
-      end
-    end
-
     module_function
-
-    # Checks a value an option block received.
-    # @param value [Numeric] the converted value
-    # @param reason [String] what it must be, for the message
-    # @yieldparam value [Numeric]
-    # @yieldreturn [Boolean] whether the value is acceptable
-    # @return [Numeric] the value
-    # @raise [OptionParser::InvalidArgument] "invalid argument: --OPT VALUE (REASON)"
-    def check(value, reason)
-      raise OptionParser::InvalidArgument.new(value.to_s, "(#{reason})") unless yield value
-
-      value
-    end
 
     # The option parser of bin/train, filling +opts+.
     # @param opts [Hash] the options, updated in place as they are parsed
@@ -63,7 +31,7 @@ module DLScratch
     def option_parser(opts)
       names = Optimizers::REGISTRY.keys.sort
       OptionParser.new do |o|
-        o.accept(FiniteFloat) { |text| FiniteFloat.parse(text) }
+        o.accept(CLI::FiniteFloat) { |text| CLI::FiniteFloat.parse(text) }
         o.program_name = 'bin/train'
         o.banner = "Usage: bin/train [options]\n\n" \
                    "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) on Fashion-MNIST or MNIST\n" \
@@ -71,20 +39,20 @@ module DLScratch
                    "last iteration, and write the history (JSON or CSV).\n\n"
         o.on('--data-dir DIR', "directory with the four IDX files (default: #{DEFAULTS[:data_dir]})") { |v| opts[:data_dir] = v }
         whole = lambda do |flag, text, key|
-          o.on("#{flag} N", OptionParser::DecimalInteger, text) { |v| opts[key] = check(v, 'must be >= 1', &:positive?) }
+          o.on("#{flag} N", OptionParser::DecimalInteger, text) { |v| opts[key] = CLI.check(v, 'must be >= 1', &:positive?) }
         end
         whole.call('--iters', 'iterations (default: 10000)', :iters)
         whole.call('--batch-size', 'images per batch (default: 100)', :batch_size)
         whole.call('--hidden', 'hidden units (default: 50)', :hidden)
-        o.on('--lr X', FiniteFloat, 'learning rate (default: 0.1)') { |v| opts[:lr] = v }
+        o.on('--lr X', CLI::FiniteFloat, 'learning rate (default: 0.1)') { |v| opts[:lr] = v }
         o.on('--optimizer NAME', "#{names.join(', ')} (default: sgd)") do |v|
-          opts[:optimizer] = check(v, "choose from #{names.join(', ')}") { names.include?(v) }
+          opts[:optimizer] = CLI.check(v, "choose from #{names.join(', ')}") { names.include?(v) }
         end
-        o.on('--weight-init-std X', FiniteFloat, 'standard deviation of the initial weights (default: 0.01)') do |v|
+        o.on('--weight-init-std X', CLI::FiniteFloat, 'standard deviation of the initial weights (default: 0.01)') do |v|
           opts[:weight_init_std] = v
         end
         o.on('--seed K', OptionParser::DecimalInteger, 'seeds the generator of weights and batches (default: 0)') do |v|
-          opts[:seed] = check(v, "must be in 0 <= seed < #{SEED_LIMIT}") { (0...SEED_LIMIT).cover?(v) }
+          opts[:seed] = CLI.check(v, "must be in 0 <= seed < #{SEED_LIMIT}") { (0...SEED_LIMIT).cover?(v) }
         end
         whole.call('--train-size', 'use the first N training images (default: all)', :train_size)
         whole.call('--test-size', 'use the first N test images (default: all)', :test_size)
@@ -124,18 +92,6 @@ module DLScratch
       end
     end
 
-    # Refuses an --out whose directory cannot be made or written, before any training.
-    # @param path [String]
-    # @raise [CLI::UsageError]
-    def check_out(path)
-      dir = File.dirname(path)
-      FileUtils.mkdir_p(dir)
-      raise CLI::UsageError, "--out #{path}: is a directory" if File.directory?(path)
-      raise CLI::UsageError, "--out #{path}: #{dir} is not writable" unless File.writable?(dir)
-    rescue SystemCallError => e
-      raise CLI::UsageError, "--out #{path}: cannot create #{dir} (#{e.message.sub(/ @ .*/m, '')})"
-    end
-
     # bin/train: the data checked, then the book's loop with an evaluation after iteration i
     # whenever i mod iter_per_epoch = 0, iter_per_epoch = max(train_size / batch_size, 1) in
     # float64 (Float#% is exact, as fmod), and a final evaluation after the last iteration.
@@ -147,7 +103,7 @@ module DLScratch
         puts opts[:usage]
         return 0
       end
-      check_out(opts[:out])
+      CLI.check_out(opts[:out])
       data = begin
         Datasets.load_mnist(opts[:data_dir], train_size: opts[:train_size], test_size: opts[:test_size])
       rescue Datasets::FileError => e
