@@ -1,51 +1,58 @@
--- The generic validator: shared_tests/ops.json (DLSCRATCH_OPS_JSON names
--- another file), read once, turns a request's args into typed values
--- (numbers, integers, names, tensors, targets, params tables, ...) or raises
--- the protocol's error object, by interpreting each op's schema: its arguments
--- in order (presence, JSON type, dimensions, symbols, domain), its limits, its hooks.
+-- The validator: shared_tests/ops.json (or the file DLSCRATCH_OPS_JSON names), read once, turns a
+-- request's args into typed values (numbers, integers, names, tensors, labels, params tables, ...)
+-- or raises the protocol's error object. Each op's schema is checked in order: its arguments one by
+-- one (presence, JSON type, dimensions, symbols, domain), then its limits, then its hooks.
 local cjson = require("cjson")
 local datasets = require("dlscratch.datasets")
 local jsonio = require("dlscratch.jsonio")
 local tensor = require("dlscratch.tensor")
 
 local floor, huge, unpack = math.floor, math.huge, table.unpack or unpack
-local is_array, is_object, null, EMPTY = jsonio.is_array, jsonio.is_object, jsonio.null, jsonio.EMPTY_ARRAY
+local is_array, is_object, null = jsonio.is_array, jsonio.is_object, jsonio.null
 local shape_str, same_shape = tensor.shape_str, tensor.same_shape
 
 local M = {}
 
+local port = debug.getinfo(1, "S").source:match("^@(.*)/dlscratch/[^/]*$") or "."
+local file = assert(io.open(os.getenv("DLSCRATCH_OPS_JSON") or port .. "/../shared_tests/ops.json", "rb"))
+M.schema = cjson.decode(file:read("*a"))
+file:close()
+M.ops, M.limits = M.schema.ops, M.schema.limits
+local LIMITS = M.limits
+
 -- A protocol error is the table {type, message, protocol = true}, raised with error().
 function M.is_error(v) return type(v) == "table" and v.protocol == true end
 
-local function fail(kind, fmt, ...)
-  error({ type = kind, message = string.format(fmt, ...), protocol = true }, 0)
-end
+local function fail(kind, fmt, ...) error({ type = kind, message = string.format(fmt, ...), protocol = true }, 0) end
 
-function M.load(path)
-  local f = assert(io.open(path, "rb"))
-  M.schema = cjson.decode(f:read("*a"))
-  f:close()
-  M.ops, M.limits = M.schema.ops, M.schema.limits
+-- expect(ok, name, v, what): v, or BadArgs "name must be what, not v".
+local function expect(ok, name, v, what)
+  if not ok then fail("BadArgs", "%s must be %s, not %s", name, what, jsonio.encode(v):sub(1, 40)) end
+  return v
 end
-local port = debug.getinfo(1, "S").source:match("^@(.*)/dlscratch/[^/]*$") or "."
-M.load(os.getenv("DLSCRATCH_OPS_JSON") or port .. "/../shared_tests/ops.json")
 
 local NON_FINITE = { NaN = 0 / 0, Infinity = huge, ["-Infinity"] = -huge }
 
-function M.json_type(v)
-  if v == nil or v == null then return "null" end
-  if type(v) == "string" then return string.format("the string %q", v) end
-  if type(v) ~= "table" then return "a " .. type(v) end
-  return is_array(v) and "a list" or "an object"
-end
+-- number(v, name): a JSON number or one of the strings "NaN", "Infinity", "-Infinity".
+local function number(v, name) return NON_FINITE[v] or expect(type(v) == "number", name, v, "a number") + 0.0 end
 
-local function number(v, name)
-  if type(v) == "number" then return v + 0.0 end
-  return NON_FINITE[v] or fail("BadArgs", "%s must be a number, not %s", name, M.json_type(v))
-end
+local function is_whole(v) return type(v) == "number" and v == floor(v) and v - v == 0 end
 
-local function whole(v) return type(v) == "number" and v == floor(v) and v - v == 0 end
-local function list(v) return v == EMPTY and {} or v end
+-- whole(v, name): an integer; a whole-number float is the integer.
+local function whole(v, name) return floor(expect(is_whole(v), name, v, "an integer")) end
+
+local function object(v, name) return expect(is_object(v), name, v, "an object") end
+
+-- in_domain(a, x): x within a.min, a.max and a.max_exclusive (numbers or names of
+-- limits); NaN is outside every range.
+local function in_domain(a, x)
+  local lo, hi, below = LIMITS[a.min] or a.min, LIMITS[a.max] or a.max, LIMITS[a.max_exclusive] or a.max_exclusive
+  if (lo and not (x >= lo)) or (hi and not (x <= hi)) or (below and not (x < below)) then
+    fail("ValueError", "%s = %s is outside [%.15g, %.15g%s", a.name, jsonio.number(x), lo or -huge, below or hi or huge,
+      below and ")" or "]")
+  end
+  return x
+end
 
 local function sorted_keys(t)
   local keys = {}
@@ -54,208 +61,167 @@ local function sorted_keys(t)
   return keys
 end
 
--- to_array(v, name): a nested list (a number is 0-D) as a tensor; BadArgs when ragged
--- or holding a non-number, ShapeError beyond max_ndim dimensions.
+-- Arrays. shape_of(v, name): the shape of a nested list (a number is 0-D), BadArgs when ragged.
 local function shape_of(v, name)
+  if v == jsonio.EMPTY_ARRAY then return { 0 } end
   if not is_array(v) then return {} end
-  local first = v == EMPTY and { -1 } or shape_of(v[1], name)
+  local first = shape_of(v[1], name)
   for i = 2, #v do
     if not same_shape(shape_of(v[i], name), first) then fail("BadArgs", "%s is ragged", name) end
   end
-  return v == EMPTY and { 0 } or { #v, unpack(first) }
+  return { #v, unpack(first) }
 end
 
+-- flatten(v, out, name): the numbers of a nested list in row-major order, appended to out.
 local function flatten(v, out, name)
-  if not is_array(v) then out[#out + 1] = number(v, name); return end
-  for _, x in ipairs(list(v)) do flatten(x, out, name) end
+  if not is_array(v) then out[#out + 1] = number(v, name) end
+  for _, x in ipairs(is_array(v) and v or {}) do flatten(x, out, name) end
+  return out
 end
 
+-- to_array(v, name): a tensor; BadArgs when ragged or holding a non-number,
+-- ShapeError beyond max_ndim dimensions or with a dimension 0.
 local function to_array(v, name)
-  local shape, flat = shape_of(v, name), {}
-  if #shape > M.limits.max_ndim then fail("ShapeError", "%s has more than %d dimensions", name, M.limits.max_ndim) end
-  flatten(v, flat, "every element of " .. name)
-  return tensor.new(shape, flat)
+  local shape = shape_of(v, name)
+  if #shape > LIMITS.max_ndim then fail("ShapeError", "%s has more than %d dimensions", name, LIMITS.max_ndim) end
+  local t = tensor.new(shape, flatten(v, {}, "every element of " .. name))
+  if t.size == 0 then fail("ShapeError", "%s is empty (%s)", name, shape_str(shape)) end
+  return t
 end
 
----------------------------------------------------------------------------
--- Shapes: alternatives "D | N D" chosen by the number of dimensions; a symbol
--- binds the first time it is met (an integer argument's name, or a number,
--- stands for its value); "D..." is the product of the trailing dimensions;
--- "*" any shape; "=name" the shape of an argument, or of an ok value.
+-- Shapes: alternatives "D | N D" chosen by the number of dimensions; a symbol binds the
+-- first time it is met (an integer argument's name, or a number, stands for its value);
+-- "D..." is the product of the trailing dimensions; "*" any shape; "=name" the shape of
+-- an argument, or of an ok value.
 local function alternatives(spec)
   local alts = {}
   for alt in (spec .. "|"):gmatch("([^|]*)|") do
-    local dims = {}
-    for tok in alt:gmatch("%S+") do dims[#dims + 1] = tok end
-    alts[#alts + 1] = dims
+    alts[#alts + 1] = {}
+    for tok in alt:gmatch("%S+") do table.insert(alts[#alts], tok) end
   end
   return alts
 end
 
-local function dim_of(sym, ctx)
-  local v = ctx.values[sym]
-  return tonumber(sym) or ctx.dims[sym] or (type(v) == "number" and v or nil)
+-- dim(tok, ctx): a literal, an integer argument, a symbol bound before, or nil.
+local function dim(tok, ctx)
+  local v = ctx.values[tok]
+  return tonumber(tok) or (type(v) == "number" and v) or ctx.dims[tok]
 end
 
--- resolve(spec, ctx): a concrete shape, the longest alternative whose symbols are all bound.
-local function resolve(spec, ctx)
-  local ref, best = spec:match("^=(.*)$"), nil
-  if ref and ctx.values[ref] == nil then return resolve(M.ops[ctx.op].ok[ref].shape, ctx) end
-  if ref then return type(ctx.values[ref]) == "number" and {} or ctx.values[ref].shape end
-  for _, alt in ipairs(alternatives(spec)) do
+-- resolve(ref, ctx): the shape of an argument ("y" or "=x"), of an ok value ("=out",
+-- by its spec), or of a spec: its longest alternative whose dimensions are all known.
+local function resolve(ref, ctx)
+  local name = ref:match("^=?(.*)$")
+  local v = ctx.values[name]
+  if v ~= nil then return type(v) == "number" and {} or v.shape end
+  if name ~= ref then return resolve(M.ops[ctx.op].ok[name].shape, ctx) end
+  local best
+  for _, alt in ipairs(alternatives(ref)) do
     local shape = {}
-    for _, tok in ipairs(alt) do shape[#shape + 1] = dim_of(tok, ctx) end
-    if #shape == #alt and (best == nil or #shape > #best) then best = shape end
+    for _, tok in ipairs(alt) do shape[#shape + 1] = dim(tok, ctx) end
+    if #shape == #alt then best = shape end
   end
   return best
 end
 
-local function match(shape, spec, ctx, name)
-  local dims = {}
+-- fit(shape, spec, ctx, name): the shape checked against the spec, its symbols bound.
+local function fit(shape, spec, ctx, name)
   if spec:sub(1, 1) == "=" then
     local want = resolve(spec, ctx)
-    if not same_shape(shape, want) then fail("ShapeError", "%s is %s, not %s", name, shape_str(shape), shape_str(want)) end
-  elseif spec ~= "*" then
-    dims = nil
-    for _, alt in ipairs(alternatives(spec)) do
-      if #shape == #alt or (#alt > 0 and alt[#alt]:sub(-3) == "..." and #shape > #alt) then dims = alt; break end
-    end
-    if not dims then fail("ShapeError", "%s must be %s, but it is %s", name, spec, shape_str(shape)) end
+    return same_shape(shape, want) or fail("ShapeError", "%s is %s, not %s", name, shape_str(shape), shape_str(want))
   end
-  for i = 1, #shape do
-    if shape[i] == 0 then fail("ShapeError", "%s is empty (%s)", name, shape_str(shape)) end
+  if spec == "*" then return end
+  local tokens
+  for _, alt in ipairs(alternatives(spec)) do
+    if #shape == #alt or (#alt > 0 and alt[#alt]:sub(-3) == "..." and #shape > #alt) then tokens = alt; break end
   end
-  for i, tok in ipairs(dims) do
-    local sym, d = tok:match("^(.-)%.%.%.$"), shape[i]
-    for k = i + 1, sym and #shape or 0 do d = d * shape[k] end
+  if not tokens then fail("ShapeError", "%s must be %s, but it is %s", name, spec, shape_str(shape)) end
+  for i, tok in ipairs(tokens) do
+    local sym, n = tok:match("^(.-)%.%.%.$"), shape[i]
+    for k = i + 1, sym and #shape or 0 do n = n * shape[k] end
     sym = sym or tok
-    local want = dim_of(sym, ctx)
-    if want and want ~= d then fail("ShapeError", "%s is %s: %s must be %d", name, shape_str(shape), sym, want) end
-    ctx.dims[sym] = d
+    local want = dim(sym, ctx)
+    if want and want ~= n then fail("ShapeError", "%s is %s: %s must be %d", name, shape_str(shape), sym, want) end
+    ctx.dims[sym] = n
   end
 end
 
----------------------------------------------------------------------------
 -- Kinds: kinds[kind](raw, arg, ctx) is the typed value of a present argument.
-local kinds = {}
-M.kinds = kinds
+local kinds, hooks = {}, {}
 
-function kinds.number(raw, a)
-  local v, hi = number(raw, a.name), a.max or a.max_exclusive
-  if (a.min and not (v >= a.min)) or (hi and not (v <= hi)) or (a.max_exclusive and v == hi) then
-    fail("ValueError", "%s = %s is outside [%s, %s%s", a.name, jsonio.number(v), tostring(a.min), tostring(hi),
-      a.max and "]" or ")")
-  end
-  return v
-end
+function kinds.number(raw, a) return in_domain(a, number(raw, a.name)) end
 
-function kinds.integer(raw, a)
-  if not whole(raw) then fail("BadArgs", "%s must be an integer, not %s", a.name, M.json_type(raw)) end
-  local lo, hi = a.min, M.limits[a.max] or a.max
-  if lo and raw < lo then fail("ValueError", "%s = %s must be at least %d", a.name, jsonio.number(raw), lo) end
-  if hi and raw > hi then fail("ValueError", "%s = %s is above the limit %d", a.name, jsonio.number(raw), hi) end
-  return floor(raw)
-end
+function kinds.integer(raw, a) return in_domain(a, whole(raw, a.name)) end
 
-function kinds.seed(raw, a)
-  return kinds.integer(raw, { name = a.name, min = 0, max = M.limits.seed_limit - 1 })
-end
+-- seed: an integer, 0 <= seed < seed_limit
+function kinds.seed(raw, a) return kinds.integer(raw, { name = a.name, min = 0, max_exclusive = "seed_limit" }) end
 
-function kinds.boolean(raw, a)
-  if type(raw) ~= "boolean" then fail("BadArgs", "%s must be true or false, not %s", a.name, M.json_type(raw)) end
-  return raw
-end
+function kinds.boolean(raw, a) return expect(type(raw) == "boolean", a.name, raw, "true or false") end
 
+-- name: one of the choices as written; fold_case lower-cases it first, as the book does.
 function kinds.name(raw, a)
   local key = type(raw) == "string" and a.fold_case and raw:lower() or raw
   for _, c in ipairs(a.choices) do if c == key then return key end end
-  fail("BadArgs", "%s must be one of %s, not %s", a.name, table.concat(a.choices, ", "), M.json_type(raw))
+  expect(false, a.name, raw, "one of " .. table.concat(a.choices, ", "))
 end
 
-function kinds.name_or_number(raw, a)
-  return type(raw) == "string" and kinds.name(raw, a) or number(raw, a.name)
-end
+function kinds.name_or_number(raw, a) return type(raw) == "string" and kinds.name(raw, a) or number(raw, a.name) end
 
+-- array: a tensor of the argument's shape; array_or_number: a number stays a number.
 function kinds.array(raw, a, ctx)
-  local t = to_array(raw, a.name)
-  match(t.shape, a.shape, ctx, a.name)
-  return t
+  local v = (a.kind == "array_or_number" and not is_array(raw)) and number(raw, a.name) or to_array(raw, a.name)
+  fit(type(v) == "number" and {} or v.shape, a.shape, ctx, a.name)
+  return v
 end
+kinds.array_or_number = kinds.array
 
-function kinds.array_or_number(raw, a, ctx)
-  if is_array(raw) then return kinds.array(raw, a, ctx) end
-  match({}, a.shape, ctx, a.name)
-  return number(raw, a.name)
-end
-
--- target: one-hot (the scores' shape) or labels, one integer in 0 .. C-1 per
--- row of the scores (a number or a 1-element list for 1-D scores).
+-- target: one-hot (the scores' shape; not for labels) or labels, one integer in
+-- 0 .. C-1 per row of the scores (a number or a 1-element list for 1-D scores).
 function kinds.target(raw, a, ctx)
-  local y = resolve(ctx.values[a.scores] and "=" .. a.scores or a.scores, ctx)
+  local y = resolve(a.scores, ctx)
   local t = is_array(raw) and to_array(raw, a.name) or tensor.scalar(number(raw, a.name))
-  if same_shape(t.shape, y) then return t end
+  if same_shape(t.shape, y) and a.kind == "target" then return t end
   local n, c, nd = #y == 2 and y[1] or 1, y[#y], #t.shape
-  if t.size == tensor.numel(y) and nd >= 1 and (nd ~= 1 or #y ~= 2 or n ~= t.size) then
-    fail("ShapeError", "one-hot %s is %s but the scores are %s", a.name, shape_str(t.shape), shape_str(y))
-  end
-  if (#y == 1 and (t.size ~= 1 or nd > 1)) or (#y == 2 and (nd ~= 1 or t.shape[1] ~= n)) then
-    fail("ShapeError", "%s must be %d label(s) or one-hot %s, not %s", a.name, n, shape_str(y), shape_str(t.shape))
+  if not ((#y == 1 and t.size == 1 and nd <= 1) or (#y == 2 and nd == 1 and t.shape[1] == n)) then
+    fail("ShapeError", "%s is %s: not %d label(s) for the scores %s", a.name, shape_str(t.shape), n, shape_str(y))
   end
   for i, v in ipairs(t.data) do
-    if not whole(v) then fail("BadArgs", "%s[%d] = %s is not an integer label", a.name, i - 1, jsonio.number(v)) end
-    if v < 0 or v >= c then
-      fail("ValueError", "%s[%d] = %s is outside 0..%d", a.name, i - 1, jsonio.number(v), c - 1)
-    end
+    if not is_whole(v) then fail("BadArgs", "%s[%d] = %s is not an integer label", a.name, i - 1, jsonio.number(v)) end
+    if v < 0 or v >= c then fail("ValueError", "%s[%d] = %s is not in 0..%d", a.name, i - 1, jsonio.number(v), c - 1) end
   end
   return tensor.new(#y == 2 and { t.size } or {}, t.data)
 end
-
-function kinds.labels(raw, a, ctx)
-  local t = kinds.target(raw, a, ctx)
-  if #t.shape ~= 1 then fail("ShapeError", "%s must be labels, one integer per row", a.name) end
-  return t
-end
+kinds.labels = kinds.target
 
 function kinds.int_list(raw, a)
-  for _, v in ipairs(is_array(raw) and list(raw) or { false }) do
-    if not whole(v) then fail("BadArgs", "%s must be a list of integers", a.name) end
-  end
-  local out = {}
-  for i, v in ipairs(list(raw)) do out[i] = kinds.integer(v, { name = a.name, min = a.min, max = a.max }) end
+  local list, out = expect(is_array(raw), a.name, raw, "a list"), {}
+  for i, v in ipairs(list) do out[i] = whole(v, a.name .. "[" .. (i - 1) .. "]") end
+  for i, v in ipairs(out) do in_domain({ name = a.name .. "[" .. (i - 1) .. "]", min = a.min, max = a.max }, v) end
   return out
 end
 
-local function object(raw, name)
-  return is_object(raw) and raw or fail("BadArgs", "%s must be an object, not %s", name, M.json_type(raw))
-end
-
-local hooks = {}
-M.hooks = hooks
-
--- params: each key of `keys` (or of keys_hook's list of {key, shape, given}) an
--- array of its shape; a required key missing or null is ShapeError.
+-- params: for each key of `keys` or of keys_hook's table (key -> shape), sorted, an array
+-- of its shape; a key missing or null is ShapeError.
 function kinds.params(raw, a, ctx)
-  local entries, out = a.keys_hook and hooks[a.keys_hook](ctx, object(raw, a.name)) or {}, {}
-  for _, k in ipairs(a.keys and sorted_keys(a.keys) or {}) do entries[#entries + 1] = { k, a.keys[k] } end
-  for _, e in ipairs(entries) do
-    local key, v, where = e[1], object(raw, a.name)[e[1]], a.name .. "." .. e[1]
-    if v == nil or (v == null and not e[3]) then fail("ShapeError", "%s has no %s", a.name, key) end
-    out[key] = to_array(v, where)
-    match(out[key].shape, e[2], ctx, where)
+  local given, out = object(raw, a.name), {}
+  local shapes = a.keys or hooks[a.keys_hook](ctx, given)
+  for _, key in ipairs(sorted_keys(shapes)) do
+    if given[key] == nil or given[key] == null then fail("ShapeError", "%s has no %s", a.name, key) end
+    out[key] = kinds.array(given[key], { name = a.name .. "." .. key, shape = shapes[key] }, ctx)
   end
   return out
 end
 
--- grads_seq: a list of objects with exactly the keys of `like`, each array of its shape.
+-- grads_seq: a list of objects with exactly the keys of `like`, each array of its shape there.
 function kinds.grads_seq(raw, a, ctx)
-  if not is_array(raw) then fail("BadArgs", "%s must be a list of objects", a.name) end
   local like, seq = ctx.values[a.like], {}
-  for i, g in ipairs(list(raw)) do
-    local where, keys = string.format("%s[%d]", a.name, i - 1), sorted_keys(object(g, a.name))
-    if table.concat(keys, "\0") ~= table.concat(sorted_keys(like), "\0") then
-      fail("ShapeError", "%s has keys [%s], not those of %s", where, table.concat(keys, ", "), a.like)
+  for i, g in ipairs(expect(is_array(raw), a.name, raw, "a list of objects")) do
+    local where = string.format("%s[%d]", a.name, i - 1)
+    if table.concat(sorted_keys(object(g, where)), "\0") ~= table.concat(sorted_keys(like), "\0") then
+      fail("ShapeError", "%s has keys [%s], not those of %s", where, table.concat(sorted_keys(g), ", "), a.like)
     end
-    seq[i] = kinds.params(g, { name = where, keys_hook = "any_keys" }, { values = like, dims = {}, like = true })
+    seq[i] = kinds.params(g, { name = where, keys_hook = "any_keys" }, ctx)
+    for k, grad in pairs(seq[i]) do fit(grad.shape, "=" .. k, { values = like }, where .. "." .. k) end
   end
   return seq
 end
@@ -266,23 +232,20 @@ function kinds.hyper(raw, a)
   return out
 end
 
+-- optimizer: {"name": a name of optimizer.run (default: the default's), "hyper": hyper}.
 function kinds.optimizer(raw, a)
-  local names = M.ops["optimizer.run"].args[1].choices
-  return M.check({ { name = "name", kind = "name", choices = names, fold_case = true, default = "sgd" },
-    { name = "hyper", kind = "hyper", default = {} } }, object(raw, a.name), {})
+  local run = M.ops["optimizer.run"].args
+  local name = setmetatable({ default = a.default.name }, { __index = run[1] })
+  return M.check({ name, run[2] }, object(raw, a.name), {})
 end
 
 function kinds.path(raw, a)
-  if type(raw) ~= "string" then fail("BadArgs", "%s must be a string, not %s", a.name, M.json_type(raw)) end
-  local ok, idx = pcall(datasets.read_idx, raw)
+  local ok, idx = pcall(datasets.read_idx, expect(type(raw) == "string", a.name, raw, "the path of a file"))
   if not ok and datasets.is_file_error(idx) then fail("ValueError", "%s", idx.message) end
   return ok and idx or error(idx, 0)
 end
 
----------------------------------------------------------------------------
--- Hooks, by their names in ops.json.
-
--- S = [input_size, *hidden_size_list, output_size]
+-- Hooks, by their names in ops.json. S = [input_size, *hidden_size_list, output_size]
 local function layer_sizes(v)
   local s = { v.input_size }
   for _, h in ipairs(v.hidden_size_list) do s[#s + 1] = h end
@@ -290,27 +253,29 @@ local function layer_sizes(v)
   return s
 end
 
+-- layer_sizes: Σ S_{i-1}·S_i, the weights of the network
 function hooks.layer_sizes(ctx)
   local s, total = layer_sizes(ctx.values), 0
   for i = 2, #s do total = total + s[i - 1] * s[i] end
   return total
 end
 
+-- layer_params: W{i} of S_{i-1} x S_i and b{i} of S_i; S0 and SL stand for input_size and output_size
 function hooks.layer_params(ctx)
-  local s, entries = layer_sizes(ctx.values), {}
-  for i = 2, #s do
-    entries[#entries + 1] = { "W" .. (i - 1), s[i - 1] .. " " .. s[i] }
-    entries[#entries + 1] = { "b" .. (i - 1), tostring(s[i]) }
-  end
+  local s, shapes = layer_sizes(ctx.values), {}
+  for i = 2, #s do shapes["W" .. (i - 1)], shapes["b" .. (i - 1)] = s[i - 1] .. " " .. s[i], tostring(s[i]) end
   ctx.dims.S0, ctx.dims.SL = s[1], s[#s]
-  return entries
+  return shapes
 end
 
--- every key of the object as given, sorted: of any shape, or of `like`'s when checking grads
-function hooks.any_keys(ctx, raw)
-  local entries = {}
-  for i, k in ipairs(sorted_keys(raw)) do entries[i] = { k, ctx.like and "=" .. k or "*", true } end
-  return entries
+-- any_keys: every key of the object, of any shape (a null entry is not an array: BadArgs)
+function hooks.any_keys(_, raw)
+  local shapes = {}
+  for k, v in pairs(raw) do
+    expect(v ~= null, "params." .. k, v, "an array")
+    shapes[k] = "*"
+  end
+  return shapes
 end
 
 function hooks.momentum_domain(ctx)
@@ -320,24 +285,13 @@ function hooks.momentum_domain(ctx)
   end
 end
 
--- a limit: the sum of products of integer arguments (or name.size, name.columns of an array)
-local function check_limit(ctx, lim)
-  local total = lim.hook and hooks[lim.hook](ctx) or 0
-  for _, product in ipairs(lim.sum_of_products or {}) do
-    local p = 1
-    for _, ref in ipairs(product) do
-      local name, field = ref:match("^(.-)%.(%a+)$")
-      local t = ctx.values[name or ref]
-      p = p * (field == "size" and t.size or field == "columns" and t.shape[#t.shape] or t)
-    end
-    total = total + p
-  end
-  if total > M.limits.max_elements then
-    fail("ValueError", "%s would hold %.0f elements, above the limit of %d", lim.what, total, M.limits.max_elements)
-  end
+-- factor(ref, values): an integer argument, or an array's size or columns (its last dimension).
+local function factor(ref, values)
+  local name, field = ref:match("^(.-)%.(%a+)$")
+  local v = values[name or ref]
+  return field == "size" and v.size or field == "columns" and v.shape[#v.shape] or v
 end
 
----------------------------------------------------------------------------
 -- check(args, raw, ctx): the values of the arguments in order; null counts as absent.
 function M.check(args, raw, ctx)
   ctx.values, ctx.dims = ctx.values or {}, ctx.dims or {}
@@ -350,11 +304,22 @@ function M.check(args, raw, ctx)
   return ctx.values
 end
 
--- validate(op, raw_args): the typed values of an op's arguments by name, or a raised protocol error.
+-- validate(op, raw_args): the typed values of an op's arguments by name, or a raised protocol
+-- error. A limit counts the elements a hook gives, or a sum of products of factors.
 function M.validate(op, raw)
   local spec, ctx = M.ops[op], { op = op }
   M.check(spec.args, raw, ctx)
-  for _, lim in ipairs(spec.limits or {}) do check_limit(ctx, lim) end
+  for _, lim in ipairs(spec.limits or {}) do
+    local total = lim.hook and hooks[lim.hook](ctx) or 0
+    for _, product in ipairs(lim.sum_of_products or {}) do
+      local p = 1
+      for _, ref in ipairs(product) do p = p * factor(ref, ctx.values) end
+      total = total + p
+    end
+    if total > LIMITS.max_elements then
+      fail("ValueError", "%s would hold %.0f elements, above the limit of %d", lim.what, total, LIMITS.max_elements)
+    end
+  end
   for _, name in ipairs(spec.hooks or {}) do hooks[name](ctx) end
   return ctx.values
 end

@@ -80,6 +80,9 @@ describe("validate", function()
     local v = values("layer.mul", '{"x": 2, "y": 3, "dout": 1}')
     assert.are.same({ 2, 3, 1 }, { v.x, v.y, v.dout })
     assert.are.equal("ShapeError", refusal("layer.mul", '{"x": 2, "y": [3], "dout": 1}'))
+    -- a non-number where a number may stand is BadArgs before its shape is looked at, as in the reference
+    assert.are.equal("BadArgs", refusal("layer.mul", '{"x": [1, 2], "y": "abc", "dout": [1, 1]}'))
+    assert.are.equal("BadArgs", refusal("layer.add", '{"x": [1, 2], "y": [1, 2], "dout": true}'))
   end)
 
   it("target and labels: one-hot or integer labels in 0 .. C-1", function()
