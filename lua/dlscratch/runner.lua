@@ -1,7 +1,6 @@
 -- The conformance runner: one JSON request per line on stdin, one answer per
--- line on stdout (shared_tests/README.md). Each op is a binding from the
--- arguments that dlscratch.validate checked against ops.json to the book's
--- code; a result that is not a table of ok keys is the op's only ok key.
+-- line on stdout (shared_tests/README.md). OPS binds each op, with the arguments
+-- that dlscratch.validate checked against ops.json, to the book's code.
 local jsonio = require("dlscratch.jsonio")
 local validate = require("dlscratch.validate")
 local datasets = require("dlscratch.datasets")
@@ -16,30 +15,9 @@ local rng = require("dlscratch.rng")
 local tensor = require("dlscratch.tensor")
 local train = require("dlscratch.train")
 
-local unpack = table.unpack or unpack
-local TwoLayerNet, MultiLayerNet = networks.TwoLayerNet, networks.MultiLayerNet
+local array, TwoLayerNet, MultiLayerNet = jsonio.array, networks.TwoLayerNet, networks.MultiLayerNet
 
 local M = {}
-local OPS = {}
-M.OPS = OPS
-
--- Book functions called with the arguments in the schema's order.
-local POSITIONAL = {
-  ["gate.and"] = gates.AND, ["gate.nand"] = gates.NAND, ["gate.or"] = gates.OR, ["gate.xor"] = gates.XOR,
-  ["fn.identity"] = functions.identity, ["fn.step"] = functions.step, ["fn.sigmoid"] = functions.sigmoid,
-  ["fn.sigmoid_grad"] = functions.sigmoid_grad, ["fn.relu"] = functions.relu, ["fn.relu_grad"] = functions.relu_grad,
-  ["fn.softmax"] = functions.softmax, ["loss.sum_squared_error"] = functions.sum_squared_error,
-  ["loss.cross_entropy_error"] = functions.cross_entropy_error, ["graph.buy_apple"] = graph.buy_apple,
-  ["graph.buy_apple_orange"] = graph.buy_apple_orange, ["net3.init"] = networks.net3.init,
-  ["net3.forward"] = networks.net3.forward,
-}
-for op, fn in pairs(POSITIONAL) do
-  OPS[op] = function(v)
-    local args = {}
-    for i, a in ipairs(validate.ops[op].args) do args[i] = v[a.name] end
-    return fn(unpack(args, 1, #validate.ops[op].args))
-  end
-end
 
 -- f over an array, summed to a number (function_1 elementwise, as np.sum(function_1(x)))
 local SUMMED = {
@@ -50,80 +28,92 @@ local SUMMED = {
     return tensor.pairwise_sum(s, 1, x.size)
   end,
 }
-OPS["grad.numerical_diff"] = function(v) return gradient.numerical_diff(gradient[v.f], v.x) end
-OPS["grad.numerical_gradient"] = function(v) return gradient.numerical_gradient(SUMMED[v.f], v.x) end
-OPS["grad.gradient_descent"] = function(v) return gradient.gradient_descent(SUMMED[v.f], v.init_x, v.lr, v.step_num) end
 
--- method(make, m): an op calling method m of make(v) on the arguments x and t
-local function method(make, m)
-  return function(v)
-    local object = make(v)
-    return object[m](object, v.x, v.t)
-  end
-end
-for _, m in ipairs({ "predict", "loss", "numerical_gradient" }) do
-  OPS["simple_net." .. m] = method(function(v) return networks.SimpleNet.new(v.W) end, m)
-end
-
--- forward (x and a second argument) then backward (dout) through one layer;
--- fields: the layer's other outputs
-local function through(layer, v, second, fields)
+-- run(layer, v, second, ...): forward (x and a second argument) then backward (dout)
+-- through one layer; ...: the names of the layer's other outputs
+local function run(layer, v, second, ...)
   local answer = { out = layer:forward(v.x, second) }
   answer.dx, answer.dy = layer:backward(v.dout)
-  for _, field in ipairs(fields or {}) do answer[field] = layer[field] end
+  for _, key in ipairs({ ... }) do answer[key] = layer[key] end
   return answer
 end
-OPS["layer.mul"] = function(v) return through(graph.MulLayer.new(), v, v.y) end
-OPS["layer.add"] = function(v) return through(graph.AddLayer.new(), v, v.y) end
-OPS["layer.relu"] = function(v) return through(layers.Relu.new(), v) end
-OPS["layer.sigmoid"] = function(v) return through(layers.Sigmoid.new(), v) end
-OPS["layer.affine"] = function(v) return through(layers.Affine.new(v.W, v.b), v, nil, { "dW", "db" }) end
-OPS["layer.dropout"] = function(v)
-  return through(layers.Dropout.new(v.dropout_ratio, rng.new(v.seed)), v, v.train_flg)
-end
-OPS["layer.batch_norm"] = function(v)
-  return through(layers.BatchNormalization.new(v.gamma, v.beta, v.momentum, v.running_mean, v.running_var), v,
-    v.train_flg, { "dgamma", "dbeta", "running_mean", "running_var" })
-end
-OPS["layer.softmax_with_loss"] = function(v)
-  local layer = layers.SoftmaxWithLoss.new()
-  return { loss = layer:forward(v.x, v.t), y = layer:output(), dx = layer:backward() }
-end
 
-OPS["two_layer_net.init"] = function(v)
-  return TwoLayerNet.new(v.input_size, v.hidden_size, v.output_size, v.weight_init_std, v.seed).params
-end
-OPS["multi_layer_net.init"] = function(v) return MultiLayerNet.new(v).params end
-for _, m in ipairs({ "predict", "accuracy", "loss", "gradient", "numerical_gradient" }) do
-  OPS["two_layer_net." .. m] = method(function(v) return TwoLayerNet.from_params(v.params) end, m)
-end
-for _, m in ipairs({ "loss", "gradient", "numerical_gradient" }) do
-  OPS["multi_layer_net." .. m] = method(MultiLayerNet.new, m)
-end
+local function simple_net(v) return networks.SimpleNet.new(v.W) end
+local function two_layer_net(v) return TwoLayerNet.from_params(v.params) end
 
-OPS["optimizer.run"] = function(v)
-  local opt = optimizers.create(v.name, v.hyper)
-  for _, grads in ipairs(v.grads_seq) do opt:update(v.params, grads) end
-  return v.params
-end
-
-for _, m in ipairs({ "uniform", "normal", "permutation", "choice" }) do
-  OPS["rng." .. m] = function(v)
-    local generator = rng.new(v.seed)
-    return jsonio.array(generator[m](generator, v.n, v.size))
-  end
-end
-
-OPS["train.two_layer_net"] = function(v)
-  v.optimizer, v.hyper = v.optimizer.name, v.optimizer.hyper
-  local result = train.two_layer_net(v.x_train, v.t_train.data, v)
-  return { loss_history = jsonio.array(result.loss_history), params = result.params }
-end
-
-OPS["data.idx"] = function(v)
-  local s = datasets.summary(v.path)
-  return { shape = jsonio.array(s.shape), sum = s.sum, head = jsonio.array(s.head) }
-end
+local OPS = {
+  ["gate.and"] = function(v) return { y = gates.AND(v.x1, v.x2) } end,
+  ["gate.nand"] = function(v) return { y = gates.NAND(v.x1, v.x2) } end,
+  ["gate.or"] = function(v) return { y = gates.OR(v.x1, v.x2) } end,
+  ["gate.xor"] = function(v) return { y = gates.XOR(v.x1, v.x2) } end,
+  ["fn.identity"] = function(v) return { y = functions.identity(v.x) } end,
+  ["fn.step"] = function(v) return { y = functions.step(v.x) } end,
+  ["fn.sigmoid"] = function(v) return { y = functions.sigmoid(v.x) } end,
+  ["fn.sigmoid_grad"] = function(v) return { y = functions.sigmoid_grad(v.x) } end,
+  ["fn.relu"] = function(v) return { y = functions.relu(v.x) } end,
+  ["fn.relu_grad"] = function(v) return { y = functions.relu_grad(v.x) } end,
+  ["fn.softmax"] = function(v) return { y = functions.softmax(v.x) } end,
+  ["loss.sum_squared_error"] = function(v) return { loss = functions.sum_squared_error(v.y, v.t) } end,
+  ["loss.cross_entropy_error"] = function(v) return { loss = functions.cross_entropy_error(v.y, v.t) } end,
+  ["grad.numerical_diff"] = function(v) return { d = gradient.numerical_diff(gradient[v.f], v.x) } end,
+  ["grad.numerical_gradient"] = function(v) return { grad = gradient.numerical_gradient(SUMMED[v.f], v.x) } end,
+  ["grad.gradient_descent"] = function(v)
+    return { x = gradient.gradient_descent(SUMMED[v.f], v.init_x, v.lr, v.step_num) }
+  end,
+  ["simple_net.predict"] = function(v) return { p = simple_net(v):predict(v.x) } end,
+  ["simple_net.loss"] = function(v) return { loss = simple_net(v):loss(v.x, v.t) } end,
+  ["simple_net.numerical_gradient"] = function(v) return { dW = simple_net(v):numerical_gradient(v.x, v.t) } end,
+  ["layer.mul"] = function(v) return run(graph.MulLayer.new(), v, v.y) end,
+  ["layer.add"] = function(v) return run(graph.AddLayer.new(), v, v.y) end,
+  ["graph.buy_apple"] = function(v) return graph.buy_apple(v.apple, v.apple_num, v.tax, v.dprice) end,
+  ["graph.buy_apple_orange"] = function(v)
+    return graph.buy_apple_orange(v.apple, v.apple_num, v.orange, v.orange_num, v.tax, v.dprice)
+  end,
+  ["layer.relu"] = function(v) return run(layers.Relu.new(), v) end,
+  ["layer.sigmoid"] = function(v) return run(layers.Sigmoid.new(), v) end,
+  ["layer.affine"] = function(v) return run(layers.Affine.new(v.W, v.b), v, nil, "dW", "db") end,
+  ["layer.softmax_with_loss"] = function(v)
+    local layer = layers.SoftmaxWithLoss.new()
+    return { loss = layer:forward(v.x, v.t), y = layer:output(), dx = layer:backward() }
+  end,
+  ["layer.dropout"] = function(v) return run(layers.Dropout.new(v.dropout_ratio, rng.new(v.seed)), v, v.train_flg) end,
+  ["layer.batch_norm"] = function(v)
+    local layer = layers.BatchNormalization.new(v.gamma, v.beta, v.momentum, v.running_mean, v.running_var)
+    return run(layer, v, v.train_flg, "dgamma", "dbeta", "running_mean", "running_var")
+  end,
+  ["net3.init"] = function() return networks.net3.init() end,
+  ["net3.forward"] = function(v) return networks.net3.forward(v.network, v.x, v.output) end,
+  ["two_layer_net.init"] = function(v)
+    return TwoLayerNet.new(v.input_size, v.hidden_size, v.output_size, v.weight_init_std, v.seed).params
+  end,
+  ["two_layer_net.predict"] = function(v) return { y = two_layer_net(v):predict(v.x) } end,
+  ["two_layer_net.loss"] = function(v) return { loss = two_layer_net(v):loss(v.x, v.t) } end,
+  ["two_layer_net.accuracy"] = function(v) return { accuracy = two_layer_net(v):accuracy(v.x, v.t) } end,
+  ["two_layer_net.gradient"] = function(v) return two_layer_net(v):gradient(v.x, v.t) end,
+  ["two_layer_net.numerical_gradient"] = function(v) return two_layer_net(v):numerical_gradient(v.x, v.t) end,
+  ["multi_layer_net.init"] = function(v) return MultiLayerNet.new(v).params end,
+  ["multi_layer_net.loss"] = function(v) return { loss = MultiLayerNet.new(v):loss(v.x, v.t) } end,
+  ["multi_layer_net.gradient"] = function(v) return MultiLayerNet.new(v):gradient(v.x, v.t) end,
+  ["multi_layer_net.numerical_gradient"] = function(v) return MultiLayerNet.new(v):numerical_gradient(v.x, v.t) end,
+  ["optimizer.run"] = function(v)
+    local opt = optimizers.create(v.name, v.hyper)
+    for _, grads in ipairs(v.grads_seq) do opt:update(v.params, grads) end
+    return { params = v.params }
+  end,
+  ["rng.uniform"] = function(v) return { x = array(rng.new(v.seed):uniform(v.n)) } end,
+  ["rng.normal"] = function(v) return { x = array(rng.new(v.seed):normal(v.n)) } end,
+  ["rng.permutation"] = function(v) return { p = array(rng.new(v.seed):permutation(v.n)) } end,
+  ["rng.choice"] = function(v) return { idx = array(rng.new(v.seed):choice(v.n, v.size)) } end,
+  ["train.two_layer_net"] = function(v)
+    v.optimizer, v.hyper = v.optimizer.name, v.optimizer.hyper
+    local result = train.two_layer_net(v.x_train, v.t_train.data, v)
+    return { loss_history = array(result.loss_history), params = result.params }
+  end,
+  ["data.idx"] = function(v)
+    local s = datasets.summary(v.path)
+    return { shape = array(s.shape), sum = s.sum, head = array(s.head) }
+  end,
+}
 
 ---------------------------------------------------------------------------
 local function answer(id, body)
@@ -132,14 +122,6 @@ local function answer(id, body)
 end
 
 local function failure(id, kind, message) return answer(id, { error = { type = kind, message = message } }) end
-
--- the ok object of an op's result
-local function ok_object(op, result)
-  local keys = {}
-  for k in pairs(validate.ops[op].ok) do keys[#keys + 1] = k end
-  if #keys == 1 then return { [keys[1]] = result } end
-  return result
-end
 
 -- handle(line): the answer line to one request line.
 function M.handle(line)
@@ -152,7 +134,7 @@ function M.handle(line)
   if type(op) ~= "string" then return failure(id, "BadRequest", 'a request needs a string "op"') end
   if not jsonio.is_object(args) then return failure(id, "BadArgs", '"args" must be an object') end
   if OPS[op] == nil then return failure(id, "UnknownOp", string.format("unknown op %q", op)) end
-  local ok, text = pcall(function() return answer(id, { ok = ok_object(op, OPS[op](validate.validate(op, args))) }) end)
+  local ok, text = pcall(function() return answer(id, { ok = OPS[op](validate.validate(op, args)) }) end)
   if ok then return text end
   if validate.is_error(text) then return failure(id, text.type, text.message) end
   io.stderr:write("internal error: ", tostring(text), "\n")
@@ -167,27 +149,15 @@ function M.op_names()
   return names
 end
 
--- Lines of standard input through read(2) (LuaJIT's FFI): LuaJIT's own line
+-- Lines of standard input through getline(3) (LuaJIT's FFI): LuaJIT's own line
 -- reader (fgets + strlen) cuts a line at a NUL byte and joins the rest to the next.
 local function stdin_lines_ffi()
   local ffi = require("ffi")
-  pcall(ffi.cdef, "long read(int fd, void *buf, unsigned long count);")
-  local buf, chunk, pos, parts, eof = ffi.new("char[65536]"), "", 1, {}, false
+  pcall(ffi.cdef, "extern void *stdin; long getline(char **line, unsigned long *size, void *stream);")
+  local line, size = ffi.new("char *[1]"), ffi.new("unsigned long[1]")
   return function()
-    while true do
-      local nl = chunk:find("\n", pos, true)
-      parts[#parts + 1] = chunk:sub(pos, (nl or 0) - 1)
-      chunk, pos = nl and chunk or "", nl and nl + 1 or 1
-      if nl or (eof and #table.concat(parts) > 0) then
-        local line = table.concat(parts)
-        parts = {}
-        return line
-      end
-      if eof then return nil end
-      local n = tonumber(ffi.C.read(0, buf, 65536))
-      if n > 0 then chunk = ffi.string(buf, n)
-      elseif n == 0 or ffi.errno() ~= 4 then eof = true end -- 4: EINTR, read again
-    end
+    local n = tonumber(ffi.C.getline(line, size, ffi.C.stdin))
+    if n > 0 then return ffi.string(line[0], line[0][n - 1] == 10 and n - 1 or n) end
   end
 end
 
