@@ -33,6 +33,19 @@ describe("jsonio", function()
     assert.is_nil(jsonio.decode("[NaN]"))
   end)
 
+  it("refuses the numbers strtod reads but JSON does not, and raw control characters in strings", function()
+    for _, s in ipairs({ "[1.]", "[-.5]", "[1.e5]", "1.", "[01]", "[-01]", "[0x10]", "[+1]", '["a\tb"]', '{"k": "\0"}' }) do
+      assert.is_nil(jsonio.decode(s), s)
+    end
+    assert.are.same({ 1.5e-3, -0.5, 0, "1.", "a\tb" }, jsonio.decode('[1.5e-3, -0.5, -0, "1.", "a\\tb"]'))
+    assert.are.same({ ["x."] = { 2.5 } }, jsonio.decode('{"x.": [2.5]}'))
+  end)
+
+  it("writes strings as JSON, / as it is", function()
+    assert.are.equal('["a/b","q\\"\\\\","\\n\\u0001"]', jsonio.encode({ "a/b", 'q"\\', "\n\1" }))
+    assert.are.same({ "a/b", 'q"\\/', "\n\1" }, jsonio.decode(jsonio.encode({ "a/b", 'q"\\/', "\n\1" })))
+  end)
+
   it("encodes tensors as nested lists", function()
     local tensor = require("dlscratch.tensor")
     assert.are.equal("[[1,2],[3,4.5]]", jsonio.encode(tensor.from_rows({ { 1, 2 }, { 3, 4.5 } })))
