@@ -21,16 +21,11 @@ local M = {}
 
 -- f over an array, summed to a number (function_1 elementwise, as np.sum(function_1(x)))
 local SUMMED = {
+  function_1 = function(x) return tensor.sum(tensor.map(x, gradient.function_1)) end,
   function_2 = gradient.function_2,
-  function_1 = function(x)
-    local s = {}
-    for i = 1, x.size do s[i] = gradient.function_1(x.data[i]) end
-    return tensor.pairwise_sum(s, 1, x.size)
-  end,
 }
 
--- run(layer, v, second, ...): forward (x and a second argument) then backward (dout)
--- through one layer; ...: the names of the layer's other outputs
+-- run(layer, v, second, ...): forward (x, second) then backward (dout) through a layer; ...: its other outputs
 local function run(layer, v, second, ...)
   local answer = { out = layer:forward(v.x, second) }
   answer.dx, answer.dy = layer:backward(v.dout)
@@ -42,17 +37,6 @@ local function simple_net(v) return networks.SimpleNet.new(v.W) end
 local function two_layer_net(v) return TwoLayerNet.from_params(v.params) end
 
 local OPS = {
-  ["gate.and"] = function(v) return { y = gates.AND(v.x1, v.x2) } end,
-  ["gate.nand"] = function(v) return { y = gates.NAND(v.x1, v.x2) } end,
-  ["gate.or"] = function(v) return { y = gates.OR(v.x1, v.x2) } end,
-  ["gate.xor"] = function(v) return { y = gates.XOR(v.x1, v.x2) } end,
-  ["fn.identity"] = function(v) return { y = functions.identity(v.x) } end,
-  ["fn.step"] = function(v) return { y = functions.step(v.x) } end,
-  ["fn.sigmoid"] = function(v) return { y = functions.sigmoid(v.x) } end,
-  ["fn.sigmoid_grad"] = function(v) return { y = functions.sigmoid_grad(v.x) } end,
-  ["fn.relu"] = function(v) return { y = functions.relu(v.x) } end,
-  ["fn.relu_grad"] = function(v) return { y = functions.relu_grad(v.x) } end,
-  ["fn.softmax"] = function(v) return { y = functions.softmax(v.x) } end,
   ["loss.sum_squared_error"] = function(v) return { loss = functions.sum_squared_error(v.y, v.t) } end,
   ["loss.cross_entropy_error"] = function(v) return { loss = functions.cross_entropy_error(v.y, v.t) } end,
   ["grad.numerical_diff"] = function(v) return { d = gradient.numerical_diff(gradient[v.f], v.x) } end,
@@ -110,12 +94,18 @@ local OPS = {
     return { loss_history = array(result.loss_history), params = result.params }
   end,
   ["data.idx"] = function(v)
-    local s = datasets.summary(v.path)
+    local s = datasets.summary(datasets.read_idx(v.path))
     return { shape = array(s.shape), sum = s.sum, head = array(s.head) }
   end,
 }
+for _, gate in ipairs({ "AND", "NAND", "OR", "XOR" }) do
+  OPS["gate." .. gate:lower()] = function(v) return { y = gates[gate](v.x1, v.x2) } end
+end
+for _, f in ipairs({ "identity", "step", "sigmoid", "sigmoid_grad", "relu", "relu_grad", "softmax" }) do
+  OPS["fn." .. f] = function(v) return { y = functions[f](v.x) } end
+end
 
----------------------------------------------------------------------------
+-- answer(id, body): the answer line, with the request's id (null when it had none)
 local function answer(id, body)
   body.id = id == nil and jsonio.null or id
   return jsonio.encode(body)
@@ -123,31 +113,24 @@ end
 
 local function failure(id, kind, message) return answer(id, { error = { type = kind, message = message } }) end
 
--- handle(line): the answer line to one request line.
 function M.handle(line)
   local req, msg = jsonio.decode(line)
   if req == nil then return failure(nil, "BadRequest", "the line is not valid JSON: " .. tostring(msg)) end
   if not jsonio.is_object(req) then return failure(nil, "BadRequest", "a request must be a JSON object") end
   local id, op, args = req.id, req.op, req.args
-  if args == nil then args = {} end
   if type(id) ~= "string" then return failure(nil, "BadRequest", 'a request needs a string "id"') end
   if type(op) ~= "string" then return failure(id, "BadRequest", 'a request needs a string "op"') end
-  if not jsonio.is_object(args) then return failure(id, "BadArgs", '"args" must be an object') end
+  if args ~= nil and not jsonio.is_object(args) then return failure(id, "BadArgs", '"args" must be an object') end
   if OPS[op] == nil then return failure(id, "UnknownOp", string.format("unknown op %q", op)) end
-  local ok, text = pcall(function() return answer(id, { ok = OPS[op](validate.validate(op, args)) }) end)
+  local ok, text = pcall(function() return answer(id, { ok = OPS[op](validate.validate(op, args or {})) }) end)
   if ok then return text end
   if validate.is_error(text) then return failure(id, text.type, text.message) end
+  if datasets.is_file_error(text) then return failure(id, "ValueError", text.message) end -- unreadable, or not IDX
   io.stderr:write("internal error: ", tostring(text), "\n")
   return failure(id, "InternalError", tostring(text))
 end
 
--- op_names(): every op, sorted.
-function M.op_names()
-  local names = {}
-  for k in pairs(OPS) do names[#names + 1] = k end
-  table.sort(names)
-  return names
-end
+function M.op_names() return validate.sorted_keys(OPS) end
 
 -- Lines of standard input through getline(3) (LuaJIT's FFI): LuaJIT's own line
 -- reader (fgets + strlen) cuts a line at a NUL byte and joins the rest to the next.
@@ -163,7 +146,6 @@ end
 
 -- main(input, output): answer every line of input that is not blank (ASCII white space, %s).
 function M.main(input, output)
-  input, output = input or io.stdin, output or io.stdout
   for line in (input == io.stdin and jit) and stdin_lines_ffi() or input:lines() do
     if line:find("%S") then
       local ok, text = pcall(M.handle, line)

@@ -1,13 +1,11 @@
--- The validator: shared_tests/ops.json (or the file DLSCRATCH_OPS_JSON names), read once, turns a
--- request's args into typed values (numbers, integers, names, tensors, labels, params tables, ...)
--- or raises the protocol's error object. Each op's schema is checked in order: its arguments one by
--- one (presence, JSON type, dimensions, symbols, domain), then its limits, then its hooks.
+-- The validator: shared_tests/ops.json (or the file DLSCRATCH_OPS_JSON names), read once, turns a request's args
+-- into typed values or raises the protocol's error object, checking in order each argument (presence, JSON type,
+-- dimensions, symbols, domain), then the op's limits (the elements its arguments ask for), then its hooks.
 local cjson = require("cjson")
-local datasets = require("dlscratch.datasets")
 local jsonio = require("dlscratch.jsonio")
 local tensor = require("dlscratch.tensor")
 
-local floor, huge, unpack = math.floor, math.huge, table.unpack or unpack
+local floor, huge = math.floor, math.huge
 local is_array, is_object, null = jsonio.is_array, jsonio.is_object, jsonio.null
 local shape_str, same_shape = tensor.shape_str, tensor.same_shape
 
@@ -18,7 +16,6 @@ local file = assert(io.open(os.getenv("DLSCRATCH_OPS_JSON") or port .. "/../shar
 M.schema = cjson.decode(file:read("*a"))
 file:close()
 M.ops, M.limits = M.schema.ops, M.schema.limits
-local LIMITS = M.limits
 
 -- A protocol error is the table {type, message, protocol = true}, raised with error().
 function M.is_error(v) return type(v) == "table" and v.protocol == true end
@@ -43,10 +40,9 @@ local function whole(v, name) return floor(expect(is_whole(v), name, v, "an inte
 
 local function object(v, name) return expect(is_object(v), name, v, "an object") end
 
--- in_domain(a, x): x within a.min, a.max and a.max_exclusive (numbers or names of
--- limits); NaN is outside every range.
+-- in_domain(a, x): x within a.min, a.max, a.max_exclusive (numbers or names of limits); NaN is outside.
 local function in_domain(a, x)
-  local lo, hi, below = LIMITS[a.min] or a.min, LIMITS[a.max] or a.max, LIMITS[a.max_exclusive] or a.max_exclusive
+  local lo, hi, below = M.limits[a.min] or a.min, M.limits[a.max] or a.max, M.limits[a.max_exclusive] or a.max_exclusive
   if (lo and not (x >= lo)) or (hi and not (x <= hi)) or (below and not (x < below)) then
     fail("ValueError", "%s = %s is outside [%.15g, %.15g%s", a.name, jsonio.number(x), lo or -huge, below or hi or huge,
       below and ")" or "]")
@@ -54,45 +50,38 @@ local function in_domain(a, x)
   return x
 end
 
+-- sorted_keys(t): the keys of t, sorted (the runner lists its ops with it)
 local function sorted_keys(t)
   local keys = {}
   for k in pairs(t) do keys[#keys + 1] = k end
   table.sort(keys)
   return keys
 end
+M.sorted_keys = sorted_keys
 
--- Arrays. shape_of(v, name): the shape of a nested list (a number is 0-D), BadArgs when ragged.
-local function shape_of(v, name)
-  if v == jsonio.EMPTY_ARRAY then return { 0 } end
-  if not is_array(v) then return {} end
-  local first = shape_of(v[1], name)
-  for i = 2, #v do
-    if not same_shape(shape_of(v[i], name), first) then fail("BadArgs", "%s is ragged", name) end
-  end
-  return { #v, unpack(first) }
-end
-
--- flatten(v, out, name): the numbers of a nested list in row-major order, appended to out.
-local function flatten(v, out, name)
-  if not is_array(v) then out[#out + 1] = number(v, name) end
-  for _, x in ipairs(is_array(v) and v or {}) do flatten(x, out, name) end
-  return out
-end
-
--- to_array(v, name): a tensor; BadArgs when ragged or holding a non-number,
--- ShapeError beyond max_ndim dimensions or with a dimension 0.
+-- to_array(v, name): a nested list (a number is 0-D) as a tensor; BadArgs when ragged or
+-- holding a non-number, ShapeError beyond max_ndim dimensions or with a dimension 0.
 local function to_array(v, name)
-  local shape = shape_of(v, name)
-  if #shape > LIMITS.max_ndim then fail("ShapeError", "%s has more than %d dimensions", name, LIMITS.max_ndim) end
-  local t = tensor.new(shape, flatten(v, {}, "every element of " .. name))
+  local shape, leaves, x = {}, {}, v
+  while is_array(x) do shape[#shape + 1], x = #x, x[1] end
+  -- every list at depth d holds shape[d] elements, and the leaves lie at depth #shape + 1
+  local function walk(e, d)
+    local list = d <= #shape
+    if is_array(e) ~= list or (list and #e ~= shape[d]) then fail("BadArgs", "%s is ragged", name) end
+    if not list then leaves[#leaves + 1] = e end
+    for _, y in ipairs(list and e or {}) do walk(y, d + 1) end
+  end
+  walk(v, 1)
+  if #shape > M.limits.max_ndim then fail("ShapeError", "%s has more than %d dimensions", name, M.limits.max_ndim) end
+  for i, e in ipairs(leaves) do leaves[i] = number(e, "every element of " .. name) end
+  local t = tensor.new(shape, leaves)
   if t.size == 0 then fail("ShapeError", "%s is empty (%s)", name, shape_str(shape)) end
   return t
 end
 
--- Shapes: alternatives "D | N D" chosen by the number of dimensions; a symbol binds the
--- first time it is met (an integer argument's name, or a number, stands for its value);
--- "D..." is the product of the trailing dimensions; "*" any shape; "=name" the shape of
--- an argument, or of an ok value.
+-- Shapes: alternatives "D | N D" chosen by the number of dimensions; a symbol binds the first time
+-- it is met (an integer argument's name, or a number, stands for its value); "D..." is the product
+-- of the trailing dimensions; "*" any shape; "=name" the shape of an argument, or of an ok value.
 local function alternatives(spec)
   local alts = {}
   for alt in (spec .. "|"):gmatch("([^|]*)|") do
@@ -104,8 +93,7 @@ end
 
 -- dim(tok, ctx): a literal, an integer argument, a symbol bound before, or nil.
 local function dim(tok, ctx)
-  local v = ctx.values[tok]
-  return tonumber(tok) or (type(v) == "number" and v) or ctx.dims[tok]
+  return tonumber(tok) or (type(ctx.values[tok]) == "number" and ctx.values[tok]) or ctx.dims[tok]
 end
 
 -- resolve(ref, ctx): the shape of an argument ("y" or "=x"), of an ok value ("=out",
@@ -153,7 +141,6 @@ function kinds.number(raw, a) return in_domain(a, number(raw, a.name)) end
 
 function kinds.integer(raw, a) return in_domain(a, whole(raw, a.name)) end
 
--- seed: an integer, 0 <= seed < seed_limit
 function kinds.seed(raw, a) return kinds.integer(raw, { name = a.name, min = 0, max_exclusive = "seed_limit" }) end
 
 function kinds.boolean(raw, a) return expect(type(raw) == "boolean", a.name, raw, "true or false") end
@@ -173,7 +160,6 @@ function kinds.array(raw, a, ctx)
   fit(type(v) == "number" and {} or v.shape, a.shape, ctx, a.name)
   return v
 end
-kinds.array_or_number = kinds.array
 
 -- target: one-hot (the scores' shape; not for labels) or labels, one integer in
 -- 0 .. C-1 per row of the scores (a number or a 1-element list for 1-D scores).
@@ -187,11 +173,10 @@ function kinds.target(raw, a, ctx)
   end
   for i, v in ipairs(t.data) do
     if not is_whole(v) then fail("BadArgs", "%s[%d] = %s is not an integer label", a.name, i - 1, jsonio.number(v)) end
-    if v < 0 or v >= c then fail("ValueError", "%s[%d] = %s is not in 0..%d", a.name, i - 1, jsonio.number(v), c - 1) end
+    if v < 0 or v >= c then fail("ValueError", "%s[%d] = %s: not in 0..%d", a.name, i - 1, jsonio.number(v), c - 1) end
   end
   return tensor.new(#y == 2 and { t.size } or {}, t.data)
 end
-kinds.labels = kinds.target
 
 function kinds.int_list(raw, a)
   local list, out = expect(is_array(raw), a.name, raw, "a list"), {}
@@ -236,29 +221,25 @@ end
 function kinds.optimizer(raw, a)
   local run = M.ops["optimizer.run"].args
   local name = setmetatable({ default = a.default.name }, { __index = run[1] })
-  return M.check({ name, run[2] }, object(raw, a.name), {})
+  return M.check({ name, run[2] }, object(raw, a.name), { values = {}, dims = {} })
 end
 
-function kinds.path(raw, a)
-  local ok, idx = pcall(datasets.read_idx, expect(type(raw) == "string", a.name, raw, "the path of a file"))
-  if not ok and datasets.is_file_error(idx) then fail("ValueError", "%s", idx.message) end
-  return ok and idx or error(idx, 0)
-end
+-- path: a string (the runner answers a file that cannot be read, or is not IDX, as ValueError)
+function kinds.path(raw, a) return expect(type(raw) == "string", a.name, raw, "the path of a file") end
 
--- Hooks, by their names in ops.json. S = [input_size, *hidden_size_list, output_size]
+kinds.array_or_number, kinds.labels = kinds.array, kinds.target
+
+-- Hooks, by their names in ops.json. layer_sizes(v): S = [input_size, *hidden_size_list,
+-- output_size] and Σ S_{i-1}·S_i, the weights of the network (the limit of the hook layer_sizes).
 local function layer_sizes(v)
-  local s = { v.input_size }
+  local s, total = { v.input_size }, 0
   for _, h in ipairs(v.hidden_size_list) do s[#s + 1] = h end
   s[#s + 1] = v.output_size
-  return s
+  for i = 2, #s do total = total + s[i - 1] * s[i] end
+  return s, total
 end
 
--- layer_sizes: Σ S_{i-1}·S_i, the weights of the network
-function hooks.layer_sizes(ctx)
-  local s, total = layer_sizes(ctx.values), 0
-  for i = 2, #s do total = total + s[i - 1] * s[i] end
-  return total
-end
+function hooks.layer_sizes(ctx) return select(2, layer_sizes(ctx.values)) end
 
 -- layer_params: W{i} of S_{i-1} x S_i and b{i} of S_i; S0 and SL stand for input_size and output_size
 function hooks.layer_params(ctx)
@@ -271,18 +252,14 @@ end
 -- any_keys: every key of the object, of any shape (a null entry is not an array: BadArgs)
 function hooks.any_keys(_, raw)
   local shapes = {}
-  for k, v in pairs(raw) do
-    expect(v ~= null, "params." .. k, v, "an array")
-    shapes[k] = "*"
-  end
+  for k, v in pairs(raw) do shapes[k] = v ~= null and "*" or fail("BadArgs", "params.%s is null, not an array", k) end
   return shapes
 end
 
+-- momentum_domain: for momentum and nesterov, hyper.momentum is in [0, 1]
 function hooks.momentum_domain(ctx)
   local m, name = ctx.values.hyper.momentum, ctx.values.name
-  if m and (name == "momentum" or name == "nesterov") and not (m >= 0 and m <= 1) then
-    fail("ValueError", "momentum = %s is outside [0, 1]", jsonio.number(m))
-  end
+  if m and (name == "momentum" or name == "nesterov") then in_domain({ name = "momentum", min = 0, max = 1 }, m) end
 end
 
 -- factor(ref, values): an integer argument, or an array's size or columns (its last dimension).
@@ -294,7 +271,6 @@ end
 
 -- check(args, raw, ctx): the values of the arguments in order; null counts as absent.
 function M.check(args, raw, ctx)
-  ctx.values, ctx.dims = ctx.values or {}, ctx.dims or {}
   for _, a in ipairs(args) do
     local v = raw[a.name]
     if v == nil or v == null then v = a.default end
@@ -307,7 +283,7 @@ end
 -- validate(op, raw_args): the typed values of an op's arguments by name, or a raised protocol
 -- error. A limit counts the elements a hook gives, or a sum of products of factors.
 function M.validate(op, raw)
-  local spec, ctx = M.ops[op], { op = op }
+  local spec, ctx = M.ops[op], { op = op, values = {}, dims = {} }
   M.check(spec.args, raw, ctx)
   for _, lim in ipairs(spec.limits or {}) do
     local total = lim.hook and hooks[lim.hook](ctx) or 0
@@ -316,9 +292,7 @@ function M.validate(op, raw)
       for _, ref in ipairs(product) do p = p * factor(ref, ctx.values) end
       total = total + p
     end
-    if total > LIMITS.max_elements then
-      fail("ValueError", "%s would hold %.0f elements, above the limit of %d", lim.what, total, LIMITS.max_elements)
-    end
+    in_domain({ name = lim.what, min = 0, max = "max_elements" }, total)
   end
   for _, name in ipairs(spec.hooks or {}) do hooks[name](ctx) end
   return ctx.values

@@ -48,6 +48,25 @@ local function bad_data_dir()
   return dir
 end
 
+describe("bin/runner", function()
+  it("answers each line read from a pipe, NUL bytes and a last line without newline included", function()
+    local input = os.tmpname()
+    local f = assert(io.open(input, "wb"))
+    f:write('{"id": "a\\u0000", "op": "gate.or", "args": {"x1": 0, "x2": 1}}\n', "{\0}\n", " \t\r\n",
+      '{"id": "b", "op": "fn.relu", "args": {"x": [-1, 2]}}')
+    f:close()
+    local status, out = run(string.format("cat %s | %s bin/runner", input, LUA))
+    os.remove(input)
+    assert.are.equal(0, status)
+    local answers = {}
+    for line in out:gmatch("[^\n]+") do answers[#answers + 1] = jsonio.decode(line) end
+    assert.are.equal(3, #answers)
+    assert.are.same({ id = "a\0", ok = { y = 1 } }, answers[1])
+    assert.are.same({ jsonio.null, "BadRequest" }, { answers[2].id, answers[2].error.type })
+    assert.are.same({ 0, 2 }, answers[3].ok.y)
+  end)
+end)
+
 describe("bin/train", function()
   local train = "bin/train --lua " .. LUA
 

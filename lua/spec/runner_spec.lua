@@ -39,6 +39,8 @@ describe("runner", function()
     assert.are.equal("BadArgs",
       error_type('{"id": "x", "op": "loss.cross_entropy_error", "args": {"y": [[0.5, 0.5]], "t": [1.5]}}'))
     assert.are.equal("ValueError", error_type('{"id": "x", "op": "data.idx", "args": {"path": "/nonexistent"}}'))
+    assert.are.equal("ValueError", error_type('{"id": "x", "op": "data.idx", "args": {"path": "spec/runner_spec.lua"}}'))
+    assert.are.equal("BadArgs", error_type('{"id": "x", "op": "fn.relu", "args": null}'))
   end)
 
   it("takes weight_init_std names in any case but the activation only as the book writes it", function()
