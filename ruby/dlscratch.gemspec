@@ -7,7 +7,8 @@ Gem::Specification.new do |s|
   s.version = DLScratch::VERSION
   s.summary = 'The networks of "Deep Learning from Scratch" in Ruby with NArray'
   s.description = 'Perceptrons, activation functions, losses, numerical gradients, backpropagation layers, ' \
-                  'TwoLayerNet, MultiLayerNet and the optimizers of the book, with a shared MRG32k3a generator ' \
+                  'TwoLayerNet, MultiLayerNet, the optimizers, the Trainer and the chapter-6 experiments of the book, ' \
+                  'with a shared MRG32k3a generator ' \
                   'so that results agree with the Python, Lua and Haskell ports.'
   s.authors = ['dlscratch']
   s.license = 'MIT'
@@ -15,7 +16,7 @@ Gem::Specification.new do |s|
   s.required_ruby_version = '>= 3.1'
   s.files = Dir['lib/**/*.rb', 'bin/*', 'README.md', 'Rakefile']
   s.bindir = 'bin'
-  s.executables = %w[runner train bench]
+  s.executables = %w[runner train bench experiment]
   s.require_paths = ['lib']
   s.add_runtime_dependency 'narray', '~> 0.6'
   s.add_development_dependency 'rake', '~> 13'

@@ -207,7 +207,7 @@ RSpec.describe DLScratch::Experiments do
     it 'refuses bad arguments in one line, exit status 2' do
       expect_refused('experiment', /missing NAME \(one of optimizer_compare_naive, /)
       expect_refused('experiment', 'bogus', /unknown experiment bogus \(choose from optimizer_compare_naive, /)
-      expect_refused('experiment', 'optimizer_compare_naive', '--scale', '0', /--scale 0\.0 \(must be in 0 < S <= 1\)/)
+      expect_refused('experiment', 'optimizer_compare_naive', '--scale', '0', /--scale 0 \(must be in 0 < S <= 1\)\z/)
       expect_refused('experiment', 'optimizer_compare_naive', '--scale', '1.01', /--scale 1\.01/)
       expect_refused('experiment', 'optimizer_compare_naive', '--scale', 'nan', /--scale nan/)
       expect_refused('experiment', 'optimizer_compare_naive', '--seed', '2147483648', /--seed 2147483648/)

@@ -47,12 +47,13 @@ module DLScratch
     # Checks a value an option block received.
     # @param value [Numeric, String] the converted value
     # @param reason [String] what it must be, for the message
+    # @param shown [String] the value as the message shows it (the text typed, say)
     # @yieldparam value [Numeric, String]
     # @yieldreturn [Boolean] whether the value is acceptable
     # @return [Numeric, String] the value
-    # @raise [OptionParser::InvalidArgument] "invalid argument: --OPT VALUE (REASON)"
-    def check(value, reason)
-      raise OptionParser::InvalidArgument.new(value.to_s, "(#{reason})") unless yield value
+    # @raise [OptionParser::InvalidArgument] "invalid argument: --OPT SHOWN (REASON)"
+    def check(value, reason, shown: value.to_s)
+      raise OptionParser::InvalidArgument.new(shown, "(#{reason})") unless yield value
 
       value
     end

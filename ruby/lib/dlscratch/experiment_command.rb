@@ -21,14 +21,12 @@ module DLScratch
     # @return [OptionParser]
     def option_parser(opts)
       OptionParser.new do |o|
-        o.accept(CLI::FiniteFloat) { |text| CLI::FiniteFloat.parse(text) }
         o.program_name = 'bin/experiment'
         o.banner = "Usage: bin/experiment NAME [options]\n\n" \
                    "Run one of the book's chapter-6 experiments and write its result as JSON for scripts/figures.\n" \
                    "NAME is one of:\n#{EXPERIMENTS.map { |name, figure| format('    %-36s %s', name, figure) }.join("\n")}\n\n"
-        o.on('--scale S', CLI::FiniteFloat, "fraction of the book's iterations, epochs, trials or rows, 0 < S <= 1 " \
-                                            '(default: 1)') do |v|
-          opts[:scale] = CLI.check(v, 'must be in 0 < S <= 1') { v.positive? && v <= 1 }
+        o.on('--scale S', "fraction of the book's iterations, epochs, trials or rows, 0 < S <= 1 (default: 1)") do |text|
+          opts[:scale] = CLI.check(CLI::FiniteFloat.parse(text), 'must be in 0 < S <= 1', shown: text) { |v| v.positive? && v <= 1 }
         end
         o.on('--seed K', OptionParser::DecimalInteger, 'seeds the one generator of the experiment (default: 0)') do |v|
           opts[:seed] = CLI.check(v, "must be in 0 <= seed < #{Rng::SEED_LIMIT}") { (0...Rng::SEED_LIMIT).cover?(v) }
