@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path(f"experiment-{args.name}-python.json")
     check_writable(parser.prog, out)
     run = Run(MRG32k3a(args.seed), args.scale, args.data_dir, args.quiet)
-    if args.name != "optimizer_compare_naive":
+    if args.name not in ("optimizer_compare_naive", "weight_init_activation_histogram"):   # no images there
         try:
             run.data()
         except IdxError as e:
