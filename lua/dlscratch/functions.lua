@@ -2,7 +2,7 @@
 -- Every function takes and returns tensors (a scalar is a tensor of shape {}).
 local tensor = require("dlscratch.tensor")
 
-local exp, log, floor = math.exp, math.log, math.floor
+local exp, log, floor, abs = math.exp, math.log, math.floor, math.abs
 local pairwise_sum = tensor.pairwise_sum
 
 local M = {}
@@ -53,6 +53,33 @@ end
 -- relu_grad(x) = 1 if x >= 0 else 0 (the book's functions.py)
 function M.relu_grad(x)
   return tensor.map(x, function(v) return v >= 0 and 1.0 or 0.0 end)
+end
+-- endregion
+
+-- region: tanh
+-- tanh(x) = (e^x - e^-x) / (e^x + e^-x) = expm1(2|x|) / (expm1(2|x|) + 2), its sign that of x (odd);
+-- ±1 beyond |x| = 20 (it rounds to 1 from about 19.06), ±0 and NaN as they are. Lua 5.4 has no
+-- math.tanh: expm1 is Kahan's, u = e^x: x when u = 1, -1 when u - 1 = -1, else (u - 1)·x / ln u,
+-- whose rounding errors of u - 1 and ln u cancel, so it is accurate to a few ulps even near 0.
+local function expm1(x)
+  local u = exp(x)
+  if u == 1.0 then return x end
+  if u - 1.0 == -1.0 then return -1.0 end
+  return (u - 1.0) * x / log(u)
+end
+
+local function tanh1(x)
+  if x == 0 or x ~= x then return x end
+  local a, t = abs(x), 1.0
+  if a < 20 then
+    local e = expm1(2 * a)
+    t = e / (e + 2)
+  end
+  return x < 0 and -t or t
+end
+
+function M.tanh(x)
+  return tensor.map(x, tanh1)
 end
 -- endregion
 

@@ -101,7 +101,7 @@ local OPS = {
 for _, gate in ipairs({ "AND", "NAND", "OR", "XOR" }) do
   OPS["gate." .. gate:lower()] = function(v) return { y = gates[gate](v.x1, v.x2) } end
 end
-for _, f in ipairs({ "identity", "step", "sigmoid", "sigmoid_grad", "relu", "relu_grad", "softmax" }) do
+for _, f in ipairs({ "identity", "step", "sigmoid", "sigmoid_grad", "relu", "relu_grad", "tanh", "softmax" }) do
   OPS["fn." .. f] = function(v) return { y = functions[f](v.x) } end
 end
 

@@ -41,6 +41,36 @@ describe("functions", function()
     assert_close({ 1 / 3, 1 / 3, 1 / 3 }, { y[4], y[5], y[6] }, 1e-15)
   end)
 
+  -- within k ulps of want (the spacing of doubles at |want|)
+  local function within_ulps(want, got, k)
+    local ulp = want == 0 and 2 ^ -1074 or 2 ^ (math.floor(math.log(math.abs(want), 2)) - 52)
+    assert.is_true(math.abs(got - want) <= k * ulp, string.format("%.17g is not within %d ulps of %.17g", got, k, want))
+  end
+
+  it("tanh(ln 2) = (2 - 1/2) / (2 + 1/2) = 0.6 and tanh(ln 3) = (3 - 1/3) / (3 + 1/3) = 0.8", function()
+    local y = functions.tanh(vec({ math.log(2), math.log(3), -math.log(2), -math.log(3) })).data
+    within_ulps(0.6, y[1], 2)
+    within_ulps(0.8, y[2], 2)
+    assert.are.same({ -y[1], -y[2] }, { y[3], y[4] }) -- odd, to the bit
+  end)
+
+  it("tanh near 0: x itself at 1e-10 and 1e-300 (x³/3 is below half an ulp); tanh(ln(17/16)) = 33/545", function()
+    local y = functions.tanh(vec({ 1e-300, 1e-10, -1e-10, math.log(17 / 16) })).data
+    assert.are.same({ 1e-300, 1e-10, -1e-10 }, { y[1], y[2], y[3] })
+    -- tanh(ln a) = (a² - 1) / (a² + 1): (289 - 256) / (289 + 256) for a = 17/16
+    within_ulps(33 / 545, y[4], 3)
+  end)
+
+  it("tanh is ±1 at ±20 (1 - 2e^-40 rounds to 1) and at ±inf, keeps ±0 and NaN", function()
+    local y = functions.tanh(vec({ 20, -20, math.huge, -math.huge, 0 / 0 })).data
+    assert.are.same({ 1, -1, 1, -1 }, { y[1], y[2], y[3], y[4] })
+    assert.is_true(y[5] ~= y[5])
+    assert.are.equal(-math.huge, 1 / functions.tanh(tensor.scalar(-0.0)).data[1])
+    -- still below 1 at 18: 1 - 2e^-36 = 1 - 4.18·2^-53, nearest to the double 1 - 4·2^-53 (spacing 2^-53 below 1)
+    local at18 = functions.tanh(tensor.scalar(18)).data[1]
+    assert.is_true(math.abs(at18 - (1 - 4 * 2 ^ -53)) <= 2 * 2 ^ -53, string.format("%.17g", at18))
+  end)
+
   local y = vec({ 0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0 })
   local y2 = vec({ 0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0 })
   local t = vec({ 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 })
