@@ -1,5 +1,6 @@
 -- The book's networks: the 3-layer forward network (3.4.3), simpleNet (4.4.2),
--- TwoLayerNet (chapter 5) and MultiLayerNet (common/multi_layer_net.py).
+-- TwoLayerNet (chapter 5), MultiLayerNet (common/multi_layer_net.py) and
+-- MultiLayerNetExtend (common/multi_layer_net_extend.py).
 -- Parameters live in a table of named tensors, e.g. params.W1, params.b1.
 local tensor = require("dlscratch.tensor")
 local functions = require("dlscratch.functions")
@@ -178,37 +179,53 @@ end
 local MultiLayerNet = class()
 M.MultiLayerNet = MultiLayerNet
 
--- new{input_size, hidden_size_list, output_size, activation, weight_init_std,
--- weight_decay_lambda, seed, params}: params given replace the drawn ones.
-function MultiLayerNet.new(opts)
+-- new({input_size, hidden_size_list, output_size, activation, weight_init_std,
+-- weight_decay_lambda, seed, params}, rng): params given replace the drawn ones,
+-- which come from rng (default: a generator seeded with seed, default 0).
+function MultiLayerNet.new(opts, rng)
+  return setmetatable({}, MultiLayerNet):build(opts, opts.params or MultiLayerNet.draw(opts, rng))
+end
+
+-- draw(opts, rng): W_i = std_i·randn(S_{i-1}, S_i) in order, b_i = zeros, S = [input, *hidden, output].
+function MultiLayerNet.draw(opts, rng)
   local sizes = { opts.input_size }
   for _, h in ipairs(opts.hidden_size_list) do sizes[#sizes + 1] = h end
   sizes[#sizes + 1] = opts.output_size
+  return init_weights(rng or rng_mod.new(opts.seed or 0), sizes, opts.weight_init_std or "relu")
+end
+
+-- build(opts, params): the layers around params, Affine_i then self:hidden_layers(i, activation) for
+-- each hidden layer, a last Affine.
+function MultiLayerNet:build(opts, params)
   local activation = opts.activation or "relu"
-  local params = opts.params or init_weights(rng_mod.new(opts.seed or 0), sizes, opts.weight_init_std or "relu")
-  local self = setmetatable({
-    params = params, sizes = sizes, n_affine = #sizes - 1,
-    lambda = opts.weight_decay_lambda or 0, layers = {}, affines = {},
-  }, MultiLayerNet)
+  self.params, self.n_affine = params, #opts.hidden_size_list + 1
+  self.lambda, self.layers, self.affines = opts.weight_decay_lambda or 0, {}, {}
   for i = 1, self.n_affine do
     local affine = layers.Affine.new(params["W" .. i], params["b" .. i])
     self.affines[i] = affine
     self.layers[#self.layers + 1] = affine
     if i < self.n_affine then
-      self.layers[#self.layers + 1] = activation == "relu" and layers.Relu.new() or layers.Sigmoid.new()
+      self:hidden_layers(i, activation == "relu" and layers.Relu.new() or layers.Sigmoid.new())
     end
   end
   self.last_layer = layers.SoftmaxWithLoss.new()
   return self
 end
 
-function MultiLayerNet:predict(x)
-  for _, layer in ipairs(self.layers) do x = layer:forward(x) end
+-- hidden_layers(i, activation): the layers after Affine_i: the activation alone.
+function MultiLayerNet:hidden_layers(_, activation)
+  self.layers[#self.layers + 1] = activation
+end
+
+-- predict(x, train_flg): every layer in order; train_flg reaches the layers that
+-- have a mode (MultiLayerNetExtend's), the others ignore it.
+function MultiLayerNet:predict(x, train_flg)
+  for _, layer in ipairs(self.layers) do x = layer:forward(x, train_flg) end
   return x
 end
 
-function MultiLayerNet:loss(x, t)
-  local y = self:predict(x)
+function MultiLayerNet:loss(x, t, train_flg)
+  local y = self:predict(x, train_flg)
   local weight_decay = 0.0
   for i = 1, self.n_affine do
     weight_decay = weight_decay + 0.5 * self.lambda * gradient.function_2(self.params["W" .. i])
@@ -216,8 +233,13 @@ function MultiLayerNet:loss(x, t)
   return self.last_layer:forward(y, t) + weight_decay
 end
 
+function MultiLayerNet:accuracy(x, t)
+  return accuracy(self:predict(x), t)
+end
+
+-- gradient(x, t): backprop through a training-mode pass.
 function MultiLayerNet:gradient(x, t)
-  self:loss(x, t)
+  self:loss(x, t, true)
   local dout = self.last_layer:backward()
   for i = #self.layers, 1, -1 do dout = self.layers[i]:backward(dout) end
   local grads = {}
@@ -230,13 +252,12 @@ function MultiLayerNet:gradient(x, t)
   return grads
 end
 
+-- numerical_gradient(x, t): central differences of the training-mode loss over
+-- every parameter (each result is independent of the order of the parameters).
 function MultiLayerNet:numerical_gradient(x, t)
-  local loss_W = function() return self:loss(x, t) end
+  local loss_W = function() return self:loss(x, t, true) end
   local grads = {}
-  for i = 1, self.n_affine do
-    grads["W" .. i] = gradient.numerical_gradient(loss_W, self.params["W" .. i])
-    grads["b" .. i] = gradient.numerical_gradient(loss_W, self.params["b" .. i])
-  end
+  for k, p in pairs(self.params) do grads[k] = gradient.numerical_gradient(loss_W, p) end
   return grads
 end
 
@@ -248,6 +269,72 @@ function M.init_scale(std, n_in)
   if std == "relu" or std == "he" then return sqrt(2.0 / n_in) end
   if std == "sigmoid" or std == "xavier" then return sqrt(1.0 / n_in) end
   return std
+end
+-- endregion
+
+---------------------------------------------------------------------------
+-- region: multi_layer_net_extend
+-- MultiLayerNetExtend (common/multi_layer_net_extend.py): MultiLayerNet whose
+-- hidden layer i is Affine_i -> [BatchNorm_i] -> activation -> [Dropout_i];
+-- gamma_i = 1, beta_i = 0 with batch norm. Each training-mode pass draws its
+-- Dropout masks from one generator seeded with dropout_seed, layer by layer,
+-- so repeated passes (the numerical gradient) see the same masks.
+local MultiLayerNetExtend = class(MultiLayerNet)
+M.MultiLayerNetExtend = MultiLayerNetExtend
+
+-- new(opts, rng): opts as MultiLayerNet's, plus use_dropout (false), dropout_ration (0.5),
+-- use_batchnorm (false), running_stats (running_mean{i}, running_var{i}; absent: zeros
+-- at the first pass) and dropout_seed (the masks' seed; default: seed, else 0).
+function MultiLayerNetExtend.new(opts, rng)
+  local params = opts.params
+  if params == nil then
+    params = MultiLayerNet.draw(opts, rng)
+    for i, size in ipairs(opts.use_batchnorm and opts.hidden_size_list or {}) do
+      params["gamma" .. i], params["beta" .. i] = tensor.full({ size }, 1.0), tensor.zeros({ size })
+    end
+  end
+  local self = setmetatable({
+    use_dropout = opts.use_dropout or false, use_batchnorm = opts.use_batchnorm or false,
+    dropout_ratio = opts.dropout_ration or 0.5, dropout_seed = opts.dropout_seed or opts.seed or 0,
+    running_stats = {}, batch_norms = {}, dropouts = {},
+  }, MultiLayerNetExtend)
+  self.given_stats = opts.running_stats or {}
+  return self:build(opts, params)
+end
+
+function MultiLayerNetExtend:hidden_layers(i, activation)
+  local list, p, stats = self.layers, self.params, self.given_stats
+  if self.use_batchnorm then
+    self.batch_norms[i] = layers.BatchNormalization.new(p["gamma" .. i], p["beta" .. i], 0.9,
+      stats["running_mean" .. i], stats["running_var" .. i])
+    list[#list + 1] = self.batch_norms[i]
+  end
+  list[#list + 1] = activation
+  if self.use_dropout then
+    self.dropouts[#self.dropouts + 1] = layers.Dropout.new(self.dropout_ratio)
+    list[#list + 1] = self.dropouts[#self.dropouts]
+  end
+end
+
+-- predict(x, train_flg): test mode unless train_flg (the book's default); a training-mode
+-- pass gives the Dropout layers one generator seeded with dropout_seed. running_stats then
+-- holds running_mean{i} and running_var{i} of every batch-norm layer after the pass.
+function MultiLayerNetExtend:predict(x, train_flg)
+  local masks = train_flg and self.use_dropout and rng_mod.new(self.dropout_seed) or nil
+  for _, dropout in ipairs(self.dropouts) do dropout.rng = masks end
+  local y = MultiLayerNet.predict(self, x, train_flg)
+  for i, bn in pairs(self.batch_norms) do
+    self.running_stats["running_mean" .. i], self.running_stats["running_var" .. i] = bn.running_mean, bn.running_var
+  end
+  return y
+end
+
+-- gradient(x, t): MultiLayerNet's (a training-mode pass, dW_i + λ·W_i), and
+-- dgamma_i, dbeta_i of each batch-norm layer.
+function MultiLayerNetExtend:gradient(x, t)
+  local grads = MultiLayerNet.gradient(self, x, t)
+  for i, bn in pairs(self.batch_norms) do grads["gamma" .. i], grads["beta" .. i] = bn.dgamma, bn.dbeta end
+  return grads
 end
 -- endregion
 

@@ -36,6 +36,15 @@ end
 local function simple_net(v) return networks.SimpleNet.new(v.W) end
 local function two_layer_net(v) return TwoLayerNet.from_params(v.params) end
 
+-- extend(v): MultiLayerNetExtend around v.params and v.running_stats, its Dropout masks seeded with v.seed
+local function extend(v) return networks.MultiLayerNetExtend.new(v) end
+
+-- extend_pass(v, key, method, ...): {key = net:method(...)} with the running statistics after that pass
+local function extend_pass(v, key, method, ...)
+  local net = extend(v)
+  return { [key] = net[method](net, ...), running_stats = net.running_stats }
+end
+
 local OPS = {
   ["loss.sum_squared_error"] = function(v) return { loss = functions.sum_squared_error(v.y, v.t) } end,
   ["loss.cross_entropy_error"] = function(v) return { loss = functions.cross_entropy_error(v.y, v.t) } end,
@@ -79,6 +88,12 @@ local OPS = {
   ["multi_layer_net.loss"] = function(v) return { loss = MultiLayerNet.new(v):loss(v.x, v.t) } end,
   ["multi_layer_net.gradient"] = function(v) return MultiLayerNet.new(v):gradient(v.x, v.t) end,
   ["multi_layer_net.numerical_gradient"] = function(v) return MultiLayerNet.new(v):numerical_gradient(v.x, v.t) end,
+  ["multi_layer_net_extend.init"] = function(v) return extend(v).params end,
+  ["multi_layer_net_extend.predict"] = function(v) return extend_pass(v, "y", "predict", v.x, v.train_flg) end,
+  ["multi_layer_net_extend.loss"] = function(v) return extend_pass(v, "loss", "loss", v.x, v.t, v.train_flg) end,
+  ["multi_layer_net_extend.accuracy"] = function(v) return { accuracy = extend(v):accuracy(v.x, v.t) } end,
+  ["multi_layer_net_extend.gradient"] = function(v) return extend(v):gradient(v.x, v.t) end,
+  ["multi_layer_net_extend.numerical_gradient"] = function(v) return extend(v):numerical_gradient(v.x, v.t) end,
   ["optimizer.run"] = function(v)
     local opt = optimizers.create(v.name, v.hyper)
     for _, grads in ipairs(v.grads_seq) do opt:update(v.params, grads) end

@@ -249,6 +249,19 @@ function hooks.layer_params(ctx)
   return shapes
 end
 
+-- with use_batchnorm, extend_params adds gamma{i} and beta{i} to layer_params and running_stats gives
+-- running_mean{i} and running_var{i}, each of S_i for every hidden layer i (no keys without batch norm)
+local function batch_norm_keys(ctx, shapes, a, b)
+  for i, n in ipairs(ctx.values.use_batchnorm and ctx.values.hidden_size_list or {}) do
+    shapes[a .. i], shapes[b .. i] = tostring(n), tostring(n)
+  end
+  return shapes
+end
+
+function hooks.extend_params(ctx) return batch_norm_keys(ctx, hooks.layer_params(ctx), "gamma", "beta") end
+
+function hooks.running_stats(ctx) return batch_norm_keys(ctx, {}, "running_mean", "running_var") end
+
 -- any_keys: every key of the object, of any shape (a null entry is not an array: BadArgs)
 function hooks.any_keys(_, raw)
   local shapes = {}

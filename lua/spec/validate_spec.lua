@@ -144,6 +144,25 @@ describe("validate", function()
     assert.are.equal("sgd", values("optimizer.run", run:format("sgd")).name)
   end)
 
+  it("hooks: extend_params and running_stats add the batch-norm keys of every hidden layer", function()
+    local ext = '{"input_size": 2, "hidden_size_list": [3], "output_size": 2, "use_batchnorm": %s, "params": %s, '
+      .. '"running_stats": %s, "x": [[1, 2]]}'
+    local p = '{"W1": [[1, 1, 1], [1, 1, 1]], "b1": [0, 0, 0], "W2": [[1, 1], [1, 1], [1, 1]], "b2": [0, 0]%s}'
+    local bn = p:format(', "gamma1": [1, 1, 1], "beta1": [0, 0, 0]')
+    local stats = '{"running_mean1": [0, 0, 0], "running_var1": %s}'
+    local v = values("multi_layer_net_extend.predict", ext:format("true", bn, stats:format("[1, 1, 1]")))
+    assert.are.same({ 3 }, v.params.gamma1.shape)
+    assert.are.same({ 3 }, v.running_stats.running_var1.shape)
+    assert.is_nil(values("multi_layer_net_extend.predict", ext:format("true", bn, "null")).running_stats)
+    assert.are.equal("ShapeError", refusal("multi_layer_net_extend.predict", ext:format("true", p:format(""), "null")))
+    assert.are.equal("ShapeError", refusal("multi_layer_net_extend.predict", ext:format("true", bn, "{}")))
+    assert.are.equal("ShapeError", refusal("multi_layer_net_extend.predict", ext:format("true", bn, stats:format("[1]"))))
+    -- without batch norm neither gamma nor running statistics are looked at
+    v = values("multi_layer_net_extend.predict", ext:format("false", p:format(""), "{}"))
+    assert.is_nil(v.params.gamma1)
+    assert.are.same({}, v.running_stats)
+  end)
+
   it("path: a string, not read here (the runner answers a file it cannot read as ValueError)", function()
     assert.are.equal("/nonexistent", values("data.idx", '{"path": "/nonexistent"}').path)
     assert.are.equal("BadArgs", refusal("data.idx", '{"path": 3}'))
