@@ -11,7 +11,8 @@ description = {
   summary = "The networks of Deep Learning from Scratch in pure Lua (Lua 5.4 and LuaJIT 2.1)",
   detailed = [[
     Perceptrons, activation functions, losses, numerical gradients, backpropagation
-    layers, TwoLayerNet, MultiLayerNet and the book's optimizers, with a shared
+    layers, TwoLayerNet, MultiLayerNet, MultiLayerNetExtend, the book's optimizers
+    and its Trainer, with a shared
     MRG32k3a generator so results match the Python/NumPy reference.
   ]],
   license = "MIT",
@@ -41,6 +42,7 @@ build = {
     ["dlscratch.runner"] = "dlscratch/runner.lua",
     ["dlscratch.tensor"] = "dlscratch/tensor.lua",
     ["dlscratch.train"] = "dlscratch/train.lua",
+    ["dlscratch.trainer"] = "dlscratch/trainer.lua",
     ["dlscratch.validate"] = "dlscratch/validate.lua",
   },
   install = {

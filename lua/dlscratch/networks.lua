@@ -338,6 +338,15 @@ function MultiLayerNetExtend:gradient(x, t)
 end
 -- endregion
 
+-- NETWORKS[kind](opts, rng): the networks a Trainer can train, by the name of their ops, the weights drawn from rng.
+M.NETWORKS = {
+  two_layer_net = function(o, rng)
+    return TwoLayerNet.new(o.input_size, o.hidden_size, o.output_size, o.weight_init_std, rng)
+  end,
+  multi_layer_net = MultiLayerNet.new,
+  multi_layer_net_extend = MultiLayerNetExtend.new,
+}
+
 -- the book's names
 -- region: net3
 M.init_network = M.net3.init

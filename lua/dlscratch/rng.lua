@@ -22,6 +22,9 @@ local TWO_PI = 2.0 * math.pi
 
 local M = {}
 
+-- seeds are whole numbers 0 <= seed < SEED_LIMIT (2^31)
+M.SEED_LIMIT = 2 ^ 31
+
 -- region: rng
 local RNG = class()
 M.RNG = RNG

@@ -14,6 +14,7 @@ local optimizers = require("dlscratch.optimizers")
 local rng = require("dlscratch.rng")
 local tensor = require("dlscratch.tensor")
 local train = require("dlscratch.train")
+local Trainer = require("dlscratch.trainer").Trainer
 
 local array, TwoLayerNet, MultiLayerNet = jsonio.array, networks.TwoLayerNet, networks.MultiLayerNet
 
@@ -107,6 +108,14 @@ local OPS = {
     v.optimizer, v.hyper = v.optimizer.name, v.optimizer.hyper
     local result = train.two_layer_net(v.x_train, v.t_train.data, v)
     return { loss_history = array(result.loss_history), params = result.params }
+  end,
+  ["train.trainer"] = function(v)
+    v.rng = rng.new(v.seed) -- the network's weights, then each step's batch (and Dropout mask seed)
+    local net = networks.NETWORKS[v.network.kind](v.network, v.rng)
+    local t = Trainer.new(net, v.x_train, v.t_train, v.x_test, v.t_test, v)
+    t:train()
+    return { train_loss_list = t.train_loss_list, train_acc_list = t.train_acc_list, test_acc_list = t.test_acc_list,
+      test_acc = t.test_acc, params = net.params }
   end,
   ["data.idx"] = function(v)
     local s = datasets.summary(datasets.read_idx(v.path))

@@ -224,6 +224,16 @@ function kinds.optimizer(raw, a)
   return M.check({ name, run[2] }, object(raw, a.name), { values = {}, dims = {} })
 end
 
+-- network: {"kind": one of a.kinds, ...}: the other keys but seed are the arguments of the op <kind>.init,
+-- checked there (a refusal's message prefixed "network: "); S0 and SL are its input_size and output_size.
+function kinds.network(raw, a, ctx)
+  local kind = kinds.name(object(raw, a.name).kind, { name = a.name .. ".kind", choices = a.kinds })
+  local ok, net = pcall(M.validate, kind .. ".init", setmetatable({ seed = null }, { __index = raw }))
+  if not ok then error(M.is_error(net) and fail(net.type, "%s: %s", a.name, net.message) or net, 0) end
+  net.kind, ctx.dims.S0, ctx.dims.SL = kind, net.input_size, net.output_size
+  return net
+end
+
 -- path: a string (the runner answers a file that cannot be read, or is not IDX, as ValueError)
 function kinds.path(raw, a) return expect(type(raw) == "string", a.name, raw, "the path of a file") end
 
@@ -261,6 +271,12 @@ end
 function hooks.extend_params(ctx) return batch_norm_keys(ctx, hooks.layer_params(ctx), "gamma", "beta") end
 
 function hooks.running_stats(ctx) return batch_norm_keys(ctx, {}, "running_mean", "running_var") end
+
+-- trainer_steps: int(epochs·max(N / mini_batch_size, 1))·mini_batch_size, the book's float epochs
+function hooks.trainer_steps(ctx)
+  local v = ctx.values
+  return floor(v.epochs * math.max(v.x_train.shape[1] / v.mini_batch_size, 1)) * v.mini_batch_size
+end
 
 -- any_keys: every key of the object, of any shape (a null entry is not an array: BadArgs)
 function hooks.any_keys(_, raw)

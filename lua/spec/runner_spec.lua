@@ -70,6 +70,30 @@ describe("runner", function()
     assert.are.equal("BadArgs", error_type(opt:format("S G D")))
   end)
 
+  it("answers a MultiLayerNetExtend pass with its running statistics, the Trainer with its lists", function()
+    local init = answer('{"id": "i", "op": "multi_layer_net_extend.init", "args": {"input_size": 2, '
+      .. '"hidden_size_list": [3], "output_size": 2, "use_batchnorm": true}}').ok
+    assert.are.same({ 1, 1, 1 }, init.gamma1)
+    local pass = '{"id": "p", "op": "multi_layer_net_extend.predict", "args": {"input_size": 2, "hidden_size_list": [3], '
+      .. '"output_size": 2, "use_batchnorm": %s, "params": %s, "x": [[1, 2], [3, 5]], "train_flg": true}}'
+    local a = answer(pass:format("true", jsonio.encode(init))).ok
+    assert.are.equal(2, #a.y)
+    -- the batch mean of x·W1 is [2, 3.5]·W1, a tenth of it the running mean after one pass from zeros
+    for j = 1, 3 do
+      assert.is_near(0.1 * (2 * init.W1[1][j] + 3.5 * init.W1[2][j]), a.running_stats.running_mean1[j], 1e-15)
+    end
+    assert.are.equal(3, #a.running_stats.running_var1)
+    init.gamma1, init.beta1 = nil, nil
+    assert.are.equal("{}", runner.handle(pass:format("false", jsonio.encode(init))):match('"running_stats":(%b{})'))
+    local t = answer('{"id": "t", "op": "train.trainer", "args": {"network": {"kind": "multi_layer_net", "input_size": 1, '
+      .. '"hidden_size_list": [2], "output_size": 2}, "x_train": [[0], [1], [2]], "t_train": [0, 1, 1], '
+      .. '"x_test": [[3]], "t_test": [1], "epochs": 3, "mini_batch_size": 2}}').ok
+    -- 1.5 steps an epoch: int(3 · 1.5) = 4 steps, evaluated after steps 0 and 3
+    assert.are.same({ 4, 2, 2 }, { #t.train_loss_list, #t.train_acc_list, #t.test_acc_list })
+    assert.are.same({ 1, 2 }, { #t.params.W1, #t.params.W1[1] })
+    assert.is_number(t.test_acc)
+  end)
+
   it("answers with a null id when the id cannot be read", function()
     local a = answer("42")
     assert.are.equal(jsonio.null, a.id)

@@ -163,6 +163,36 @@ describe("validate", function()
     assert.are.same({}, v.running_stats)
   end)
 
+  it("network: the arguments of <kind>.init but seed, prefixed in a refusal; S0 and SL bound", function()
+    local tr = '{"network": %s, "x_train": %s, "t_train": [0, 1], "x_test": [[1, 2]], "t_test": %s}'
+    local net = '{"kind": "multi_layer_net_extend", "input_size": 2, "hidden_size_list": [3], "output_size": 2%s}'
+    local v = values("train.trainer", tr:format(net:format(', "use_dropout": true, "seed": -5'), "[[1, 2], [3, 4]]", "[1]"))
+    assert.are.same({ "multi_layer_net_extend", true, 0.5 }, { v.network.kind, v.network.use_dropout, v.network.dropout_ration })
+    assert.are.same({ 20, 100, "sgd" }, { v.epochs, v.mini_batch_size, v.optimizer })
+    assert.are.equal("ShapeError", refusal("train.trainer", tr:format(net:format(""), "[[1, 2, 3], [3, 4, 5]]", "[1]")))
+    assert.are.equal("ValueError", refusal("train.trainer", tr:format(net:format(""), "[[1, 2], [3, 4]]", "[2]")))
+    assert.are.equal("BadArgs", refusal("train.trainer", tr:format('{"kind": "simple_net"}', "[[1]]", "[1]")))
+    assert.are.equal("BadArgs", refusal("train.trainer", tr:format('[1]', "[[1]]", "[1]")))
+    local ok, err = pcall(validate.validate, "train.trainer", jsonio.decode(tr:format(net:format(', "dropout_ration": 1'),
+      "[[1, 2], [3, 4]]", "[1]")))
+    assert.is_false(ok)
+    assert.are.same({ "ValueError", "network: " }, { err.type, err.message:sub(1, 9) })
+    local tln = '{"kind": "two_layer_net", "input_size": 2, "hidden_size": 3, "output_size": %d}'
+    assert.are.equal(2, values("train.trainer", tr:format(tln:format(2), "[[1, 2], [3, 4]]", "[1]")).network.output_size)
+    assert.are.equal("ValueError", refusal("train.trainer", tr:format(tln:format(20000000), "[[1, 2], [3, 4]]", "[1]")))
+  end)
+
+  it("hooks: trainer_steps counts int(epochs·max(N / batch, 1))·batch elements", function()
+    local tr = '{"network": {"kind": "two_layer_net", "input_size": 1, "hidden_size": 1, "output_size": 2}, '
+      .. '"x_train": [[1], [2], [3]], "t_train": [0, 1, 1], "x_test": [[1]], "t_test": [1], "epochs": %d, "mini_batch_size": %d}'
+    -- 3 images in batches of 2: 1.5 steps an epoch; int(1.5·3333333)·2 = 9999998, int(1.5·3333334)·2 = 10000002
+    assert.are.equal(3333333, values("train.trainer", tr:format(3333333, 2)).epochs)
+    assert.are.equal("ValueError", refusal("train.trainer", tr:format(3333334, 2)))
+    -- a batch larger than the set: one step an epoch
+    assert.are.equal(100000, values("train.trainer", tr:format(100000, 100)).epochs)
+    assert.are.equal("ValueError", refusal("train.trainer", tr:format(100001, 100)))
+  end)
+
   it("path: a string, not read here (the runner answers a file it cannot read as ValueError)", function()
     assert.are.equal("/nonexistent", values("data.idx", '{"path": "/nonexistent"}').path)
     assert.are.equal("BadArgs", refusal("data.idx", '{"path": 3}'))
