@@ -2,8 +2,10 @@
 local here = (arg and arg[0] or ""):match("^(.*)/bin/[^/]*$") or "."
 package.path = here .. "/?.lua;" .. here .. "/?/init.lua;" .. package.path
 
+local cli = require("dlscratch.cli")
 local datasets = require("dlscratch.datasets")
 local jsonio = require("dlscratch.jsonio")
+local progress = require("dlscratch.progress")
 local tensor = require("dlscratch.tensor")
 local train = require("dlscratch.train")
 
@@ -40,32 +42,7 @@ options:
 
 local OPTIMIZER_NAMES = { "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam" }
 
-local function fail(fmt, ...)
-  io.stderr:write("bin/train: ", string.format(fmt, ...), "\n")
-  os.exit(2)
-end
-
-local function finite(v)
-  return v ~= nil and v == v and v ~= math.huge and v ~= -math.huge
-end
-
-local function whole(name, text)
-  local v = tonumber(text)
-  if not finite(v) or v ~= math.floor(v) then fail("%s must be a whole number, not %s", name, text) end
-  return math.floor(v)
-end
-
-local function positive_int(name, text)
-  local v = whole(name, text)
-  if v < 1 then fail("%s must be at least 1, not %s", name, text) end
-  return v
-end
-
-local function number(name, text)
-  local v = tonumber(text)
-  if not finite(v) then fail("%s must be a finite number, not %s", name, text) end
-  return v
-end
+local command = cli.Command.new("bin/train", HELP)
 
 local function parse(argv)
   local o = {
@@ -75,99 +52,20 @@ local function parse(argv)
   }
   local takes = {
     ["--data-dir"] = function(v) o.data_dir = v end,
-    ["--iters"] = function(v) o.iters = positive_int("--iters", v) end,
-    ["--batch-size"] = function(v) o.batch_size = positive_int("--batch-size", v) end,
-    ["--hidden"] = function(v) o.hidden = positive_int("--hidden", v) end,
-    ["--lr"] = function(v) o.lr = number("--lr", v) end,
-    ["--optimizer"] = function(v)
-      for _, name in ipairs(OPTIMIZER_NAMES) do
-        if v == name then o.optimizer = v; return end
-      end
-      fail("--optimizer must be one of %s, not %s", table.concat(OPTIMIZER_NAMES, ", "), v)
-    end,
-    ["--weight-init-std"] = function(v) o.weight_init_std = number("--weight-init-std", v) end,
-    ["--seed"] = function(v)
-      local s = whole("--seed", v)
-      if s < 0 or s >= 2 ^ 31 then fail("--seed must be in 0 <= seed < 2^31, not %s", v) end
-      o.seed = s
-    end,
-    ["--train-size"] = function(v) o.train_size = positive_int("--train-size", v) end,
-    ["--test-size"] = function(v) o.test_size = positive_int("--test-size", v) end,
+    ["--iters"] = function(v) o.iters = command:positive_int("--iters", v) end,
+    ["--batch-size"] = function(v) o.batch_size = command:positive_int("--batch-size", v) end,
+    ["--hidden"] = function(v) o.hidden = command:positive_int("--hidden", v) end,
+    ["--lr"] = function(v) o.lr = command:number("--lr", v) end,
+    ["--optimizer"] = function(v) o.optimizer = command:choice("--optimizer", v, OPTIMIZER_NAMES) end,
+    ["--weight-init-std"] = function(v) o.weight_init_std = command:number("--weight-init-std", v) end,
+    ["--seed"] = function(v) o.seed = command:seed("--seed", v) end,
+    ["--train-size"] = function(v) o.train_size = command:positive_int("--train-size", v) end,
+    ["--test-size"] = function(v) o.test_size = command:positive_int("--test-size", v) end,
     ["--out"] = function(v) o.out = v end,
   }
-  local i = 1
-  while i <= #argv do
-    local a = argv[i]
-    local name, value = a:match("^(%-%-[%w-]+)=(.*)$")
-    name = name or a
-    if name == "--help" or name == "-h" then
-      print(HELP)
-      os.exit(0)
-    elseif name == "--quiet" then
-      if value ~= nil then fail("--quiet takes no value") end
-      o.quiet = true
-      i = i + 1
-    elseif takes[name] then
-      if value == nil then
-        value = argv[i + 1]
-        if value == nil then fail("%s needs a value", name) end
-        i = i + 2
-      else
-        i = i + 1
-      end
-      takes[name](value)
-    else
-      fail("unknown option %s (see --help)", a)
-    end
-  end
+  local extra = command:parse(argv, takes, { ["--quiet"] = function() o.quiet = true end })
+  if extra[1] then command:fail("unknown option %s (see --help)", extra[1]) end
   return o
-end
-
--- check_writable(path): fail now rather than after training; a file that
--- did not exist is not left behind.
-local function check_writable(path)
-  local existed = io.open(path, "rb")
-  if existed then existed:close() end
-  local f, err = io.open(path, "ab")
-  if not f then fail("cannot write --out %s", tostring(err)) end
-  f:close()
-  if not existed then os.remove(path) end
-end
-
--- wall_clock(): seconds since the epoch. Lua has no sub-second wall clock, so
--- this asks date(1) (GNU date prints nanoseconds with %N); os.time() elsewhere.
-local function wall_clock()
-  local p = io.popen("date +%s.%N 2>/dev/null")
-  local text = p and p:read("*l")
-  if p then p:close() end
-  return tonumber(text or "") or os.time()
-end
-
--- A one-line progress bar on stderr, redrawn at most every 0.1 s of CPU time.
-local function progress_bar(total, enabled)
-  local bar = { last = -1, start = os.clock() }
-  function bar.update(done, loss)
-    if not enabled then return end
-    local now = os.clock()
-    if done < total and now - bar.last < 0.1 then return end
-    bar.last = now
-    local width = 30
-    local filled = math.floor(done / total * width)
-    local rate = done / math.max(now - bar.start, 1e-9)
-    io.stderr:write(string.format("\r[%s%s] %d/%d %3d%%  loss %.4f  %.0f it/s  eta %.0fs\27[K",
-      string.rep("#", filled), string.rep(".", width - filled), done, total,
-      math.floor(100 * done / total), loss, rate, (total - done) / rate))
-    io.stderr:flush()
-  end
-  function bar.write(text)
-    if enabled then io.stderr:write("\r\27[K") end
-    io.stdout:write(text, "\n")
-    io.stdout:flush()
-  end
-  function bar.close()
-    if enabled then io.stderr:write("\n") end
-  end
-  return bar
 end
 
 -- accuracy of the network on every image of a dataset, 1000 rows at a time
@@ -185,7 +83,7 @@ end
 
 local function write_history(path, record)
   local f, err = io.open(path, "w")
-  if not f then fail("cannot write %s", tostring(err)) end
+  if not f then command:fail("cannot write %s", tostring(err)) end
   if path:lower():match("%.csv$") then
     f:write("iter,loss\n")
     for i, loss in ipairs(record.loss_history) do
@@ -199,12 +97,12 @@ end
 
 local function main(argv)
   local o = parse(argv)
-  check_writable(o.out)
+  command:check_writable(o.out)
   local data = datasets.load_mnist(o.data_dir, o.train_size, o.test_size)
   local n = data.train_images.n
   local iter_per_epoch = train.iter_per_epoch(n, o.batch_size)
   local acc_iters, train_acc, test_acc = jsonio.array({}), jsonio.array({}), jsonio.array({})
-  local bar = progress_bar(o.iters, not o.quiet and os.getenv("DLSCRATCH_STDERR_TTY") == "1")
+  local bar = progress.ProgressBar.new(o.iters, not o.quiet and progress.terminal())
 
   local function accuracies(net)
     return accuracy(net, data.train_images, data.train_labels), accuracy(net, data.test_images, data.test_labels)
@@ -215,18 +113,18 @@ local function main(argv)
       local k = #acc_iters + 1
       acc_iters[k] = i
       train_acc[k], test_acc[k] = accuracies(net)
-      bar.write(string.format("epoch %d  train acc %.4f  test acc %.4f", i / iter_per_epoch, train_acc[k], test_acc[k]))
+      bar:write(string.format("epoch %d  train acc %.4f  test acc %.4f", i / iter_per_epoch, train_acc[k], test_acc[k]))
     end
-    bar.update(i + 1, loss)
+    bar:update(i + 1, "loss", loss)
   end
 
-  local start = wall_clock()
+  local start = cli.wall_clock()
   local result = train.two_layer_net(data.train_images, data.train_labels, {
     hidden_size = o.hidden, output_size = 10, weight_init_std = o.weight_init_std, lr = o.lr,
     batch_size = o.batch_size, iters = o.iters, seed = o.seed, optimizer = o.optimizer,
   }, on_iter)
-  local seconds = wall_clock() - start
-  bar.close()
+  local seconds = cli.wall_clock() - start
+  bar:close()
   -- the final evaluation, as the book's Trainer.train does after its loop
   -- (the same figures when the last iteration was an epoch's end)
   local final_iter, final_train, final_test = o.iters - 1, nil, nil
@@ -256,7 +154,7 @@ end
 -- a bad data file is a usage error like a bad option
 local ok, err = pcall(main, arg)
 if not ok then
-  if datasets.is_file_error(err) then fail("%s", err.message) end
+  if datasets.is_file_error(err) then command:fail("%s", err.message) end
   io.stderr:write("bin/train: internal error: ", tostring(err), "\n")
   os.exit(1)
 end
