@@ -4,7 +4,6 @@
 module DLScratch.Error (ErrorType (..), DLError (..), shapeError, valueError, badArgs) where
 
 import Control.DeepSeq (NFData)
-import Control.Exception (Exception)
 import GHC.Generics (Generic)
 
 -- | BadRequest: not a JSON object with a string id and op; BadArgs: missing, ill-typed, an
@@ -15,8 +14,6 @@ data ErrorType = BadRequest | UnknownOp | BadArgs | ShapeError | ValueError | In
 
 -- | A failure with a message a user can act on.
 data DLError = DLError { errType :: !ErrorType, errMessage :: String } deriving (Eq, Show, Generic, NFData)
-
-instance Exception DLError
 
 shapeError, valueError, badArgs :: String -> Either DLError a
 shapeError = Left . DLError ShapeError

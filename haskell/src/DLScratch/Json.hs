@@ -1,8 +1,8 @@
-{-# LANGUAGE DeriveAnyClass, DeriveGeneric, OverloadedStrings #-}
+{-# LANGUAGE DeriveAnyClass, DeriveGeneric, LambdaCase, OverloadedStrings #-}
 -- | The runner protocol's JSON. Doubles are written by 'show' (the shortest digits that read
 -- back to the same double); NaN and the infinities are the strings "NaN", "Infinity",
 -- "-Infinity" both ways.
-module DLScratch.Json (J (..), encodeJ, tensorJ, vectorJ, matrixJ, intsJ, decodeLine, numberOf, tensorOf) where
+module DLScratch.Json (J (..), encodeJ, tensorJ, vectorJ, matrixJ, intsJ, decodeLine, numberOf) where
 
 import Control.DeepSeq (NFData)
 import Control.Monad (when)
@@ -15,12 +15,10 @@ import qualified Data.ByteString.Char8 as BC
 import Data.List (intersperse)
 import qualified Data.Scientific as Sci
 import Data.Text (Text)
-import qualified Data.Vector as V
 import qualified Data.Vector.Storable as VS
 import GHC.Generics (Generic)
 import Numeric.LinearAlgebra (Matrix)
 import DLScratch.Array
-import DLScratch.Error
 
 -- | An answer value.
 data J = JNum !Double | JInt !Int | JStr !Text | JNull | JArr [J] | JObj [(Text, J)]
@@ -78,26 +76,7 @@ nestingDepth = (\(Nest m _ _ _) -> m) . BS.foldl' step (Nest 0 0 False False)
 
 -- | A number, or one of the strings "NaN", "Infinity", "-Infinity".
 numberOf :: A.Value -> Maybe Double
-numberOf v = case v of
+numberOf = \case
   A.Number s -> Just (Sci.toRealFloat s)
-  A.String "NaN" -> Just (0 / 0)
-  A.String "Infinity" -> Just (1 / 0)
-  A.String "-Infinity" -> Just (-1 / 0)
+  A.String s -> lookup s [("NaN", 0 / 0), ("Infinity", 1 / 0), ("-Infinity", -1 / 0)]
   _ -> Nothing
-
--- | A number or nested lists of numbers; a ragged list or a non-number is BadArgs, more than
--- 32 dimensions ShapeError.
-tensorOf :: A.Value -> Either DLError Tensor
-tensorOf = go (0 :: Int)
-  where
-    go depth v = case (numberOf v, v) of
-      (Just d, _) -> Right (scalar d)
-      (_, A.Array xs)
-        | depth >= 32 -> Left (DLError ShapeError "an array of more than 32 dimensions")
-        | Just ds <- traverse numberOf xs -> Right (Tensor [V.length xs] (VS.convert ds))
-        | otherwise -> do
-            ts <- traverse (go (depth + 1)) (V.toList xs)
-            let s0 = shape (head ts)
-            if null s0 || any ((/= s0) . shape) ts then badArgs "a ragged array (rows of different lengths or depths)"
-              else Right (Tensor (length ts : s0) (VS.concat (map values ts)))
-      _ -> badArgs "not a number or an array of numbers"
