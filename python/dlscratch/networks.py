@@ -227,41 +227,52 @@ class MultiLayerNet:
         self.layers: OrderedDict[str, object] = OrderedDict()
         for idx in range(1, self.hidden_layer_num + 1):
             self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
-            self.layers[f"Activation_function{idx}"] = ACTIVATIONS[activation]()
+            self.add_hidden_layers(idx, activation)
         idx = self.hidden_layer_num + 1
         self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
         self.last_layer = SoftmaxWithLoss()
+
+    def add_hidden_layers(self, idx: int, activation: str) -> None:
+        """What follows Affine{idx}: the activation."""
+        self.layers[f"Activation_function{idx}"] = ACTIVATIONS[activation]()
 
     def predict(self, x: Array) -> Array:
         for layer in self.layers.values():
             x = layer.forward(x)
         return x
 
-    def loss(self, x: Array, t: ArrayLike) -> float:
-        """data loss + Σ_i ½·λ·Σ W_i² (the decay summed layer by layer)."""
-        y = self.predict(x)
-        weight_decay = 0.0
+    def weight_decay(self) -> float:
+        """Σ_i ½·λ·Σ W_i², summed layer by layer."""
+        decay = 0.0
         for idx in range(1, self.hidden_layer_num + 2):
             W = self.params[f"W{idx}"]
-            weight_decay += 0.5 * self.weight_decay_lambda * np.sum(W**2)
-        return self.last_layer.forward(y, t) + float(weight_decay)
+            decay += 0.5 * self.weight_decay_lambda * np.sum(W**2)
+        return float(decay)
+
+    def loss(self, x: Array, t: ArrayLike) -> float:
+        """data loss + Σ_i ½·λ·Σ W_i²."""
+        return self.last_layer.forward(self.predict(x), t) + self.weight_decay()
 
     def accuracy(self, x: Array, t: ArrayLike) -> float:
         return accuracy_of(self.predict(x), t)
 
+    def param_keys(self, idx: int) -> tuple[str, ...]:
+        """The parameters of layer idx, in the book's order."""
+        return (f"W{idx}", f"b{idx}")
+
+    def training_loss(self, x: Array, t: ArrayLike) -> float:
+        """The loss that gradient differentiates."""
+        return self.loss(x, t)
+
     def numerical_gradient(self, x: Array, t: ArrayLike) -> Params:
         def loss_w(_w: Array) -> float:
-            return self.loss(x, t)
+            return self.training_loss(x, t)
 
-        grads: Params = {}
-        for idx in range(1, self.hidden_layer_num + 2):
-            grads[f"W{idx}"] = numerical_gradient(loss_w, self.params[f"W{idx}"])
-            grads[f"b{idx}"] = numerical_gradient(loss_w, self.params[f"b{idx}"])
-        return grads
+        return {key: numerical_gradient(loss_w, self.params[key])
+                for idx in range(1, self.hidden_layer_num + 2) for key in self.param_keys(idx)}
 
-    def gradient(self, x: Array, t: ArrayLike) -> Params:
-        """Backpropagation; dW_i = backprop dW_i + λ·W_i."""
-        self.loss(x, t)
+    def backprop(self) -> Params:
+        """The layers' backward in reverse order after a forward pass; dW_i = backprop dW_i + λ·W_i."""
         dout = self.last_layer.backward(1)
         for layer in reversed(self.layers.values()):
             dout = layer.backward(dout)
@@ -271,11 +282,15 @@ class MultiLayerNet:
             grads[f"W{idx}"] = affine.dW + self.weight_decay_lambda * affine.W
             grads[f"b{idx}"] = affine.db
         return grads
+
+    def gradient(self, x: Array, t: ArrayLike) -> Params:
+        self.training_loss(x, t)
+        return self.backprop()
 # endregion
 
 
 # region: multi_layer_net_extend
-class MultiLayerNetExtend:
+class MultiLayerNetExtend(MultiLayerNet):
     """MultiLayerNet with weight decay, Dropout and batch normalisation (book 6.3–6.4,
     `common/multi_layer_net_extend.py`).
 
@@ -300,30 +315,20 @@ class MultiLayerNetExtend:
         params: Params | None = None,
         dropout_seed: int = 0,
     ) -> None:
-        self.hidden_layer_num = len(hidden_size_list)
-        self.weight_decay_lambda = weight_decay_lambda
-        self.use_dropout = use_dropout
-        self.use_batchnorm = use_batchnorm
+        self.use_dropout, self.dropout_ration, self.use_batchnorm = use_dropout, dropout_ration, use_batchnorm
         self.dropout_seed = dropout_seed
-        if params is None:
-            params = MultiLayerNet(input_size, hidden_size_list, output_size, activation, weight_init_std, rng=rng).params
-            if use_batchnorm:
-                for idx, size in enumerate(hidden_size_list, start=1):
-                    params[f"gamma{idx}"] = np.ones(size)
-                    params[f"beta{idx}"] = np.zeros(size)
-        self.params: Params = params
+        super().__init__(input_size, hidden_size_list, output_size, activation, weight_init_std, weight_decay_lambda, rng, params)
 
-        self.layers: OrderedDict[str, object] = OrderedDict()
-        for idx in range(1, self.hidden_layer_num + 1):
-            self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
-            if use_batchnorm:
-                self.layers[f"BatchNorm{idx}"] = BatchNormalization(self.params[f"gamma{idx}"], self.params[f"beta{idx}"])
-            self.layers[f"Activation_function{idx}"] = ACTIVATIONS[activation]()
-            if use_dropout:
-                self.layers[f"Dropout{idx}"] = Dropout(dropout_ration)
-        idx = self.hidden_layer_num + 1
-        self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
-        self.last_layer = SoftmaxWithLoss()
+    def add_hidden_layers(self, idx: int, activation: str) -> None:
+        """[BatchNorm{idx}] (γ = ones, β = zeros unless given), the activation, [Dropout{idx}]."""
+        if self.use_batchnorm:
+            size = self.hidden_size_list[idx - 1]
+            gamma = self.params.setdefault(f"gamma{idx}", np.ones(size))
+            beta = self.params.setdefault(f"beta{idx}", np.zeros(size))
+            self.layers[f"BatchNorm{idx}"] = BatchNormalization(gamma, beta)
+        super().add_hidden_layers(idx, activation)
+        if self.use_dropout:
+            self.layers[f"Dropout{idx}"] = Dropout(self.dropout_ration)
 
     def batch_norms(self) -> list[tuple[int, BatchNormalization]]:
         return [(i, self.layers[f"BatchNorm{i}"]) for i in range(1, self.hidden_layer_num + 1) if self.use_batchnorm]
@@ -348,43 +353,23 @@ class MultiLayerNetExtend:
 
     def loss(self, x: Array, t: ArrayLike, train_flg: bool = False) -> float:
         """data loss + Σ_i ½·λ·Σ W_i²."""
-        y = self.predict(x, train_flg)
-        weight_decay = 0.0
-        for idx in range(1, self.hidden_layer_num + 2):
-            W = self.params[f"W{idx}"]
-            weight_decay += 0.5 * self.weight_decay_lambda * np.sum(W**2)
-        return self.last_layer.forward(y, t) + float(weight_decay)
+        return self.last_layer.forward(self.predict(x, train_flg), t) + self.weight_decay()
 
-    def accuracy(self, x: Array, t: ArrayLike) -> float:
-        return accuracy_of(self.predict(x, train_flg=False), t)
+    def param_keys(self, idx: int) -> tuple[str, ...]:
+        """W, b and, in a hidden layer with batch norm, gamma, beta (the book's order)."""
+        with_bn = self.use_batchnorm and idx <= self.hidden_layer_num
+        return (f"W{idx}", f"b{idx}", *((f"gamma{idx}", f"beta{idx}") if with_bn else ()))
 
-    def numerical_gradient(self, x: Array, t: ArrayLike) -> Params:
-        """Central differences of the training-mode loss, as the book's."""
-        def loss_w(_w: Array) -> float:
-            return self.loss(x, t, train_flg=True)
-
-        grads: Params = {}
-        for idx in range(1, self.hidden_layer_num + 2):
-            with_bn = self.use_batchnorm and idx <= self.hidden_layer_num
-            for key in ("W", "b", "gamma", "beta") if with_bn else ("W", "b"):
-                grads[f"{key}{idx}"] = numerical_gradient(loss_w, self.params[f"{key}{idx}"])
-        return grads
+    def training_loss(self, x: Array, t: ArrayLike) -> float:
+        """The training-mode loss: the one the book's gradient and numerical_gradient differentiate."""
+        return self.loss(x, t, train_flg=True)
 
     def gradient(self, x: Array, t: ArrayLike) -> Params:
-        """Backpropagation through a training-mode pass; dW_i = backprop dW_i + λ·W_i."""
-        self.loss(x, t, train_flg=True)
-        dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
-            dout = layer.backward(dout)
-        grads: Params = {}
-        for idx in range(1, self.hidden_layer_num + 2):
-            affine = self.layers[f"Affine{idx}"]
-            grads[f"W{idx}"] = affine.dW + self.weight_decay_lambda * affine.W
-            grads[f"b{idx}"] = affine.db
-            if self.use_batchnorm and idx <= self.hidden_layer_num:
-                grads[f"gamma{idx}"] = self.layers[f"BatchNorm{idx}"].dgamma
-                grads[f"beta{idx}"] = self.layers[f"BatchNorm{idx}"].dbeta
-        return grads
+        """Backpropagation through a training-mode pass; dγ_i, dβ_i from the batch-norm layers."""
+        grads = super().gradient(x, t)
+        for idx, bn in self.batch_norms():
+            grads[f"gamma{idx}"], grads[f"beta{idx}"] = bn.dgamma, bn.dbeta
+        return {key: grads[key] for idx in range(1, self.hidden_layer_num + 2) for key in self.param_keys(idx)}
 # endregion
 
 
