@@ -9,6 +9,7 @@ module DLScratch.Functions
   , sigmoidGrad
   , relu
   , reluGrad
+  , tanhActivation
     -- * Softmax
   , softmax
   , softmaxRows
@@ -58,6 +59,12 @@ relu x = if x > 0 || isNaN x then x else 0
 -- | @relu'(x) = 1 if x >= 0 else 0@ (the book's functions.py)
 reluGrad :: Double -> Double
 reluGrad x = if x >= 0 then 1 else 0
+-- endregion
+
+-- region: tanh
+-- | @tanh(x) = (e^x − e^−x) / (e^x + e^−x)@, libm's (±1 exactly beyond |x| ≈ 19.1; −0 and NaN kept)
+tanhActivation :: Double -> Double
+tanhActivation = tanh
 -- endregion
 
 -- region: softmax

@@ -1,7 +1,8 @@
 {-# LANGUAGE OverloadedStrings #-}
 -- | The networks of the book: the fixed 3-layer network of chapter 3,
 -- simpleNet of chapter 4, and the backpropagation networks TwoLayerNet
--- (chapter 5) and MultiLayerNet (chapter 6, @common/multi_layer_net.py@).
+-- (chapter 5), MultiLayerNet (chapter 6, @common/multi_layer_net.py@) and
+-- MultiLayerNetExtend (@common/multi_layer_net_extend.py@).
 --
 -- A network is its parameters, a list of 'Dense' layers; TwoLayerNet is the
 -- two-layer ReLU case of 'Net'.
@@ -34,19 +35,34 @@ module DLScratch.Networks
   , backprop
   , gradient
   , numericalGradient
+    -- * MultiLayerNetExtend
+  , ExtendNet (..)
+  , ExtendParams
+  , batchNormLayer
+  , initExtendNet
+  , extendParams
+  , withExtendParams
+  , runningStats
+  , extendPredict
+  , extendLoss
+  , extendAccuracy
+  , extendGradient
+  , extendNumericalGradient
   ) where
 
 import Control.DeepSeq (NFData (..))
+import Data.Maybe (catMaybes)
 import Data.Text (Text)
 import qualified Data.Text as T
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, cols, flatten, fromLists, fromList, reshape, rows, (<>), asRow, sumElements)
+import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, fromLists, fromList, reshape, rows, (<>), asRow,
+                              scale, sumElements)
 import Prelude hiding ((<>))
 import DLScratch.Functions
 
 import qualified DLScratch.Gradient as G
 import DLScratch.Layers
-import DLScratch.Rng (Gen, randn)
+import DLScratch.Rng (Gen, mkGen, randn)
 
 -- 3-layer network --------------------------------------------------------
 
@@ -170,6 +186,16 @@ initTwoLayerNet i hdn o s g =
 data Tape = Tape AffineTape (Maybe ActTape)
 data ActTape = RT ReluTape | ST SigmoidTape
 
+-- | The activation layer's forward pass, and its tape.
+activate :: Activation -> Matrix Double -> (Matrix Double, ActTape)
+activate Relu = fmap RT . reluForward
+activate Sigmoid = fmap ST . sigmoidForward
+
+-- | The activation layer's backward pass.
+deactivate :: ActTape -> Matrix Double -> Matrix Double
+deactivate (RT t) = reluBackward t
+deactivate (ST t) = sigmoidBackward t
+
 forwardAll :: Net -> Matrix Double -> (Matrix Double, [Tape])
 forwardAll net x0 = go (layers net) x0
   where
@@ -177,9 +203,7 @@ forwardAll net x0 = go (layers net) x0
     go [d] x = let (o, t) = affineForward d x in (o, [Tape t Nothing])
     go (d : ds) x =
       let (o, t) = affineForward d x
-          (o', at) = case activation net of
-            Relu -> fmap RT (reluForward o)
-            Sigmoid -> fmap ST (sigmoidForward o)
+          (o', at) = activate (activation net) o
           (out, tapes) = go ds o'
       in (out, Tape t (Just at) : tapes)
 
@@ -243,10 +267,7 @@ backprop net x t = Backprop l dx grads
     lam = weightDecayLambda net
     (dx, grads) = foldr back (softmaxWithLossBackward stape, []) (zip (layers net) tapes)
     back (d, Tape at act) (dout, gs) =
-      let dout' = case act of
-            Nothing -> dout
-            Just (RT rt) -> reluBackward rt dout
-            Just (ST st) -> sigmoidBackward st dout
+      let dout' = maybe dout (`deactivate` dout) act
           (dxi, Dense dw db) = affineBackward d at dout'
           dw' = if lam == 0 then dw else dw + reshape (cols dw) (VS.map (lam *) (flatten (weight d)))
       in (dxi, Dense dw' db : gs)
@@ -269,4 +290,132 @@ numericalGradient net x t = [ Dense (gradW k) (gradB k) | k <- [0 .. length ds -
     gradB k =
       G.numericalGradient (\v -> lossWith (setAt k (\d -> d { bias = v }))) (bias (ds !! k))
 -- endregion
+-- endregion
+
+-- MultiLayerNetExtend ----------------------------------------------------
+
+-- region: multi_layer_net_extend
+-- | MultiLayerNetExtend: hidden layer i is Affine_i → [BatchNorm_i] → activation → [Dropout_i];
+-- then the last Affine and SoftmaxWithLoss. The loss adds @Σ_i 0.5·λ·Σ W_i²@.
+data ExtendNet = ExtendNet
+  { extActivation :: !Activation
+  , extWeightDecayLambda :: !Double
+  , extDropout :: !(Maybe Double)  -- ^ the Dropout ratio, with use_dropout
+  , extDropoutSeed :: !Int         -- ^ the seed of the masks of every training-mode pass
+  , extAffines :: ![Dense]         -- ^ W_i, b_i of every Affine, the output layer's last
+  , extNorms :: ![BatchNorm]       -- ^ one per hidden layer with use_batchnorm, else none
+  }
+
+instance NFData ExtendNet where
+  rnf net = rnf (extAffines net) `seq` rnf (runningStats net)
+
+-- | What training changes: W_i, b_i of every Affine and γ_i, β_i of every BatchNorm.
+type ExtendParams = ([Dense], [(Vector Double, Vector Double)])
+
+-- | A BatchNorm layer of momentum 0.9 whose running statistics are the book's first ones (zeros).
+batchNormLayer :: Vector Double -> Vector Double -> BatchNorm
+batchNormLayer g b = BatchNorm g b zeros zeros 0.9 where zeros = VS.map (const 0) g
+
+-- | MultiLayerNet's weights for the layer sizes @[n0, n1, ..., nk]@ ('initLayers'), with batch
+-- norm γ_i = 1 and β_i = 0 for every hidden layer; the masks' seed is 0.
+initExtendNet :: Activation -> WeightInit -> Double -> Maybe Double -> Bool -> [Int] -> Gen
+              -> (ExtendNet, Gen)
+initExtendNet act wi lam dropout useBatchNorm sizes g =
+  let (ds, g') = initLayers wi sizes g
+      norms = [batchNormLayer (VS.replicate n 1) (VS.replicate n 0) | useBatchNorm, n <- init (drop 1 sizes)]
+  in (ExtendNet act lam dropout 0 ds norms, g')
+
+extendParams :: ExtendNet -> ExtendParams
+extendParams net = (extAffines net, [(bnGamma bn, bnBeta bn) | bn <- extNorms net])
+
+withExtendParams :: ExtendParams -> ExtendNet -> ExtendNet
+withExtendParams (ds, gbs) net =
+  net { extAffines = ds, extNorms = zipWith withScale (extNorms net) gbs }
+  where withScale bn (g, b) = bn { bnGamma = g, bnBeta = b }
+
+-- | (running_mean_i, running_var_i) of every BatchNorm layer.
+runningStats :: ExtendNet -> [(Vector Double, Vector Double)]
+runningStats net = [(bnRunningMean bn, bnRunningVar bn) | bn <- extNorms net]
+
+data HiddenTape = HiddenTape AffineTape (Maybe BatchNormTape) ActTape (Maybe DropoutTape)
+
+-- | The forward pass (training mode with the flag): the scores, the network with the running
+-- statistics after the pass, the hidden layers' tapes and the output Affine's. The Dropout layers
+-- draw their masks in order from one generator seeded with the network's dropout seed.
+extendForward :: Bool -> ExtendNet -> Matrix Double
+              -> (Matrix Double, ExtendNet, [HiddenTape], AffineTape)
+extendForward train net x0 = (scores, net { extNorms = norms' }, tapes, outTape)
+  where
+    hidden = init (extAffines net)
+    normsOf = if null (extNorms net) then map (const Nothing) hidden else map Just (extNorms net)
+    (scores, outTape) = affineForward (last (extAffines net)) xL
+    (xL, norms', tapes) = go (zip hidden normsOf) (mkGen (extDropoutSeed net)) x0
+    go [] _ x = (x, [], [])
+    go ((d, bn) : rest) g x =
+      let (a, at) = affineForward d x
+          (b, bn', bt) = case bn of
+            Nothing -> (a, Nothing, Nothing)
+            Just l -> let (o, l', t) = batchNormForward train l a in (o, Just l', Just t)
+          (z, act) = activate (extActivation net) b
+          ((o, dt), g') = case extDropout net of
+            Nothing -> ((z, Nothing), g)
+            Just r -> let ((o', t), g'') = dropoutForward r train g z in ((o', Just t), g'')
+          (out, bns, ts) = go rest g' o
+      in (out, maybe bns (: bns) bn', HiddenTape at bt act dt : ts)
+
+-- | The scores of the last Affine layer, and the network after the pass.
+extendPredict :: Bool -> ExtendNet -> Matrix Double -> (Matrix Double, ExtendNet)
+extendPredict train net x = let (s, net', _, _) = extendForward train net x in (s, net')
+
+-- | @Σ_i 0.5·λ·Σ W_i²@, summed in layer order from 0 (as the book's, even for λ = 0).
+extendWeightDecay :: ExtendNet -> Double
+extendWeightDecay net = foldl (\acc (Dense w _) -> acc + 0.5 * lam * sumElements (w * w)) 0 (extAffines net)
+  where lam = extWeightDecayLambda net
+
+-- | SoftmaxWithLoss of the scores plus the weight decay, and the network after the pass.
+extendLoss :: Bool -> ExtendNet -> Matrix Double -> Targets -> (Double, ExtendNet)
+extendLoss train net x t =
+  let (s, net') = extendPredict train net x
+  in (fst (fst (softmaxWithLossForward s t)) + extendWeightDecay net, net')
+
+-- | Mean of @argmax(y) == t@ over the rows of a test-mode pass.
+extendAccuracy :: ExtendNet -> Matrix Double -> Targets -> Double
+extendAccuracy net x t =
+  let Labels p = argmaxRows (fst (extendPredict False net x))
+      Labels l = targetLabels t
+  in fromIntegral (VS.length (VS.filter id (VS.zipWith (==) p l))) / fromIntegral (rows x)
+
+-- | Backpropagation through a training-mode pass (dW_i gets λ·W_i), and the network after it.
+extendGradient :: ExtendNet -> Matrix Double -> Targets -> (ExtendParams, ExtendNet)
+extendGradient net x t = ((map withDecay (zip (extAffines net) (dAffines ++ [dOut])), catMaybes dNorms), net')
+  where
+    (scores, net', tapes, outTape) = extendForward True net x
+    (_, stape) = softmaxWithLossForward scores t
+    (dh, dOut) = affineBackward (last (extAffines net)) outTape (softmaxWithLossBackward stape)
+    normsOf = if null (extNorms net) then map (const Nothing) tapes else map Just (extNorms net)
+    (dAffines, dNorms) = unzip (snd (foldr back (dh, []) (zip3 (init (extAffines net)) normsOf tapes)))
+    back (d, bn, HiddenTape at bt act dt) (dout, gs) =
+      let d1 = deactivate act (maybe dout (`dropoutBackward` dout) dt)
+          (d2, dn) = case (bn, bt) of
+            (Just l, Just tp) ->
+              let (dx, BatchNormGrad dg db) = batchNormBackward l tp d1 in (dx, Just (dg, db))
+            _ -> (d1, Nothing)
+          (dx, grad) = affineBackward d at d2
+      in (dx, (grad, dn) : gs)
+    withDecay (Dense w _, Dense dw db) = Dense (dw + scale (extWeightDecayLambda net) w) db
+
+-- | Central differences of the training-mode loss over every element of W1, b1, γ1, β1, W2, …
+-- (every pass draws the same masks, so this is the derivative of one network).
+extendNumericalGradient :: ExtendNet -> Matrix Double -> Targets -> ExtendParams
+extendNumericalGradient net x t =
+  ( [ Dense (reshape (cols w) (diff (flatten w) (\v -> (setAt k (Dense (reshape (cols w) v) b) ds, gbs))))
+            (diff b (\v -> (setAt k (Dense w v) ds, gbs)))
+    | (k, Dense w b) <- zip [0 ..] ds ]
+  , [ (diff g (\v -> (ds, setAt k (v, be) gbs)), diff be (\v -> (ds, setAt k (g, v) gbs)))
+    | (k, (g, be)) <- zip [0 ..] gbs ] )
+  where
+    (ds, gbs) = extendParams net
+    diff v with = G.numericalGradient (\v' -> fst (extendLoss True (withExtendParams (with v') net) x t)) v
+    setAt :: Int -> a -> [a] -> [a]
+    setAt k e es = [if i == k then e else old | (i, old) <- zip [0 ..] es]
 -- endregion

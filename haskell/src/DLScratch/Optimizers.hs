@@ -40,6 +40,15 @@ instance Parameters p => Parameters [p] where
   pmap f = map (pmap f)
   pzip f = zipWith (pzip f)
 
+instance Parameters (Vector Double) where
+  pmap = id
+  pzip = id
+
+-- | Two collections side by side (MultiLayerNetExtend's Affine and BatchNorm parameters).
+instance (Parameters a, Parameters b) => Parameters (a, b) where
+  pmap f (a, b) = (pmap f a, pmap f b)
+  pzip f (a, b) (a', b') = (pzip f a a', pzip f b b')
+
 instance Parameters Tensor where
   pmap f (Tensor s v) = Tensor s (f v)
   pzip f (Tensor s v) (Tensor _ w) = Tensor s (f v w)

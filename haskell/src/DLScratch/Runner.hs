@@ -6,6 +6,7 @@ module DLScratch.Runner (Binding, bindings, runLine, runStream) where
 
 import Control.DeepSeq (force)
 import Control.Exception (SomeException, evaluate, try)
+import Data.Bifunctor (first)
 import qualified Data.Aeson as A
 import qualified Data.Aeson.KeyMap as KM
 import qualified Data.ByteString.Builder as B
@@ -29,6 +30,7 @@ import DLScratch.Networks
 import DLScratch.Optimizers
 import qualified DLScratch.Rng as Rng
 import DLScratch.Train
+import DLScratch.Trainer
 import DLScratch.Validate
 
 -- | The entries of an ok object.
@@ -156,10 +158,16 @@ pureBindings = M.fromList $
       (arg a "hidden_size") (arg a "output_size") (arg a "weight_init_std") (gen a)))))
   , ("two_layer_net.predict", one (\a -> predict (netOf a) (arg a "x")))
   , ("two_layer_net.accuracy", one (onBatch accuracy))
-  , ("multi_layer_net.init", \a ->
-      let std = maybe (fromMaybe He (weightInitNamed (name a "weight_init_std"))) StdDev
-                      (arg a "weight_init_std")   -- a number, else a name
-      in denseOut (fst (initLayers std (layerSizes a) (gen a))))
+  , ("multi_layer_net.init", \a -> denseOut (fst (initLayers (weightInitOf a) (layerSizes a) (gen a))))
+  , ("multi_layer_net_extend.init", \a -> extendOut (extendParams (fst (extendInit a (gen a)))))
+  , ("multi_layer_net_extend.predict", \a ->
+      extendPass a "y" (\n -> extendPredict (arg a "train_flg") n (arg a "x")))
+  , ("multi_layer_net_extend.loss", \a ->
+      extendPass a "loss" (\n -> extendLoss (arg a "train_flg") n (arg a "x") (arg a "t")))
+  , ("multi_layer_net_extend.accuracy", one (onExtend extendAccuracy))
+  , ("multi_layer_net_extend.gradient", extendOut . fst . onExtend extendGradient)
+  , ("multi_layer_net_extend.numerical_gradient", extendOut . onExtend extendNumericalGradient)
+  , ("train.trainer", trainer)
   , ("optimizer.run", \a ->
       let opt = optimizerOf (name a "name") (arg a "hyper")
           (p0, grads) = (arg a "params", arg a "grads_seq" :: [M.Map Text Tensor])
@@ -183,7 +191,8 @@ pureBindings = M.fromList $
   where
     gates = [("gate.and", andGate), ("gate.nand", nandGate), ("gate.or", orGate), ("gate.xor", xorGate)]
     elementwise = [ ("fn.identity", identity), ("fn.step", step), ("fn.sigmoid", sigmoid)
-                  , ("fn.sigmoid_grad", sigmoidGrad), ("fn.relu", relu), ("fn.relu_grad", reluGrad) ]
+                  , ("fn.sigmoid_grad", sigmoidGrad), ("fn.relu", relu), ("fn.relu_grad", reluGrad)
+                  , ("fn.tanh", tanhActivation) ]
     onBatch f a = f (netOf a) (arg a "x") (arg a "t")   -- the network's f on the batch x, t
     onSimpleNet f a = f (arg a "W") (arg a "x") (arg a "t")
     -- x and dout as one row each, through an elementwise layer: out and dx
@@ -191,15 +200,85 @@ pureBindings = M.fromList $
       where (out, tape) = forward (rowOf a "x")
     rowOf a k = let v = arg a k :: Vector Double in reshape (VS.length v) v
     gen a = Rng.mkGen (arg a "seed")
-    -- the layers W1, b1, W2, b2, ... of a params argument, and back
+    onExtend f a = f (extendOf a) (arg a "x") (arg a "t")
+    -- the value of a pass as k, and the running statistics after it
+    extendPass a k f = let (r, net) = f (extendOf a) in [ok a k r, ("running_stats", JObj (pairsOut
+      ("running_mean", "running_var") (runningStats net)))]
+    -- the network of the params and running_stats arguments, its masks drawn from seed
+    extendOf a =
+      let p = arg a "params" :: M.Map Text Tensor
+          given = arg a "running_stats" :: Maybe (M.Map Text Tensor)   -- absent: zeros
+          running k i n = maybe (VS.replicate n 0) (values . (M.! (k <> i))) given
+          norm (i, n) = (batchNormLayer (values (p M.! ("gamma" <> i))) (values (p M.! ("beta" <> i))))
+            { bnRunningMean = running "running_mean" i n, bnRunningVar = running "running_var" i n }
+      in ExtendNet (activationOf a) (arg a "weight_decay_lambda") (dropoutOf a) (fromMaybe 0 (arg a "seed"))
+           (denseOf a "params") [norm h | arg a "use_batchnorm", h <- zip numbers (arg a "hidden_size_list")]
+    -- the layers W1, b1, W2, b2, ... of a params argument
     denseOf a k = let p = arg a k :: M.Map Text Tensor in
-      [Dense (toMatrix (p M.! ("W" <> i))) (values (p M.! ("b" <> i))) | i <- take (M.size p `div` 2) numbers]
-    denseOut ds = concat [[("W" <> i, matrixJ w), ("b" <> i, vectorJ b)] | (i, Dense w b) <- zip numbers ds]
-    numbers = map (pack . show) [1 :: Int ..]
+      [ Dense (toMatrix (p M.! ("W" <> i))) (values (p M.! ("b" <> i)))
+      | i <- takeWhile (\i -> M.member ("W" <> i) p) numbers ]
     -- function_1 and function_2 of chapter 4; on an array function_1 is summed (np.sum(f(x)))
     named a | name a "f" == "function_1" = (G.function1, VS.sum . VS.map G.function1)
             | otherwise = (\x -> x * x, G.function2) :: (Double -> Double, Vector Double -> Double)
-    optimizerOf n h = withHyper (M.mapKeys unpack h) (fromMaybe (SGD 0.01) (defaultOptimizer (unpack n)))
     -- the network of the params argument; TwoLayerNet's has neither an activation nor weight decay
-    netOf a = Net (if arg a "activation" == Just ("sigmoid" :: Text) then Sigmoid else Relu)
-                  (fromMaybe 0 (arg a "weight_decay_lambda")) (denseOf a "params")
+    netOf a = Net (activationOf a) (fromMaybe 0 (arg a "weight_decay_lambda")) (denseOf a "params")
+
+-- | W1, b1, W2, b2, ... of layers, and with MultiLayerNetExtend's parameters gamma1, beta1, ...
+denseOut :: [Dense] -> Out
+denseOut ds = concat [[("W" <> i, matrixJ w), ("b" <> i, vectorJ b)] | (i, Dense w b) <- zip numbers ds]
+
+extendOut :: ExtendParams -> Out
+extendOut (ds, gbs) = denseOut ds ++ pairsOut ("gamma", "beta") gbs
+
+-- | ka1, kb1, ka2, kb2, ... of a list of pairs.
+pairsOut :: (Text, Text) -> [(Vector Double, Vector Double)] -> Out
+pairsOut (ka, kb) vs = concat [[(ka <> i, vectorJ u), (kb <> i, vectorJ v)] | (i, (u, v)) <- zip numbers vs]
+
+-- | The optimizer of a name and its hyper-parameters.
+optimizerOf :: Text -> M.Map Text Double -> Optimizer
+optimizerOf n h = withHyper (M.mapKeys unpack h) (fromMaybe (SGD 0.01) (defaultOptimizer (unpack n)))
+
+-- | The layers' numbers "1", "2", ...
+numbers :: [Text]
+numbers = map (pack . show) [1 :: Int ..]
+
+-- | The activation argument (absent: ReLU, TwoLayerNet's).
+activationOf :: Args -> Activation
+activationOf a = if arg a "activation" == Just ("sigmoid" :: Text) then Sigmoid else Relu
+
+-- | weight_init_std: a number, else a name.
+weightInitOf :: Args -> WeightInit
+weightInitOf a =
+  maybe (fromMaybe He (weightInitNamed (name a "weight_init_std"))) StdDev (arg a "weight_init_std")
+
+-- | The Dropout ratio, with use_dropout.
+dropoutOf :: Args -> Maybe Double
+dropoutOf a = if arg a "use_dropout" then Just (arg a "dropout_ration") else Nothing
+
+-- | MultiLayerNetExtend of the init arguments, its weights drawn from the generator.
+extendInit :: Args -> Rng.Gen -> (ExtendNet, Rng.Gen)
+extendInit a = initExtendNet (activationOf a) (weightInitOf a) (arg a "weight_decay_lambda") (dropoutOf a)
+                             (arg a "use_batchnorm") (layerSizes a)
+
+-- | train.trainer: one generator draws the network's weights, then every batch and mask seed.
+trainer :: Args -> Out
+trainer a = case name net "kind" of
+  "two_layer_net" -> run denseOut (initTwoLayerNet (arg net "input_size") (arg net "hidden_size")
+                                                  (arg net "output_size") (arg net "weight_init_std") g0)
+  "multi_layer_net" -> run denseOut (first (Net (activationOf net) (arg net "weight_decay_lambda"))
+                                            (initLayers (weightInitOf net) (layerSizes net) g0))
+  _ -> run extendOut (extendInit net g0)
+  where
+    net = arg a "network" :: Args
+    g0 = Rng.mkGen (arg a "seed")
+    cfg = TrainerConfig (arg a "epochs") (arg a "mini_batch_size")
+            (optimizerOf (name a "optimizer") (arg a "optimizer_param"))
+            (arg a "evaluate_sample_num_per_epoch")
+    dat = TrainerData (arg a "x_train") (targetLabels (arg a "t_train"))
+                      (arg a "x_test") (targetLabels (arg a "t_test"))
+    run :: Network n => (Weights n -> Out) -> (n, Rng.Gen) -> Out
+    run out (n0, g) = let r = train cfg dat n0 g in
+      [ ("train_loss_list", numbersJ (trainLossList r)), ("train_acc_list", numbersJ (trainAccList r))
+      , ("test_acc_list", numbersJ (testAccList r)), ("test_acc", JNum (testAcc r))
+      , ("params", JObj (out (weights (trainedNet r)))) ]
+    numbersJ = JArr . map JNum

@@ -41,11 +41,13 @@ data Limit = Limit Text (Either [[Text]] Text)
 
 data ArgSpec = ArgSpec
   { argName, argKind, argShape :: Text, argDefault :: Maybe A.Value  -- ^ Just Null: may stay absent
-  , argMin, argMax, argBelow :: Maybe Double, argChoices :: [Text], argFoldCase :: Bool
+  , argMin, argMax, argBelow :: Maybe Double
+  , argChoices :: [Text], argFoldCase :: Bool  -- ^ choices (a network's kinds)
   , argScores :: Text, argKeys :: [(Text, Text)], argKeysHook :: Maybe Text, argLike :: Text }
 
 -- | A validated argument (a path is a 'VName', labels a 'VTarget' of 'TLabels'): int_list is
--- a list, hyper and params are objects, grads_seq a list of objects.
+-- a list, hyper and params are objects, grads_seq a list of objects, a network the object of
+-- its kind (a 'VName') and its init op's arguments.
 data Value = VNum !Double | VInt !Int | VBool !Bool | VName !Text | VArr !Tensor | VTarget !Targets
   | VList [Value] | VObj (M.Map Text Value) | VAbsent
 
@@ -70,7 +72,8 @@ parseSchema = A.withObject "ops.json" $ \o -> do
   let bound s k = s .:! k >>= traverse (\case A.String l -> lim .: K.fromText l; v -> A.parseJSON v)
       arg' = A.withObject "arg" $ \s -> ArgSpec <$> s .: "name" <*> s .: "kind" <*> s .:? "shape" .!= "*"
         <*> s .:! "default" <*> bound s "min" <*> bound s "max" <*> s .:? "max_exclusive"
-        <*> s .:? "choices" .!= [] <*> s .:? "fold_case" .!= False <*> s .:? "scores" .!= ""
+        <*> (fromMaybe [] <$> ((<|>) <$> s .:? "choices" <*> s .:? "kinds"))
+        <*> s .:? "fold_case" .!= False <*> s .:? "scores" .!= ""
         <*> (maybe [] M.toList <$> s .:? "keys") <*> s .:? "keys_hook" <*> s .:? "like" .!= ""
       limit = A.withObject "limit" $ \l ->
         Limit <$> l .: "what" <*> (l .:? "sum_of_products" >>= maybe (Right <$> l .: "hook") (pure . Left))
@@ -147,6 +150,15 @@ check sc s v a = case argKind s of
       b <- checkArgs sc sub o (Args M.empty M.empty M.empty)
       Right a { argValues = argValues a <> M.mapKeys ((k <> ".") <>) (argValues b) }
     _ -> badArgs (ks ++ " must be an object {\"name\": ..., \"hyper\": {...}}")
+  "network" -> do   -- the arguments of <kind>.init but seed, its refusals prefixed "network: "
+    o <- json "an object {\"kind\": ..., ...}"
+    kind <- expect (ks ++ ".kind") ("one of " ++ T.unpack (T.intercalate ", " (argChoices s)))
+      (mfilter (`elem` argChoices s) (parseMaybe A.parseJSON =<< KM.lookup "kind" o))
+    initOp <- maybe (internal (kind <> ".init")) Right (M.lookup (kind <> ".init") (schemaOps sc))
+    net <- either (\(DLError t m) -> Left (DLError t (ks ++ ": " ++ m))) Right $
+      validate sc initOp { opArgs = filter ((/= "seed") . argName) (opArgs initOp) } (KM.delete "kind" o)
+    Right (bindSym "SL" (arg net "output_size") (bindSym "S0" (arg net "input_size")
+      (put k (VObj (M.insert "kind" (VName kind) (argValues net))) a)))
   other -> internal other
   where
     (k, ks, seeds) = (argName s, T.unpack k, fromIntegral (seedLimit sc))
@@ -281,11 +293,22 @@ keysHooks = M.fromList
       ( concat [[("W" <> t i, t p <> " " <> t q), ("b" <> t i, t q)]
                | (i, p, q) <- zip3 [1 :: Int ..] s (tail s)]
       , bindSym "SL" (last s) (bindSym "S0" (head s) a) ))
+  , ("extend_params", \a o -> let (ks, b) = layerParams a o in (ks ++ batchNormKeys ["gamma", "beta"] a, b))
+  , ("running_stats", \a _ -> (batchNormKeys ["running_mean", "running_var"] a, a))
   , ("any_keys", \a o -> ([(K.toText key, "*") | key <- KM.keys o], a)) ]
+  where layerParams = keysHooks M.! "layer_params"
+        -- with use_batchnorm, {name}{i}: S_i for every hidden layer i
+        batchNormKeys names a = [ (n <> T.pack (show i), T.pack (show si)) | arg a "use_batchnorm"
+                                , (i, si) <- zip [1 :: Int ..] (arg a "hidden_size_list" :: [Int])
+                                , n <- names ]
 
 countHooks :: M.Map Text (Args -> Integer)
-countHooks = M.fromList   -- layer_sizes: Σ S_{i-1}·S_i
-  [("layer_sizes", \a -> let s = map toInteger (layerSizes a) in sum (zipWith (*) s (tail s)))]
+countHooks = M.fromList   -- layer_sizes: Σ S_{i-1}·S_i; trainer_steps: int(epochs·max(N / batch, 1))·batch
+  [ ("layer_sizes", \a -> let s = map toInteger (layerSizes a) in sum (zipWith (*) s (tail s)))
+  , ("trainer_steps", \a ->
+      let batch = arg a "mini_batch_size" :: Int
+          perEpoch = max (fromIntegral (symbol a "N") / fromIntegral batch) 1 :: Double
+      in truncate (fromIntegral (arg a "epochs" :: Int) * perEpoch) * toInteger batch) ]
 
 checkHooks :: M.Map Text (Args -> R ())
 checkHooks = M.fromList
@@ -319,6 +342,8 @@ instance FromValue a => FromValue [a] where
 instance FromValue a => FromValue (M.Map Text a) where
   fromValue = \case { VObj m -> traverse fromValue m; _ -> Nothing }
 instance FromValue a => FromValue (Maybe a) where fromValue = Just . fromValue
+-- | An object's entries (a network's kind and arguments) as arguments.
+instance FromValue Args where fromValue = \case { VObj m -> Just (Args m M.empty M.empty); _ -> Nothing }
 
 -- | A validated argument as the type its kind gives.
 arg :: FromValue a => Args -> Text -> a

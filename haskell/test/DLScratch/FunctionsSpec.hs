@@ -19,6 +19,15 @@ spec = do
     it "relu and relu_grad (1 at 0, as functions.py)" $ do
       map relu [-1, 0, 2] `shouldBe` [0, 0, 2]
       map reluGrad [-1, 0, 2] `shouldBe` [0, 1, 1]
+    it "tanh at ln 2, ln 3 and 0: (e^x − e^−x) / (e^x + e^−x) = 0.6, 0.8, 0" $
+      zipWith (-) (map tanhActivation [log 2, log 3, 0]) [0.6, 0.8, 0] `shouldSatisfy` all ((<= 1e-15) . abs)
+    it "tanh is odd, exactly ±1 beyond |x| ≈ 19.1, and keeps −0 and NaN" $ do
+      map tanhActivation [20, -20, 1 / 0, -1 / 0] `shouldBe` [1, -1, 1, -1]
+      tanhActivation (-0.5) `shouldBe` negate (tanhActivation 0.5)
+      isNegativeZero (tanhActivation (-0)) `shouldBe` True
+      isNaN (tanhActivation (0 / 0)) `shouldBe` True
+      -- tanh x = x − x³/3 + …: the first term alone below 1e-8
+      tanhActivation 1e-10 `shouldBe` 1e-10
     it "softmax([0.3, 2.9, 4.0]) (book 3.5.1)" $
       VS.toList (softmax (vec [0.3, 2.9, 4.0])) `shouldBeNear'` [0.01821127, 0.24519181, 0.73659691]
     it "softmax rows are probabilities summing to 1 (QuickCheck)" $ property $

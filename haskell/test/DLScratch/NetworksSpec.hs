@@ -91,3 +91,62 @@ spec = do
               shapes (Dense w b) = (rows w, cols w, VS.length b)
           in map shapes (gradient net x t) == map shapes (layers net)
 
+
+  describe "MultiLayerNetExtend (6.3, 6.4)" $ do
+    -- sizes [4, 5, 3, 2], a batch of 20 and balanced labels, as smallNet
+    let extendNet act dropout bn lam =
+          let (net, g1) = initExtendNet act (StdDev 0.5) lam dropout bn [4, 5, 3, 2] (mkGen 13)
+              (xv, _) = rand [20, 4] g1
+          in (net { extDropoutSeed = 99 }, (20 >< 4) (VS.toList xv), TLabels (Labels (VS.generate 20 (`mod` 2))))
+        flat (ds, gbs) = concatMap (\(Dense w b) -> [flatten w, b]) ds ++ concatMap (\(g, b) -> [g, b]) gbs
+        mad x y = VS.sum (VS.map abs (VS.zipWith (-) x y)) / fromIntegral (VS.length x) :: Double
+    it "init: MultiLayerNet's weights from the same generator, γ = 1 and β = 0 per hidden layer" $ do
+      let (net, _) = initExtendNet Relu He 0 Nothing True [3, 4, 2, 5] (mkGen 7)
+          (ds, _) = initLayers He [3, 4, 2, 5] (mkGen 7)
+      map (flatten . weight) (extAffines net) `shouldBe` map (flatten . weight) ds
+      snd (extendParams net) `shouldBe` [(VS.replicate 4 1, VS.replicate 4 0), (VS.replicate 2 1, VS.replicate 2 0)]
+      runningStats net `shouldBe` [(VS.replicate 4 0, VS.replicate 4 0), (VS.replicate 2 0, VS.replicate 2 0)]
+    forM_ [(Sigmoid, Just 0.3, True, 0.1), (Sigmoid, Nothing, True, 0), (Sigmoid, Just 0.5, False, 0.05)] $
+      \(act, dropout, bn, lam) ->
+        it ("gradient check: backprop vs numerical, Dropout " ++ show dropout ++ ", batch norm " ++ show bn
+            ++ ", λ " ++ show lam ++ ": mean |diff| <= 1e-7 per parameter") $ do
+          let (net, x, t) = extendNet act dropout bn lam
+              backprop' = flat (fst (extendGradient net x t))
+              numerical = flat (extendNumericalGradient net x t)
+          length backprop' `shouldBe` (if bn then 10 else 6)
+          zipWith mad backprop' numerical `shouldSatisfy` all (<= 1e-7)
+    it "the Dropout masks: rand(shape) > ratio from one generator seeded with the dropout seed, each pass" $ do
+      -- x·I = x through ReLU (x > 0), Dropout, then I again: the scores are x·mask
+      let eye = reshape 3 (VS.fromList [1, 0, 0, 0, 1, 0, 0, 0, 1])
+          net = ExtendNet Relu 0 (Just 0.5) 42 [Dense eye (VS.replicate 3 0), Dense eye (VS.replicate 3 0)] []
+          x = (2 >< 3) [1, 2, 3, 4, 5, 6]
+          (u, _) = rand [2, 3] (mkGen 42)
+          masked = VS.zipWith (\a r -> if r > 0.5 then a else 0) (flatten x) u
+      flatten (fst (extendPredict True net x)) `shouldBe` masked
+      flatten (fst (extendPredict True (snd (extendPredict True net x)) x)) `shouldBe` masked
+      flatten (fst (extendPredict False net x)) `shouldBe` VS.map (* 0.5) (flatten x)
+    it "running statistics: r ← 0.9·r + 0.1·batch value after a training pass, kept by a test pass" $ do
+      -- one hidden unit, x = 1 and 3: batch mean 2, variance 1
+      let net = ExtendNet Relu 0 Nothing 0 [Dense ((1 >< 1) [1]) (vec [0]), Dense ((1 >< 2) [1, -1]) (vec [0, 0])]
+                          [batchNormLayer (vec [1]) (vec [0])]
+          x = (2 >< 1) [1, 3]
+          (_, trained) = extendPredict True net x
+          m = 0.9   -- the book's r ← m·r + (1 − m)·value, 1 − m = 0.09999999999999998 in float64
+          (rm, rv) = ((1 - m) * 2, (1 - m) * 1)
+      runningStats trained `shouldBe` [(vec [rm], vec [rv])]
+      runningStats (snd (extendPredict False trained x)) `shouldBe` [(vec [rm], vec [rv])]
+      runningStats (snd (extendPredict True trained x)) `shouldBe` [(vec [m * rm + (1 - m) * 2], vec [m * rv + (1 - m) * 1])]
+      -- untrained, a test pass divides by sqrt(0 + 1e-6): x = 1 scores 1000 and -1000
+      concat (toLists (fst (extendPredict False net ((1 >< 1) [1])))) `shouldBeNear'` [1000, -1000]
+    it "the loss in test and training mode, plus 0.5·λ·Σ W² " $ do
+      let (net, x, t) = extendNet Sigmoid (Just 0.3) True 0.1
+          decay = sum [0.5 * 0.1 * VS.sum (VS.map (^ (2 :: Int)) (flatten w)) | Dense w _ <- extAffines net]
+          (l0, _) = extendLoss True net { extWeightDecayLambda = 0 } x t
+      fst (extendLoss True net x t) - l0 `shouldSatisfy` (\d -> abs (d - decay) <= 1e-12)
+      fst (extendLoss False net x t) `shouldSatisfy` (/= fst (extendLoss True net x t))
+    it "accuracy: a NaN score is the row's argmax (numpy's: the first NaN wins)" $ do
+      -- no hidden layer: scores = x + b, b = [0, NaN, 0] puts a NaN in column 1 of every row
+      let net = ExtendNet Relu 0 Nothing 0 [Dense (reshape 3 (VS.fromList [1, 0, 0, 0, 1, 0, 0, 0, 1])) (vec [0, 0 / 0, 0])] []
+          x = (2 >< 3) [1, 2, 5, 9, 2, 5]
+      extendAccuracy net x (TLabels (Labels (VS.fromList [1, 2]))) `shouldBe` 0.5
+      accuracy (Net Relu 0 (extAffines net)) x (TLabels (Labels (VS.fromList [1, 1]))) `shouldBe` 1

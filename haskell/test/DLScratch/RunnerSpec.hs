@@ -47,6 +47,19 @@ spec = do
         (errorType got, got) `shouldBe` (Nothing, want)
     map weightInitNamed ["hE", "Relu", "XAVIER", "Sigmoid", "SİGMOID", "tanh"]
       `shouldBe` [Just He, Just He, Just Xavier, Just Xavier, Nothing, Nothing]
+  it "train.trainer answers the book's lists and the trained parameters of the network's kind" $ do
+    let request net = "{\"id\": \"t\", \"op\": \"train.trainer\", \"args\": {\"network\": " <> net <> ", "
+          <> "\"x_train\": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], \"t_train\": [0, 1, 1], \"x_test\": [[0.2, 0.1]], "
+          <> "\"t_test\": [0], \"epochs\": 4, \"mini_batch_size\": 2, \"optimizer\": \"Adam\", \"seed\": 3}}"
+        keysOf v = maybe [] KM.keys (okValue v)
+        lengthOf k v = case okValue v >>= KM.lookup k of { Just (A.Array xs) -> length xs; _ -> -1 }
+        paramKeys v = case okValue v >>= KM.lookup "params" of { Just (A.Object p) -> KM.keys p; _ -> [] }
+    v <- answer (request "{\"kind\": \"multi_layer_net_extend\", \"input_size\": 2, \"hidden_size_list\": [3], \"output_size\": 2, \"use_batchnorm\": true, \"use_dropout\": true}")
+    keysOf v `shouldBe` ["params", "test_acc", "test_acc_list", "train_acc_list", "train_loss_list"]
+    (lengthOf "train_loss_list" v, lengthOf "train_acc_list" v) `shouldBe` (6, 2)   -- 1.5 steps an epoch: after steps 0 and 3
+    paramKeys v `shouldBe` ["W1", "W2", "b1", "b2", "beta1", "gamma1"]
+    w <- answer (request "{\"kind\": \"two_layer_net\", \"input_size\": 2, \"hidden_size\": 3, \"output_size\": 2}")
+    paramKeys w `shouldBe` ["W1", "W2", "b1", "b2"]
   it "optimizer names are lower-cased as the book's Trainer does (SGD, Momentum, Adam)" $ do
     let run name = "{\"id\": \"o\", \"op\": \"optimizer.run\", \"args\": {\"name\": \"" <> name <> "\", "
           <> "\"hyper\": {\"lr\": 0.5}, \"params\": {\"w\": [1.0, -2.0]}, \"grads_seq\": [{\"w\": [1.0, 0.5]}, {\"w\": [0.5, 1.0]}]}}"

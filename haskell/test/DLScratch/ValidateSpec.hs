@@ -128,6 +128,46 @@ spec = do
                    <> w2 <> ", \"b2\": [0]}, \"x\": [1], \"t\": 0}"
       M.keys (params (valid "multi_layer_net.loss" (mln "[[1], [1]]")) "params") `shouldBe` ["W1", "W2", "b1", "b2"]
       refused "multi_layer_net.loss" (mln "[[1, 1]]") `shouldBe` Just ShapeError
+    it "hooks: extend_params and running_stats add gamma{i}, beta{i} and running_mean{i}, running_var{i} with batch norm" $ do
+      let ext bn ps rs = "{\"input_size\": 1, \"hidden_size_list\": [2], \"output_size\": 1, \"use_batchnorm\": " <> bn
+            <> ", \"params\": {\"W1\": [[1, 1]], \"b1\": [0, 0], \"W2\": [[1], [1]], \"b2\": [0]" <> ps <> "}"
+            <> rs <> ", \"x\": [[1]]}"
+          gb = ", \"gamma1\": [1, 1], \"beta1\": [0, 0]"
+      M.keys (params (valid "multi_layer_net_extend.predict" (ext "true" gb "")) "params")
+        `shouldBe` ["W1", "W2", "b1", "b2", "beta1", "gamma1"]
+      M.keys (params (valid "multi_layer_net_extend.predict" (ext "false" gb "")) "params") `shouldBe` ["W1", "W2", "b1", "b2"]
+      refused "multi_layer_net_extend.predict" (ext "true" "" "") `shouldBe` Just ShapeError
+      refused "multi_layer_net_extend.predict" (ext "true" ", \"gamma1\": [1], \"beta1\": [0, 0]" "") `shouldBe` Just ShapeError
+      let rs = ", \"running_stats\": {\"running_mean1\": [0, 0], \"running_var1\": [1, 1]}"
+      M.keys (params (valid "multi_layer_net_extend.predict" (ext "true" gb rs)) "running_stats")
+        `shouldBe` ["running_mean1", "running_var1"]
+      refused "multi_layer_net_extend.predict" (ext "true" gb ", \"running_stats\": {}") `shouldBe` Just ShapeError
+      (arg (valid "multi_layer_net_extend.predict" (ext "true" gb "")) "running_stats" :: Maybe (M.Map Text Tensor))
+        `shouldBe` Nothing
+    let trainer net extra = "{\"network\": " <> net <> ", \"x_train\": [[1, 2], [3, 4]], \"t_train\": [0, 1], "
+          <> "\"x_test\": [[1, 2]], \"t_test\": [1]" <> extra <> "}"
+        mln = "{\"kind\": \"multi_layer_net\", \"input_size\": 2, \"hidden_size_list\": [3], \"output_size\": 2"
+    it "network: the arguments of <kind>.init but seed, S0 and SL bound to input_size and output_size" $ do
+      let a = valid "train.trainer" (trainer (mln <> ", \"seed\": -1}") "")
+          net = arg a "network" :: Args
+      (name net "kind", arg net "input_size" :: Int, arg net "hidden_size_list" :: [Int]) `shouldBe` ("multi_layer_net", 2, [3])
+      (name net "activation", num net "weight_decay_lambda") `shouldBe` ("relu", 0)
+      (symbol a "S0", symbol a "SL") `shouldBe` (2, 2)
+      refused "train.trainer" (trainer "{\"kind\": \"two_layer_net\", \"input_size\": 3, \"hidden_size\": 2, \"output_size\": 2}" "")
+        `shouldBe` Just ShapeError   -- x_train has 2 columns, not S0 = 3
+      refused "train.trainer" (trainer "{\"kind\": \"multi_layer_net\", \"input_size\": 2, \"hidden_size_list\": [], \"output_size\": 1}" "")
+        `shouldBe` Just ValueError   -- the label 1 of one class
+    it "network: a refusal of <kind>.init prefixed \"network: \"; an unknown kind BadArgs" $ do
+      either (\(DLError t m) -> Just (t, take 9 m)) (const Nothing) (run "train.trainer" (trainer (mln <> ", \"activation\": \"tanh\"}") ""))
+        `shouldBe` Just (BadArgs, "network: ")
+      refused "train.trainer" (trainer "{\"kind\": \"simple_net\"}" "") `shouldBe` Just BadArgs
+      refused "train.trainer" (trainer "[1]" "") `shouldBe` Just BadArgs
+      refused "train.trainer" (trainer "{\"kind\": \"multi_layer_net\", \"input_size\": 2, \"output_size\": 2}" "") `shouldBe` Just BadArgs
+    it "hooks: trainer_steps, int(epochs·max(N / batch, 1))·batch at most max_elements" $ do
+      let steps e b = trainer (mln <> "}") (", \"epochs\": " <> e <> ", \"mini_batch_size\": " <> b)
+      refused "train.trainer" (steps "6000000" "1") `shouldBe` Just ValueError       -- 1.2·10^7 steps of 1
+      refused "train.trainer" (steps "2" "10000000") `shouldBe` Just ValueError      -- 2 steps of 10^7
+      refused "train.trainer" (steps "1000" "2") `shouldBe` Nothing
   it "ok shapes follow the bound symbols: 1-D x gives 1-D scores" $ do
     let tln x = "{\"params\": {\"W1\": [[1]], \"b1\": [0], \"W2\": [[1, 2]], \"b2\": [0, 0]}, \"x\": " <> x <> "}"
     shapeOf (valid "two_layer_net.predict" (tln "[1]")) "y" `shouldBe` [2]
