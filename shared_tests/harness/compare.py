@@ -38,7 +38,8 @@ class Mismatch:
 @dataclass
 class Comparison:
     mismatches: list[Mismatch] = field(default_factory=list)
-    worst_rel: float = 0.0     # max over compared elements of |g-w|/|w| (|g-w| where w == 0)
+    worst_rel: float = 0.0     # max over compared elements of |g-w|/|w| (|g-w| where w == 0), except
+                               # where both |w| and |g-w| are within atol
     count: int = 0             # number of compared scalar values
 
     @property
@@ -118,7 +119,8 @@ def compare_value(got: Any, want: Any, rtol: float, atol: float, key: str,
                 ok = False
             else:
                 result.count += 1
-                result.worst_rel = max(result.worst_rel, relative_error(float(g), float(w)))
+                if not abs(float(w)) <= atol or not abs(float(g) - float(w)) <= atol:   # below atol: noise
+                    result.worst_rel = max(result.worst_rel, relative_error(float(g), float(w)))
                 ok = close(float(g), float(w), rtol, atol)
         else:
             ok = g == w
