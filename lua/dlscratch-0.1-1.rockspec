@@ -31,6 +31,7 @@ build = {
     ["dlscratch.class"] = "dlscratch/class.lua",
     ["dlscratch.cli"] = "dlscratch/cli.lua",
     ["dlscratch.datasets"] = "dlscratch/datasets.lua",
+    ["dlscratch.experiments"] = "dlscratch/experiments.lua",
     ["dlscratch.functions"] = "dlscratch/functions.lua",
     ["dlscratch.gates"] = "dlscratch/gates.lua",
     ["dlscratch.gradient"] = "dlscratch/gradient.lua",

@@ -139,6 +139,54 @@ describe("bin/train", function()
   end)
 end)
 
+describe("bin/experiment", function()
+  local experiment = "bin/experiment --lua " .. LUA
+
+  it("refuses bad options, names and data files with one line and exit status 2", function()
+    assert_refused(experiment .. " overfit_dropout --scale 0", "bin/experiment: --scale must be in 0 < S <= 1, not 0")
+    assert_refused(experiment .. " overfit_dropout --scale 1.5", "bin/experiment: --scale must be in 0 < S <= 1, not 1.5")
+    assert_refused(experiment .. " overfit_dropout --scale nan", "bin/experiment: --scale must be a finite number, not nan")
+    assert_refused(experiment .. " overfit_dropout --seed -1", "bin/experiment: --seed must be in 0 <= seed < 2^31, not -1")
+    assert_refused(experiment .. " dropout", "bin/experiment: the experiment must be one of optimizer_compare_naive, "
+      .. "optimizer_compare_mnist, weight_init_activation_histogram, weight_init_compare, batch_norm_test, "
+      .. "overfit_weight_decay, overfit_dropout, hyperparameter_optimization, not dropout")
+    assert_refused(experiment, "bin/experiment: NAME is missing: one of optimizer_compare_naive, optimizer_compare_mnist, "
+      .. "weight_init_activation_histogram, weight_init_compare, batch_norm_test, overfit_weight_decay, overfit_dropout, "
+      .. "hyperparameter_optimization (see --help)")
+    assert_refused(experiment .. " batch_norm_test --bogus", "bin/experiment: unknown option --bogus (see --help)")
+    assert_refused(experiment .. " batch_norm_test --out", "bin/experiment: --out needs a value")
+    assert_refused(experiment .. " batch_norm_test --quiet --data-dir /nonexistent",
+      "bin/experiment: /nonexistent has no train-images-idx3-ubyte or train-images-idx3-ubyte.gz")
+    local dir = bad_data_dir()
+    assert_refused(experiment .. " overfit_dropout --quiet --data-dir " .. dir,
+      "bin/experiment: " .. dir .. "/t10k-labels-idx1-ubyte.gz is 3-D (10000x28x28), not a 1-D list of labels")
+    os.execute("rm -r '" .. dir .. "'")
+    assert_refused("bin/experiment --lua lua5.1 batch_norm_test", "bin/experiment: --lua must be luajit or lua5.4, not lua5.1")
+  end)
+
+  it("lists every option with its default in --help, and every experiment", function()
+    local status, out = run(experiment .. " --help")
+    assert.are.equal(0, status)
+    assert.truthy(out:find("usage: bin/experiment", 1, true))
+    for _, option in ipairs({ "--lua", "--scale", "--seed", "--data-dir", "--out", "--quiet" }) do
+      assert.truthy(out:find("\n  " .. literal(option) .. " [^\n]*\n?[^\n]*%(default: "), option)
+    end
+    for _, name in ipairs(require("dlscratch.experiments").NAMES) do assert.truthy(out:find("\n  " .. name .. " "), name) end
+  end)
+
+  it("writes the reference's record: experiment, port, options (the scale a float), results, seconds", function()
+    local path = os.tmpname()
+    local status, out, err = run(experiment .. " optimizer_compare_naive --quiet --out " .. path)
+    assert.are.equal(0, status, err)
+    assert.truthy(out:find("^optimizer_compare_naive: [%d.]+ s, written to " .. literal(path) .. "\n$"), out)
+    local text = slurp(path)
+    assert.truthy(text:find('"options":{"data_dir":"/usr/share/datasets/fashion%-mnist","scale":1.0,"seed":0}'), text:sub(1, 200))
+    local r = jsonio.decode(text)
+    assert.are.same({ "optimizer_compare_naive", PORT, "number" }, { r.experiment, r.port, type(r.seconds) })
+    assert.are.same({ -7, -6.335 }, { r.results.paths.SGD.x[1], r.results.paths.SGD.x[2] })
+  end)
+end)
+
 describe("bin/bench", function()
   local bench = "bin/bench --lua " .. LUA
 
