@@ -149,6 +149,7 @@ const OPS = new Map([
   ["fn.sigmoid_grad", elementwise(sigmoidGrad)],
   ["fn.relu", elementwise(relu)],
   ["fn.relu_grad", elementwise(reluGrad)],
+  ["fn.tanh", elementwise(Math.tanh)],   // the fn family's chapter-6 member, the activation of figure 6-13
   ["fn.softmax", (a) => ({ y: softmax(a.array("x", "C | N C")) })],
   ["net3.init", () => NET3],
   ["net3.forward", net3Forward],
