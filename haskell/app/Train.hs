@@ -7,19 +7,18 @@ module Main (main) where
 import Control.Exception (IOException, evaluate, try)
 import Control.Monad (foldM, when)
 import qualified Data.ByteString.Builder as B
-import Data.Char (isDigit, toLower)
+import Data.Char (toLower)
 import Data.List (intercalate, isPrefixOf)
 import qualified Data.Text as T
 import Data.Time.Clock (diffUTCTime, getCurrentTime, UTCTime)
 import Numeric (showFFloat)
 import System.Directory (createDirectoryIfMissing)
 import System.Environment (getArgs)
-import System.Exit (exitWith, ExitCode (..))
 import System.FilePath (takeDirectory, takeExtension)
 import System.IO
 import System.IO.Error (ioeGetErrorString)
-import Text.Read (readMaybe)
 
+import Cli (fmt4, progress, readInteger, readNumber, refuse)
 import DLScratch.Datasets
 import DLScratch.Functions (Labels (..), Targets (..))
 import DLScratch.Json
@@ -112,53 +111,9 @@ parseArgs = go defaults
       Just x | not (isNaN x || isInfinite x) -> Right x
       _ -> Left (f ++ " " ++ show v ++ ": expected a finite number")
 
--- | An integer as Python's int() reads one ("7", "+7", "-1").
-readInteger :: String -> Maybe Integer
-readInteger s = case s of
-  ('+' : ds@(_ : _)) | all isDigit ds -> readMaybe ds
-  ('-' : ds@(_ : _)) | all isDigit ds -> negate <$> readMaybe ds
-  ds@(_ : _) | all isDigit ds -> readMaybe ds
-  _ -> Nothing
-
--- | A number as Python's float() reads one ("0.1", ".5", "5.", "1e-3", "+3").
-readNumber :: String -> Maybe Double
-readNumber s = case s of
-  ('+' : r) -> unsigned r
-  ('-' : r) -> negate <$> unsigned r
-  r -> unsigned r
-  where
-    -- Haskell's read wants digits on both sides of the point
-    unsigned r = case break (== '.') r of
-      (int, '.' : frac) | not (null int && null frac) -> readMaybe (digits int ++ "." ++ fracDigits frac)
-      _ | all isDigit (takeWhile (`notElem` ("eE" :: String)) r) && not (null r) -> readMaybe r
-      _ -> Nothing
-    digits d = if null d then "0" else d
-    fracDigits f = case f of
-      (c : _) | isDigit c -> f
-      _ -> '0' : f
-
 -- | One line on stderr, exit status 2.
 failWith :: String -> IO a
-failWith m = do
-  hPutStrLn stderr ("bin/train: " ++ m)
-  exitWith (ExitFailure 2)
-
-fmt4 :: Double -> String
-fmt4 x = showFFloat (Just 4) x ""
-
-progress :: UTCTime -> Int -> Int -> Double -> IO ()
-progress start total done l = do
-  now <- getCurrentTime
-  let el = realToFrac (diffUTCTime now start) :: Double
-      frac = fromIntegral done / fromIntegral (max total 1) :: Double
-      width = 30
-      filled = floor (frac * fromIntegral width)
-      rate = fromIntegral done / max el 1e-9
-      eta = fromIntegral (total - done) / max rate 1e-9
-  hPutStr stderr ("\r[" ++ replicate filled '#' ++ replicate (width - filled) '.' ++ "] "
-                  ++ show done ++ "/" ++ show total ++ " " ++ show (round (100 * frac) :: Int) ++ "%  loss "
-                  ++ fmt4 l ++ "  " ++ show (round rate :: Int) ++ " it/s  eta " ++ show (round eta :: Int) ++ "s\ESC[K")
-  hFlush stderr
+failWith = refuse "bin/train"
 
 -- | What the loop has recorded so far (newest first), and when the progress
 -- bar was last drawn.
@@ -209,7 +164,7 @@ train o = do
             pure ((i, tr, te) : hAccs h)
         now <- getCurrentTime
         drawn <- if barOn && (diffUTCTime now (hDrawn h) > 0.1 || stIter s == oIters o)
-          then progress start (oIters o) (stIter s) l >> pure now
+          then progress start (oIters o) (stIter s) [("loss", l)] >> pure now
           else pure (hDrawn h)
         pure (History (l : hLosses h) accs drawn)
   (hist, final) <- foldM (\(h, _) s -> (\h' -> (h', Just (stNet s))) <$> record h s)

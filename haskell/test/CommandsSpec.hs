@@ -9,6 +9,7 @@ import qualified Data.Aeson.Key as K
 import qualified Data.Aeson.KeyMap as KM
 import qualified Data.ByteString.Lazy.Char8 as BLC
 import Data.List (isInfixOf, isPrefixOf, sort)
+import qualified Data.Text as T
 import System.Directory
 import System.Exit (ExitCode (..))
 import System.FilePath ((</>))
@@ -87,6 +88,44 @@ spec = do
               Just (A.Number a) -> let k = realToFrac a * n :: Double in abs (k - fromIntegral (round k :: Int)) < 1e-9
               _ -> False
         (hits 300 "final_train_acc", hits 100 "final_test_acc") `shouldBe` (True, True)
+
+  describe "bin/experiment" $ do
+    let experiment = run "bin/experiment"
+    it "refuses bad options, names and data files in one line, exit status 2" $ do
+      experiment [] >>= oneLineError "bin/experiment" ["NAME", "optimizer_compare_naive"]
+      experiment ["bogus"] >>= oneLineError "bin/experiment" ["bogus"]
+      experiment ["optimizer_compare_naive", "--scale", "0"] >>= oneLineError "bin/experiment" ["--scale", "0"]
+      experiment ["optimizer_compare_naive", "--scale", "1.5"] >>= oneLineError "bin/experiment" ["--scale", "1.5"]
+      experiment ["optimizer_compare_naive", "--scale", "x"] >>= oneLineError "bin/experiment" ["--scale", "x"]
+      experiment ["optimizer_compare_naive", "--seed", "-1"] >>= oneLineError "bin/experiment" ["--seed", "-1"]
+      experiment ["optimizer_compare_naive", "--seed"] >>= oneLineError "bin/experiment" ["--seed"]
+      experiment ["optimizer_compare_naive", "--bogus"] >>= oneLineError "bin/experiment" ["--bogus"]
+      experiment ["optimizer_compare_naive", "overfit_dropout"] >>= oneLineError "bin/experiment" ["overfit_dropout"]
+      withBadDataDir $ \dir -> withTempDir $ \tmp ->
+        experiment ["overfit_weight_decay", "--data-dir", dir, "--out", tmp </> "r.json"]
+          >>= oneLineError "bin/experiment" ["t10k-labels-idx1-ubyte.gz"]
+    it "--help lists every experiment and every option with its default" $ do
+      (code, out, _) <- experiment ["--help"]
+      code `shouldBe` ExitSuccess
+      forM_ ["--scale", "--seed", "--data-dir", "--out", "--quiet"] $ \opt ->
+        [ l | l <- lines out, ("  " ++ opt ++ " ") `isPrefixOf` l, "(default: " `isInfixOf` l ] `shouldSatisfy` (not . null)
+      forM_ [ "optimizer_compare_naive", "optimizer_compare_mnist", "weight_init_activation_histogram", "weight_init_compare"
+            , "batch_norm_test", "overfit_weight_decay", "overfit_dropout", "hyperparameter_optimization" ] $ \name ->
+        out `shouldSatisfy` (("  " ++ name ++ " ") `isInfixOf`)
+    it "a tiny run of overfit_dropout writes the record of §13" $
+      withTempDir $ \dir -> do
+        let out = dir </> "r.json"
+        (code, _, err) <- experiment ["overfit_dropout", "--scale", "0.01", "--seed", "3", "--quiet", "--out", out]
+        (code, err) `shouldBe` (ExitSuccess, "")
+        Just (A.Object r) <- A.decode <$> BLC.readFile out
+        map K.toText (KM.keys r) `shouldBe` sort ["experiment", "port", "options", "results", "seconds"]
+        KM.lookup "port" r `shouldBe` Just (A.String "haskell")
+        KM.lookup "options" r `shouldBe` Just (A.object [("scale", A.Number 0.01), ("seed", A.Number 3), ("data_dir", A.String (T.pack fashion))])
+        case KM.lookup "results" r of
+          -- 301·0.01 = 3 epochs of 3 steps, evaluated after steps 0, 3, 6
+          Just (A.Object res) -> map (fmap (\(A.Array v) -> length v) . (`KM.lookup` res)) ["train_acc", "test_acc", "train_loss"]
+                                   `shouldBe` [Just 3, Just 3, Just 9]
+          _ -> expectationFailure "no results object"
 
   describe "bin/bench" $ do
     let bench = run "bin/bench"

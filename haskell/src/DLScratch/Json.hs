@@ -22,7 +22,7 @@ import DLScratch.Array
 
 -- | An answer value.
 data J = JNum !Double | JInt !Int | JStr !Text | JNull | JArr [J] | JObj [(Text, J)]
-  deriving (Generic, NFData)
+  deriving (Eq, Show, Generic, NFData)
 
 encodeJ :: J -> B.Builder
 encodeJ = \j -> case j of

@@ -14,7 +14,10 @@ module DLScratch.Trainer
   , maxIter
   , trainerSteps
   , train
+  , trainM
   ) where
+
+import Data.Functor.Identity (runIdentity)
 
 import qualified Data.Vector.Storable as VS
 import Numeric.LinearAlgebra (Matrix, cols, rows, takeRows)
@@ -89,10 +92,11 @@ data TrainerStep n = TrainerStep
   , stepGen :: !Gen
   }
 
--- | The book's record of a run: train_loss_list, train_acc_list, test_acc_list, test_acc and
--- the trained network.
+-- | The book's record of a run: train_loss_list, train_acc_list, test_acc_list, test_acc, the
+-- trained network and the generator after the last step (for the draws that follow).
 data Trained n = Trained
-  { trainLossList, trainAccList, testAccList :: [Double], testAcc :: Double, trainedNet :: n }
+  { trainLossList, trainAccList, testAccList :: [Double], testAcc :: Double, trainedNet :: n
+  , trainedGen :: Gen }
 
 -- | @max_iter = int(epochs·iter_per_epoch)@, the product in float64 as the book's.
 maxIter :: TrainerConfig -> Int -> Int
@@ -133,11 +137,16 @@ trainerSteps cfg dat net0 g0 =
 
 -- | The whole run, then the accuracy on the whole test set (one step held at a time).
 train :: Network n => TrainerConfig -> TrainerData -> n -> Gen -> Trained n
-train cfg dat net0 g0 = go [] [] net0 (trainerSteps cfg dat net0 g0)
+train cfg dat net0 g0 = runIdentity (trainM (const (pure ())) cfg dat net0 g0)
+
+-- | 'train' with an action after every step (the book's verbose output, a progress bar).
+trainM :: (Monad m, Network n) => (TrainerStep n -> m ()) -> TrainerConfig -> TrainerData -> n -> Gen
+       -> m (Trained n)
+trainM onStep cfg dat net0 g0 = go [] [] net0 g0 (trainerSteps cfg dat net0 g0)
   where
-    go losses accs net [] =
+    go losses accs net g [] =
       let acc = testAccuracy net (xTest dat) (labelTargets (outputSize net) (tTest dat))
-      in Trained (reverse losses) (map fst (reverse accs)) (map snd (reverse accs)) acc net
-    go losses accs _ (s : rest) = s `seq`
-      go (stepLoss s : losses) (maybe accs (: accs) (stepAccuracies s)) (stepNet s) rest
+      in pure (Trained (reverse losses) (map fst (reverse accs)) (map snd (reverse accs)) acc net g)
+    go losses accs _ _ (s : rest) = s `seq` onStep s >>
+      go (stepLoss s : losses) (maybe accs (: accs) (stepAccuracies s)) (stepNet s) (stepGen s) rest
 -- endregion
