@@ -291,7 +291,7 @@ def perturbation_bounds(op: str, args: Args, want: dict[str, Any], evaluate: Eva
     dimension up to k, sums over a batch of up to k rows, the elementwise steps — equals a
     relative perturbation of its inputs by at most k·eps; so the reference is run again
     PERTURBATION_RUNS times with every real input perturbed by a random relative δ in ±k·eps
-    (k = the largest dimension of the request + 4; for the Trainer the learning rate too), and the
+    (k = the largest dimension of the request + 4; for the Trainer every hyper-parameter too), and the
     bound of a number is PERTURBATION_SAFETY (TRAINING_SAFETY for the Trainer) times the largest
     change seen, plus 8·eps relative and the subnormal
     range's absolute rounding. A change of mode under perturbation (a relu kink crossed, an
@@ -307,10 +307,12 @@ def perturbation_bounds(op: str, args: Args, want: dict[str, Any], evaluate: Eva
     for _ in range(PERTURBATION_RUNS):
         moved = {key: (_perturb(v, k, rng) if key in keys and v is not None else v) for key, v in args.items()}
         if op == "train.trainer":
-            # every update p -= lr·g rounds like a relative perturbation of lr·g: perturb lr too
+            # every update p -= lr·g rounds like a relative perturbation of lr·g, and Adam's
+            # 1 - beta^t (pow's rounding, amplified by the cancellation) like one of beta: perturb
+            # every hyper-parameter, the defaults included
             given = args.get("optimizer_param", {"lr": 0.01})
-            lr = float(given.get("lr", OPT_DEFAULTS[str(args.get("optimizer", "sgd")).lower()]["lr"]))
-            moved["optimizer_param"] = {**given, "lr": lr * (1.0 + k * EPS * rng.uniform(-1.0, 1.0))}
+            hyper = {**OPT_DEFAULTS[str(args.get("optimizer", "sgd")).lower()], **given}
+            moved["optimizer_param"] = {key: float(v) * (1.0 + k * EPS * rng.uniform(-1.0, 1.0)) for key, v in hyper.items()}
         answer = evaluate(op, moved)
         got = answer.body if answer.kind == "ok" else None
         spread = _combine(np.maximum, spread, _spread(got, want))
