@@ -15,7 +15,8 @@ _hs_newest="$(find "$_hs_dir/src" "$_hs_dir/app" "$_hs_dir/test" "$_hs_dir/dlscr
   -type f -newer "$_hs_stamp" 2>/dev/null | head -n 1 || true)"
 if [ -f "$_hs_stamp" ] && [ -z "$_hs_newest" ] \
    && [ -x "$_hs_dir/.bin/dlscratch-runner" ] && [ -x "$_hs_dir/.bin/dlscratch-train" ] \
-   && [ -x "$_hs_dir/.bin/dlscratch-bench" ] && [ -x "$_hs_dir/.bin/dlscratch-test" ]; then
+   && [ -x "$_hs_dir/.bin/dlscratch-bench" ] && [ -x "$_hs_dir/.bin/dlscratch-test" ] \
+   && [ -x "$_hs_dir/.bin/dlscratch-experiment" ]; then
   say "haskell: build up to date"
 else
   say "haskell: cabal build (offline, Debian packages only)"
@@ -24,7 +25,7 @@ else
     export CABAL_CONFIG=/dev/null
     cabal build --offline -j2 --enable-tests all
     mkdir -p .bin
-    for _exe in dlscratch-runner dlscratch-train dlscratch-bench dlscratch-test; do
+    for _exe in dlscratch-runner dlscratch-train dlscratch-bench dlscratch-experiment dlscratch-test; do
       ln -sf "$(cabal list-bin --offline --enable-tests "$_exe")" ".bin/$_exe"
     done
     touch .bin/.stamp
