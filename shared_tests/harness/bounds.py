@@ -459,7 +459,10 @@ def bounds(op: str, args: Args, want: dict[str, Any], evaluate: Evaluate | None 
         return {k: normal_bound(v, None) if k[0] in "Wb" else like(v, 0.0) for k, v in want.items()}
     if op.startswith("multi_layer_net_extend.") or op == "train.trainer":
         assert evaluate is not None, f"{op}: a perturbation bound needs the reference"
-        return perturbation_bounds(op, args, want, evaluate)
+        b = perturbation_bounds(op, args, want, evaluate)
+        if op == "train.trainer" and args["network"]["kind"] == "two_layer_net":
+            b = with_two_layer_net_bounds(args, want, b)
+        return b
     if op.startswith("two_layer_net.") or op.startswith("multi_layer_net."):
         return network_bounds(op, args, want)
     if op == "optimizer.run":
@@ -765,6 +768,24 @@ def _walk(got: Any, want: Any, bound: Any, key: str, v: Verdict) -> None:
         v.scaled = max(v.scaled, worst)
     else:
         v.scaled = math.inf
+
+
+def with_two_layer_net_bounds(args: Args, want: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """The Trainer of a TwoLayerNet draws what train.two_layer_net draws (W1, W2, then a batch a step)
+    and records the same losses: its loss list and parameters also get that op's analytic bound
+    (train_bounds), which follows every rounding of every step; each number takes the larger."""
+    net = args["network"]
+    name = str(args.get("optimizer", "sgd")).lower()
+    hyper = dict(args.get("optimizer_param", {"lr": 0.01}))
+    batch = int(args.get("mini_batch_size", 100))
+    steps = int(int(args.get("epochs", 20)) * max(len(args["x_train"]) / batch, 1))
+    same = {"x_train": args["x_train"], "t_train": args["t_train"], "hidden_size": net["hidden_size"],
+            "output_size": net["output_size"], "weight_init_std": net.get("weight_init_std", 0.01),
+            "batch_size": batch, "iters": steps, "seed": args.get("seed", 0),
+            "lr": hyper.get("lr", OPT_DEFAULTS[name]["lr"]), "optimizer": {"name": name, "hyper": hyper}}
+    a = train_bounds(same, {"loss_history": want["train_loss_list"], "params": want["params"]})
+    return {**b, "train_loss_list": np.maximum(b["train_loss_list"], a["loss_history"]),
+            "params": {k: np.maximum(v, a["params"][k]) for k, v in b["params"].items()}}
 
 
 def train_bounds(args: Args, want: dict[str, Any]) -> dict[str, Any]:
