@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", metavar="S", type=float, default=1.0, help="with --run: the experiments' --scale")
     p.add_argument("--seed", metavar="K", type=int, default=0, help="with --run: the experiments' --seed")
     p.add_argument("--port", metavar="P", action="append", default=[], help="with --run: a port besides the reference (repeatable; default: every port with an experiment)")
-    p.add_argument("--out-dir", metavar="DIR", type=Path, default=Path("docs/figures"), help="where the PNGs go")
+    p.add_argument("--out-dir", metavar="DIR", type=Path, default=Path("out/figures"), help="where the PNGs go (the gallery is docs/figures)")
     p.error = lambda message: fail(message)  # type: ignore[method-assign]
     args = p.parse_args(argv)
     if args.run:
