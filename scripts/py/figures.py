@@ -229,6 +229,19 @@ def save(fig: plt.Figure, path: Path) -> None:
     print(f"  {path}")
 
 
+def checked(convert: Callable[[str], Any], accept: Callable[[Any], bool], wanted: str) -> Callable[[str], Any]:
+    """An option type: convert(text) when it parses and accept takes it, else argparse's error."""
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not accept(value):
+            raise argparse.ArgumentTypeError(f"must be {wanted} (got {text!r})")
+        return value
+    return parse
+
+
 def run_ports(name: str, scale: float, seed: int, names: list[str]) -> list[Path]:
     """bin/experiment NAME in the reference and each named port that has it (all such ports for none)."""
     from harness.ports import load_ports
@@ -256,8 +269,10 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("results", metavar="RESULT.json", nargs="*", type=Path, help="results of bin/experiment")
     p.add_argument("--run", metavar="NAME", choices=list(DRAW), help="run this experiment in the ports first")
-    p.add_argument("--scale", metavar="S", type=float, default=1.0, help="with --run: the experiments' --scale")
-    p.add_argument("--seed", metavar="K", type=int, default=0, help="with --run: the experiments' --seed")
+    p.add_argument("--scale", metavar="S", type=checked(float, lambda v: 0 < v <= 1, "a number in 0 < S <= 1"), default=1.0,
+                   help="with --run: the experiments' --scale")
+    p.add_argument("--seed", metavar="K", type=checked(int, lambda v: 0 <= v < 2**31, "a whole number in 0 <= K < 2^31"), default=0,
+                   help="with --run: the experiments' --seed")
     p.add_argument("--port", metavar="P", action="append", default=[], help="with --run: a port besides the reference (repeatable; default: every port with an experiment)")
     p.add_argument("--out-dir", metavar="DIR", type=Path, default=Path("out/figures"), help="where the PNGs go (the gallery is docs/figures)")
     p.error = lambda message: fail(message)  # type: ignore[method-assign]
