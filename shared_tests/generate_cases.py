@@ -426,6 +426,117 @@ def multi_layer_net_extend() -> list[Spec]:
     return out
 
 
+# --- chapter 7 ---------------------------------------------------------------------------------
+#: (tag, x shape N C H W, filter_h, filter_w, stride, pad): square and oblong windows, strides that
+#: leave a remainder, padding wider than the window, the whole image as one window
+GEOMETRIES = [("3x3-plain", (1, 1, 4, 4), 3, 3, 1, 0), ("2x3-stride2-pad1", (2, 3, 5, 4), 2, 3, 2, 1),
+              ("3x3-pad2", (1, 2, 3, 3), 3, 3, 1, 2), ("1x3-stride3-remainder", (1, 1, 7, 5), 1, 3, 3, 0),
+              ("whole-image", (2, 1, 4, 4), 4, 4, 1, 0), ("2x2-stride3-gaps", (1, 2, 6, 7), 2, 2, 3, 1)]
+
+
+def out_size(size: int, f: int, stride: int, pad: int) -> int:
+    return (size + 2 * pad - f) // stride + 1
+
+
+def im2col() -> list[Spec]:
+    r = rs(40)
+    out: list[Spec] = []
+    for tag, shape, fh, fw, stride, pad in GEOMETRIES:
+        n, c, h, w = shape
+        out.append((f"util/im2col/reference/{tag}", "util.im2col",
+                    {"input_data": L(r.randn(*shape)), "filter_h": fh, "filter_w": fw, "stride": stride, "pad": pad}))
+        rows = n * out_size(h, fh, stride, pad) * out_size(w, fw, stride, pad)
+        out.append((f"util/col2im/reference/{tag}", "util.col2im",
+                    {"col": L(r.randn(rows, c * fh * fw)), "input_shape": list(shape), "filter_h": fh, "filter_w": fw,
+                     "stride": stride, "pad": pad}))
+    out.append(("util/im2col/reference/defaults", "util.im2col", {"input_data": L(r.randn(1, 2, 3, 3)), "filter_h": 2, "filter_w": 2}))
+    return out
+
+
+def convolution() -> list[Spec]:
+    r = rs(41)
+    out: list[Spec] = []
+    for tag, (n, c, h, w), fh, fw, stride, pad in GEOMETRIES:
+        fn = 1 + len(out) % 3
+        oh, ow = out_size(h, fh, stride, pad), out_size(w, fw, stride, pad)
+        out.append((f"layer/convolution/reference/{tag}", "layer.convolution",
+                    {"W": L(r.randn(fn, c, fh, fw)), "b": L(r.randn(fn)), "x": L(r.randn(n, c, h, w)),
+                     "stride": stride, "pad": pad, "dout": L(r.randn(n, fn, oh, ow))}))
+    out.append(("layer/convolution/reference/book-filters", "layer.convolution",
+                {"W": L(r.randn(30, 1, 5, 5) * 0.01), "b": L(r.randn(30) * 0.01), "x": L(r.rand(1, 1, 12, 12)),
+                 "dout": L(r.randn(1, 30, 8, 8))}))
+    return out
+
+
+def pooling() -> list[Spec]:
+    r = rs(42)
+    out: list[Spec] = []
+    pools = [("2x2-stride2-book", (2, 3, 4, 6), 2, 2, 2, 0), ("2x2-stride1-overlap", (1, 2, 5, 5), 2, 2, 1, 0),
+             ("3x3-stride2-overlap-pad1", (2, 1, 6, 5), 3, 3, 2, 1), ("3x2-stride3-gaps", (1, 2, 7, 7), 3, 2, 3, 0),
+             ("2x2-odd-size", (1, 1, 5, 7), 2, 2, 2, 0)]
+    for tag, (n, c, h, w), ph, pw, stride, pad in pools:
+        oh, ow = out_size(h, ph, stride, pad), out_size(w, pw, stride, pad)
+        out.append((f"layer/pooling/reference/{tag}", "layer.pooling",
+                    {"x": L(r.randn(n, c, h, w)), "pool_h": ph, "pool_w": pw, "stride": stride, "pad": pad,
+                     "dout": L(r.randn(n, c, oh, ow))}))
+    # small integers: many ties, broken by the first maximum in window order
+    out.append(("layer/pooling/reference/ties-overlap", "layer.pooling",
+                {"x": L(r.randint(0, 3, (2, 2, 5, 5))), "pool_h": 3, "pool_w": 3, "stride": 1,
+                 "dout": L(r.randn(2, 2, 3, 3))}))
+    out.append(("layer/pooling/reference/negative-padded", "layer.pooling",
+                {"x": L(-r.rand(1, 2, 4, 4) - 0.5 * r.randint(0, 2, (1, 2, 4, 4)) + 0.4), "pool_h": 2, "pool_w": 2,
+                 "pad": 1, "dout": L(r.randn(1, 2, 3, 3))}))
+    out.append(("layer/pooling/reference/default-stride", "layer.pooling",
+                {"x": L(r.randn(1, 1, 4, 4)), "pool_h": 2, "pool_w": 2, "dout": L(r.randn(1, 1, 2, 2))}))
+    return out
+
+
+def conv_params(r: np.random.RandomState, c: int, fn: int, fs: int, pooled: int, hidden: int, classes: int) -> dict:
+    return {"W1": L(r.randn(fn, c, fs, fs) * 0.3), "b1": L(r.randn(fn) * 0.1),
+            "W2": L(r.randn(fn * pooled, hidden) * 0.3), "b2": L(r.randn(hidden) * 0.1),
+            "W3": L(r.randn(hidden, classes) * 0.3), "b3": L(r.randn(classes) * 0.1)}
+
+
+def simple_conv_net() -> list[Spec]:
+    r = rs(43)
+    out: list[Spec] = [
+        ("simple_conv_net/init/reference/small", "simple_conv_net.init",
+         {"input_dim": [1, 8, 8], "conv_param": {"filter_num": 3, "filter_size": 3}, "hidden_size": 4, "output_size": 3,
+          "seed": 7}),
+        ("simple_conv_net/init/reference/oblong-stride2-std", "simple_conv_net.init",
+         {"input_dim": [2, 9, 7], "conv_param": {"filter_num": 2, "filter_size": 3, "stride": 2, "pad": 1},
+          "hidden_size": 3, "output_size": 2, "weight_init_std": 0.5})]
+    nets = {"pad1": ([2, 6, 5], {"filter_num": 3, "filter_size": 3, "pad": 1, "stride": 1}, 3 * 2, 4, 3, 5),
+            "stride2": ([1, 9, 9], {"filter_num": 2, "filter_size": 3, "pad": 0, "stride": 2}, 2 * 2, 5, 4, 6),
+            "odd-conv-output": ([1, 7, 8], {"filter_num": 2, "filter_size": 2}, 3 * 3, 3, 2, 4)}
+    for tag, (dim, conv, pooled, hidden, classes, n) in nets.items():
+        base = {"input_dim": dim, "conv_param": conv, "hidden_size": hidden, "output_size": classes,
+                "params": conv_params(r, dim[0], conv["filter_num"], conv["filter_size"], pooled, hidden, classes),
+                "x": L(r.randn(n, *dim)), "t": L(r.randint(0, classes, n))}
+        out.append((f"simple_conv_net/predict/reference/{tag}", "simple_conv_net.predict",
+                    {k: v for k, v in base.items() if k != "t"}))
+        out.append((f"simple_conv_net/loss/reference/{tag}", "simple_conv_net.loss", base))
+        out.append((f"simple_conv_net/accuracy/reference/{tag}", "simple_conv_net.accuracy", base))
+        out.append((f"simple_conv_net/gradient/reference/{tag}", "simple_conv_net.gradient", base))
+        out.append((f"simple_conv_net/numerical_gradient/reference/{tag}", "simple_conv_net.numerical_gradient", base,
+                    NUMGRAD_TOL))
+    # the book's ch07/gradient_check.py: one 1 x 10 x 10 image, 10 filters of 3 x 3, hidden 10
+    book = {"input_dim": [1, 10, 10], "conv_param": {"filter_num": 10, "filter_size": 3, "pad": 0, "stride": 1},
+            "hidden_size": 10, "output_size": 10, "params": conv_params(r, 1, 10, 3, 16, 10, 10),
+            "x": L(r.rand(1, 1, 10, 10)), "t": [1]}
+    out.append(("simple_conv_net/gradient/reference/book-gradient-check", "simple_conv_net.gradient", book))
+    out.append(("simple_conv_net/numerical_gradient/reference/book-gradient-check", "simple_conv_net.numerical_gradient",
+                book, NUMGRAD_TOL))
+    # more than one batch of 100, and one-hot t
+    many = {"input_dim": [1, 5, 5], "conv_param": {"filter_num": 2, "filter_size": 2}, "hidden_size": 3, "output_size": 3,
+            "params": conv_params(r, 1, 2, 2, 4, 3, 3), "x": L(r.randn(130, 1, 5, 5))}
+    out.append(("simple_conv_net/accuracy/reference/130-samples", "simple_conv_net.accuracy",
+                {**many, "t": L(r.randint(0, 3, 130))}))
+    out.append(("simple_conv_net/loss/reference/one-hot", "simple_conv_net.loss",
+                {**many, "x": many["x"][:7], "t": onehot(r.randint(0, 3, 7), 3)}))
+    return out
+
+
 def optimizers() -> list[Spec]:
     r = rs(13)
     out = []
@@ -522,6 +633,15 @@ def trainer() -> list[Spec]:
         "extend-nesterov-big-batch": {"network": {**ext, "use_batchnorm": True}, "epochs": 4, "mini_batch_size": 40,
                                       "optimizer": "nesterov", "optimizer_param": {}, "seed": 7},
     }
+    images = r.randn(3, 1, 6, 6)[labels] + r.randn(36, 1, 6, 6) * 0.5   # one pattern per class, and noise
+    conv_data = {"x_train": L(images[:30]), "t_train": L(labels[:30]), "x_test": L(images[30:]), "t_test": L(labels[30:])}
+    conv = {"kind": "simple_conv_net", "input_dim": [1, 6, 6], "conv_param": {"filter_num": 2, "filter_size": 3},
+            "hidden_size": 5, "output_size": 3, "weight_init_std": 0.1}
+    runs["simple_conv_net-adam"] = {**conv_data, "network": conv, "epochs": 2, "mini_batch_size": 10, "optimizer": "Adam",
+                                    "optimizer_param": {"lr": 0.01}, "evaluate_sample_num_per_epoch": 12, "seed": 8}
+    runs["simple_conv_net-sgd-pad"] = {**conv_data, "network": {**conv, "conv_param": {"filter_num": 3, "filter_size": 2,
+                                                                                       "pad": 1, "stride": 2}},
+                                       "epochs": 3, "mini_batch_size": 7, "optimizer_param": {"lr": 0.1}, "seed": 9}
     # The bias of an Affine followed by BatchNorm has a gradient of exactly 0 (the batch mean
     # takes it away again) that is computed as rounding noise of 1e-17; an adaptive optimizer
     # divides it by its own running size, so that bias wanders by the optimizer's rounding, which
@@ -548,6 +668,7 @@ FAMILIES = {
     "simple_net": simple_net, "graph": graph, "layers": layers, "dropout": dropout,
     "batch_norm": batch_norm, "net3": net3, "two_layer_net": two_layer_net,
     "multi_layer_net": multi_layer_net, "multi_layer_net_extend": multi_layer_net_extend,
+    "im2col": im2col, "convolution": convolution, "pooling": pooling, "simple_conv_net": simple_conv_net,
     "optimizers": optimizers, "rng": rng, "train": lambda: train() + trainer(),
     "data": data,
 }

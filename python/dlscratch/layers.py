@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .functions import as_labels, cross_entropy_error, sigmoid, softmax
 from .rng import MRG32k3a
+from .util import col2im, conv_output_size, im2col
 
 Array = NDArray[np.float64]
 
@@ -18,7 +19,8 @@ Array = NDArray[np.float64]
 BATCH_NORM_EPS = 10e-7
 # endregion
 
-__all__ = ["BATCH_NORM_EPS", "reuse", "Affine", "BatchNormalization", "Dropout", "Relu", "Sigmoid", "SoftmaxWithLoss"]
+__all__ = ["BATCH_NORM_EPS", "reuse", "Affine", "BatchNormalization", "Convolution", "Dropout", "Pooling", "Relu", "Sigmoid",
+           "SoftmaxWithLoss"]
 
 
 def reuse(buf: NDArray | None, shape: tuple[int, ...], dtype: type = np.float64) -> NDArray:
@@ -248,4 +250,76 @@ class BatchNormalization:
         self.dgamma = dgamma
         self.dbeta = dbeta
         return dx
+# endregion
+
+
+# --- chapter 7 ----------------------------------------------------------------------------------
+
+
+# region: convolution
+class Convolution:
+    """out[n, f, i, j] = Σ_{c,y,x} W[f, c, y, x]·img[n, c, i·stride + y, j·stride + x] + b[f]: with
+    col = im2col(x) and W_col = W as FN rows of C·FH·FW, out = col·W_colᵀ + b, reshaped to
+    N × FN × out_h × out_w. Backward: dW = doutᵀ·col, db = Σ dout, dx = col2im(dout·W_col)."""
+
+    def __init__(self, W: Array, b: Array, stride: int = 1, pad: int = 0) -> None:
+        self.W = W
+        self.b = b
+        self.stride = stride
+        self.pad = pad
+        self.x_shape: tuple[int, ...] | None = None
+        self.col: Array | None = None
+        self.dW: Array | None = None
+        self.db: Array | None = None
+
+    def forward(self, x: Array) -> Array:
+        fn, _, fh, fw = self.W.shape
+        n, _, h, w = x.shape
+        out_h, out_w = conv_output_size(h, fh, self.stride, self.pad), conv_output_size(w, fw, self.stride, self.pad)
+        self.x_shape = x.shape
+        self.col = im2col(x, fh, fw, self.stride, self.pad)
+        out = self.col @ self.W.reshape(fn, -1).T + self.b
+        return out.reshape(n, out_h, out_w, fn).transpose(0, 3, 1, 2)
+
+    def backward(self, dout: Array) -> Array:
+        fn, c, fh, fw = self.W.shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, fn)  # one row per window, as col
+        self.db = dout.sum(axis=0)
+        self.dW = (dout.T @ self.col).reshape(fn, c, fh, fw)
+        dcol = dout @ self.W.reshape(fn, -1)
+        return col2im(dcol, self.x_shape, fh, fw, self.stride, self.pad)
+# endregion
+
+
+# region: pooling
+class Pooling:
+    """Max pooling: out[n, c, i, j] = the maximum of the pool_h × pool_w window at (i·stride, j·stride)
+    of x zero-padded by pad, the first maximum in window order (np.argmax; a NaN is a maximum).
+    Backward routes dout[n, c, i, j] to that element, adding where windows overlap."""
+
+    def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:
+        self.pool_h = pool_h
+        self.pool_w = pool_w
+        self.stride = stride
+        self.pad = pad
+        self.x_shape: tuple[int, ...] | None = None
+        self.arg_max: NDArray[np.intp] | None = None
+
+    def forward(self, x: Array) -> Array:
+        n, c, h, w = x.shape
+        out_h = conv_output_size(h, self.pool_h, self.stride, self.pad)
+        out_w = conv_output_size(w, self.pool_w, self.stride, self.pad)
+        windows = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad).reshape(-1, self.pool_h * self.pool_w)
+        self.x_shape = x.shape
+        self.arg_max = np.argmax(windows, axis=1)
+        out = windows[np.arange(len(windows)), self.arg_max]  # the element itself, so -0.0 stays -0.0
+        return out.reshape(n, out_h, out_w, c).transpose(0, 3, 1, 2)
+
+    def backward(self, dout: Array) -> Array:
+        pool_size = self.pool_h * self.pool_w
+        dmax = np.zeros((dout.size, pool_size))
+        dmax[np.arange(dout.size), self.arg_max] = dout.transpose(0, 2, 3, 1).reshape(-1)
+        n, c = self.x_shape[:2]
+        dcol = dmax.reshape(-1, c * pool_size)
+        return col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
 # endregion

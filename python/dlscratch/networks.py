@@ -1,18 +1,19 @@
 """The book's networks: the fixed 3-layer network (ch. 3), simpleNet (ch. 4), TwoLayerNet (ch. 5),
-MultiLayerNet and MultiLayerNetExtend (ch. 6)."""
+MultiLayerNet and MultiLayerNetExtend (ch. 6), SimpleConvNet (ch. 7)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .functions import as_labels, cross_entropy_error, identity_function, sigmoid, softmax
 from .gradient import numerical_gradient
-from .layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
+from .layers import Affine, BatchNormalization, Convolution, Dropout, Pooling, Relu, Sigmoid, SoftmaxWithLoss
 from .rng import MRG32k3a
+from .util import conv_output_size
 
 Array = NDArray[np.float64]
 Params = dict[str, Array]
@@ -24,6 +25,7 @@ __all__ = [
     "MultiLayerNet",
     "MultiLayerNetExtend",
     "Params",
+    "SimpleConvNet",
     "SimpleNet",
     "TwoLayerNet",
     "forward",
@@ -374,5 +376,86 @@ class MultiLayerNetExtend(MultiLayerNet):
 
 
 #: The networks a Trainer can train, by the name of their ops.
+# --- chapter 7: SimpleConvNet ----------------------------------------------------------------
+
+
+# region: simple_conv_net
+#: The book's conv_param: 30 filters of 5 × 5, no padding, stride 1.
+CONV_PARAM = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
+#: SimpleConvNet.accuracy predicts this many samples at a time.
+ACCURACY_BATCH = 100
+
+
+class SimpleConvNet:
+    """Convolution → ReLU → Pooling(2 × 2, stride 2) → Affine → ReLU → Affine → SoftmaxWithLoss (book 7.5).
+
+    W1 = std·randn(FN, C, FS, FS), W2 = std·randn(FN·PH·PW, hidden), W3 = std·randn(hidden, output)
+    from one generator, zero biases; PH × PW is the pooled size, (conv output) // 2 on each side.
+    """
+
+    def __init__(
+        self,
+        input_dim: tuple[int, int, int] = (1, 28, 28),
+        conv_param: dict[str, int] | None = None,
+        hidden_size: int = 100,
+        output_size: int = 10,
+        weight_init_std: float = 0.01,
+        rng: MRG32k3a | None = None,
+        params: Params | None = None,
+    ) -> None:
+        conv = {**CONV_PARAM, **(conv_param or {})}
+        fn, fs, pad, stride = conv["filter_num"], conv["filter_size"], conv["pad"], conv["stride"]
+        c, h, w = input_dim
+        pooled = fn * (conv_output_size(h, fs, stride, pad) // 2) * (conv_output_size(w, fs, stride, pad) // 2)
+        if params is None:
+            rng = rng if rng is not None else MRG32k3a(0)
+            params = {"W1": weight_init_std * rng.randn(fn, c, fs, fs), "b1": np.zeros(fn),
+                      "W2": weight_init_std * rng.randn(pooled, hidden_size), "b2": np.zeros(hidden_size),
+                      "W3": weight_init_std * rng.randn(hidden_size, output_size), "b3": np.zeros(output_size)}
+        self.params: Params = params
+        self.layers: OrderedDict[str, Any] = OrderedDict()
+        self.layers["Conv1"] = Convolution(params["W1"], params["b1"], stride, pad)
+        self.layers["Relu1"] = Relu()
+        self.layers["Pool1"] = Pooling(2, 2, stride=2)
+        self.layers["Affine1"] = Affine(params["W2"], params["b2"])
+        self.layers["Relu2"] = Relu()
+        self.layers["Affine2"] = Affine(params["W3"], params["b3"])
+        self.last_layer = SoftmaxWithLoss()
+
+    def predict(self, x: Array) -> Array:
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x: Array, t: ArrayLike) -> float:
+        return self.last_layer.forward(self.predict(x), t)
+
+    def accuracy(self, x: Array, t: ArrayLike, batch_size: int = ACCURACY_BATCH) -> float:
+        """The fraction of all samples whose argmax is t, predicted batch_size at a time (the book
+        leaves out a last partial batch but still divides by every sample)."""
+        labels = as_labels(np.empty((len(x), self.params["b3"].size)), t)
+        correct = sum(int(np.sum(np.argmax(self.predict(x[i:i + batch_size]), axis=1) == labels[i:i + batch_size]))
+                      for i in range(0, len(x), batch_size))
+        return correct / len(x)
+
+    def numerical_gradient(self, x: Array, t: ArrayLike) -> Params:
+        def loss_w(_w: Array) -> float:
+            return self.loss(x, t)
+
+        return {key: numerical_gradient(loss_w, self.params[key]) for key in ("W1", "b1", "W2", "b2", "W3", "b3")}
+
+    def gradient(self, x: Array, t: ArrayLike) -> Params:
+        """Backpropagation: forward, then the layers' backward in reverse order."""
+        self.loss(x, t)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        grads = {}
+        for i, name in enumerate(("Conv1", "Affine1", "Affine2"), start=1):
+            grads[f"W{i}"], grads[f"b{i}"] = self.layers[name].dW, self.layers[name].db
+        return grads
+# endregion
+
+
 NETWORKS: dict[str, type] = {"two_layer_net": TwoLayerNet, "multi_layer_net": MultiLayerNet,
-                             "multi_layer_net_extend": MultiLayerNetExtend}
+                             "multi_layer_net_extend": MultiLayerNetExtend, "simple_conv_net": SimpleConvNet}

@@ -14,13 +14,15 @@ import numpy as np
 from . import functions as F, gates, graph
 from .datasets import IdxError, load_idx
 from .gradient import function_1, function_2, gradient_descent, numerical_diff, numerical_gradient
-from .layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
-from .networks import NETWORKS, MultiLayerNet, MultiLayerNetExtend, SimpleNet, TwoLayerNet, forward_trace, init_network
+from .layers import Affine, BatchNormalization, Convolution, Dropout, Pooling, Relu, Sigmoid, SoftmaxWithLoss
+from .networks import (NETWORKS, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet, SimpleNet, TwoLayerNet, forward_trace,
+                       init_network)
 from .optimizers import make_optimizer
 from .protocol import ProtocolError, UnknownOp, ValueError_, decode_line, encode_answer
 from .rng import MRG32k3a
 from .train import train_two_layer_net
 from .trainer import Trainer
+from .util import col2im, im2col
 from .validate import LIMITS, validate
 
 Ok = dict[str, Any]
@@ -77,6 +79,12 @@ def trainer(a: Args) -> Ok:
     test_acc = t.train()
     return {"train_loss_list": t.train_loss_list, "train_acc_list": t.train_acc_list, "test_acc_list": t.test_acc_list,
             "test_acc": test_acc, "params": network.params}
+
+
+def conv_net(a: Args) -> SimpleConvNet:
+    """SimpleConvNet of the structure arguments, around `params` when given, else drawn from `seed`."""
+    given = {"params": a.params} if hasattr(a, "params") else {"rng": MRG32k3a(a.seed)}
+    return SimpleConvNet(tuple(a.input_dim), a.conv_param, a.hidden_size, a.output_size, a.weight_init_std, **given)
 
 
 def optimizer_run(a: Args) -> Ok:
@@ -148,6 +156,16 @@ OPS: dict[str, Callable[[Args], Ok]] = {
     "multi_layer_net_extend.accuracy": lambda a: {"accuracy": extend_net(a).accuracy(a.x, a.t)},
     "multi_layer_net_extend.gradient": lambda a: extend_net(a).gradient(a.x, a.t),
     "multi_layer_net_extend.numerical_gradient": lambda a: extend_net(a).numerical_gradient(a.x, a.t),
+    "util.im2col": lambda a: {"col": im2col(a.input_data, a.filter_h, a.filter_w, a.stride, a.pad)},
+    "util.col2im": lambda a: {"x": col2im(a.col, tuple(a.input_shape), a.filter_h, a.filter_w, a.stride, a.pad)},
+    "layer.convolution": lambda a: run(Convolution(a.W, a.b, a.stride, a.pad), (a.x,), a.dout, "dW", "db"),
+    "layer.pooling": lambda a: run(Pooling(a.pool_h, a.pool_w, a.stride, a.pad), (a.x,), a.dout),
+    "simple_conv_net.init": lambda a: conv_net(a).params,
+    "simple_conv_net.predict": lambda a: {"y": conv_net(a).predict(a.x)},
+    "simple_conv_net.loss": lambda a: {"loss": conv_net(a).loss(a.x, a.t)},
+    "simple_conv_net.accuracy": lambda a: {"accuracy": conv_net(a).accuracy(a.x, a.t)},
+    "simple_conv_net.gradient": lambda a: conv_net(a).gradient(a.x, a.t),
+    "simple_conv_net.numerical_gradient": lambda a: conv_net(a).numerical_gradient(a.x, a.t),
     "optimizer.run": optimizer_run,
     "rng.uniform": lambda a: {"x": MRG32k3a(a.seed).uniform(a.n)},
     "rng.normal": lambda a: {"x": MRG32k3a(a.seed).normal(a.n)},

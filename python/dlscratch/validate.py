@@ -88,7 +88,11 @@ def parse_array(v: Any, name: str) -> np.ndarray:
 
 
 def dim(req: Request, token: str) -> int | None:
-    """A dimension of a shape: a literal, an integer argument, a symbol bound before, or None."""
+    """A dimension of a shape: a literal, an integer argument, a symbol bound before, a product a*b of
+    those, or None."""
+    if "*" in token:
+        factors = [dim(req, f) for f in token.split("*")]
+        return None if None in factors else math.prod(factors)
     return int(token) if token.isdigit() else req.values[token] if token in req.values else req.symbols.get(token)
 
 
@@ -167,6 +171,35 @@ def params(req: Request, arg: Spec, v: Any) -> dict[str, np.ndarray]:
     return out
 
 
+def dims_list(req: Request, arg: Spec, v: Any) -> list[int]:
+    """As many integers as the argument's symbols, each in 1 .. max_elements, bound to them in order."""
+    ints = [whole(x, f"{arg['name']}[{i}]") for i, x in enumerate(expect(isinstance(v, list), arg["name"], v, "a list"))]
+    if len(ints) != len(arg["symbols"]):
+        raise ShapeError(f"{arg['name']} has {len(ints)} entries, not {len(arg['symbols'])} ({' '.join(arg['symbols'])})")
+    for i, (symbol, n) in enumerate(zip(arg["symbols"], ints)):
+        in_domain({"name": f"{arg['name']}[{i}]", "min": 1, "max": "max_elements"}, n)
+        bind(req, arg["name"], symbol, n)
+    return ints
+
+
+def bind(req: Request, name: str, symbol: str, n: int) -> None:
+    """Binds a symbol, or checks it against the value it was bound to."""
+    if req.symbols.setdefault(symbol, n) != n:
+        raise ShapeError(f"{name}: {symbol} is {n} here but {req.symbols[symbol]} before")
+
+
+def record(req: Request, arg: Spec, v: Any) -> dict[str, int]:
+    """An object of the argument's integer fields (null or missing: the field's default), each bound as a symbol."""
+    raw, fields = obj(v, arg["name"]), {f["name"]: f for f in arg["fields"]}
+    if unknown := sorted(set(raw) - set(fields)):
+        raise BadArgs(f"{arg['name']} has no field {unknown[0]!r} (fields: {', '.join(fields)})")
+    out = {}
+    for key, f in fields.items():
+        out[key] = KINDS[f["kind"]](req, {**f, "name": f"{arg['name']}.{key}"}, f["default"] if raw.get(key) is None else raw[key])
+        bind(req, arg["name"], key, out[key])
+    return out
+
+
 def grads_seq(req: Request, arg: Spec, v: Any) -> list[dict[str, np.ndarray]]:
     """Objects with exactly the keys of `like`, each array of its shape."""
     label, like, seq = arg["name"], req.values[arg["like"]], []
@@ -196,7 +229,10 @@ def network(req: Request, arg: Spec, v: Any) -> dict[str, Any]:
         net = vars(validate(f"{kind}.init", {k: x for k, x in raw.items() if k not in ("kind", "seed")}))
     except ProtocolError as e:
         raise type(e)(f"{arg['name']}: {e.message}") from None
-    req.symbols.update(S0=net["input_size"], SL=net["output_size"])
+    if kind == "simple_conv_net":
+        req.symbols.update(zip(("C", "IH", "IW"), net["input_dim"]), SL=net["output_size"])
+    else:
+        req.symbols.update(S0=net["input_size"], SL=net["output_size"])
     return {"kind": kind, **{k: x for k, x in net.items() if k != "seed"}}
 
 
@@ -209,7 +245,7 @@ KINDS: dict[str, Callable[[Request, Spec, Any], Any]] = {
     "boolean": lambda req, arg, v: expect(isinstance(v, bool), arg["name"], v, "true or false"),
     "path": lambda req, arg, v: expect(isinstance(v, str), arg["name"], v, "the path of a file"),
     "name": choice, "array": array, "array_or_number": array, "target": target, "labels": target,
-    "int_list": int_list, "params": params, "grads_seq": grads_seq, "optimizer": optimizer, "network": network,
+    "int_list": int_list, "dims": dims_list, "record": record, "params": params, "grads_seq": grads_seq, "optimizer": optimizer, "network": network,
 }
 
 
@@ -260,9 +296,49 @@ def momentum_domain(req: Request) -> None:
         raise ValueError_(f"momentum = {m} is outside [0, 1]")
 
 
+def window(req: Request, arg: Spec) -> None:
+    """The op's window FH x FW fits the padded image; binds OH and OW, im2col's output size."""
+    (fh, fw), stride, pad = (dim(req, t) for t in SCHEMA["ops"][req.op]["window"]), dim(req, "stride"), dim(req, "pad")
+    for side, size, f, out in (("height", req.symbols["IH"], fh, "OH"), ("width", req.symbols["IW"], fw, "OW")):
+        if f > size + 2 * pad:
+            raise ShapeError(f"the window's {side} {f} is larger than the padded input's {size} + 2·{pad}")
+        req.symbols[out] = (size + 2 * pad - f) // stride + 1
+
+
+def pool_window(req: Request, arg: Spec) -> None:
+    """The 2x2 pooling of stride 2 after the convolution: binds PH = OH // 2, PW = OW // 2."""
+    if min(req.symbols["OH"], req.symbols["OW"]) < 2:
+        raise ShapeError(f"the convolution's output {req.symbols['OH']}x{req.symbols['OW']} is smaller than the 2x2 pooling")
+    req.symbols.update(PH=req.symbols["OH"] // 2, PW=req.symbols["OW"] // 2)
+
+
+def im2col_size(req: Request) -> int:
+    """The padded image plus col."""
+    s, (fh, fw), pad = req.symbols, (dim(req, t) for t in SCHEMA["ops"][req.op]["window"]), dim(req, "pad")
+    return s["N"] * s["C"] * (s["IH"] + 2 * pad) * (s["IW"] + 2 * pad) + s["N"] * s["OH"] * s["OW"] * s["C"] * fh * fw
+
+
+def conv_net_size(req: Request) -> int:
+    """SimpleConvNet's weights, plus the col of the convolution of x when the op has x."""
+    s, v = req.symbols, req.values
+    filters, hidden = s["filter_num"], v["hidden_size"]
+    k = s["C"] * s["filter_size"] ** 2
+    col = s["N"] * s["OH"] * s["OW"] * k if "x" in v else 0
+    return filters * k + filters * s["PH"] * s["PW"] * hidden + hidden * v["output_size"] + col
+
+
+def network_input(req: Request, arg: Spec) -> None:
+    """The trainer's images: N x S0 for a dense network, N x C x IH x IW for a convolutional one."""
+    kind, ndim = req.values["network"]["kind"], np.ndim(req.values[arg["name"]])
+    if ndim != (want := 4 if kind == "simple_conv_net" else 2):
+        raise ShapeError(f"{arg['name']} is {ndim}-D, but a {kind} takes {want}-D input")
+
+
 HOOKS: dict[str, Callable[..., Any]] = {"layer_params": layer_params, "any_keys": any_keys, "momentum_domain": momentum_domain,
                                         "extend_params": extend_params, "running_stats": running_stats,
-                                        "trainer_steps": trainer_steps,
+                                        "trainer_steps": trainer_steps, "window": window, "pool_window": pool_window,
+                                        "im2col_size": im2col_size, "conv_net_size": conv_net_size,
+                                        "network_input": network_input,
                                         "layer_sizes": lambda req: sum(a * b for a, b in zip(sizes(req), sizes(req)[1:]))}  # Σ S_{i-1}·S_i
 
 
@@ -280,6 +356,8 @@ def validate(op: str, raw: dict[str, Any]) -> SimpleNamespace:
             raise BadArgs(f'missing argument "{arg["name"]}"')
         v = arg.get("default") if raw.get(arg["name"]) is None else raw[arg["name"]]
         req.values[arg["name"]] = None if v is None else KINDS[arg["kind"]](req, arg, v)
+        for hook in arg.get("then", []):
+            HOOKS[hook](req, arg)
     for limit in spec.get("limits", []):
         count = HOOKS[limit["hook"]](req) if "hook" in limit else sum(math.prod(factor(req, f) for f in p) for p in limit["sum_of_products"])
         if count > LIMITS["max_elements"]:

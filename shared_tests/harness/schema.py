@@ -51,7 +51,7 @@ def concepts_of(op: str) -> list[str]:
 # --- the generated README tables -----------------------------------------------------------
 
 def _shape(s: str) -> str:
-    return " or ".join(p.strip().replace(" ", "×") if p.strip() else "scalar" for p in s.split("|"))
+    return " or ".join(p.strip().replace(" ", "×").replace("*", "·") if p.strip() else "scalar" for p in s.split("|"))
 
 
 def describe_arg(a: dict[str, Any]) -> str:
@@ -71,6 +71,10 @@ def describe_arg(a: dict[str, Any]) -> str:
     elif kind == "integer":
         lo, hi = a.get("min"), a.get("max")
         what = f"{name} integer >= {lo}" if lo is not None else f"{name} integer"
+    elif kind == "dims":
+        what = f"{name} integers " + ", ".join(a["symbols"])
+    elif kind == "record":
+        what = f"{name} {{" + ", ".join(describe_arg(f)[1:].replace("`", "", 1) for f in a["fields"]) + "}"
     else:
         what = f"{name} {kind.replace('_', ' ')}"
         for key in ("min", "max_exclusive"):
@@ -79,8 +83,10 @@ def describe_arg(a: dict[str, Any]) -> str:
         lo = a.get("min")
         hi = a.get("max", a.get("max_exclusive"))
         what += f" in [{lo}, {hi}{')' if 'max_exclusive' in a else ']'}"
-    if "default" in a:
+    if "default" in a and kind != "record":
         what += f" = {json.dumps(a['default'])}"
+    if a.get("then"):
+        what += " (then " + ", ".join(a["then"]) + ")"
     return what
 
 
@@ -104,7 +110,8 @@ def op_table() -> str:
 def defaults_table() -> str:
     rows = ["| op | defaults |", "|---|---|"]
     for name, spec in load_schema()["ops"].items():
-        d = [f"{a['name']} {json.dumps(a['default'])}" for a in spec["args"] if "default" in a]
+        d = [f"{a['name']} " + ("{" + ", ".join(f"{f['name']} {f['default']}" for f in a["fields"]) + "}" if a["kind"] == "record"
+                               else json.dumps(a["default"])) for a in spec["args"] if "default" in a]
         if d:
             rows.append(f"| `{name}` | {', '.join(d)} |")
     return "\n".join(rows)
