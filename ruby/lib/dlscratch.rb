@@ -9,6 +9,7 @@ end
 require_relative 'dlscratch/errors'
 require_relative 'dlscratch/blas'
 require_relative 'dlscratch/arrays'
+require_relative 'dlscratch/util'
 require_relative 'dlscratch/functions'
 require_relative 'dlscratch/gates'
 require_relative 'dlscratch/graph'

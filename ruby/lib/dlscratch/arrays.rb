@@ -141,6 +141,14 @@ module DLScratch
       pairwise_sum_dim0(a)
     end
 
+    # The rows (samples) of a along its first row-major dimension: a[index] in NumPy.
+    # @param a [NArray] N×… (any number of dimensions)
+    # @param index [NArray, Range, Integer] rows
+    # @return [NArray]
+    def rows(a, index)
+      a[*Array.new(a.dim - 1, true), index]
+    end
+
     # Transpose of a 2-D array.
     def t(a)
       a.transpose(1, 0)

@@ -3,9 +3,10 @@
 require_relative 'arrays'
 require_relative 'functions'
 require_relative 'rng'
+require_relative 'util'
 
 module DLScratch
-  # The backpropagation layers of chapters 5 and 6 (the book's common/layers.py).
+  # The backpropagation layers of chapters 5 to 7 (the book's common/layers.py).
   # Each keeps what its backward pass needs from its forward pass.
   module Layers
     # What every layer answers: +forward+ computes the output and keeps what the backward
@@ -272,6 +273,104 @@ module DLScratch
         dxc += (2.0 / n) * @xc * dvar.newdim(1)
         dmu = Arrays.sum_rows(dxc)
         dxc - (dmu / n.to_f).newdim(1)
+      end
+    end
+    # endregion
+
+    # --- chapter 7 -----------------------------------------------------------------------------
+
+    # region: convolution
+    # out[n, f, i, j] = Σ_{c,y,x} W[f, c, y, x]·padded[n, c, i·stride + y, j·stride + x] + b[f]:
+    # with col = im2col(x) and W_col = W as FN rows of C·FH·FW, out = col·W_colᵀ + b, reshaped
+    # to N×FN×OH×OW. Backward: dW = doutᵀ·col, db = Σ dout over (n, i, j), dx = col2im(dout·W_col).
+    #
+    # W and b are held by reference, as Affine's.
+    class Convolution < Layer
+      # @return [NArray] the filters FN×C×FH×FW, the bias (FN), and after {#backward} their gradients
+      attr_reader :W, :b, :dW, :db
+
+      # @param w [NArray] FN×C×FH×FW filters (NArray shape [FW, FH, C, FN]), held by reference
+      # @param b [NArray] FN biases, held by reference
+      # @param stride [Integer]
+      # @param pad [Integer]
+      def initialize(w, b, stride = 1, pad = 0)
+        @W = w
+        @b = b
+        @stride = stride
+        @pad = pad
+      end
+
+      # @param x [NArray] N×C×H×W
+      # @return [NArray] N×FN×OH×OW
+      def forward(x)
+        fw, fh, _c, fn = @W.shape
+        @x_shape = Arrays.shape(x)
+        n, _, h, w = @x_shape
+        oh, ow = Util.conv_output_size(h, fh, @stride, @pad), Util.conv_output_size(w, fw, @stride, @pad)
+        @col = Util.im2col(x, fh, fw, @stride, @pad)
+        out = Arrays.dot_nt(@col, w_col) + @b.newdim(1) # (n, i, j) rows of FN
+        out.reshape(fn, ow, oh, n).transpose(1, 2, 0, 3)
+      end
+
+      # Sets {#dW} = doutᵀ·col (in W's shape) and {#db} = Σ dout.
+      # @param dout [NArray] N×FN×OH×OW
+      # @return [NArray] col2im(dout·W_col), N×C×H×W
+      def backward(dout)
+        fw, fh, _c, fn = @W.shape
+        rows = dout.transpose(2, 0, 1, 3).reshape(fn, dout.size / fn) # one row per window, as col
+        @db = Arrays.sum_rows(rows)
+        @dW = Arrays.dot_tn(rows, @col).reshape(*@W.shape)
+        Util.col2im(Arrays.dot(rows, w_col), @x_shape, fh, fw, @stride, @pad)
+      end
+
+      private
+
+      # W as FN rows of C·FH·FW (the current values: an optimizer or a numerical gradient
+      # changes W in place)
+      def w_col = @W.reshape(@W.size / @W.shape[3], @W.shape[3])
+    end
+    # endregion
+
+    # region: pooling
+    # Max pooling: out[n, c, i, j] = the maximum of the pool_h × pool_w window at (i·stride,
+    # j·stride) of x zero-padded by pad, the first maximum in window order (a NaN counts as a
+    # maximum: the first NaN). Backward routes dout[n, c, i, j] to that element, adding where
+    # windows overlap.
+    class Pooling < Layer
+      # @param pool_h [Integer]
+      # @param pool_w [Integer]
+      # @param stride [Integer]
+      # @param pad [Integer]
+      def initialize(pool_h, pool_w, stride = 2, pad = 0)
+        @pool_h = pool_h
+        @pool_w = pool_w
+        @stride = stride
+        @pad = pad
+      end
+
+      # @param x [NArray] N×C×H×W
+      # @return [NArray] N×C×OH×OW, each window's first maximum itself (-0.0 stays -0.0)
+      def forward(x)
+        @x_shape = Arrays.shape(x)
+        n, c, h, w = @x_shape
+        oh = Util.conv_output_size(h, @pool_h, @stride, @pad)
+        ow = Util.conv_output_size(w, @pool_w, @stride, @pad)
+        size = @pool_h * @pool_w
+        # one window of one channel per row, rows in the order (n, i, j, c)
+        windows = Util.im2col(x, @pool_h, @pool_w, @stride, @pad).reshape(size, n * oh * ow * c)
+        @arg_max = Arrays.argmax_rows(windows)
+        @at = @arg_max + (NArray.int(@arg_max.size).indgen! * size)
+        windows[@at].reshape(c, ow, oh, n).transpose(1, 2, 0, 3)
+      end
+
+      # @param dout [NArray] N×C×OH×OW
+      # @return [NArray] N×C×H×W: dout at each window's maximum, summed where windows overlap
+      def backward(dout)
+        size = @pool_h * @pool_w
+        dmax = NArray.float(size, @arg_max.size)
+        dmax[@at] = dout.transpose(2, 0, 1, 3).reshape(dout.size)
+        c = @x_shape[1]
+        Util.col2im(dmax.reshape(c * size, dmax.size / (c * size)), @x_shape, @pool_h, @pool_w, @stride, @pad)
       end
     end
     # endregion

@@ -5,6 +5,7 @@ require_relative 'functions'
 require_relative 'gradient'
 require_relative 'layers'
 require_relative 'rng'
+require_relative 'util'
 
 module DLScratch
   # region: net3
@@ -455,6 +456,96 @@ module DLScratch
   end
   # endregion
 
+  # --- chapter 7 -----------------------------------------------------------------------------
+
+  # region: simple_conv_net
+  # The book's ch07/simple_convnet.py (7.5): Convolution → ReLU → Pooling(2 × 2, stride 2) →
+  # Affine → ReLU → Affine → SoftmaxWithLoss.
+  #
+  # W1 = std·randn(FN, C, FS, FS), W2 = std·randn(FN·PH·PW, hidden), W3 = std·randn(hidden,
+  # output) from one generator, zero biases; PH × PW is the pooled size, (conv output) // 2 on
+  # each side (the book's count from IH alone is that only for a square input with an even
+  # conv output).
+  class SimpleConvNet
+    include LayeredNet
+
+    # The book's conv_param: 30 filters of 5 × 5, no padding, stride 1.
+    CONV_PARAM = { filter_num: 30, filter_size: 5, pad: 0, stride: 1 }.freeze
+    # {#accuracy} predicts this many samples at a time.
+    ACCURACY_BATCH = 100
+
+    # @param input_dim [Array<Integer>] C, IH, IW
+    # @param conv_param [Hash{Symbol=>Integer}] filter_num, filter_size, pad, stride (a key
+    #   left out takes {CONV_PARAM}'s)
+    # @param hidden_size [Integer]
+    # @param output_size [Integer]
+    # @param weight_init_std [Float]
+    # @param rng [Rng, nil] the generator of the weights (nil: a new one seeded with +seed+)
+    # @param seed [Integer]
+    # @param params [Hash{String=>NArray}, nil] W1, b1, W2, b2, W3, b3 to use instead (held by reference)
+    def initialize(input_dim: [1, 28, 28], conv_param: {}, hidden_size: 100, output_size: 10, weight_init_std: 0.01,
+                   rng: nil, seed: 0, params: nil)
+      conv = CONV_PARAM.merge(conv_param)
+      fn, fs, pad, stride = conv.values_at(:filter_num, :filter_size, :pad, :stride)
+      c, h, w = input_dim
+      pooled = fn * (Util.conv_output_size(h, fs, stride, pad) / 2) * (Util.conv_output_size(w, fs, stride, pad) / 2)
+      unless params
+        rng ||= Rng.new(seed)
+        params = {}
+        params['W1'] = weight_init_std * rng.randn(fn, c, fs, fs)
+        params['b1'] = Arrays.zeros(fn)
+        params['W2'] = weight_init_std * rng.randn(pooled, hidden_size)
+        params['b2'] = Arrays.zeros(hidden_size)
+        params['W3'] = weight_init_std * rng.randn(hidden_size, output_size)
+        params['b3'] = Arrays.zeros(output_size)
+      end
+      @params = params
+      @layers = {
+        'Conv1' => Layers::Convolution.new(params['W1'], params['b1'], stride, pad),
+        'Relu1' => Layers::Relu.new,
+        'Pool1' => Layers::Pooling.new(2, 2, 2),
+        'Affine1' => Layers::Affine.new(params['W2'], params['b2']),
+        'Relu2' => Layers::Relu.new,
+        'Affine2' => Layers::Affine.new(params['W3'], params['b3'])
+      }
+      @last_layer = Layers::SoftmaxWithLoss.new
+    end
+
+    # The cross-entropy loss of softmax(predict(x)) against t.
+    # @param x [NArray] N×C×IH×IW
+    # @param t [NArray] N labels or N×output one-hot targets
+    # @return [Float]
+    def loss(x, t)
+      @last_layer.forward(predict(x), t)
+    end
+
+    # The fraction of all samples whose argmax is t, predicted +batch_size+ at a time, a last
+    # partial batch included (the book's loop leaves it out but still divides by every sample).
+    # @param x [NArray] N×C×IH×IW
+    # @param t [NArray, Array] N labels or N×output one-hot targets
+    # @param batch_size [Integer]
+    # @return [Float] in 0..1
+    def accuracy(x, t, batch_size: ACCURACY_BATCH)
+      n = Arrays.shape(x)[0]
+      t = NArray.to_na(t) if t.is_a?(Array)
+      hits = (0...n).step(batch_size).sum do |i|
+        rows = i...[i + batch_size, n].min
+        correct(x[true, true, true, rows], t.dim == 1 ? t[rows] : t[true, rows])
+      end
+      hits / n.to_f
+    end
+
+    private
+
+    def collect_grads
+      %w[Conv1 Affine1 Affine2].each.with_index(1).each_with_object({}) do |(name, i), grads|
+        grads["W#{i}"] = @layers[name].dW
+        grads["b#{i}"] = @layers[name].db
+      end
+    end
+  end
+  # endregion
+
   # The networks a Trainer can train, by the name of their ops: each builds its network from
   # the keyword arguments of that op's init (and rng:, the generator of the weights).
   NETWORKS = {
@@ -466,6 +557,7 @@ module DLScratch
     },
     'multi_layer_net_extend' => lambda { |input_size:, hidden_size_list:, output_size:, **opts|
       MultiLayerNetExtend.new(input_size, hidden_size_list, output_size, **opts)
-    }
+    },
+    'simple_conv_net' => ->(**opts) { SimpleConvNet.new(**opts) }
   }.freeze
 end

@@ -1,7 +1,7 @@
 # frozen_string_literal: true
 
 require 'json'
-%w[errors validate arrays functions gates graph gradient layers networks optimizers rng datasets train trainer].each { |f| require_relative f }
+%w[errors validate arrays util functions gates graph gradient layers networks optimizers rng datasets train trainer].each { |f| require_relative f }
 
 module DLScratch
   # The conformance runner (shared_tests/README.md): one JSON request per line on stdin, one
@@ -40,6 +40,11 @@ module DLScratch
                                     params: a[:params], dropout_seed: a.fetch(:seed, 0))
       net.running_stats = a[:running_stats] if a[:running_stats]
       net
+    end
+    # SimpleConvNet of the structure arguments, around params when given, else drawn from seed
+    conv_net = lambda do |a|
+      given = a.key?(:params) ? { params: a[:params] } : { rng: Rng.new(a[:seed]) }
+      SimpleConvNet.new(**a.slice(:input_dim, :conv_param, :hidden_size, :output_size, :weight_init_std), **given)
     end
 
     %w[and nand or xor].each { |g| op("gate.#{g}") { |a| Gates.public_send(g, a[:x1], a[:x2]) } }
@@ -91,6 +96,17 @@ module DLScratch
       extend_net.(a).then { |net| { loss: net.loss(a[:x], a[:t], train_flg: a[:train_flg]), running_stats: net.running_stats } }
     end
     %w[accuracy gradient numerical_gradient].each { |m| op("multi_layer_net_extend.#{m}") { |a| extend_net.(a).public_send(m, a[:x], a[:t]) } }
+    op('util.im2col') { |a| Util.im2col(*a.values_at(:input_data, :filter_h, :filter_w, :stride, :pad)) }
+    op('util.col2im') { |a| Util.col2im(*a.values_at(:col, :input_shape, :filter_h, :filter_w, :stride, :pad)) }
+    op('layer.convolution') do |a|
+      Layers::Convolution.new(*a.values_at(:W, :b, :stride, :pad)).then do |l|
+        { out: l.forward(a[:x]), dx: l.backward(a[:dout]), dW: l.dW, db: l.db }
+      end
+    end
+    op('layer.pooling') { |a| fwd_bwd.(Layers::Pooling.new(*a.values_at(:pool_h, :pool_w, :stride, :pad)), a) }
+    op('simple_conv_net.init') { |a| conv_net.(a).params }
+    op('simple_conv_net.predict') { |a| conv_net.(a).predict(a[:x]) }
+    %w[loss accuracy gradient numerical_gradient].each { |m| op("simple_conv_net.#{m}") { |a| conv_net.(a).public_send(m, a[:x], a[:t]) } }
     op('optimizer.run') do |a|
       params = a[:params].transform_values(&box)
       opt = Optimizers.build(a[:name], a[:hyper])

@@ -34,10 +34,10 @@ module DLScratch
     # @return [Integer] the steps taken, and the epochs evaluated
     attr_reader :current_iter, :current_epoch
 
-    # @param network [TwoLayerNet, MultiLayerNet, MultiLayerNetExtend]
-    # @param x_train [NArray] N×D float64 (NArray shape [D, N])
+    # @param network [TwoLayerNet, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet]
+    # @param x_train [NArray] N×D float64 (NArray shape [D, N]), N×C×H×W for a SimpleConvNet
     # @param t_train [NArray] N integer labels
-    # @param x_test [NArray] M×D float64
+    # @param x_test [NArray] M×D float64 (M×C×H×W)
     # @param t_test [NArray] M integer labels
     # @param epochs [Integer]
     # @param mini_batch_size [Integer]
@@ -74,7 +74,7 @@ module DLScratch
     # @return [Float] the step's loss
     def train_step
       batch_mask = NArray.to_na(@rng.choice(@train_size, @batch_size))
-      x_batch = @x_train[true, batch_mask]
+      x_batch = Arrays.rows(@x_train, batch_mask)
       t_batch = @t_train[batch_mask]
       @network.dropout_seed = (@rng.next_u * Rng::SEED_LIMIT).floor if dropout?
 
@@ -118,7 +118,7 @@ module DLScratch
     # The first evaluate_sample_num_per_epoch rows of x and t (all of them when nil or more)
     def head(x, t)
       n = [@evaluate_sample_num_per_epoch || t.size, t.size].min
-      [x[true, 0...n], t[0...n]]
+      [Arrays.rows(x, 0...n), t[0...n]]
     end
   end
   # endregion

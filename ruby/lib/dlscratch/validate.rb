@@ -7,7 +7,8 @@ require_relative 'errors'
 module DLScratch
   # A request's args checked and converted by interpreting shared_tests/ops.json: each argument
   # in the order listed (present or defaulted, null counting as absent; JSON type and element
-  # kind; dimensions; symbols; domain), then the op's limits, then its hooks (+hook_NAME+).
+  # kind; dimensions; symbols; domain; its +then+ hooks), then the op's limits, then its hooks
+  # (+hook_NAME+).
   # An array becomes a float64 NArray (a bare number a Float), a target one-hot or labels.
   module Validate
     NON_FINITE = { 'NaN' => Float::NAN, 'Infinity' => Float::INFINITY, '-Infinity' => -Float::INFINITY }.freeze
@@ -44,7 +45,10 @@ module DLScratch
 
       # the converted arguments (see Validate.args)
       def run
-        @op['args'].each { |spec| @vals[spec['name']] = argument(spec) }
+        @op['args'].each do |spec|
+          @vals[spec['name']] = argument(spec)
+          spec.fetch('then', []).each { |hook| send("hook_#{hook}", spec) }
+        end
         @op.fetch('limits', []).each do |lim|
           count = lim['hook'] ? send("hook_#{lim['hook']}") : lim['sum_of_products'].sum { |ts| ts.map { |t| term(t) }.inject(:*) }
           max = @limits['max_elements']
@@ -95,6 +99,37 @@ module DLScratch
       end
 
       def kind_name_or_number(v, spec, name) = v.is_a?(String) ? kind_name(v, spec, name) : kind_number(v, {}, name)
+
+      # As many integers as spec's symbols (a list: BadArgs; their count: ShapeError), each in
+      # 1..max_elements, bound to those symbols in order.
+      def kind_dims(v, spec, name)
+        bad("#{name} must be a list of integers", v) unless v.is_a?(Array)
+        v.each_with_index { |x, i| bad("#{name}[#{i}] must be an integer", x) unless integer?(x) }
+        symbols = spec['symbols']
+        raise ShapeError, "#{name} has #{v.size} entries, not #{symbols.size} (#{symbols.join(' ')})" unless v.size == symbols.size
+
+        symbols.each_with_index.map do |sym, i|
+          n = domain(v[i].to_i, { 'min' => 1, 'max' => 'max_elements' }, "#{name}[#{i}]")
+          bind(sym, n, name)
+          n
+        end
+      end
+
+      # An object of spec's integer fields (missing or null: the field's default; another key:
+      # BadArgs) as a Hash with Symbol keys, each field bound as the symbol of its own name.
+      def kind_record(v, spec, name)
+        bad("#{name} must be an object", v) unless v.is_a?(Hash)
+        fields = spec['fields'].map { |f| f['name'] }
+        unknown = (v.keys - fields).min
+        raise BadArgs, "#{name} has no field #{unknown.inspect} (fields: #{fields.join(', ')})" if unknown
+
+        spec['fields'].to_h do |field|
+          key = field['name']
+          x = send("kind_#{field['kind']}", v[key].nil? ? field['default'] : v[key], field, "#{name}.#{key}")
+          bind(key, x, name)
+          [key.to_sym, x]
+        end
+      end
 
       def kind_int_list(v, spec, name)
         bad("#{name} must be a list of integers", v) unless v.is_a?(Array) && v.all? { |x| integer?(x) }
@@ -147,8 +182,15 @@ module DLScratch
         raise ShapeError, "#{name} has #{got} where #{sym} is #{want}" unless want == got
       end
 
-      # A dimension: a literal, a bound symbol or an integer argument; nil when unbound.
-      def resolve(sym) = sym.match?(/\A\d+\z/) ? sym.to_i : @sym[sym] || (@vals[sym] if @vals[sym].is_a?(Integer))
+      # A dimension: a literal, a bound symbol, an integer argument or a product "a*b" of those;
+      # nil when a factor is unbound.
+      def resolve(sym)
+        if sym.include?('*')
+          factors = sym.split('*').map { |f| resolve(f) }
+          return factors.include?(nil) ? nil : factors.inject(:*)
+        end
+        sym.match?(/\A\d+\z/) ? sym.to_i : @sym[sym] || (@vals[sym] if @vals[sym].is_a?(Integer))
+      end
 
       # The shape a pattern names now: its last alternative whose dimensions are all known.
       def derived(pattern) = pattern.split(' | ').map { |a| a.split.map { |d| resolve(d) } }.reverse.find { |d| !d.include?(nil) }
@@ -215,7 +257,8 @@ module DLScratch
 
       # {"kind": one of spec's kinds, ...} as {kind:, ...}: the other keys checked as the
       # arguments of the op <kind>.init (its limits and hooks too) except seed, an error of
-      # theirs prefixed "NAME: "; S0 and SL bound to its input_size and output_size.
+      # theirs prefixed "NAME: "; S0 and SL bound to its input_size and output_size (C, IH, IW
+      # and SL to input_dim and output_size for simple_conv_net).
       def kind_network(v, spec, name)
         bad("#{name} must be an object", v) unless v.is_a?(Hash)
         kind = v['kind']
@@ -225,7 +268,11 @@ module DLScratch
         rescue Error => e
           raise e.class, "#{name}: #{e.message}"
         end
-        @sym.update('S0' => net[:input_size], 'SL' => net[:output_size])
+        if kind == 'simple_conv_net'
+          @sym.update(%w[C IH IW].zip(net[:input_dim]).to_h, 'SL' => net[:output_size])
+        else
+          @sym.update('S0' => net[:input_size], 'SL' => net[:output_size])
+        end
         { kind: kind, **net }
       end
 
@@ -266,6 +313,54 @@ module DLScratch
         batch = @vals['mini_batch_size']
         (@vals['epochs'] * [@shapes['x_train'][0].fdiv(batch), 1.0].max).to_i * batch
       end
+
+      # The op's window FH × FW (its "window" tokens) fits the padded image, FH <= IH + 2·pad
+      # and FW <= IW + 2·pad (ShapeError); binds OH = (IH + 2·pad − FH) // stride + 1 and OW.
+      def hook_window(_spec)
+        fh, fw = window
+        stride, pad = resolve('stride'), resolve('pad')
+        [['height', 'IH', fh, 'OH'], ['width', 'IW', fw, 'OW']].each do |side, size, f, out|
+          size = @sym[size]
+          raise ShapeError, "the window's #{side} #{f} is larger than the padded input's #{size} + 2·#{pad}" if f > size + (2 * pad)
+
+          @sym[out] = ((size + (2 * pad) - f) / stride) + 1
+        end
+      end
+
+      # The 2×2 pooling of stride 2 after the convolution: OH, OW >= 2 (ShapeError); binds
+      # PH = OH // 2 and PW = OW // 2.
+      def hook_pool_window(_spec)
+        oh, ow = @sym.values_at('OH', 'OW')
+        raise ShapeError, "the convolution's output #{oh}x#{ow} is smaller than the 2x2 pooling" if [oh, ow].min < 2
+
+        @sym.update('PH' => oh / 2, 'PW' => ow / 2)
+      end
+
+      # N·C·(IH + 2·pad)·(IW + 2·pad) + N·OH·OW·C·FH·FW: the padded image and col (exact Integers)
+      def hook_im2col_size
+        fh, fw = window
+        pad = resolve('pad')
+        n, c, ih, iw, oh, ow = @sym.values_at('N', 'C', 'IH', 'IW', 'OH', 'OW')
+        (n * c * (ih + (2 * pad)) * (iw + (2 * pad))) + (n * oh * ow * c * fh * fw)
+      end
+
+      # filter_num·k + filter_num·PH·PW·hidden + hidden·output with k = C·filter_size², plus
+      # N·OH·OW·k (the col of x) for an op with x
+      def hook_conv_net_size
+        filters, hidden, k = @sym['filter_num'], @vals['hidden_size'], @sym['C'] * (@sym['filter_size']**2)
+        col = @vals.key?('x') ? @sym['N'] * @sym['OH'] * @sym['OW'] * k : 0
+        (filters * k) + (filters * @sym['PH'] * @sym['PW'] * hidden) + (hidden * @vals['output_size']) + col
+      end
+
+      # The trainer's images: 2-D (N×S0) for a dense network, 4-D for simple_conv_net (ShapeError).
+      def hook_network_input(spec)
+        kind, ndim = @vals['network'][:kind], @shapes[spec['name']].size
+        want = kind == 'simple_conv_net' ? 4 : 2
+        raise ShapeError, "#{spec['name']} is #{ndim}-D, but a #{kind} takes #{want}-D input" unless ndim == want
+      end
+
+      # FH and FW of the op's "window" tokens
+      def window = @op['window'].map { |t| resolve(t) }
 
       def hook_any_keys(params) = params.keys.to_h { |k| [k, '*'] }
 
