@@ -1,7 +1,8 @@
 """Time the book's TwoLayerNet training step (784-50-10, batch 100, float64: forward, loss, the
-whole backward, SGD) on the inputs of shared_tests/README.md §9.
+whole backward, SGD), or with --net simple_conv_net the SimpleConvNet step of chapter 7, on the
+inputs of shared_tests/README.md §9.
 
-    bin/bench [--repeats 7] [--steps 50] [--hidden 50] [--batch 100] [--check] [--json]
+    bin/bench [--net two_layer_net] [--repeats 7] [--steps 50] [--hidden 50] [--batch 100] [--check] [--json]
 """
 
 from __future__ import annotations
@@ -15,36 +16,52 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .cli import OneLineParser, positive_int
-from .networks import TwoLayerNet
+from .networks import SimpleConvNet, TwoLayerNet
 from .optimizers import SGD
 from .rng import MRG32k3a
 
 INPUT, OUTPUT, LR = 784, 10, 0.1
 
 
-def flops_per_step(hidden: int, batch: int) -> int:
+#: SimpleConvNet's convolution (the book's conv_param) and its output, pooled by 2 x 2 of stride 2.
+FILTERS, FILTER_SIZE, CONV_OUT = 30, 5, 24
+NETS = ("two_layer_net", "simple_conv_net")
+DEFAULT_HIDDEN = {"two_layer_net": 50, "simple_conv_net": 100}
+
+
+def flops_per_step(hidden: int, batch: int, net: str = "two_layer_net") -> int:
     """Multiply-adds of the step's matrix products, 2 flops each: per Affine x·W, xᵀ·dout and
-    dout·Wᵀ (the first Affine's dx included)."""
-    return 3 * 2 * batch * (INPUT * hidden + hidden * OUTPUT)
+    dout·Wᵀ (the first layer's dx included); the convolution's col·W_colᵀ, doutᵀ·col, dout·W_col."""
+    if net == "two_layer_net":
+        return 3 * 2 * batch * (INPUT * hidden + hidden * OUTPUT)
+    pooled = FILTERS * (CONV_OUT // 2) ** 2
+    conv = batch * CONV_OUT * CONV_OUT * FILTERS * FILTER_SIZE * FILTER_SIZE
+    return 3 * 2 * (conv + batch * (pooled * hidden + hidden * OUTPUT))
 
 
-def bench_inputs(hidden: int, batch: int) -> tuple[TwoLayerNet, NDArray[np.float64], NDArray[np.int64]]:
-    """shared_tests/README.md §9: x = rand(batch, 784), then W1, W2 from the same generator
-    (seed 0, std 0.01); t_i = i mod 10."""
+def bench_inputs(hidden: int, batch: int, net: str = "two_layer_net") -> tuple[TwoLayerNet | SimpleConvNet, NDArray[np.float64],
+                                                                                NDArray[np.int64]]:
+    """shared_tests/README.md §9: x = rand(batch, 784) (as N x 1 x 28 x 28 for the conv net), then the
+    network's weights from the same generator (seed 0, std 0.01); t_i = i mod 10."""
     rng = MRG32k3a(0)
     x = rng.rand(batch, INPUT)
-    return TwoLayerNet(INPUT, hidden, OUTPUT, rng=rng), x, np.arange(batch) % OUTPUT
+    t = np.arange(batch) % OUTPUT
+    if net == "simple_conv_net":
+        return SimpleConvNet(hidden_size=hidden, rng=rng), x.reshape(batch, 1, 28, 28), t
+    return TwoLayerNet(INPUT, hidden, OUTPUT, rng=rng), x, t
 
 
-def check(hidden: int, batch: int) -> dict:
+def check(hidden: int, batch: int, net: str = "two_layer_net") -> dict:
     """One step of the book's gradient (its loop, keeping the loss and dx1), before the update."""
-    net, x, t = bench_inputs(hidden, batch)
-    loss = net.loss(x, t)
-    dout = net.last_layer.backward(1)
-    for layer in reversed(net.layers.values()):
+    network, x, t = bench_inputs(hidden, batch, net)
+    loss = network.loss(x, t)
+    dout = network.last_layer.backward(1)
+    for layer in reversed(network.layers.values()):
         dout = layer.backward(dout)
-    a1, a2 = net.layers["Affine1"], net.layers["Affine2"]
-    grads = {"W1": a1.dW, "b1": a1.db, "W2": a2.dW, "b2": a2.db}
+    names = ("Affine1", "Affine2") if net == "two_layer_net" else ("Conv1", "Affine1", "Affine2")
+    grads = {}
+    for i, name in enumerate(names, start=1):
+        grads[f"W{i}"], grads[f"b{i}"] = network.layers[name].dW, network.layers[name].db
     return {"loss": float(loss), "dx1": dout.tolist(), "grads": {k: v.tolist() for k, v in grads.items()}}
 
 
@@ -54,10 +71,10 @@ def minor_faults() -> int:
         return int(fh.read().rsplit(")", 1)[1].split()[7])
 
 
-def step_times(repeats: int, steps: int, hidden: int, batch: int) -> tuple[list[float], float]:
+def step_times(repeats: int, steps: int, hidden: int, batch: int, network: str = "two_layer_net") -> tuple[list[float], float]:
     """ms per step for each repeat of `steps` book steps (gradient: forward, loss, the whole
     backward; then SGD), after 3 warm-up steps; and the page faults per step."""
-    net, x, t = bench_inputs(hidden, batch)
+    net, x, t = bench_inputs(hidden, batch, network)
     opt = SGD(lr=LR)
     for _ in range(3):
         opt.update(net.params, net.gradient(x, t))
@@ -75,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     p = OneLineParser("bin/bench", " ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--repeats", metavar="N", type=positive_int, default=7, help="timed repeats; the median is reported")
     p.add_argument("--steps", metavar="N", type=positive_int, default=50, help="steps per repeat")
-    p.add_argument("--hidden", metavar="N", type=positive_int, default=50, help="hidden units")
+    p.add_argument("--net", metavar="NAME", choices=NETS, default="two_layer_net", help="two_layer_net or simple_conv_net")
+    p.add_argument("--hidden", metavar="N", type=positive_int, default=None,
+                   help="hidden units (default: 50; 100 for simple_conv_net)")
     p.add_argument("--batch", metavar="N", type=positive_int, default=100, help="images per batch")
     p.add_argument("--check", action="store_true",
                    help="instead of timing: the loss, dx1 and gradients of one step as one JSON line")
@@ -83,17 +102,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="accepted for the common options of every port's bin/bench: this is the reference")
     p.add_argument("--json", action="store_true", help='print one JSON object {"port", "ms_per_step", ...}')
     args = p.parse_args(argv)
+    hidden = args.hidden or DEFAULT_HIDDEN[args.net]
     if args.check:
-        print(json.dumps(check(args.hidden, args.batch)))
+        print(json.dumps(check(hidden, args.batch, args.net)))
         return 0
-    times, faults = step_times(args.repeats, args.steps, args.hidden, args.batch)
+    times, faults = step_times(args.repeats, args.steps, hidden, args.batch, args.net)
     ms = statistics.median(times)
-    result = {"port": "python", "ms_per_step": ms, "page_faults_per_step": faults, "repeats": times,
-              "gflops": flops_per_step(args.hidden, args.batch) / (ms * 1e6)}
+    result = {"port": "python", "net": args.net, "ms_per_step": ms, "page_faults_per_step": faults, "repeats": times,
+              "gflops": flops_per_step(hidden, args.batch, args.net) / (ms * 1e6)}
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"python  {ms:.3f} ms/step (784-{args.hidden}-10, batch {args.batch}; median of {args.repeats} x "
+        shape = f"784-{hidden}-10" if args.net == "two_layer_net" else f"conv 30x5x5-pool-{hidden}-10"
+        print(f"python  {ms:.3f} ms/step ({shape}, batch {args.batch}; median of {args.repeats} x "
               f"{args.steps})  {result['gflops']:.2f} GFLOP/s  {faults:.1f} page faults/step")
     return 0
 

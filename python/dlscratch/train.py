@@ -1,4 +1,5 @@
-"""Training TwoLayerNet with the book's loop (`train_neuralnet.py`), and its command line.
+"""Training TwoLayerNet with the book's loop (`train_neuralnet.py`), and its command line; with
+`--net simple_conv_net` the book's SimpleConvNet trained by its Trainer (`ch07/train_convnet.py`).
 
     python -m dlscratch.train --help
 """
@@ -7,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,13 +21,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .datasets import DEFAULT_DATA_DIR, IdxError, load_mnist
-from .networks import Params, TwoLayerNet
+from .networks import CONV_PARAM, Params, SimpleConvNet, TwoLayerNet
 from .optimizers import OPTIMIZERS, make_optimizer
 from .cli import OneLineParser, fail, finite_float, positive_int, seed
 from .progress import ProgressBar
 from .rng import MRG32k3a
+from .trainer import Trainer
 
-__all__ = ["EVAL_BATCH", "TrainResult", "batched_accuracy", "main", "train_two_layer_net"]
+__all__ = ["EVAL_BATCH", "NET_DEFAULTS", "TrainResult", "batched_accuracy", "main", "save_params", "train_two_layer_net"]
 
 
 @dataclass
@@ -89,27 +93,57 @@ def batched_accuracy(network: TwoLayerNet, x: NDArray[np.float64], t: NDArray[np
     return correct / x.shape[0]
 
 
+#: Each network's defaults (README section 8): train_neuralnet.py's and train_convnet.py's settings;
+#: None marks an option the network does not accept.
+NET_DEFAULTS: dict[str, dict[str, object]] = {
+    "two_layer_net": {"iters": 10000, "epochs": None, "evaluate_samples": None, "batch_size": 100, "hidden": 50,
+                      "optimizer": "sgd", "lr": 0.1, "weight_init_std": 0.01},
+    "simple_conv_net": {"iters": None, "epochs": 20, "evaluate_samples": 1000, "batch_size": 100, "hidden": 100,
+                        "optimizer": "adam", "lr": 0.001, "weight_init_std": 0.01},
+}
+
+
+def by_net(option: str) -> str:
+    """The help's default of an option that depends on --net."""
+    two, conv = (NET_DEFAULTS[n][option] for n in NET_DEFAULTS)
+    if two is None:
+        return f"(simple_conv_net only; default: {conv})"
+    if conv is None:
+        return f"(two_layer_net only; default: {two})"
+    return f"(default: {two})" if two == conv else f"(default: {two}; {conv} for simple_conv_net)"
+
+
 def build_parser() -> OneLineParser:
     p = OneLineParser(
         "bin/train",
-        "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) on Fashion-MNIST or MNIST "
-        "with the loop of train_neuralnet.py; print train/test accuracy once an epoch and after the "
-        "last iteration, write the history (JSON or CSV) and plot it to a PNG.",
+        "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) with the loop of train_neuralnet.py, "
+        "or with --net simple_conv_net the book's SimpleConvNet with its Trainer (train_convnet.py), on "
+        "Fashion-MNIST or MNIST; print train/test accuracy once an epoch and at the end, write the history "
+        "(JSON or CSV) and plot it to a PNG.",
     )
+    p.add_argument("--net", metavar="NAME", choices=list(NET_DEFAULTS), default="two_layer_net",
+                   help="two_layer_net or simple_conv_net")
     p.add_argument("--data-dir", metavar="DIR", type=Path, default=DEFAULT_DATA_DIR, help="directory with the four IDX files")
-    p.add_argument("--iters", metavar="N", type=positive_int, default=10000, help="iterations")
-    p.add_argument("--batch-size", metavar="N", type=positive_int, default=100, help="images per batch")
-    p.add_argument("--hidden", metavar="N", type=positive_int, default=50, help="hidden units")
-    p.add_argument("--lr", metavar="X", type=finite_float, default=0.1, help="learning rate")
-    p.add_argument("--optimizer", metavar="NAME", choices=list(OPTIMIZERS), default="sgd",
-                   help="sgd, momentum, nesterov, adagrad, rmsprop or adam, its other hyper-parameters at the book's defaults")
-    p.add_argument("--weight-init-std", metavar="X", type=finite_float, default=0.01, help="standard deviation of the initial weights")
-    p.add_argument("--seed", metavar="K", type=seed, default=0, help="seeds the one generator: W1, W2, then every batch")
+    p.add_argument("--iters", metavar="N", type=positive_int, help=f"iterations {by_net('iters')}")
+    p.add_argument("--epochs", metavar="N", type=positive_int, help=f"epochs of the Trainer {by_net('epochs')}")
+    p.add_argument("--evaluate-samples", metavar="N", type=positive_int,
+                   help=f"train and test images evaluated each epoch {by_net('evaluate_samples')}")
+    p.add_argument("--batch-size", metavar="N", type=positive_int, help=f"images per batch {by_net('batch_size')}")
+    p.add_argument("--hidden", metavar="N", type=positive_int, help=f"hidden units {by_net('hidden')}")
+    p.add_argument("--lr", metavar="X", type=finite_float, help=f"learning rate {by_net('lr')}")
+    p.add_argument("--optimizer", metavar="NAME", choices=list(OPTIMIZERS),
+                   help="sgd, momentum, nesterov, adagrad, rmsprop or adam, its other hyper-parameters at the book's "
+                        f"defaults {by_net('optimizer')}")
+    p.add_argument("--weight-init-std", metavar="X", type=finite_float,
+                   help=f"standard deviation of the initial weights {by_net('weight_init_std')}")
+    p.add_argument("--seed", metavar="K", type=seed, default=0, help="seeds the one generator: the weights, then every batch")
     p.add_argument("--train-size", metavar="N", type=positive_int, default=None, help="use the first N training images (default: all)")
     p.add_argument("--test-size", metavar="N", type=positive_int, default=None, help="use the first N test images (default: all)")
     p.add_argument("--out", metavar="FILE", type=Path, default=Path("train-python.json"), help="history file, .json or .csv")
     p.add_argument("--plot", metavar="FILE", type=Path, default=None, help="PNG of the loss curve and accuracies (default: --out with .png)")
     p.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
+    p.add_argument("--save-params", metavar="FILE", type=Path, default=None,
+                   help="write the trained parameters in the portable format of README section 8 (default: not written)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -147,7 +181,7 @@ def plot_history(path: Path, record: dict) -> None:
         ax1.plot(np.arange(window - 1, losses.size), smooth, lw=1.5, label=f"mean of {window}")
     ax1.set_xlabel("iteration")
     ax1.set_ylabel("loss")
-    ax1.set_title("TwoLayerNet training loss")
+    ax1.set_title(f"{record['options'].get('net', 'two_layer_net')} training loss")
     ax1.legend()
     # Accuracies after each epoch's iteration and after the last one.
     iters = record["acc_iters"] + [record["final_iter"]]
@@ -175,15 +209,47 @@ def check_writable(prog: str, path: Path) -> None:
         fail(prog, f"cannot write {path}: {parent} is not a writable directory")
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_options(argv: list[str] | None) -> tuple[OneLineParser, Any]:
+    """The options with --net's defaults filled in; an option the network does not accept is a usage error."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    for option, default in NET_DEFAULTS[args.net].items():
+        given = getattr(args, option)
+        if default is None and given is not None:
+            parser.error(f"--{option.replace('_', '-')} does not apply to --net {args.net}")
+        if given is None:
+            setattr(args, option, default)
+    return parser, args
+
+
+def network_description(network: TwoLayerNet | SimpleConvNet, args: Any) -> dict[str, Any]:
+    """The "network" of a parameters file: its kind and structure."""
+    if isinstance(network, SimpleConvNet):
+        return {"kind": "simple_conv_net", "input_dim": [1, 28, 28], "conv_param": dict(CONV_PARAM),
+                "hidden_size": args.hidden, "output_size": 10}
+    return {"kind": "two_layer_net", "input_size": 784, "hidden_size": args.hidden, "output_size": 10}
+
+
+def save_params(path: Path, network_spec: dict[str, Any], params: Params) -> None:
+    """The portable parameters file of README section 8: each array's shape and row-major data."""
+    def number(v: float) -> float | str:
+        return v if math.isfinite(v) else ("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
+
+    arrays = {k: {"shape": list(v.shape), "data": [number(float(x)) for x in v.reshape(-1)]} for k, v in params.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"format": "dlscratch-params", "version": 1, "port": "python", "network": network_spec,
+                                "params": arrays}) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, args = parse_options(argv)
     plot_path = None if args.no_plot else (args.plot or args.out.with_suffix(".png"))
-    for path in (args.out, plot_path):
+    for path in (args.out, plot_path, args.save_params):
         if path is not None:
             check_writable(parser.prog, path)
+    conv = args.net == "simple_conv_net"
     try:
-        (x_train, t_train), (x_test, t_test) = load_mnist(args.data_dir)
+        (x_train, t_train), (x_test, t_test) = load_mnist(args.data_dir, flatten=not conv)
     except IdxError as e:
         fail(parser.prog, str(e))
     if args.train_size:
@@ -194,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     acc_iters: list[int] = []
     train_acc: list[float] = []
     test_acc: list[float] = []
-    bar = ProgressBar(args.iters, enabled=False if args.quiet else None)
+    steps = int(args.epochs * iter_per_epoch) if conv else args.iters
+    bar = ProgressBar(steps, enabled=False if args.quiet else None)
 
     def on_iter(i: int, network: TwoLayerNet, loss: float) -> None:
         if is_epoch_end(i, iter_per_epoch):
@@ -204,27 +271,37 @@ def main(argv: list[str] | None = None) -> int:
             bar.write(f"epoch {round(i / iter_per_epoch)}  train acc {train_acc[-1]:.4f}  test acc {test_acc[-1]:.4f}")
         bar.update(i + 1, loss=loss)
 
+    def on_step(trainer: Trainer, loss: float) -> None:
+        i = trainer.current_iter
+        if is_epoch_end(i, iter_per_epoch):
+            acc_iters.append(i)
+            bar.write(f"epoch {trainer.current_epoch}  train acc {trainer.train_acc_list[-1]:.4f}  "
+                      f"test acc {trainer.test_acc_list[-1]:.4f}")
+        bar.update(i + 1, loss=loss)
+
     start = time.perf_counter()
-    result = train_two_layer_net(
-        x_train,
-        t_train,
-        hidden_size=args.hidden,
-        output_size=10,
-        weight_init_std=args.weight_init_std,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        iters=args.iters,
-        seed=args.seed,
-        optimizer=args.optimizer,
-        on_iter=on_iter,
-    )
-    seconds = time.perf_counter() - start
+    if conv:
+        rng = MRG32k3a(args.seed)
+        network = SimpleConvNet(hidden_size=args.hidden, weight_init_std=args.weight_init_std, rng=rng)
+        trainer = Trainer(network, x_train, t_train, x_test, t_test, args.epochs, args.batch_size, args.optimizer,
+                          {"lr": args.lr}, args.evaluate_samples, rng=rng, on_step=on_step)
+        final_test = trainer.train()
+        loss_history, train_acc, test_acc = trainer.train_loss_list, trainer.train_acc_list, trainer.test_acc_list
+        final_train = network.accuracy(x_train[: args.evaluate_samples], t_train[: args.evaluate_samples])
+        seconds = time.perf_counter() - start
+    else:
+        result = train_two_layer_net(x_train, t_train, hidden_size=args.hidden, output_size=10,
+                                     weight_init_std=args.weight_init_std, lr=args.lr, batch_size=args.batch_size,
+                                     iters=args.iters, seed=args.seed, optimizer=args.optimizer, on_iter=on_iter)
+        seconds = time.perf_counter() - start
+        network, loss_history = result.network, result.loss_history
+        final_train = batched_accuracy(network, x_train, t_train)
+        final_test = batched_accuracy(network, x_test, t_test)
     bar.close()
-    final_train = batched_accuracy(result.network, x_train, t_train)
-    final_test = batched_accuracy(result.network, x_test, t_test)
     options = {
+        "net": args.net,
         "data_dir": str(args.data_dir),
-        "iters": args.iters,
+        "iters": steps,
         "batch_size": args.batch_size,
         "hidden": args.hidden,
         "lr": args.lr,
@@ -234,22 +311,27 @@ def main(argv: list[str] | None = None) -> int:
         "train_size": int(x_train.shape[0]),
         "test_size": int(x_test.shape[0]),
     }
+    if conv:
+        options.update(epochs=args.epochs, evaluate_samples=args.evaluate_samples)
     record = {
         "port": "python",
         "options": options,
-        "loss_history": result.loss_history,
+        "loss_history": loss_history,
         "acc_iters": acc_iters,
         "train_acc": train_acc,
         "test_acc": test_acc,
-        "final_iter": args.iters - 1,
+        "final_iter": steps - 1,
         "final_train_acc": final_train,
         "final_test_acc": final_test,
         "seconds": seconds,
     }
     write_history(args.out, record)
-    print(f"final (after iteration {args.iters - 1})  train acc {final_train:.4f}  test acc {final_test:.4f}"
-          f"  ({seconds:.1f} s, {1000 * seconds / args.iters:.2f} ms/iter)")
+    print(f"final (after iteration {steps - 1})  train acc {final_train:.4f}  test acc {final_test:.4f}"
+          f"  ({seconds:.1f} s, {1000 * seconds / steps:.2f} ms/iter)")
     print(f"history written to {args.out}")
+    if args.save_params is not None:
+        save_params(args.save_params, network_description(network, args), network.params)
+        print(f"parameters written to {args.save_params}")
     if plot_path is not None:
         plot_history(plot_path, record)
         print(f"plot written to {plot_path}")

@@ -9,7 +9,7 @@ from dlscratch.cli import finite_float, positive_int, seed
 
 
 def test_every_command_has_help_with_defaults():
-    for command, default in (("train", "(default: 10000)"), ("bench", "(default: 7)")):
+    for command, default in (("train", "default: 10000)"), ("bench", "(default: 7)")):
         proc = run(command, "--help")
         assert proc.returncode == 0 and default in " ".join(proc.stdout.split()), proc.stdout
         assert proc.stdout.startswith(f"usage: bin/{command}")

@@ -119,3 +119,54 @@ def test_batch_norm_backward_matches_numerical(train_flg):
         np.testing.assert_allclose(layer.running_mean, 0.9 * 0.5 + 0.1 * x.mean(axis=0), rtol=1e-14)
     else:
         np.testing.assert_array_equal(layer.running_var, np.full(3, 2.0))
+
+
+# --- chapter 7 --------------------------------------------------------------------------------
+
+from dlscratch.layers import Convolution, Pooling  # noqa: E402
+
+NINE = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+
+
+def test_convolution_by_hand():
+    conv = Convolution(np.array([[[[1.0, 0.0], [0.0, 1.0]]]]), np.array([0.5]))
+    # out[i, j] = x[i, j] + x[i+1, j+1] + 0.5
+    assert conv.forward(NINE).tolist() == [[[[6.5, 8.5], [12.5, 14.5]]]]
+    dx = conv.backward(np.array([[[[1.0, 0.0], [0.0, 1.0]]]]))
+    assert dx.tolist() == [[[[1, 0, 0], [0, 2, 0], [0, 0, 1]]]]
+    assert conv.dW.tolist() == [[[[6, 8], [12, 14]]]] and conv.db.tolist() == [2]
+
+
+def test_convolution_stride_and_pad_by_hand():
+    conv = Convolution(np.ones((1, 1, 3, 3)), np.zeros(1), stride=2, pad=1)
+    assert conv.forward(NINE).tolist() == [[[[12, 16], [24, 28]]]]
+    assert conv.backward(np.ones((1, 1, 2, 2))).tolist() == [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]]
+
+
+def test_convolution_backward_is_its_jacobian():
+    r = np.random.default_rng(1)
+    W, b, x = r.standard_normal((2, 3, 3, 2)), r.standard_normal(2), r.standard_normal((2, 3, 5, 4))
+    conv = Convolution(W, b, stride=2, pad=1)
+    dout = r.standard_normal(conv.forward(x).shape)
+    dx = conv.backward(dout)
+    assert np.allclose(dx, numeric_input_grad(lambda v: Convolution(W, b, 2, 1).forward(v), x, dout), atol=1e-7)
+    assert np.allclose(conv.dW, numeric_input_grad(lambda w: Convolution(w, b, 2, 1).forward(x), W, dout), atol=1e-7)
+
+
+def test_pooling_routes_to_the_first_maximum_and_adds_overlaps():
+    pool = Pooling(2, 2, stride=1)
+    assert pool.forward(np.array([[[[1.0, 1, 1], [1, 9, 1], [1, 1, 1]]]])).tolist() == [[[[9, 9], [9, 9]]]]
+    assert pool.backward(np.array([[[[1.0, 2], [3, 4]]]])).tolist() == [[[[0, 0, 0], [0, 10, 0], [0, 0, 0]]]]
+    pool.forward(np.array([[[[9.0, 1, 1], [1, 1, 1], [1, 1, 1]]]]))  # three windows of ties
+    assert pool.backward(np.array([[[[1.0, 2], [3, 4]]]])).tolist() == [[[[1, 2, 0], [3, 4, 0], [0, 0, 0]]]]
+
+
+def test_pooling_defaults_to_stride_two_and_pads_with_zeros():
+    pool = Pooling(2, 2, pad=1)
+    assert pool.forward(np.array([[[[-1.0, 5], [-3, -4]]]])).tolist() == [[[[0, 5], [0, 0]]]]
+    assert pool.backward(np.array([[[[1.0, 2], [3, 4]]]])).tolist() == [[[[0, 2], [0, 0]]]]
+
+
+def test_pooling_keeps_a_nan_and_a_negative_zero():
+    out = Pooling(2, 1).forward(np.array([[[[1.0], [np.nan]], [[-0.0], [-0.0]]]]).reshape(1, 2, 2, 1))
+    assert np.isnan(out[0, 0, 0, 0]) and np.signbit(out[0, 1, 0, 0])

@@ -167,3 +167,48 @@ def test_multi_layer_net_extend_dropout_masks():
     assert mask.dtype == bool and 0 < mask.sum() < mask.size
     net.use_dropout = False   # the layers stay; test mode must not depend on the generator
     assert net.loss(x, t) == extend_net(False, True, seed=99)[0].loss(x, t)
+
+
+# --- chapter 7 --------------------------------------------------------------------------------
+
+from dlscratch.networks import SimpleConvNet  # noqa: E402
+
+
+def test_simple_conv_net_has_the_books_shapes():
+    net = SimpleConvNet(rng=MRG32k3a(0))
+    assert {k: v.shape for k, v in net.params.items()} == {
+        "W1": (30, 1, 5, 5), "b1": (30,), "W2": (30 * 12 * 12, 100), "b2": (100,), "W3": (100, 10), "b3": (10,)}
+    # W1, W2, W3 in that order from one generator, std 0.01
+    rng = MRG32k3a(0)
+    assert np.array_equal(net.params["W1"], 0.01 * rng.randn(30, 1, 5, 5))
+    assert np.array_equal(net.params["W2"], 0.01 * rng.randn(4320, 100))
+
+
+def test_simple_conv_net_pools_an_odd_output_down():
+    # a 7 x 8 image with 2 x 2 filters: conv 6 x 7, pooled 3 x 3 (the book's formula would say 3 x 3.5)
+    net = SimpleConvNet((1, 7, 8), {"filter_num": 2, "filter_size": 2}, 3, 2, rng=MRG32k3a(1))
+    assert net.params["W2"].shape == (2 * 3 * 3, 3)
+    assert net.predict(np.zeros((4, 1, 7, 8))).shape == (4, 2)
+
+
+def test_simple_conv_net_accuracy_counts_every_sample():
+    net = SimpleConvNet((1, 3, 3), {"filter_num": 1, "filter_size": 2}, 1, 2, rng=MRG32k3a(0))
+    for v in net.params.values():
+        v[...] = 0
+    net.params["b3"][1] = 1.0              # every image is predicted as class 1
+    t = np.array([0] * 100 + [1] * 30)
+    assert net.accuracy(np.zeros((130, 1, 3, 3)), t) == 30 / 130
+
+
+def test_simple_conv_net_gradient_check_of_the_book():
+    # ch07/gradient_check.py: one 10 x 10 image, 10 filters of 3 x 3, hidden 10
+    # (std 1 rather than 0.01 and the network's own prediction as the label, which it then gives a
+    # probability near 1: with flat scores the 1e-7 inside the loss's log alone moves the numerical
+    # gradient of b3 by about 1e-7, as the book's printout shows)
+    net = SimpleConvNet((1, 10, 10), {"filter_num": 10, "filter_size": 3, "pad": 0, "stride": 1}, 10, 10, 1.0,
+                        rng=MRG32k3a(5))
+    x = MRG32k3a(6).rand(1, 1, 10, 10)
+    t = np.argmax(net.predict(x), axis=1)
+    numerical, backprop = net.numerical_gradient(x, t), net.gradient(x, t)
+    for key in numerical:
+        assert np.abs(numerical[key] - backprop[key]).mean() < 1e-9, key

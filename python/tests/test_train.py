@@ -107,3 +107,40 @@ def test_train_evaluates_after_the_last_iteration(tmp_path):
     assert 0 <= record["final_test_acc"] <= 1 and 0 <= record["final_train_acc"] <= 1
     assert f"final (after iteration 6)  train acc {record['final_train_acc']:.4f}" in proc.stdout
     assert len(record["loss_history"]) == 7
+
+
+@needs_data
+def test_simple_conv_net_trains_with_the_trainer(tmp_path):
+    out, params = tmp_path / "c.json", tmp_path / "p.json"
+    proc = run("train", "--net", "simple_conv_net", "--train-size", "120", "--test-size", "30", "--epochs", "2",
+               "--batch-size", "40", "--evaluate-samples", "50", "--hidden", "7", "--quiet", "--no-plot",
+               "--out", str(out), "--save-params", str(params))
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(out.read_text())
+    assert record["options"]["net"] == "simple_conv_net" and record["options"]["optimizer"] == "adam"
+    assert len(record["loss_history"]) == 6 and record["acc_iters"] == [0, 3]   # 3 steps an epoch
+    saved = json.loads(params.read_text())
+    assert saved["format"] == "dlscratch-params" and saved["network"]["kind"] == "simple_conv_net"
+    assert saved["params"]["W2"]["shape"] == [4320, 7] and len(saved["params"]["W2"]["data"]) == 4320 * 7
+    # the same run by the Trainer of the protocol: the same batches, the same losses
+    from dlscratch.datasets import load_mnist
+    from dlscratch.networks import SimpleConvNet
+    from dlscratch.trainer import Trainer
+    (x, t), (xt, tt) = load_mnist(flatten=False)
+    rng = MRG32k3a(0)
+    trainer = Trainer(SimpleConvNet(hidden_size=7, rng=rng), x[:120], t[:120], xt[:30], tt[:30], 2, 40, "adam",
+                      {"lr": 0.001}, 50, rng=rng)
+    assert trainer.train() == record["final_test_acc"]
+    assert trainer.train_loss_list == record["loss_history"]
+    w1 = np.array(saved["params"]["W1"]["data"]).reshape(saved["params"]["W1"]["shape"])
+    assert np.array_equal(w1, trainer.network.params["W1"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--net", "simple_conv_net", "--iters", "5"], ["--iters", "simple_conv_net"]),
+    (["--epochs", "2"], ["--epochs", "two_layer_net"]),
+    (["--evaluate-samples", "2"], ["--evaluate-samples"]),
+    (["--net", "lenet"], ["--net", "lenet"]),
+])
+def test_train_refuses_options_of_the_other_network(args, words):
+    assert_refused(run("train", *args), "train", *words)

@@ -22,6 +22,7 @@ def test_every_kind_and_hook_of_ops_json_is_known():
     hooks = {h for op in SCHEMA["ops"].values() for h in op.get("hooks", [])}
     hooks |= {a["keys_hook"] for a in args if "keys_hook" in a}
     hooks |= {lim["hook"] for op in SCHEMA["ops"].values() for lim in op.get("limits", []) if "hook" in lim}
+    hooks |= {h for a in args for h in a.get("then", [])}
     assert hooks == set(HOOKS) == set(SCHEMA["hooks"])
 
 
