@@ -1,4 +1,4 @@
--- | The backpropagation layers of chapters 5 and 6 (@common/layers.py@),
+-- | The backpropagation layers of chapters 5, 6 and 7 (@common/layers.py@),
 -- as pure functions in the style of grenade:
 --
 -- > forward  :: layer -> input -> (output, tape)
@@ -8,7 +8,8 @@
 -- and backward calls (the input, a mask, the softmax output); here it is a
 -- value handed from one call to the other, so nothing is mutated.
 --
--- Batches are matrices with one sample per row.
+-- Batches are matrices with one sample per row; the convolution and the pooling take
+-- 'Images'.
 module DLScratch.Layers
   ( -- * ReLU
     ReluTape
@@ -38,6 +39,16 @@ module DLScratch.Layers
   , batchNormEps
   , batchNormForward
   , batchNormBackward
+    -- * Convolution
+  , Convolution (..)
+  , ConvolutionTape
+  , convolutionForward
+  , convolutionBackward
+    -- * Pooling
+  , Pooling (..)
+  , PoolingTape
+  , poolingForward
+  , poolingBackward
     -- * Elementwise helpers
   , zipM
   , mapM'
@@ -46,8 +57,10 @@ module DLScratch.Layers
 
 import Control.DeepSeq (NFData (..))
 import qualified Data.Vector.Storable as VS
+import qualified Data.Vector.Storable.Mutable as MV
 import Numeric.LinearAlgebra (Matrix, Vector, cols, flatten, reshape, rows, tr)
 import DLScratch.Array (mmul, sumRows)
+import DLScratch.Util
 import DLScratch.Functions (Labels (..), Targets (..), crossEntropyError, sigmoid, softmaxRows)
 import DLScratch.Rng (Gen, rand)
 
@@ -253,4 +266,73 @@ batchNormBackward bn tape dout =
     n = fromIntegral (rows dout)
     dbeta = sumRows dout
     dgammaOf xn = sumRows (zipM (*) xn dout)
+-- endregion
+
+-- Convolution --------------------------------------------------------------
+
+-- region: convolution
+-- | The filters as W_col, FN rows of C·FH·FW (W's row-major order), and the bias b (FN), as an
+-- affine layer's parameters (the same type holds dW, db), with the filter's window: FH, FW,
+-- stride and pad.
+data Convolution = Convolution { convParams :: !Dense, convWindow :: !Window }
+
+-- | The input's shape and its col = im2col(x).
+data ConvolutionTape = ConvolutionTape !ImageShape !(Matrix Double)
+
+-- | @out[n, f, i, j] = Σ_{c,y,x} W[f, c, y, x]·padded[n, c, i·stride + y, j·stride + x] + b[f]@,
+-- computed as @col·W_colᵀ + b@ (one row per window) reshaped to N × FN × OH × OW.
+convolutionForward :: Convolution -> Images -> (Images, ConvolutionTape)
+convolutionForward (Convolution (Dense wcol b) win) x =
+  (fromChannelsLast (batch sh) oh ow (rowOp (+) (mmul col (tr wcol)) b), ConvolutionTape sh col)
+  where
+    sh = imageShape x
+    col = im2col win x
+    (oh, ow) = outputShape win sh
+
+-- | With dout as N·OH·OW rows of FN (one row per window, as col): @db = Σ_rows dout@,
+-- @dW = doutᵀ·col@, @dx = col2im(dout·W_col)@.
+convolutionBackward :: Convolution -> ConvolutionTape -> Images -> (Images, Dense)
+convolutionBackward (Convolution (Dense wcol _) win) (ConvolutionTape sh col) dout =
+  (col2im win sh (mmul d wcol), Dense (mmul (tr d) col) (sumRows d))
+  where d = channelsLast dout
+-- endregion
+
+-- Pooling ------------------------------------------------------------------
+
+-- region: pooling
+-- | Max pooling over windows of pool_h × pool_w, stride and pad (the book's stride is 2).
+newtype Pooling = Pooling Window
+
+-- | The input's shape and, for each output, where in x its maximum is (−1: in the padding).
+data PoolingTape = PoolingTape !ImageShape !(VS.Vector Int)
+
+-- | @out[n, c, i, j]@ = the first maximum in window order (row by row) of the window at
+-- @(i·stride, j·stride)@ of x zero-padded by pad, a NaN counting as a maximum; the element
+-- itself, so −0.0 stays −0.0.
+poolingForward :: Pooling -> Images -> (Images, PoolingTape)
+poolingForward (Pooling win@(Window ph pw s p)) (Images sh@(ImageShape n c h w) px) =
+  (Images (ImageShape n c oh ow) (VS.map valueAt argMax), PoolingTape sh argMax)
+  where
+    (oh, ow) = outputShape win sh
+    valueAt q = if q < 0 then 0 else VS.unsafeIndex px q
+    argMax = VS.generate (n * c * oh * ow) $ \k ->
+      let (nc, ij) = k `quotRem` (oh * ow)
+          (i, j) = ij `quotRem` ow
+          at e = let (y, x) = e `quotRem` pw
+                     (iy, ix) = (i * s + y - p, j * s + x - p)
+                 in if iy < 0 || iy >= h || ix < 0 || ix >= w then -1 else (nc * h + iy) * w + ix
+          first e q v
+            | e >= ph * pw || isNaN v = q
+            | otherwise = let q' = at e; v' = valueAt q' in
+                if isNaN v' || v' > v then first (e + 1) q' v' else first (e + 1) q v
+      in first 1 (at 0) (valueAt (at 0))
+
+-- | @dx@: each @dout[n, c, i, j]@ added at its window's maximum (where windows overlap the
+-- routes add up; one in the padding is cut away with it).
+poolingBackward :: PoolingTape -> Images -> Images
+poolingBackward (PoolingTape sh argMax) (Images _ dout) = Images sh $ VS.create $ do
+  dx <- MV.replicate (imageCount sh * batch sh) 0
+  loop 0 (VS.length argMax) $ \k -> let q = VS.unsafeIndex argMax k in
+    if q < 0 then pure () else MV.unsafeModify dx (+ VS.unsafeIndex dout k) q
+  pure dx
 -- endregion

@@ -48,6 +48,22 @@ module DLScratch.Networks
   , extendAccuracy
   , extendGradient
   , extendNumericalGradient
+    -- * SimpleConvNet
+  , InputDim (..)
+  , ConvParam (..)
+  , defaultConvParam
+  , ConvNet (..)
+  , accuracyBatch
+  , convNet
+  , initConvNet
+  , convNetParams
+  , withConvNetParams
+  , convNetPredict
+  , convNetLoss
+  , convNetAccuracy
+  , convNetBackprop
+  , convNetGradient
+  , convNetNumericalGradient
   ) where
 
 import Control.DeepSeq (NFData (..))
@@ -63,6 +79,7 @@ import DLScratch.Functions
 import qualified DLScratch.Gradient as G
 import DLScratch.Layers
 import DLScratch.Rng (Gen, mkGen, randn)
+import DLScratch.Util
 
 -- 3-layer network --------------------------------------------------------
 
@@ -233,7 +250,12 @@ accuracy net x t =
 -- rows of activations exist at once; the same hits, so the same result.
 -- Precondition: k >= 1.
 accuracyInBlocks :: Int -> Net -> Matrix Double -> Targets -> Double
-accuracyInBlocks k net x t = fromIntegral (sum (map hits [0, k .. n - 1])) / fromIntegral n
+accuracyInBlocks k net = blockAccuracy k (predict net)
+
+-- | The fraction of rows whose argmax of @scores@ is t, the scores taken k rows at a time (the
+-- last block may be shorter).
+blockAccuracy :: Int -> (Matrix Double -> Matrix Double) -> Matrix Double -> Targets -> Double
+blockAccuracy k scores x t = fromIntegral (sum (map hits [0, k .. n - 1])) / fromIntegral n
   where
     n = rows x
     c = cols x
@@ -241,7 +263,7 @@ accuracyInBlocks k net x t = fromIntegral (sum (map hits [0, k .. n - 1])) / fro
     Labels l = targetLabels t
     hits i =
       let m = min k (n - i)
-          Labels p = argmaxRows (predict net (reshape c (VS.unsafeSlice (i * c) (m * c) xv)))
+          Labels p = argmaxRows (scores (reshape c (VS.unsafeSlice (i * c) (m * c) xv)))
       in VS.length (VS.filter id (VS.zipWith (==) p (VS.unsafeSlice i m l)))
 
 -- | What the book's @gradient@ computes on its way: the loss of the forward
@@ -278,17 +300,18 @@ gradient net x t = bpGrads (backprop net x t)
 
 -- | Central differences of 'loss' over every element of W1, b1, W2, b2, …
 numericalGradient :: Net -> Matrix Double -> Targets -> Grads
-numericalGradient net x t = [ Dense (gradW k) (gradB k) | k <- [0 .. length ds - 1] ]
+numericalGradient net x t = numericalGradientOf (\ds -> loss net { layers = ds } x t) (layers net)
+
+-- | Central differences of f over every element of W1, b1, W2, b2, …
+numericalGradientOf :: (Params -> Double) -> Params -> Grads
+numericalGradientOf f ds = [ Dense (gradW k) (gradB k) | k <- [0 .. length ds - 1] ]
   where
-    ds = layers net
-    lossWith ds' = loss net { layers = ds' } x t
-    setAt k f = [ if i == k then f d else d | (i, d) <- zip [0 :: Int ..] ds ]
+    setAt k g = [ if i == k then g d else d | (i, d) <- zip [0 :: Int ..] ds ]
     gradW k =
       let w = weight (ds !! k)
       in reshape (cols w) (G.numericalGradient
-           (\v -> lossWith (setAt k (\d -> d { weight = reshape (cols w) v }))) (flatten w))
-    gradB k =
-      G.numericalGradient (\v -> lossWith (setAt k (\d -> d { bias = v }))) (bias (ds !! k))
+           (\v -> f (setAt k (\d -> d { weight = reshape (cols w) v }))) (flatten w))
+    gradB k = G.numericalGradient (\v -> f (setAt k (\d -> d { bias = v }))) (bias (ds !! k))
 -- endregion
 -- endregion
 
@@ -418,4 +441,113 @@ extendNumericalGradient net x t =
     diff v with = G.numericalGradient (\v' -> fst (extendLoss True (withExtendParams (with v') net) x t)) v
     setAt :: Int -> a -> [a] -> [a]
     setAt k e es = [if i == k then e else old | (i, old) <- zip [0 ..] es]
+-- endregion
+
+-- SimpleConvNet ----------------------------------------------------------
+
+-- region: simple_conv_net
+-- | C × H × W, the shape of one input image.
+data InputDim = InputDim { inChannels, inHeight, inWidth :: !Int } deriving (Eq, Show)
+
+-- | The book's conv_param: filter_num filters of filter_size × filter_size, pad, stride.
+data ConvParam = ConvParam { filterNum, filterSize, convPad, convStride :: !Int } deriving (Eq, Show)
+
+-- | The book's: 30 filters of 5 × 5, no padding, stride 1.
+defaultConvParam :: ConvParam
+defaultConvParam = ConvParam 30 5 0 1
+
+-- | Convolution(W1, b1) → ReLU → Pooling(2 × 2, stride 2) → Affine(W2, b2) → ReLU →
+-- Affine(W3, b3) → SoftmaxWithLoss. A batch is a matrix of one image (C·H·W, row-major) per row.
+data ConvNet = ConvNet
+  { convNetInput :: !InputDim
+  , convNetConv :: !Convolution
+  , convNetHidden :: !Dense
+  , convNetOutput :: !Dense
+  }
+
+instance NFData ConvNet where
+  rnf net = rnf (convNetParams net)
+
+-- | 'convNetAccuracy' predicts this many samples at a time (the book's batch_size).
+accuracyBatch :: Int
+accuracyBatch = 100
+
+convNetPool :: Pooling
+convNetPool = Pooling (Window 2 2 2 0)
+
+-- | The network of the structure and the parameters (W1 as W_col, b1), (W2, b2), (W3, b3).
+convNet :: InputDim -> ConvParam -> Params -> ConvNet
+convNet dim (ConvParam _ fs pad stride) ps = case ps of
+  [c, h, o] -> ConvNet dim (Convolution c (Window fs fs stride pad)) h o
+  _ -> error "convNet: three layers of parameters"
+
+-- | W1 = std·randn(FN, C, FS, FS), W2 = std·randn(FN·PH·PW, hidden), W3 = std·randn(hidden, output)
+-- drawn in that order, zero biases; PH × PW is the pooled size, OH // 2 × OW // 2.
+initConvNet :: InputDim -> ConvParam -> Int -> Int -> Double -> Gen -> (ConvNet, Gen)
+initConvNet dim cp hidden output std g0 =
+  (convNet dim cp [Dense w1 (zeros fn), Dense w2 (zeros hidden), Dense w3 (zeros output)], g3)
+  where
+    ConvParam fn fs pad stride = cp
+    (oh, ow) = outputShape (Window fs fs stride pad) (ImageShape 1 (inChannels dim) (inHeight dim) (inWidth dim))
+    draw r c g = let (z, g') = randn [r, c] g in (reshape c (VS.map (std *) z), g')
+    (w1, g1) = draw fn (inChannels dim * fs * fs) g0
+    (w2, g2) = draw (fn * (oh `div` 2) * (ow `div` 2)) hidden g1
+    (w3, g3) = draw hidden output g2
+    zeros n = VS.replicate n 0
+
+-- | (W1 as W_col, b1), (W2, b2), (W3, b3).
+convNetParams :: ConvNet -> Params
+convNetParams net = [convParams (convNetConv net), convNetHidden net, convNetOutput net]
+
+withConvNetParams :: Params -> ConvNet -> ConvNet
+withConvNetParams ps net = case ps of
+  [c, h, o] -> net { convNetConv = (convNetConv net) { convParams = c }, convNetHidden = h, convNetOutput = o }
+  _ -> error "withConvNetParams: three layers of parameters"
+
+data ConvNetTape = ConvNetTape ConvolutionTape ImageShape ReluTape PoolingTape ImageShape AffineTape ReluTape AffineTape
+
+-- | The scores of the last Affine layer, and every layer's tape.
+convNetForward :: ConvNet -> Matrix Double -> (Matrix Double, ConvNetTape)
+convNetForward net x = (scores, ConvNetTape ct (imageShape conv) rt1 pt (imageShape pooled) at1 rt2 at2)
+  where
+    InputDim c h w = convNetInput net
+    (conv, ct) = convolutionForward (convNetConv net) (Images (ImageShape (rows x) c h w) (flatten x))
+    (r1, rt1) = reluForward (imagesRows conv)
+    (pooled, pt) = poolingForward convNetPool (withPixels conv r1)
+    (a1, at1) = affineForward (convNetHidden net) (imagesRows pooled)
+    (r2, rt2) = reluForward a1
+    (scores, at2) = affineForward (convNetOutput net) r2
+
+convNetPredict :: ConvNet -> Matrix Double -> Matrix Double
+convNetPredict net = fst . convNetForward net
+
+-- | SoftmaxWithLoss of the scores.
+convNetLoss :: ConvNet -> Matrix Double -> Targets -> Double
+convNetLoss net x t = fst (fst (softmaxWithLossForward (convNetPredict net x) t))
+
+-- | The fraction of all samples whose argmax is t, predicted 'accuracyBatch' at a time, a last
+-- partial batch included.
+convNetAccuracy :: ConvNet -> Matrix Double -> Targets -> Double
+convNetAccuracy net = blockAccuracy accuracyBatch (convNetPredict net)
+
+-- | The loss, dx (one image per row) and the gradients of W1 (as W_col), b1, …, b3: the layers'
+-- backward from the last to the first.
+convNetBackprop :: ConvNet -> Matrix Double -> Targets -> Backprop
+convNetBackprop net x t = Backprop l (imagesRows dx) [g1, g2, g3]
+  where
+    (scores, ConvNetTape ct convShape rt1 pt pooledShape at1 rt2 at2) = convNetForward net x
+    ((l, _), st) = softmaxWithLossForward scores t
+    (d2, g3) = affineBackward (convNetOutput net) at2 (softmaxWithLossBackward st)
+    (d1, g2) = affineBackward (convNetHidden net) at1 (reluBackward rt2 d2)
+    dpool = poolingBackward pt (Images pooledShape (flatten d1))
+    drelu = Images convShape (flatten (reluBackward rt1 (imagesRows dpool)))
+    (dx, g1) = convolutionBackward (convNetConv net) ct drelu
+
+convNetGradient :: ConvNet -> Matrix Double -> Targets -> Grads
+convNetGradient net x t = bpGrads (convNetBackprop net x t)
+
+-- | Central differences of 'convNetLoss' over every element of W1, b1, W2, b2, W3, b3.
+convNetNumericalGradient :: ConvNet -> Matrix Double -> Targets -> Grads
+convNetNumericalGradient net x t =
+  numericalGradientOf (\ps -> convNetLoss (withConvNetParams ps net) x t) (convNetParams net)
 -- endregion

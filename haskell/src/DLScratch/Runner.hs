@@ -15,7 +15,7 @@ import qualified Data.Map.Strict as M
 import Data.Maybe (fromMaybe)
 import Data.Text (Text, pack, unpack)
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, Vector, flatten, reshape)
+import Numeric.LinearAlgebra (Matrix, Vector, flatten, reshape, rows)
 import System.IO
 import DLScratch.Array
 import DLScratch.Datasets (Idx (..), readIdx)
@@ -31,6 +31,7 @@ import DLScratch.Optimizers
 import qualified DLScratch.Rng as Rng
 import DLScratch.Train
 import DLScratch.Trainer
+import DLScratch.Util
 import DLScratch.Validate
 
 -- | The entries of an ok object.
@@ -82,6 +83,7 @@ instance Result Tensor where result _ = tensorJ
 instance Result (Vector Double) where result s = tensorJ . Tensor s
 instance Result (Matrix Double) where result s = tensorJ . Tensor s . flatten
 instance Result (VS.Vector Int) where result _ = intsJ . VS.toList
+instance Result Images where result _ = tensorJ . imagesTensor
 
 -- | The ok entry k.
 ok :: Result r => Args -> Text -> r -> (Text, J)
@@ -167,6 +169,26 @@ pureBindings = M.fromList $
   , ("multi_layer_net_extend.accuracy", one (onExtend extendAccuracy))
   , ("multi_layer_net_extend.gradient", extendOut . fst . onExtend extendGradient)
   , ("multi_layer_net_extend.numerical_gradient", extendOut . onExtend extendNumericalGradient)
+  , ("util.im2col", one (\a -> im2col (windowOf a (arg a "filter_h") (arg a "filter_w")) (arg a "input_data")))
+  , ("util.col2im", one (\a -> case arg a "input_shape" of
+      [n, c, h, w] -> col2im (windowOf a (arg a "filter_h") (arg a "filter_w")) (ImageShape n c h w) (arg a "col")
+      _ -> error "input_shape: N, C, H, W"))
+  , ("layer.convolution", \a ->
+      let layer = Convolution (Dense (arg a "W") (arg a "b")) (windowOf a (symbol a "FH") (symbol a "FW"))
+          (out, tape) = convolutionForward layer (arg a "x")
+          (dx, Dense dw db) = convolutionBackward layer tape (arg a "dout")
+      in [ok a "out" out, ok a "dx" dx, ok a "dW" dw, ok a "db" db])
+  , ("layer.pooling", \a ->
+      let (out, tape) = poolingForward (Pooling (windowOf a (arg a "pool_h") (arg a "pool_w"))) (arg a "x")
+      in [ok a "out" out, ok a "dx" (poolingBackward tape (arg a "dout"))])
+  , ("simple_conv_net.init", \a -> let (net, _) = initConvNet (inputDimOf a) (convParamOf a) (arg a "hidden_size")
+                                                     (arg a "output_size") (arg a "weight_init_std") (gen a)
+                                   in convOut net (convNetParams net))
+  , ("simple_conv_net.predict", one (\a -> convNetPredict (convNetOf a) (arg a "x")))
+  , ("simple_conv_net.loss", one (onConvNet convNetLoss))
+  , ("simple_conv_net.accuracy", one (onConvNet convNetAccuracy))
+  , ("simple_conv_net.gradient", \a -> convOut (convNetOf a) (onConvNet convNetGradient a))
+  , ("simple_conv_net.numerical_gradient", \a -> convOut (convNetOf a) (onConvNet convNetNumericalGradient a))
   , ("train.trainer", trainer)
   , ("optimizer.run", \a ->
       let opt = optimizerOf (name a "name") (arg a "hyper")
@@ -201,6 +223,9 @@ pureBindings = M.fromList $
     rowOf a k = let v = arg a k :: Vector Double in reshape (VS.length v) v
     gen a = Rng.mkGen (arg a "seed")
     onExtend f a = f (extendOf a) (arg a "x") (arg a "t")
+    onConvNet f a = f (convNetOf a) (arg a "x") (arg a "t")
+    -- the convolution's or the pooling's window, with the op's stride and pad
+    windowOf a fh fw = Window fh fw (arg a "stride") (arg a "pad")
     -- the value of a pass as k, and the running statistics after it
     extendPass a k f = let (r, net) = f (extendOf a) in [ok a k r, ("running_stats", JObj (pairsOut
       ("running_mean", "running_var") (runningStats net)))]
@@ -215,13 +240,36 @@ pureBindings = M.fromList $
            (denseOf a "params") [norm h | arg a "use_batchnorm", h <- zip numbers (arg a "hidden_size_list")]
     -- the layers W1, b1, W2, b2, ... of a params argument
     denseOf a k = let p = arg a k :: M.Map Text Tensor in
-      [ Dense (toMatrix (p M.! ("W" <> i))) (values (p M.! ("b" <> i)))
+      [ Dense (asRows (p M.! ("W" <> i))) (values (p M.! ("b" <> i)))   -- a conv W1: FN rows
       | i <- takeWhile (\i -> M.member ("W" <> i) p) numbers ]
     -- function_1 and function_2 of chapter 4; on an array function_1 is summed (np.sum(f(x)))
     named a | name a "f" == "function_1" = (G.function1, VS.sum . VS.map G.function1)
             | otherwise = (\x -> x * x, G.function2) :: (Double -> Double, Vector Double -> Double)
     -- the network of the params argument; TwoLayerNet's has neither an activation nor weight decay
     netOf a = Net (activationOf a) (fromMaybe 0 (arg a "weight_decay_lambda")) (denseOf a "params")
+
+-- | SimpleConvNet of the structure arguments and params.
+convNetOf :: Args -> ConvNet
+convNetOf a = convNet (inputDimOf a) (convParamOf a) [ Dense (asRows (p M.! ("W" <> i))) (values (p M.! ("b" <> i)))
+                                                     | i <- ["1", "2", "3"] ]
+  where p = arg a "params" :: M.Map Text Tensor
+
+inputDimOf :: Args -> InputDim
+inputDimOf a = case arg a "input_dim" of
+  [c, h, w] -> InputDim c h w
+  _ -> error "input_dim: C, H, W"
+
+convParamOf :: Args -> ConvParam
+convParamOf a = let m = arg a "conv_param" :: M.Map Text Int in
+  ConvParam (m M.! "filter_num") (m M.! "filter_size") (m M.! "pad") (m M.! "stride")
+
+-- | W1 (FN × C × FS × FS), b1, W2, b2, W3, b3 of a SimpleConvNet's parameters.
+convOut :: ConvNet -> Params -> Out
+convOut net ps = case denseOut ps of
+  ("W1", _) : rest | Dense w1 _ : _ <- ps ->
+    ("W1", tensorJ (Tensor [rows w1, inChannels (convNetInput net), fs, fs] (flatten w1))) : rest
+  out -> out
+  where fs = windowH (convWindow (convNetConv net))
 
 -- | W1, b1, W2, b2, ... of layers, and with MultiLayerNetExtend's parameters gamma1, beta1, ...
 denseOut :: [Dense] -> Out
@@ -267,6 +315,9 @@ trainer a = case name net "kind" of
                                                   (arg net "output_size") (arg net "weight_init_std") g0)
   "multi_layer_net" -> run denseOut (first (Net (activationOf net) (arg net "weight_decay_lambda"))
                                             (initLayers (weightInitOf net) (layerSizes net) g0))
+  "simple_conv_net" -> let (n0, g) = initConvNet (inputDimOf net) (convParamOf net) (arg net "hidden_size")
+                                                  (arg net "output_size") (arg net "weight_init_std") g0
+                       in run (convOut n0) (n0, g)
   _ -> run extendOut (extendInit net g0)
   where
     net = arg a "network" :: Args

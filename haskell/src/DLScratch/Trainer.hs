@@ -65,6 +65,17 @@ instance Network ExtendNet where
   testAccuracy = extendAccuracy
   withDropoutSeed net = (\s -> net { extDropoutSeed = s }) <$ extDropout net
 
+-- | SimpleConvNet: a batch is a matrix of one image per row.
+instance Network ConvNet where
+  type Weights ConvNet = Params
+  weights = convNetParams
+  withWeights = withConvNetParams
+  outputSize = cols . weight . convNetOutput
+  trainingGradient net x t = (convNetGradient net x t, net)
+  defaultLoss = convNetLoss
+  testAccuracy = convNetAccuracy
+  withDropoutSeed _ = Nothing
+
 -- | epochs, mini_batch_size, the optimizer and evaluate_sample_num_per_epoch (Nothing: all).
 data TrainerConfig = TrainerConfig
   { epochs :: !Int

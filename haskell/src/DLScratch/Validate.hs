@@ -2,7 +2,7 @@
 -- | The generic validator: @shared_tests/ops.json@, read once, turns a request's @args@ into
 -- typed, shape-checked 'Value's by interpreting the op's schema in its @check_order@: each
 -- argument in order (presence or default, JSON type, dimensions and symbols, domain), then
--- the op's @limits@, then its @hooks@.
+-- the op's @limits@, then its @hooks@. An argument's @then@ hooks run right after it.
 module DLScratch.Validate
   ( Schema (..), OpSpec (..), Value (..), Args (..), FromValue (..), loadSchema, parseSchema, validate
   , arg, name, layerSizes, shapeOf, symbol
@@ -29,11 +29,13 @@ import DLScratch.Array
 import DLScratch.Error
 import DLScratch.Functions (Labels (..), Targets (..), labelTargets)
 import DLScratch.Json (numberOf)
+import DLScratch.Util (Images, imagesOf)
 
 data Schema = Schema { maxElements :: !Int, seedLimit :: !Int, schemaOps :: M.Map Text OpSpec }
 
 -- | An op: its arguments in check order, each ok key's shape, its limits and hooks.
-data OpSpec = OpSpec { opArgs :: [ArgSpec], opOk :: M.Map Text Text, opLimits :: [Limit], opHooks :: [Text] }
+data OpSpec = OpSpec { opArgs :: [ArgSpec], opOk :: M.Map Text Text, opLimits :: [Limit], opHooks :: [Text]
+                     , opWindow :: [Text] }  -- ^ the dimensions FH, FW of im2col's window
 
 -- | What a limit counts, and how: Σ of products of terms (an integer argument, @x.size@,
 -- @x.columns@), or a counting hook.
@@ -43,7 +45,10 @@ data ArgSpec = ArgSpec
   { argName, argKind, argShape :: Text, argDefault :: Maybe A.Value  -- ^ Just Null: may stay absent
   , argMin, argMax, argBelow :: Maybe Double
   , argChoices :: [Text], argFoldCase :: Bool  -- ^ choices (a network's kinds)
-  , argScores :: Text, argKeys :: [(Text, Text)], argKeysHook :: Maybe Text, argLike :: Text }
+  , argScores :: Text, argKeys :: [(Text, Text)], argKeysHook :: Maybe Text, argLike :: Text
+  , argSymbolList :: [Text]  -- ^ dims: the symbols its integers bind
+  , argFields :: [ArgSpec]   -- ^ record: its integer fields
+  , argThen :: [Text] }      -- ^ the hooks that run right after it
 
 -- | A validated argument (a path is a 'VName', labels a 'VTarget' of 'TLabels'): int_list is
 -- a list, hyper and params are objects, grads_seq a list of objects, a network the object of
@@ -52,7 +57,8 @@ data Value = VNum !Double | VInt !Int | VBool !Bool | VName !Text | VArr !Tensor
   | VList [Value] | VObj (M.Map Text Value) | VAbsent
 
 -- | An op's validated arguments and the dimensions its symbols were bound to.
-data Args = Args { argValues :: M.Map Text Value, argSymbols :: M.Map Text Int, argOk :: M.Map Text Text }
+data Args = Args { argValues :: M.Map Text Value, argSymbols :: M.Map Text Int, argOk :: M.Map Text Text
+                 , argWindow :: [Text] }
 
 type R = Either DLError
 
@@ -75,17 +81,18 @@ parseSchema = A.withObject "ops.json" $ \o -> do
         <*> (fromMaybe [] <$> ((<|>) <$> s .:? "choices" <*> s .:? "kinds"))
         <*> s .:? "fold_case" .!= False <*> s .:? "scores" .!= ""
         <*> (maybe [] M.toList <$> s .:? "keys") <*> s .:? "keys_hook" <*> s .:? "like" .!= ""
+        <*> s .:? "symbols" .!= [] <*> (s .:? "fields" .!= [] >>= mapM arg') <*> s .:? "then" .!= []
       limit = A.withObject "limit" $ \l ->
         Limit <$> l .: "what" <*> (l .:? "sum_of_products" >>= maybe (Right <$> l .: "hook") (pure . Left))
       op = A.withObject "op" $ \s -> OpSpec <$> (s .: "args" >>= mapM arg')
         <*> (s .: "ok" >>= traverse (\e -> e .:? "shape" .!= "")) <*> (s .:? "limits" .!= [] >>= mapM limit)
-        <*> s .:? "hooks" .!= []
+        <*> s .:? "hooks" .!= [] <*> s .:? "window" .!= []
   Schema <$> lim .: "max_elements" <*> lim .: "seed_limit" <*> (o .: "ops" >>= traverse op)
 
 -- | The op's arguments in order, then its limits, then its hooks.
 validate :: Schema -> OpSpec -> A.Object -> R Args
 validate sc op raw = do
-  a <- checkArgs sc (opArgs op) raw (Args M.empty M.empty (opOk op))
+  a <- checkArgs sc (opArgs op) raw (Args M.empty M.empty (opOk op) (opWindow op))
   forM_ (opLimits op) $ \(Limit what count) -> do
     total <- either (Right . sum . map (product . map (toInteger . term a))) (fmap ($ a) . hook countHooks)
                     count
@@ -98,11 +105,12 @@ validate sc op raw = do
           [x, "columns"] -> last (shapeOf a x)
           _ -> symbol a t
 
--- | Each argument as given (null counts as absent), else its default; a null default lets it
--- stay absent.
+-- | Each argument as given (null counts as absent), else its default (a null default lets it
+-- stay absent), then its @then@ hooks.
 checkArgs :: Schema -> [ArgSpec] -> A.Object -> Args -> R Args
 checkArgs sc specs raw a0 = foldM arg' a0 specs
-  where arg' a s = case mfilter (/= A.Null) (KM.lookup (K.fromText (argName s)) raw) <|> argDefault s of
+  where arg' a s = given s a >>= \b -> foldM (\c h -> hook thenHooks h >>= \f -> f s c) b (argThen s)
+        given s a = case mfilter (/= A.Null) (KM.lookup (K.fromText (argName s)) raw) <|> argDefault s of
           Just A.Null -> Right (put (argName s) VAbsent a)
           Just v -> check sc s v a
           Nothing -> badArgs ("missing argument " ++ show (argName s))
@@ -112,6 +120,12 @@ put k v a = a { argValues = M.insert k v (argValues a) }
 
 bindSym :: Text -> Int -> Args -> Args
 bindSym x n a = a { argSymbols = M.insert x n (argSymbols a) }
+
+-- | Binds a symbol, or checks it against the dimension it was bound to (ShapeError).
+bindChecked :: String -> Text -> Int -> Args -> R Args
+bindChecked what x n a = case M.lookup x (argSymbols a) of
+  Just m | m /= n -> shapeError (what ++ ": " ++ T.unpack x ++ " is " ++ show n ++ " here but " ++ show m ++ " before")
+  _ -> Right (bindSym x n a)
 
 -- | One argument by its kind (ops.json "kinds").
 check :: Schema -> ArgSpec -> A.Value -> Args -> R Args
@@ -147,7 +161,7 @@ check sc s v a = case argKind s of
     (Just o, Just run) -> do   -- optimizer.run's name (default "sgd") and hyper, as optimizer.name, .hyper
       let sub = [ x { argDefault = argDefault x <|> Just "sgd" }
                 | x <- opArgs run, argName x `elem` ["name", "hyper"] ]
-      b <- checkArgs sc sub o (Args M.empty M.empty M.empty)
+      b <- checkArgs sc sub o (Args M.empty M.empty M.empty [])
       Right a { argValues = argValues a <> M.mapKeys ((k <> ".") <>) (argValues b) }
     _ -> badArgs (ks ++ " must be an object {\"name\": ..., \"hyper\": {...}}")
   "network" -> do   -- the arguments of <kind>.init but seed, its refusals prefixed "network: "
@@ -157,8 +171,32 @@ check sc s v a = case argKind s of
     initOp <- maybe (internal (kind <> ".init")) Right (M.lookup (kind <> ".init") (schemaOps sc))
     net <- either (\(DLError t m) -> Left (DLError t (ks ++ ": " ++ m))) Right $
       validate sc initOp { opArgs = filter ((/= "seed") . argName) (opArgs initOp) } (KM.delete "kind" o)
-    Right (bindSym "SL" (arg net "output_size") (bindSym "S0" (arg net "input_size")
-      (put k (VObj (M.insert "kind" (VName kind) (argValues net))) a)))
+    let dims = if kind == "simple_conv_net" then zip ["C", "IH", "IW"] (arg net "input_dim")
+               else [("S0", arg net "input_size")]   -- the images' dimensions
+    Right (foldr (uncurry bindSym) (put k (VObj (M.insert "kind" (VName kind) (argValues net))) a)
+                 (("SL", arg net "output_size") : dims))
+  "dims" -> do   -- as many integers as symbols, each in 1 .. max_elements, bound in order
+    ns <- json "a list of integers" >>= zipWithM (\i e -> expect (ks ++ "[" ++ show i ++ "]") "an integer"
+      (saturate <$> (whole =<< numberOf e))) [0 :: Int ..]
+    let syms = argSymbolList s
+    when (length ns /= length syms) $ shapeError (ks ++ " has " ++ show (length ns) ++ " entries, not "
+      ++ show (length syms) ++ " (" ++ T.unpack (T.unwords syms) ++ ")")
+    zipWithM_ (\i n -> unless (n >= 1 && n <= maxElements sc) $ valueError (ks ++ "[" ++ show i ++ "] = "
+      ++ show n ++ " is outside [1, " ++ show (maxElements sc) ++ "]")) [0 :: Int ..] ns
+    foldM (\b (x, n) -> bindChecked ks x n b) (put k (VList (map VInt ns)) a) (zip syms ns)
+  "record" -> do   -- an object of integer fields, each checked as an integer argument, bound as a symbol
+    o <- json "an object of integers" :: R A.Object
+    let names = map argName (argFields s)
+    case filter (`notElem` names) (map K.toText (KM.keys o)) of
+      u : _ -> badArgs (ks ++ " has no field " ++ show u ++ " (fields: " ++ T.unpack (T.intercalate ", " names) ++ ")")
+      [] -> Right ()
+    let field b f = do
+          let key = k <> "." <> argName f
+              v' = fromMaybe A.Null (mfilter (/= A.Null) (KM.lookup (K.fromText (argName f)) o) <|> argDefault f)
+          c <- check sc f { argName = key } v' b
+          bindChecked ks (argName f) (symbol c key) c { argValues = M.delete key (argValues c) }
+    b <- foldM field a (argFields s)
+    Right (put k (VObj (M.fromList [(argName f, VInt (symbol b (argName f))) | f <- argFields s])) b)
   other -> internal other
   where
     (k, ks, seeds) = (argName s, T.unpack k, fromIntegral (seedLimit sc))
@@ -221,14 +259,17 @@ arrayOf k v0 = do
             _ -> badArgs (k ++ ": a ragged array (rows of different lengths or depths)")
       _ -> badArgs (k ++ ": not a number or an array of numbers")
 
-data Dim = Lit !Int | Sym !Text
+-- | A literal, a symbol (or integer argument), or a product a*b*c of those.
+data Dim = Lit !Int | Sym !Text | Prod [Dim]
 
 -- | A shape's alternatives: the dimensions, and whether the last is "D..." (the product of
 -- one or more trailing dimensions).
 alternatives :: Text -> [([Dim], Bool)]
 alternatives = map (alt . T.words) . T.splitOn "|"
   where alt ws = (map (dim . \w -> fromMaybe w (T.stripSuffix "..." w)) ws, any ("..." `T.isSuffixOf`) ws)
-        dim w = if T.all isDigit w then Lit (read (T.unpack w)) else Sym w
+        dim w | "*" `T.isInfixOf` w = Prod (map dim (T.splitOn "*" w))
+              | T.all isDigit w = Lit (read (T.unpack w))
+              | otherwise = Sym w
 
 -- | Check a shape against its spec (alternatives chosen by ndim), binding symbols left to right.
 shaped :: String -> Text -> Shape -> Args -> R Args
@@ -247,6 +288,7 @@ shaped k spec sh a
       (Sym x, d) | Just m <- M.lookup x (argSymbols b) ->
                      if m == d then Right b else mismatch (T.unpack x ++ " = " ++ show m)
                  | otherwise -> Right (bindSym x d b)
+      (p@(Prod _), d) | Just m <- dimValue b p, m /= d -> mismatch (show m)
       _ -> Right b
     mismatch :: String -> R b
     mismatch why = shapeError (k ++ " has shape " ++ showShape sh ++ ", which is not " ++ T.unpack spec
@@ -259,8 +301,14 @@ shapeOf' a x = case M.lookup x (argValues a) of
   Just (VArr t) -> Just (shape t)
   _ -> let spec = M.findWithDefault x x (argOk a) in case T.stripPrefix "=" spec of
     Just other -> shapeOf' a other
-    Nothing -> foldl (\acc (ds, _) -> traverse dimOf ds <|> acc) Nothing (alternatives spec)
-  where dimOf = \case { Lit m -> Just m; Sym s -> M.lookup s (argSymbols a) }
+    Nothing -> foldl (\acc (ds, _) -> traverse (dimValue a) ds <|> acc) Nothing (alternatives spec)
+
+-- | The dimension, when its symbols are bound.
+dimValue :: Args -> Dim -> Maybe Int
+dimValue a = \case
+  Lit m -> Just m
+  Sym s -> M.lookup s (argSymbols a)
+  Prod ds -> product <$> traverse (dimValue a) ds
 
 -- | 'shapeOf'' of what validation has bound (an ok key's shape for the answer).
 shapeOf :: Args -> Text -> Shape
@@ -308,7 +356,46 @@ countHooks = M.fromList   -- layer_sizes: Σ S_{i-1}·S_i; trainer_steps: int(ep
   , ("trainer_steps", \a ->
       let batch = arg a "mini_batch_size" :: Int
           perEpoch = max (fromIntegral (symbol a "N") / fromIntegral batch) 1 :: Double
-      in truncate (fromIntegral (arg a "epochs" :: Int) * perEpoch) * toInteger batch) ]
+      in truncate (fromIntegral (arg a "epochs" :: Int) * perEpoch) * toInteger batch)
+    -- the padded image N·C·(IH + 2·pad)·(IW + 2·pad) plus col N·OH·OW·C·FH·FW
+  , ("im2col_size", \a -> let s = toInteger . symbol a; (fh, fw) = windowOf a; p = s "pad" in
+      s "N" * s "C" * (s "IH" + 2 * p) * (s "IW" + 2 * p) + s "N" * s "OH" * s "OW" * s "C" * fh * fw)
+    -- filter_num·k + filter_num·PH·PW·hidden + hidden·output, k = C·filter_size², plus col N·OH·OW·k
+  , ("conv_net_size", \a -> let s = toInteger . symbol a; k = s "C" * s "filter_size" ^ (2 :: Int)
+                                col = if M.member "x" (argValues a) then s "N" * s "OH" * s "OW" * k else 0 in
+      s "filter_num" * k + s "filter_num" * s "PH" * s "PW" * s "hidden_size" + s "hidden_size" * s "output_size"
+        + col) ]
+
+-- | The window's FH and FW (ops.json's op field "window").
+windowOf :: Args -> (Integer, Integer)
+windowOf a = case map (toInteger . symbol a) (argWindow a) of
+  [fh, fw] -> (fh, fw)
+  _ -> error "ops.json: the op's window is not two dimensions"
+
+-- | The hooks an argument's "then" runs right after it is checked.
+thenHooks :: M.Map Text (ArgSpec -> Args -> R Args)
+thenHooks = M.fromList
+  [ ("window", \_ a -> do   -- FH <= IH + 2·pad, FW likewise; OH = (IH + 2·pad − FH) // stride + 1, OW
+      let (fh, fw) = windowOf a
+          (stride, pad) = (toInteger (symbol a "stride"), toInteger (symbol a "pad"))
+          side b (what, size, f, out) = do
+            let n = toInteger (symbol a size)
+            when (f > n + 2 * pad) $ shapeError ("the window's " ++ what ++ " " ++ show f
+              ++ " is larger than the padded input's " ++ show n ++ " + 2·" ++ show pad)
+            Right (bindSym out (fromInteger ((n + 2 * pad - f) `div` stride + 1)) b)
+      foldM side a [("height", "IH", fh, "OH"), ("width", "IW", fw, "OW")])
+  , ("pool_window", \_ a -> do   -- the 2x2 pooling of stride 2: OH, OW >= 2; PH = OH // 2, PW = OW // 2
+      let (oh, ow) = (symbol a "OH", symbol a "OW")
+      when (min oh ow < 2) $ shapeError ("the convolution's output " ++ show oh ++ "x" ++ show ow
+        ++ " is smaller than the 2x2 pooling")
+      Right (bindSym "PH" (oh `div` 2) (bindSym "PW" (ow `div` 2) a)))
+  , ("network_input", \s a -> do   -- 2-D images for the dense kinds, 4-D for simple_conv_net
+      let kind = name (arg a "network") "kind"
+          want = if kind == "simple_conv_net" then 4 else 2
+          n = length (shapeOf a (argName s))
+      when (n /= want) $ shapeError (T.unpack (argName s) ++ " is " ++ show n ++ "-D, but a "
+        ++ T.unpack kind ++ " takes " ++ show want ++ "-D input")
+      Right a) ]
 
 checkHooks :: M.Map Text (Args -> R ())
 checkHooks = M.fromList
@@ -343,7 +430,9 @@ instance FromValue a => FromValue (M.Map Text a) where
   fromValue = \case { VObj m -> traverse fromValue m; _ -> Nothing }
 instance FromValue a => FromValue (Maybe a) where fromValue = Just . fromValue
 -- | An object's entries (a network's kind and arguments) as arguments.
-instance FromValue Args where fromValue = \case { VObj m -> Just (Args m M.empty M.empty); _ -> Nothing }
+instance FromValue Args where fromValue = \case { VObj m -> Just (Args m M.empty M.empty []); _ -> Nothing }
+-- | A 4-D array as a batch of images.
+instance FromValue Images where fromValue = fmap imagesOf . fromValue
 
 -- | A validated argument as the type its kind gives.
 arg :: FromValue a => Args -> Text -> a
