@@ -12,7 +12,7 @@ description = {
   detailed = [[
     Perceptrons, activation functions, losses, numerical gradients, backpropagation
     layers, TwoLayerNet, MultiLayerNet, MultiLayerNetExtend, the book's optimizers
-    and its Trainer, with a shared
+    and its Trainer, im2col, Convolution, Pooling and SimpleConvNet, with a shared
     MRG32k3a generator so results match the Python/NumPy reference.
   ]],
   license = "MIT",
@@ -46,6 +46,7 @@ build = {
     ["dlscratch.tensor"] = "dlscratch/tensor.lua",
     ["dlscratch.train"] = "dlscratch/train.lua",
     ["dlscratch.trainer"] = "dlscratch/trainer.lua",
+    ["dlscratch.util"] = "dlscratch/util.lua",
     ["dlscratch.validate"] = "dlscratch/validate.lua",
   },
   install = {

@@ -1,11 +1,12 @@
--- Backpropagation layers (chapters 5 and 6, the book's common/layers.py).
+-- Backpropagation layers (chapters 5, 6 and 7, the book's common/layers.py).
 -- Each layer is an object with :forward and :backward; the state needed by
 -- backward is kept on the layer between the two calls.
 local tensor = require("dlscratch.tensor")
 local functions = require("dlscratch.functions")
 local class = require("dlscratch.class")
+local util = require("dlscratch.util")
 
-local exp, sqrt = math.exp, math.sqrt
+local exp, floor, sqrt = math.exp, math.floor, math.sqrt
 local copy_list = tensor.copy_list
 
 local M = {}
@@ -301,6 +302,117 @@ function BatchNormalization:backward(dout)
   end
   self.dgamma, self.dbeta = dgamma, dbeta
   return tensor.new(copy_list(self.x_shape), dx)
+end
+-- endregion
+
+---------------------------------------------------------------------------
+-- chapter 7
+
+-- region: convolution
+-- Convolution: out[n, f, i, j] = Σ_{c,y,x} W[f, c, y, x]·padded[n, c, i·stride + y, j·stride + x] + b[f],
+-- computed as col·W_colᵀ + b with col = im2col(x) and W_col = W as FN rows of C·FH·FW, one row of the
+-- product per window (n, i, j), transposed to N x FN x OH x OW. Backward, with dout as one row of FN
+-- per window: db = Σ_rows dout, dW = doutᵀ·col, dx = col2im(dout·W_col).
+local Convolution = class()
+M.Convolution = Convolution
+
+function Convolution.new(W, b, stride, pad)
+  return setmetatable({ W = W, b = b, stride = stride or 1, pad = pad or 0 }, Convolution)
+end
+
+-- W_col: W's FN rows of C·FH·FW (a view)
+function Convolution:w_col()
+  local fn = self.W.shape[1]
+  return self.W:reshape({ fn, floor(self.W.size / fn) })
+end
+
+function Convolution:forward(x)
+  local fn, fh, fw = self.W.shape[1], self.W.shape[3], self.W.shape[4]
+  local n = x.shape[1]
+  local oh = util.conv_output_size(x.shape[3], fh, self.stride, self.pad)
+  local ow = util.conv_output_size(x.shape[4], fw, self.stride, self.pad)
+  self.x_shape = copy_list(x.shape)
+  self.col = util.im2col(x, fh, fw, self.stride, self.pad)
+  local rows, bias = tensor.matmul_nt(self.col, self:w_col()).data, self.b.data
+  -- rows[(n·P + p)·FN + f] + b[f] -> out[(n·FN + f)·P + p], P = OH·OW windows per image
+  local windows, out = oh * ow, {}
+  for b = 0, n - 1 do
+    for f = 0, fn - 1 do
+      local to, from, bf = (b * fn + f) * windows, b * windows * fn + f + 1, bias[f + 1]
+      for p = 0, windows - 1 do out[to + p + 1] = rows[from + p * fn] + bf end
+    end
+  end
+  return tensor.new({ n, fn, oh, ow }, out)
+end
+
+function Convolution:backward(dout)
+  local n, fn = dout.shape[1], dout.shape[2]
+  local windows = dout.shape[3] * dout.shape[4]
+  -- dout[(n·FN + f)·P + p] -> d[(n·P + p)·FN + f], one row per window as col
+  local s, d = dout.data, tensor.buffer(dout.size)
+  for b = 0, n - 1 do
+    for f = 0, fn - 1 do
+      local from, to = (b * fn + f) * windows + 1, b * windows * fn + f + 1
+      for p = 0, windows - 1 do d[to + p * fn] = s[from + p] end
+    end
+  end
+  local d2 = tensor.new({ n * windows, fn }, d)
+  self.db = tensor.col_sums(d2)
+  self.dW = tensor.matmul_tn(d2, self.col):reshape(self.W.shape)
+  local dcol = tensor.matmul(d2, self:w_col())
+  return util.col2im(dcol, self.x_shape, self.W.shape[3], self.W.shape[4], self.stride, self.pad)
+end
+-- endregion
+
+-- region: pooling
+-- Pooling (max): out[n, c, i, j] = the first maximum, in window order (a NaN counts as one), of the
+-- pool_h x pool_w window at (i·stride, j·stride) of x zero-padded by pad: im2col's rows cut into one
+-- run of pool_h·pool_w per channel. Backward routes dout[n, c, i, j] to that element (col2im adds
+-- where windows overlap, and drops what falls on the padding).
+local Pooling = class()
+M.Pooling = Pooling
+
+function Pooling.new(pool_h, pool_w, stride, pad)
+  return setmetatable({ pool_h = pool_h, pool_w = pool_w, stride = stride or 2, pad = pad or 0 }, Pooling)
+end
+
+function Pooling:forward(x)
+  local n, c = x.shape[1], x.shape[2]
+  local oh = util.conv_output_size(x.shape[3], self.pool_h, self.stride, self.pad)
+  local ow = util.conv_output_size(x.shape[4], self.pool_w, self.stride, self.pad)
+  local size = self.pool_h * self.pool_w
+  local col = util.im2col(x, self.pool_h, self.pool_w, self.stride, self.pad)
+  local arg_max = tensor.argmax_rows(col:reshape({ floor(col.size / size), size })) -- row (n, i, j, c)
+  -- the element itself (so -0.0 stays -0.0): out[(n·C + c)·P + p] = window (n·P + p)·C + c
+  local v, windows, out = col.data, oh * ow, {}
+  for b = 0, n - 1 do
+    for ch = 0, c - 1 do
+      local to = (b * c + ch) * windows
+      for p = 0, windows - 1 do
+        local r = (b * windows + p) * c + ch
+        out[to + p + 1] = v[r * size + arg_max[r + 1] + 1]
+      end
+    end
+  end
+  self.x_shape, self.arg_max = copy_list(x.shape), arg_max
+  return tensor.new({ n, c, oh, ow }, out)
+end
+
+function Pooling:backward(dout)
+  local n, c = dout.shape[1], dout.shape[2]
+  local windows, size, arg_max = dout.shape[3] * dout.shape[4], self.pool_h * self.pool_w, self.arg_max
+  local s, dmax = dout.data, tensor.buffer(dout.size * size)
+  for b = 0, n - 1 do
+    for ch = 0, c - 1 do
+      local from = (b * c + ch) * windows
+      for p = 0, windows - 1 do
+        local r = (b * windows + p) * c + ch
+        dmax[r * size + arg_max[r + 1] + 1] = s[from + p + 1]
+      end
+    end
+  end
+  local dcol = tensor.new({ n * windows, c * size }, dmax)
+  return util.col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
 end
 -- endregion
 

@@ -1,6 +1,6 @@
 -- The book's networks: the 3-layer forward network (3.4.3), simpleNet (4.4.2),
 -- TwoLayerNet (chapter 5), MultiLayerNet (common/multi_layer_net.py) and
--- MultiLayerNetExtend (common/multi_layer_net_extend.py).
+-- MultiLayerNetExtend (common/multi_layer_net_extend.py), SimpleConvNet (ch07/simple_convnet.py).
 -- Parameters live in a table of named tensors, e.g. params.W1, params.b1.
 local tensor = require("dlscratch.tensor")
 local functions = require("dlscratch.functions")
@@ -8,8 +8,9 @@ local layers = require("dlscratch.layers")
 local gradient = require("dlscratch.gradient")
 local rng_mod = require("dlscratch.rng")
 local class = require("dlscratch.class")
+local util = require("dlscratch.util")
 
-local sqrt = math.sqrt
+local floor, min, sqrt = math.floor, math.min, math.sqrt
 
 local M = {}
 
@@ -338,6 +339,99 @@ function MultiLayerNetExtend:gradient(x, t)
 end
 -- endregion
 
+---------------------------------------------------------------------------
+-- region: simple_conv_net
+-- SimpleConvNet (7.5): Convolution(W1, b1, stride, pad) -> Relu -> Pooling(2, 2, stride 2) ->
+-- Affine(W2, b2) -> Relu -> Affine(W3, b3) -> SoftmaxWithLoss, drawn from one generator in order
+-- W1 = std·randn(FN, C, FS, FS), W2 = std·randn(FN·PH·PW, hidden), W3 = std·randn(hidden, output),
+-- zero biases; PH x PW is the pooled size, (conv output) // 2 on each side.
+local SimpleConvNet = class()
+M.SimpleConvNet = SimpleConvNet
+
+-- the book's conv_param: 30 filters of 5 x 5, no padding, stride 1
+M.CONV_PARAM = { filter_num = 30, filter_size = 5, pad = 0, stride = 1 }
+-- accuracy predicts this many samples at a time
+M.ACCURACY_BATCH = 100
+
+-- drawn(rng, shape, std) = std·randn(shape)
+local function drawn(rng, shape, std)
+  local z = rng:randn(shape)
+  local d = z.data
+  for k = 1, z.size do d[k] = std * d[k] end
+  return tensor.dense(z)
+end
+
+-- new({input_dim ({1, 28, 28}), conv_param (fields missing take CONV_PARAM's), hidden_size (100),
+-- output_size (10), weight_init_std (0.01), seed (0), params}, rng): params given replace the drawn
+-- ones, which come from rng (default: a generator seeded with seed).
+function SimpleConvNet.new(opts, rng)
+  local dim, given, conv = opts.input_dim or { 1, 28, 28 }, opts.conv_param or {}, {}
+  for k, v in pairs(M.CONV_PARAM) do conv[k] = given[k] or v end
+  local fn, fs, hidden, output = conv.filter_num, conv.filter_size, opts.hidden_size or 100, opts.output_size or 10
+  local params = opts.params
+  if params == nil then
+    local ph = floor(util.conv_output_size(dim[2], fs, conv.stride, conv.pad) / 2)
+    local pw = floor(util.conv_output_size(dim[3], fs, conv.stride, conv.pad) / 2)
+    local std = opts.weight_init_std or 0.01
+    rng = rng or rng_mod.new(opts.seed or 0)
+    params = { W1 = drawn(rng, { fn, dim[1], fs, fs }, std), b1 = tensor.zeros({ fn }) }
+    params.W2, params.b2 = drawn(rng, { fn * ph * pw, hidden }, std), tensor.zeros({ hidden })
+    params.W3, params.b3 = drawn(rng, { hidden, output }, std), tensor.zeros({ output })
+  end
+  local self = setmetatable({ params = params, output_size = output }, SimpleConvNet)
+  self.conv1 = layers.Convolution.new(params.W1, params.b1, conv.stride, conv.pad)
+  self.affine1 = layers.Affine.new(params.W2, params.b2)
+  self.affine2 = layers.Affine.new(params.W3, params.b3)
+  self.layers = { self.conv1, layers.Relu.new(), layers.Pooling.new(2, 2, 2), self.affine1, layers.Relu.new(),
+    self.affine2 }
+  self.last_layer = layers.SoftmaxWithLoss.new()
+  return self
+end
+
+function SimpleConvNet:predict(x)
+  for _, layer in ipairs(self.layers) do x = layer:forward(x) end
+  return x
+end
+
+function SimpleConvNet:loss(x, t)
+  return self.last_layer:forward(self:predict(x), t)
+end
+
+-- accuracy(x, t): the fraction of all N samples whose argmax is t, predicted ACCURACY_BATCH at a
+-- time, a last partial batch included.
+function SimpleConvNet:accuracy(x, t)
+  local n = x.shape[1]
+  local labels = functions.labels(tensor.new({ n, self.output_size }, {}), t)
+  local hits = 0
+  for first = 0, n - 1, M.ACCURACY_BATCH do
+    local count = min(M.ACCURACY_BATCH, n - first)
+    local pred = tensor.argmax_rows(self:predict(tensor.slice_rows(x, first, count)))
+    for i = 1, count do if pred[i] == labels[first + i] then hits = hits + 1 end end
+  end
+  return hits / n
+end
+
+-- gradient(x, t): backprop, the layers' backward in reverse order.
+function SimpleConvNet:gradient(x, t)
+  self:loss(x, t)
+  local dout = self.last_layer:backward()
+  for i = #self.layers, 1, -1 do dout = self.layers[i]:backward(dout) end
+  self.dx = dout
+  return { W1 = self.conv1.dW, b1 = self.conv1.db, W2 = self.affine1.dW, b2 = self.affine1.db,
+    W3 = self.affine2.dW, b3 = self.affine2.db }
+end
+
+-- numerical_gradient(x, t): central differences of the loss over W1, b1, W2, b2, W3, b3.
+function SimpleConvNet:numerical_gradient(x, t)
+  local loss_W = function() return self:loss(x, t) end
+  local grads = {}
+  for _, k in ipairs({ "W1", "b1", "W2", "b2", "W3", "b3" }) do
+    grads[k] = gradient.numerical_gradient(loss_W, self.params[k])
+  end
+  return grads
+end
+-- endregion
+
 -- NETWORKS[kind](opts, rng): the networks a Trainer can train, by the name of their ops, the weights drawn from rng.
 M.NETWORKS = {
   two_layer_net = function(o, rng)
@@ -345,6 +439,7 @@ M.NETWORKS = {
   end,
   multi_layer_net = MultiLayerNet.new,
   multi_layer_net_extend = MultiLayerNetExtend.new,
+  simple_conv_net = SimpleConvNet.new,
 }
 
 -- the book's names

@@ -14,9 +14,11 @@ local optimizers = require("dlscratch.optimizers")
 local rng = require("dlscratch.rng")
 local tensor = require("dlscratch.tensor")
 local train = require("dlscratch.train")
+local util = require("dlscratch.util")
 local Trainer = require("dlscratch.trainer").Trainer
 
 local array, TwoLayerNet, MultiLayerNet = jsonio.array, networks.TwoLayerNet, networks.MultiLayerNet
+local SimpleConvNet = networks.SimpleConvNet
 
 local M = {}
 
@@ -95,6 +97,18 @@ local OPS = {
   ["multi_layer_net_extend.accuracy"] = function(v) return { accuracy = extend(v):accuracy(v.x, v.t) } end,
   ["multi_layer_net_extend.gradient"] = function(v) return extend(v):gradient(v.x, v.t) end,
   ["multi_layer_net_extend.numerical_gradient"] = function(v) return extend(v):numerical_gradient(v.x, v.t) end,
+  ["util.im2col"] = function(v) return { col = util.im2col(v.input_data, v.filter_h, v.filter_w, v.stride, v.pad) } end,
+  ["util.col2im"] = function(v)
+    return { x = util.col2im(v.col, v.input_shape, v.filter_h, v.filter_w, v.stride, v.pad) }
+  end,
+  ["layer.convolution"] = function(v) return run(layers.Convolution.new(v.W, v.b, v.stride, v.pad), v, nil, "dW", "db") end,
+  ["layer.pooling"] = function(v) return run(layers.Pooling.new(v.pool_h, v.pool_w, v.stride, v.pad), v) end,
+  ["simple_conv_net.init"] = function(v) return SimpleConvNet.new(v).params end,
+  ["simple_conv_net.predict"] = function(v) return { y = SimpleConvNet.new(v):predict(v.x) } end,
+  ["simple_conv_net.loss"] = function(v) return { loss = SimpleConvNet.new(v):loss(v.x, v.t) } end,
+  ["simple_conv_net.accuracy"] = function(v) return { accuracy = SimpleConvNet.new(v):accuracy(v.x, v.t) } end,
+  ["simple_conv_net.gradient"] = function(v) return SimpleConvNet.new(v):gradient(v.x, v.t) end,
+  ["simple_conv_net.numerical_gradient"] = function(v) return SimpleConvNet.new(v):numerical_gradient(v.x, v.t) end,
   ["optimizer.run"] = function(v)
     local opt = optimizers.create(v.name, v.hyper)
     for _, grads in ipairs(v.grads_seq) do opt:update(v.params, grads) end

@@ -175,6 +175,17 @@ function Tensor:__tostring()
   return "tensor(" .. M.shape_str(shape) .. ") " .. list(1, 0)
 end
 
+-- slice_rows(t, first, count): rows first .. first + count - 1 (0-based) of the first
+-- dimension, copied, the other dimensions kept.
+function M.slice_rows(t, first, count)
+  local shape = copy_list(t.shape)
+  local row = floor(t.size / shape[1])
+  local s, d, from = t.data, {}, first * row
+  for i = 1, count * row do d[i] = s[from + i] end
+  shape[1] = count
+  return M.new(shape, d)
+end
+
 -- map(t, f): elementwise f into a new tensor of t's shape.
 function M.map(t, f)
   local d, s = {}, t.data

@@ -11,16 +11,18 @@ local rng_mod = require("dlscratch.rng")
 local M = {}
 
 -- region: train_loop
--- rows of x (a tensor N x D, or a dataset with :rows) at 0-based indices.
+-- rows of x (a tensor N x D or N x C x H x W, or a dataset with :rows) at 0-based indices.
 local function batch_rows(x, idx)
   if x.rows then return x:rows(idx) end
-  local d = x.shape[2]
+  local shape = tensor.copy_list(x.shape)
+  local d = math.floor(x.size / shape[1])
   local s, out = x.data, {}
   for r = 1, #idx do
     local src, dst = idx[r] * d, (r - 1) * d
     for c = 1, d do out[dst + c] = s[src + c] end
   end
-  return tensor.new({ #idx, d }, out)
+  shape[1] = #idx
+  return tensor.new(shape, out)
 end
 M.batch_rows = batch_rows
 

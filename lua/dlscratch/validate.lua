@@ -1,6 +1,6 @@
 -- The validator: shared_tests/ops.json (or the file DLSCRATCH_OPS_JSON names), read once, turns a request's args
 -- into typed values or raises the protocol's error object, checking in order each argument (presence, JSON type,
--- dimensions, symbols, domain), then the op's limits (the elements its arguments ask for), then its hooks.
+-- dimensions, symbols, domain, its `then` hooks), then the op's limits (the elements its arguments ask for), then its hooks.
 local cjson = require("cjson")
 local jsonio = require("dlscratch.jsonio")
 local tensor = require("dlscratch.tensor")
@@ -91,8 +91,18 @@ local function alternatives(spec)
   return alts
 end
 
--- dim(tok, ctx): a literal, an integer argument, a symbol bound before, or nil.
+-- dim(tok, ctx): a literal, an integer argument, a symbol bound before, a product a*b*... of
+-- those, or nil.
 local function dim(tok, ctx)
+  if tok:find("*", 1, true) then
+    local p = 1
+    for factor in tok:gmatch("[^*]+") do
+      local n = dim(factor, ctx)
+      if n == nil then return nil end
+      p = p * n
+    end
+    return p
+  end
   return tonumber(tok) or (type(ctx.values[tok]) == "number" and ctx.values[tok]) or ctx.dims[tok]
 end
 
@@ -130,7 +140,7 @@ local function fit(shape, spec, ctx, name)
     sym = sym or tok
     local want = dim(sym, ctx)
     if want and want ~= n then fail("ShapeError", "%s is %s: %s must be %d", name, shape_str(shape), sym, want) end
-    ctx.dims[sym] = n
+    if not want then ctx.dims[sym] = n end
   end
 end
 
@@ -197,6 +207,45 @@ function kinds.params(raw, a, ctx)
   return out
 end
 
+-- bind(name, symbol, n, ctx): binds a symbol, or checks it against the value it was bound to.
+local function bind(name, symbol, n, ctx)
+  local was = ctx.dims[symbol]
+  if was and was ~= n then fail("ShapeError", "%s: %s is %d here but %d before", name, symbol, n, was) end
+  ctx.dims[symbol] = n
+end
+
+-- dims: as many integers as the argument's symbols (their types first, then their count), each in
+-- 1 .. max_elements and bound to its symbol in order.
+function kinds.dims(raw, a, ctx)
+  local list, out = expect(is_array(raw), a.name, raw, "a list"), {}
+  for i, v in ipairs(list) do out[i] = whole(v, a.name .. "[" .. (i - 1) .. "]") end
+  if #out ~= #a.symbols then
+    fail("ShapeError", "%s has %d entries, not %d (%s)", a.name, #out, #a.symbols, table.concat(a.symbols, " "))
+  end
+  for i, symbol in ipairs(a.symbols) do
+    in_domain({ name = a.name .. "[" .. (i - 1) .. "]", min = 1, max = "max_elements" }, out[i])
+    bind(a.name, symbol, out[i], ctx)
+  end
+  return out
+end
+
+-- record: an object of the argument's fields (unknown key: BadArgs), each checked by its own kind,
+-- null or missing taking the field's default, and bound as the symbol of its name.
+function kinds.record(raw, a, ctx)
+  local given, out, known = object(raw, a.name), {}, {}
+  for _, f in ipairs(a.fields) do known[f.name] = true end
+  for _, key in ipairs(sorted_keys(given)) do
+    if not known[key] then fail("BadArgs", "%s has no field %q", a.name, key) end
+  end
+  for _, f in ipairs(a.fields) do
+    local v = given[f.name]
+    if v == nil or v == null then v = f.default end
+    out[f.name] = kinds[f.kind](v, setmetatable({ name = a.name .. "." .. f.name }, { __index = f }), ctx)
+    bind(a.name, f.name, out[f.name], ctx)
+  end
+  return out
+end
+
 -- grads_seq: a list of objects with exactly the keys of `like`, each array of its shape there.
 function kinds.grads_seq(raw, a, ctx)
   local like, seq = ctx.values[a.like], {}
@@ -225,12 +274,18 @@ function kinds.optimizer(raw, a)
 end
 
 -- network: {"kind": one of a.kinds, ...}: the other keys but seed are the arguments of the op <kind>.init,
--- checked there (a refusal's message prefixed "network: "); S0 and SL are its input_size and output_size.
+-- checked there (a refusal's message prefixed "network: "); S0 and SL are its input_size and output_size,
+-- or for simple_conv_net C, IH, IW its input_dim and SL its output_size.
 function kinds.network(raw, a, ctx)
   local kind = kinds.name(object(raw, a.name).kind, { name = a.name .. ".kind", choices = a.kinds })
   local ok, net = pcall(M.validate, kind .. ".init", setmetatable({ seed = null }, { __index = raw }))
   if not ok then error(M.is_error(net) and fail(net.type, "%s: %s", a.name, net.message) or net, 0) end
-  net.kind, ctx.dims.S0, ctx.dims.SL = kind, net.input_size, net.output_size
+  net.kind, ctx.dims.SL = kind, net.output_size
+  if kind == "simple_conv_net" then
+    ctx.dims.C, ctx.dims.IH, ctx.dims.IW = net.input_dim[1], net.input_dim[2], net.input_dim[3]
+  else
+    ctx.dims.S0 = net.input_size
+  end
   return net
 end
 
@@ -291,6 +346,52 @@ function hooks.momentum_domain(ctx)
   if m and (name == "momentum" or name == "nesterov") then in_domain({ name = "momentum", min = 0, max = 1 }, m) end
 end
 
+-- window: im2col's geometry, after pad: the op's window FH x FW fits the padded image (ShapeError);
+-- binds OH = (IH + 2·pad - FH) // stride + 1 and OW likewise (stride and pad: arguments or conv_param's).
+function hooks.window(ctx)
+  local tokens, stride, pad = M.ops[ctx.op].window, dim("stride", ctx), dim("pad", ctx)
+  local fh, fw = dim(tokens[1], ctx), dim(tokens[2], ctx)
+  for _, side in ipairs({ { "height", ctx.dims.IH, fh, "OH" }, { "width", ctx.dims.IW, fw, "OW" } }) do
+    local what, size, f, out = side[1], side[2], side[3], side[4]
+    if f > size + 2 * pad then
+      fail("ShapeError", "the window's %s %d is larger than the padded input's %d + 2·%d", what, f, size, pad)
+    end
+    ctx.dims[out] = floor((size + 2 * pad - f) / stride) + 1
+  end
+end
+
+-- pool_window: the 2x2 pooling of stride 2 after the convolution: OH, OW >= 2; binds PH = OH // 2, PW = OW // 2
+function hooks.pool_window(ctx)
+  local oh, ow = ctx.dims.OH, ctx.dims.OW
+  if oh < 2 or ow < 2 then fail("ShapeError", "the convolution's output %dx%d is smaller than the 2x2 pooling", oh, ow) end
+  ctx.dims.PH, ctx.dims.PW = floor(oh / 2), floor(ow / 2)
+end
+
+-- im2col_size: the padded image N·C·(IH + 2·pad)·(IW + 2·pad) plus col N·OH·OW·C·FH·FW, in float64
+-- (the counts may exceed 2^63)
+function hooks.im2col_size(ctx)
+  local s, tokens, pad = ctx.dims, M.ops[ctx.op].window, dim("pad", ctx) + 0.0
+  local n, c = s.N + 0.0, s.C + 0.0
+  return n * c * (s.IH + 2 * pad) * (s.IW + 2 * pad) + n * s.OH * s.OW * c * dim(tokens[1], ctx) * dim(tokens[2], ctx)
+end
+
+-- conv_net_size: the weights filter_num·C·filter_size² + filter_num·PH·PW·hidden + hidden·output, plus
+-- for an op with x the convolution's col N·OH·OW·C·filter_size², in float64
+function hooks.conv_net_size(ctx)
+  local s, v = ctx.dims, ctx.values
+  local filters, hidden = s.filter_num + 0.0, v.hidden_size + 0.0
+  local k = s.C * (s.filter_size + 0.0) ^ 2
+  local col = v.x and s.N * (s.OH + 0.0) * s.OW * k or 0.0
+  return filters * k + filters * s.PH * s.PW * hidden + hidden * v.output_size + col
+end
+
+-- network_input: the trainer's images are 2-D for the dense kinds, 4-D for simple_conv_net
+function hooks.network_input(ctx, a)
+  local kind, nd = ctx.values.network.kind, #ctx.values[a.name].shape
+  local want = kind == "simple_conv_net" and 4 or 2
+  if nd ~= want then fail("ShapeError", "%s is %d-D, but a %s takes %d-D input", a.name, nd, kind, want) end
+end
+
 -- factor(ref, values): an integer argument, or an array's size or columns (its last dimension).
 local function factor(ref, values)
   local name, field = ref:match("^(.-)%.(%a+)$")
@@ -298,13 +399,15 @@ local function factor(ref, values)
   return field == "size" and v.size or field == "columns" and v.shape[#v.shape] or v
 end
 
--- check(args, raw, ctx): the values of the arguments in order; null counts as absent.
+-- check(args, raw, ctx): the values of the arguments in order, each followed by its `then` hooks;
+-- null counts as absent.
 function M.check(args, raw, ctx)
   for _, a in ipairs(args) do
     local v = raw[a.name]
     if v == nil or v == null then v = a.default end
     if v == nil then fail("BadArgs", 'missing argument "%s"', a.name) end
     if v ~= null then ctx.values[a.name] = kinds[a.kind](v, a, ctx) end
+    for _, hook in ipairs(a["then"] or {}) do hooks[hook](ctx, a) end
   end
   return ctx.values
 end

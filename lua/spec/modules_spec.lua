@@ -1,6 +1,6 @@
 -- Every module returns a table (class returns the helper function) and sets no global.
 local MODULES = { "bench", "class", "cli", "datasets", "experiments", "functions", "gates", "gradient", "graph",
-  "jsonio", "layers", "networks", "optimizers", "progress", "rng", "runner", "tensor", "train", "trainer", "validate" }
+  "jsonio", "layers", "networks", "optimizers", "progress", "rng", "runner", "tensor", "train", "trainer", "util", "validate" }
 
 describe("modules", function()
   it("load afresh without touching the global table", function()
