@@ -235,4 +235,92 @@ RSpec.describe DLScratch::Validate do
         .to eq('ValueError')
     end
   end
+
+  describe 'the chapter-7 kinds and hooks' do
+    dims = { 'name' => 'shape', 'kind' => 'dims', 'symbols' => %w[N C] }
+    record = { 'name' => 'conv', 'kind' => 'record', 'default' => {},
+               'fields' => [{ 'name' => 'size', 'kind' => 'integer', 'min' => 1, 'default' => 3 },
+                            { 'name' => 'pad', 'kind' => 'integer', 'min' => 0, 'default' => 0 }] }
+
+    it 'reads dims as integers bound to their symbols: not integers BadArgs, their count ShapeError, 0 ValueError' do
+      spec = [dims, { 'name' => 'x', 'kind' => 'array', 'shape' => 'N C' }]
+      expect(check(spec, { 'shape' => [1, 2.0], 'x' => [[1, 2]] }, limits)[:shape]).to eq([1, 2])
+      expect(error_of { check(spec, { 'shape' => [2, 2], 'x' => [[1, 2]] }, limits) }).to eq('ShapeError') # N is 2, x has 1 row
+      expect(error_of { check(spec, { 'shape' => [1, 1.5], 'x' => [[1]] }, limits) }).to eq('BadArgs')
+      expect(error_of { check(spec, { 'shape' => 3, 'x' => [[1]] }, limits) }).to eq('BadArgs')
+      expect(error_of { check(spec, { 'shape' => [1, 2, 3], 'x' => [[1]] }, limits) }).to eq('ShapeError')
+      expect(error_of { check(spec, { 'shape' => [1, 0], 'x' => [[1]] }, limits) }).to eq('ValueError')
+      expect(error_of { check(spec, { 'shape' => [1, 101], 'x' => [[1]] }, limits) }).to eq('ValueError')
+    end
+
+    it 'reads a record field by field (missing or null: the default; another key BadArgs), each a symbol' do
+      spec = [record, { 'name' => 'w', 'kind' => 'array', 'shape' => 'size' }]
+      expect(check(spec, { 'w' => [1, 2, 3] }, limits)).to eq(conv: { size: 3, pad: 0 }, w: na([1, 2, 3]))
+      expect(check(spec, { 'conv' => { 'size' => 2, 'pad' => nil }, 'w' => [1, 2] }, limits)[:conv]).to eq(size: 2, pad: 0)
+      expect(error_of { check(spec, { 'conv' => { 'size' => 2 }, 'w' => [1, 2, 3] }, limits) }).to eq('ShapeError')
+      expect(error_of { check(spec, { 'conv' => { 'sise' => 2 }, 'w' => [1, 2] }, limits) }).to eq('BadArgs')
+      expect(error_of { check(spec, { 'conv' => [2, 0], 'w' => [1, 2] }, limits) }).to eq('BadArgs')
+      expect(error_of { check(spec, { 'conv' => { 'pad' => -1 }, 'w' => [1, 2, 3] }, limits) }).to eq('ValueError')
+    end
+
+    it 'multiplies the factors of a dimension a*b*c' do
+      spec = [dims, { 'name' => 'k', 'kind' => 'integer' }, { 'name' => 'col', 'kind' => 'array', 'shape' => 'N*C*k 2' }]
+      expect(error_of { check(spec, { 'shape' => [2, 3], 'k' => 2, 'col' => Array.new(12) { [0, 0] } }, limits) }).to be_nil
+      expect(error_of { check(spec, { 'shape' => [2, 3], 'k' => 2, 'col' => Array.new(6) { [0, 0] } }, limits) }).to eq('ShapeError')
+    end
+
+    it 'runs an argument\'s then-hooks right after it, before the later arguments and the limits' do
+      x = [[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]
+      # 3×3 with pad 1 and a 2×2 window of stride 2: OH = (3 + 2 − 2) // 2 + 1 = 2
+      expect(described_class.args('util.im2col', { 'input_data' => x, 'filter_h' => 2, 'filter_w' => 2, 'stride' => 2, 'pad' => 1 }))
+        .to include(filter_h: 2, stride: 2, pad: 1)
+      col = Array.new(4) { [0, 0, 0, 0] } # 1·2·2 rows of 1·2·2
+      expect(error_of { described_class.args('util.col2im', { 'input_shape' => [1, 1, 3, 3], 'filter_h' => 2, 'filter_w' => 2, 'stride' => 2, 'pad' => 1, 'col' => col }) }).to be_nil
+      expect(error_of { described_class.args('util.col2im', { 'input_shape' => [1, 1, 3, 3], 'filter_h' => 2, 'filter_w' => 2, 'col' => col[0, 3] }) })
+        .to eq('ShapeError')
+      # a window larger than the padded image (3 + 2·1 < 6) is refused by the hook before the limit sees 10^14 elements
+      expect(error_of { described_class.args('util.im2col', { 'input_data' => x, 'filter_h' => 6, 'filter_w' => 1, 'pad' => 1 }) })
+        .to eq('ShapeError')
+      expect(error_of { described_class.args('util.im2col', { 'input_data' => x, 'filter_h' => 10**7, 'filter_w' => 1, 'pad' => 5 * 10**6 }) })
+        .to eq('ValueError')
+    end
+
+    it 'counts the padded image and col exactly, beyond 2^63' do
+      x = [[[[1]]]]
+      # pad 2^31: the padded image alone holds (2^32 + 1)^2 > 2^64 elements
+      expect(error_of { described_class.args('util.im2col', { 'input_data' => x, 'filter_h' => 1, 'filter_w' => 1, 'pad' => 2**31 }) })
+        .to eq('ValueError')
+      # without padding: the image and col of one element each
+      expect(error_of { described_class.args('util.im2col', { 'input_data' => x, 'filter_h' => 1, 'filter_w' => 1 }) }).to be_nil
+    end
+
+    it 'checks simple_conv_net\'s geometry: the pooling needs a 2×2 conv output, W2 has FN·PH·PW rows' do
+      init = ->(raw) { error_of { described_class.args('simple_conv_net.init', raw) } }
+      expect(init.({ 'input_dim' => [1, 3, 3], 'conv_param' => { 'filter_size' => 2 } })).to be_nil
+      expect(init.({ 'input_dim' => [1, 3, 3], 'conv_param' => { 'filter_size' => 3 } })).to eq('ShapeError')
+      expect(init.({ 'input_dim' => [1, 3, 3], 'conv_param' => { 'filter_size' => 4 } })).to eq('ShapeError')
+      # the book's net: 30·1·5·5 + 30·12·12·h + h·10 = 750 + 4330·h > 10^7 from h = 2310 on
+      expect(init.({ 'hidden_size' => 2309 })).to be_nil
+      expect(init.({ 'hidden_size' => 2310 })).to eq('ValueError')
+      params = { 'W1' => [[[[0, 0], [0, 0]]]], 'b1' => [0], 'W2' => [[0]] * 4, 'b2' => [0], 'W3' => [[0, 0]], 'b3' => [0, 0] }
+      raw = { 'input_dim' => [1, 5, 5], 'conv_param' => { 'filter_num' => 1, 'filter_size' => 2 }, 'hidden_size' => 1,
+              'output_size' => 2, 'params' => params, 'x' => [[[[0] * 5] * 5]] }
+      expect(error_of { described_class.args('simple_conv_net.predict', raw) }).to be_nil # conv 4×4, pooled 2×2
+      expect(error_of { described_class.args('simple_conv_net.predict', raw.merge('params' => params.merge('W2' => [[0]] * 2))) })
+        .to eq('ShapeError')
+    end
+
+    it 'gives the trainer 2-D x for a dense network and N×C×IH×IW for simple_conv_net (network_input)' do
+      conv = { 'kind' => 'simple_conv_net', 'input_dim' => [1, 4, 4], 'conv_param' => { 'filter_num' => 1, 'filter_size' => 3 },
+               'hidden_size' => 1, 'output_size' => 2 }
+      img = [[[0] * 4] * 4]
+      raw = { 'network' => conv, 'x_train' => [img, img], 't_train' => [0, 1], 'x_test' => [img], 't_test' => [1] }
+      a = described_class.args('train.trainer', raw)
+      expect(a[:network]).to include(kind: 'simple_conv_net', input_dim: [1, 4, 4], conv_param: { filter_num: 1, filter_size: 3, pad: 0, stride: 1 })
+      expect(error_of { described_class.args('train.trainer', raw.merge('x_test' => [[[[0] * 3] * 4]])) }).to eq('ShapeError')
+      expect(error_of { described_class.args('train.trainer', raw.merge('x_train' => [[0] * 16, [0] * 16])) }).to eq('ShapeError')
+      dense = { 'kind' => 'two_layer_net', 'input_size' => 16, 'hidden_size' => 2, 'output_size' => 2 }
+      expect(error_of { described_class.args('train.trainer', raw.merge('network' => dense)) }).to eq('ShapeError')
+    end
+  end
 end
