@@ -242,7 +242,8 @@ def f_eval_bound(f: str, x: np.ndarray) -> float:
 
 #: The arguments a perturbation bound perturbs: the real-valued inputs of the op (not labels,
 #: sizes, flags, seeds or hyper-parameters, which every port reads as the same doubles).
-PERTURBED = {"multi_layer_net_extend": ("params", "running_stats", "x"), "train.trainer": ("x_train", "x_test")}
+PERTURBED = {"multi_layer_net_extend": ("params", "running_stats", "x"), "simple_conv_net": ("params", "x"),
+             "train.trainer": ("x_train", "x_test")}
 PERTURBATION_RUNS = 8
 PERTURBATION_SAFETY = 8.0
 #: Training compounds the rounding of every step in directions a few random perturbations sample
@@ -284,6 +285,20 @@ def _combine(f: Callable[..., Any], *trees: Any) -> Any:
     return f(*trees)
 
 
+def conv_terms(op: str, args: Args) -> list[int]:
+    """The longest sums of a SimpleConvNet's convolution, which no dimension of its arrays need
+    reach: an output's C·FS² products, and dW1's and db1's sums over the N·OH·OW windows."""
+    net = args.get("network", {}) if op == "train.trainer" else args
+    if op != "train.trainer" and not op.startswith("simple_conv_net.") or net.get("kind", "simple_conv_net") != "simple_conv_net":
+        return []
+    c, h, w = net.get("input_dim", [1, 28, 28])
+    conv = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1, **net.get("conv_param", {})}
+    fs, pad, stride = conv["filter_size"], conv["pad"], conv["stride"]
+    windows = ((h + 2 * pad - fs) // stride + 1) * ((w + 2 * pad - fs) // stride + 1)
+    n = int(args.get("mini_batch_size", 100)) if op == "train.trainer" else len(args.get("x", [[]]))
+    return [c * fs * fs, n * windows]
+
+
 def perturbation_bounds(op: str, args: Args, want: dict[str, Any], evaluate: Evaluate) -> dict[str, Any]:
     """Monte Carlo arithmetic (Parker 1997) through backward error analysis, for the ops whose
     rounding is too entangled to bound term by term (batch norm inside a network, training by
@@ -301,7 +316,7 @@ def perturbation_bounds(op: str, args: Args, want: dict[str, Any], evaluate: Eva
     keys = PERTURBED[op if op in PERTURBED else op.split(".")[0]]
     sizes = [max(np.shape(v)) for key in keys if key in args and args[key] is not None
              for v in (args[key].values() if isinstance(args[key], dict) else [args[key]]) if np.ndim(v)]
-    k = max([*sizes, int(args.get("mini_batch_size", 1))], default=1) + 4
+    k = max([*sizes, int(args.get("mini_batch_size", 1)), *conv_terms(op, args)], default=1) + 4
     rng = np.random.default_rng(zlib.crc32(json.dumps(args, sort_keys=True, default=str).encode()))
     spread = _combine(lambda w: np.zeros(np.shape(w)), want)
     for _ in range(PERTURBATION_RUNS):
@@ -457,7 +472,12 @@ def bounds(op: str, args: Args, want: dict[str, Any], evaluate: Evaluate | None 
     if op in ("multi_layer_net.init", "multi_layer_net_extend.init"):
         # Box-Muller weights; gamma = 1 and beta = 0 are exact (normal_bound of 1 is 64·eps)
         return {k: normal_bound(v, None) if k[0] in "Wb" else like(v, 0.0) for k, v in want.items()}
-    if op.startswith("multi_layer_net_extend.") or op == "train.trainer":
+    if op in ("util.im2col", "util.col2im", "layer.convolution", "layer.pooling"):
+        return conv_bounds(op, args, want)
+    if op == "simple_conv_net.init":
+        std = float(args.get("weight_init_std", 0.01))
+        return {k: normal_bound(v, std) if k[0] == "W" else like(v, 0.0) for k, v in want.items()}
+    if op.startswith("multi_layer_net_extend.") or op.startswith("simple_conv_net.") or op == "train.trainer":
         assert evaluate is not None, f"{op}: a perturbation bound needs the reference"
         b = perturbation_bounds(op, args, want, evaluate)
         if op == "train.trainer" and args["network"]["kind"] == "two_layer_net":
@@ -480,6 +500,67 @@ def bounds(op: str, args: Args, want: dict[str, Any], evaluate: Evaluate | None 
         return {"shape": like(want["shape"], 0.0), "head": like(want["head"], 0.0),
                 "sum": sum_bound(raw) + rel(want["sum"], 1)}
     raise KeyError(f"no bound for {op}")
+
+
+def windows_of(shape: tuple[int, ...], fh: int, fw: int, stride: int, pad: int) -> tuple[np.ndarray, int, int]:
+    """For every (window, element) of im2col's col, the flat index of its pixel in the padded image
+    (N x C x (H + 2·pad) x (W + 2·pad)): col = padded.reshape(-1)[index]."""
+    n, c, h, w = shape
+    hp, wp = h + 2 * pad, w + 2 * pad
+    oh, ow = (hp - fh) // stride + 1, (wp - fw) // stride + 1
+    nn, ii, jj, cc, yy, xx = np.ix_(range(n), range(oh), range(ow), range(c), range(fh), range(fw))
+    index = ((nn * c + cc) * hp + ii * stride + yy) * wp + jj * stride + xx
+    return index.reshape(n * oh * ow, c * fh * fw), oh, ow
+
+
+def scatter_abs(col: np.ndarray, shape: tuple[int, ...], fh: int, fw: int, stride: int, pad: int) -> tuple[np.ndarray, int]:
+    """col2im of |col| (each pixel's Σ|terms|) and the most terms any pixel sums."""
+    n, c, h, w = shape
+    index, _, _ = windows_of(shape, fh, fw, stride, pad)
+    img = np.zeros(n * c * (h + 2 * pad) * (w + 2 * pad))
+    with np.errstate(all="ignore"):
+        np.add.at(img, index.reshape(-1), np.abs(col).reshape(-1))
+    count = np.bincount(index.reshape(-1)).max()
+    img = img.reshape(n, c, h + 2 * pad, w + 2 * pad)[:, :, pad:pad + h, pad:pad + w]
+    return img, int(count)
+
+
+def conv_bounds(op: str, args: Args, want: dict[str, Any]) -> dict[str, Any]:
+    """im2col copies (exact); col2im sums each pixel's windows in any order, (n + 1)·eps·Σ|terms|;
+    the convolution is im2col, Affine's three products and a col2im; pooling selects (exact)
+    and col2im's its dout."""
+    stride, pad = int(args.get("stride", 2 if op == "layer.pooling" else 1)), int(args.get("pad", 0))
+    if op == "util.im2col":
+        return {"col": like(want["col"], 0.0)}
+    if op == "util.col2im":
+        shape = tuple(int(v) for v in args["input_shape"])
+        total, n = scatter_abs(arr(args["col"]), shape, int(args["filter_h"]), int(args["filter_w"]), stride, pad)
+        return {"x": (n + 1) * (EPS * total + ETA)}
+    if op == "layer.pooling":
+        x, dout = arr(args["x"]), arr(args["dout"])
+        ph, pw = int(args["pool_h"]), int(args["pool_w"])
+        padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+        index, _, _ = windows_of(x.shape, ph, pw, stride, pad)
+        rows = padded.reshape(-1)[index].reshape(-1, ph * pw)        # one row per (window, channel)
+        dmax = np.zeros_like(rows)
+        dmax[np.arange(len(rows)), np.argmax(rows, axis=1)] = np.abs(dout.transpose(0, 2, 3, 1).reshape(-1))
+        total, n = scatter_abs(dmax.reshape(index.shape), x.shape, ph, pw, stride, pad)
+        return {"out": like(want["out"], 0.0), "dx": (n + 1) * (EPS * total + ETA)}
+    W, b, x, dout = (arr(args[k]) for k in ("W", "b", "x", "dout"))
+    fn, _, fh, fw = W.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    index, oh, ow = windows_of(x.shape, fh, fw, stride, pad)
+    col, w_col = padded.reshape(-1)[index], W.reshape(fn, -1)
+    d2 = dout.transpose(0, 2, 3, 1).reshape(-1, fn)
+    with np.errstate(all="ignore"):
+        out = ((w_col.shape[1] + 2) * EPS * (mm(col, w_col.T) + np.abs(b)) + SUBNORMAL)
+        dcol_error = mm_round(d2, w_col)
+        through, n = scatter_abs(dcol_error, x.shape, fh, fw, stride, pad)
+        own, _ = scatter_abs(mm(d2, w_col), x.shape, fh, fw, stride, pad)
+        return {"out": out.reshape(x.shape[0], oh, ow, fn).transpose(0, 3, 1, 2),
+                "dx": through + (n + 1) * (EPS * own + ETA),
+                "dW": mm_round(d2.T, col).reshape(W.shape),
+                "db": sum_bound(d2, axis=0)}
 
 
 def normal_bound(want: Any, std: float | None) -> np.ndarray:

@@ -399,9 +399,23 @@ def rng_examples(draw: Callable) -> tuple[str, Args]:
 @st.composite
 def trainer_examples(draw: Callable) -> tuple[str, Args]:
     n, m, d, c = draw(st.integers(1, 30)), draw(st.integers(1, 10)), draw(st.integers(1, 8)), draw(st.integers(1, 4))
-    kind = draw(st.sampled_from(["two_layer_net", "multi_layer_net", "multi_layer_net_extend"]))
+    kind = draw(st.sampled_from(["two_layer_net", "multi_layer_net", "multi_layer_net_extend", "simple_conv_net"]))
+    if kind == "simple_conv_net":
+        structure = draw(conv_net_structure(c=1))
+        structure["output_size"] = c
+        network: Args = {"kind": kind, **structure, "weight_init_std": draw(st.sampled_from([0.01, 0.1, 0.5]))}
+        image = tuple(structure["input_dim"])
+        name = draw(st.sampled_from(OPTIMIZER_NAMES))
+        n = draw(st.integers(1, 12))
+        args = {"network": network, "x_train": as_json(draw(floats((n, *image), [0.1, 1.0]))),
+                "t_train": draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)),
+                "x_test": as_json(draw(floats((m, *image), [0.1, 1.0]))),
+                "t_test": draw(st.lists(st.integers(0, c - 1), min_size=m, max_size=m)),
+                "epochs": draw(st.integers(1, 2)), "mini_batch_size": draw(st.integers(1, n + 3)),
+                "optimizer": name, "optimizer_param": draw(hyper_for(name)), "seed": draw(st.integers(0, 1000))}
+        return "train.trainer", args
     if kind == "two_layer_net":
-        network: Args = {"kind": kind, "input_size": d, "hidden_size": draw(dims), "output_size": c,
+        network = {"kind": kind, "input_size": d, "hidden_size": draw(dims), "output_size": c,
                          "weight_init_std": draw(st.sampled_from([0.01, 0.1, 1.0]))}
     else:
         network = {"kind": kind, **draw(extend_structure(d, c))}
@@ -593,6 +607,100 @@ def requests_examples(draw: Callable) -> tuple[str, Args, dict[str, Any]]:
     return "<raw>", {"line": line}, {"raw": True, "any_error_type": False}
 
 
+# --- chapter 7 ---------------------------------------------------------------------------------
+
+def conv_out(size: int, f: int, stride: int, pad: int) -> int:
+    return (size + 2 * pad - f) // stride + 1
+
+
+@st.composite
+def geometry(draw: Callable, max_side: int = 7) -> tuple[tuple[int, int, int, int], int, int, int, int]:
+    """An image batch N x C x H x W and a window fh x fw, stride and pad that fit (sometimes a
+    window as large as the padded image, a stride larger than the window, padding wider than it)."""
+    n, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    pad = draw(st.sampled_from([0, 0, 0, 1, 1, 2, 3]))
+    fh, fw = draw(st.integers(1, h + 2 * pad)), draw(st.integers(1, w + 2 * pad))
+    stride = draw(st.sampled_from([1, 1, 1, 2, 2, 3, 4]))
+    return (n, c, h, w), fh, fw, stride, pad
+
+
+@st.composite
+def im2col_examples(draw: Callable) -> tuple[str, Args]:
+    (n, c, h, w), fh, fw, stride, pad = draw(geometry())
+    args: Args = {"filter_h": fh, "filter_w": fw}
+    if stride != 1 or draw(st.booleans()):
+        args["stride"] = stride
+    if pad or draw(st.booleans()):
+        args["pad"] = pad
+    if draw(st.booleans()):
+        return "util.im2col", {"input_data": as_json(draw(floats((n, c, h, w), EXTREME_SCALES, specials=True))), **args}
+    rows = n * conv_out(h, fh, stride, pad) * conv_out(w, fw, stride, pad)
+    return "util.col2im", {"col": as_json(draw(floats((rows, c * fh * fw), SCALES))), "input_shape": [n, c, h, w], **args}
+
+
+@st.composite
+def convolution_examples(draw: Callable) -> tuple[str, Args]:
+    (n, c, h, w), fh, fw, stride, pad = draw(geometry())
+    fn = draw(st.integers(1, 4))
+    out = (n, fn, conv_out(h, fh, stride, pad), conv_out(w, fw, stride, pad))
+    return "layer.convolution", {"W": as_json(draw(floats((fn, c, fh, fw), SCALES))), "b": as_json(draw(floats((fn,), SCALES))),
+                                 "x": as_json(draw(floats((n, c, h, w), SCALES))), "stride": stride, "pad": pad,
+                                 "dout": as_json(draw(floats(out, SCALES)))}
+
+
+@st.composite
+def pooling_examples(draw: Callable) -> tuple[str, Args]:
+    (n, c, h, w), fh, fw, stride, pad = draw(geometry())
+    out = (n, c, conv_out(h, fh, stride, pad), conv_out(w, fw, stride, pad))
+    # small integers make ties; specials put NaN, infinities and signed zeros into windows
+    x = draw(st.one_of(floats((n, c, h, w), EXTREME_SCALES, specials=True),
+                       hnp.arrays(np.float64, (n, c, h, w), elements=st.sampled_from([-1.0, 0.0, -0.0, 1.0, 2.0]))))
+    args: Args = {"x": as_json(x), "pool_h": fh, "pool_w": fw, "pad": pad, "dout": as_json(draw(floats(out, SCALES)))}
+    if stride != 2 or draw(st.booleans()):
+        args["stride"] = stride
+    return "layer.pooling", args
+
+
+CONV_NET_OPS = [op for op in OPS_LIST if op.startswith("simple_conv_net.")]
+
+
+@st.composite
+def conv_net_structure(draw: Callable, c: int | None = None) -> Args:
+    """A small SimpleConvNet whose convolution output is at least 2 x 2."""
+    c = c if c is not None else draw(st.integers(1, 2))
+    fs, pad, stride = draw(st.integers(1, 3)), draw(st.sampled_from([0, 0, 1])), draw(st.sampled_from([1, 1, 2]))
+    least = fs - 2 * pad + stride          # conv output >= 2
+    h, w = draw(st.integers(max(least, 1), 7)), draw(st.integers(max(least, 1), 7))
+    return {"input_dim": [c, h, w], "conv_param": {"filter_num": draw(st.integers(1, 3)), "filter_size": fs, "pad": pad,
+                                                    "stride": stride},
+            "hidden_size": draw(st.integers(1, 5)), "output_size": draw(st.integers(1, 4))}
+
+
+def conv_net_shapes(structure: Args) -> dict[str, tuple[int, ...]]:
+    c, h, w = structure["input_dim"]
+    conv = structure["conv_param"]
+    fn, fs = conv["filter_num"], conv["filter_size"]
+    ph, pw = conv_out(h, fs, conv["stride"], conv["pad"]) // 2, conv_out(w, fs, conv["stride"], conv["pad"]) // 2
+    hid, out = structure["hidden_size"], structure["output_size"]
+    return {"W1": (fn, c, fs, fs), "b1": (fn,), "W2": (fn * ph * pw, hid), "b2": (hid,), "W3": (hid, out), "b3": (out,)}
+
+
+@st.composite
+def simple_conv_net_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(CONV_NET_OPS))
+    args = draw(conv_net_structure())
+    if op == "simple_conv_net.init":
+        args["weight_init_std"] = draw(st.sampled_from([0.01, 0.1, 1.0]))
+        return op, {**args, "seed": draw(st.integers(0, 1000))}
+    args["params"] = {k: as_json(draw(floats(shape, [0.1, 0.5, 1.0]))) for k, shape in conv_net_shapes(args).items()}
+    n = draw(st.integers(1, 6))
+    args["x"] = as_json(draw(floats((n, *args["input_dim"]), [0.1, 1.0, 3.0])))
+    if op != "simple_conv_net.predict":
+        args["t"] = draw(labels_or_onehot(n, args["output_size"]))
+    return op, args
+
+
 STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
     "gates": gates_examples(), "functions": functions_examples(), "losses": losses_examples(),
     "gradient": gradient_examples(), "simple_net": simple_net_examples(),
@@ -600,6 +708,8 @@ STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
     "batch_norm": batch_norm_examples(), "net3": net3_examples(),
     "two_layer_net": two_layer_net_examples(), "multi_layer_net": multi_layer_net_examples(),
     "multi_layer_net_extend": multi_layer_net_extend_examples(),
+    "im2col": im2col_examples(), "convolution": convolution_examples(), "pooling": pooling_examples(),
+    "simple_conv_net": simple_conv_net_examples(),
     "optimizers": optimizers_examples(), "rng": rng_examples(), "train": train_examples(),
     "data": data_examples(),
 }
