@@ -89,3 +89,59 @@ def test_torch_baseline_is_the_books_step() -> None:
         pytest.skip("PyTorch is not installed (scripts/bench --with-torch installs it into .venv-torch)")
     got = check_output([str(py), str(REPO_ROOT / "scripts" / "py" / "bench_steps.py"), "--impl", "torch"], REPO_ROOT)
     assert_same_work(got, "pytorch (autograd)")
+
+
+# --- the convolutional step (README section 9, --net simple_conv_net) -----------------------
+
+CONV = ["--net", "simple_conv_net"]
+
+
+def conv_reference() -> tuple[dict, dict]:
+    """The reference's SimpleConvNet step at the test's sizes, and per array the bound of a result
+    whose longest sum has k terms in any order: (k + 8)·eps·max|array| (k: dW1's and db1's sums over
+    the batch's 24·24 windows, or W2's 4320 rows)."""
+    got = check_output([str(REPO_ROOT / "python" / "bin" / "bench"), *CONV], REPO_ROOT)
+    k = max(BATCH * 24 * 24, 4320) + 8
+    eps = float(np.finfo(np.float64).eps)
+
+    def bound(v) -> float:
+        return k * eps * float(np.max(np.abs(np.asarray(v, float))))
+
+    return got, {"loss": bound(got["loss"]), "dx1": bound(got["dx1"]),
+                 "grads": {key: bound(v) for key, v in got["grads"].items()}}
+
+
+def assert_same_conv_work(got: dict, name: str) -> None:
+    want, bound = conv_reference()
+    assert abs(got["loss"] - want["loss"]) <= bound["loss"], f"{name}: loss {got['loss']} vs {want['loss']}"
+    for key, w, b in [("dx1", want["dx1"], bound["dx1"]), *((k, v, bound["grads"][k]) for k, v in want["grads"].items())]:
+        g, w = np.asarray(got["dx1"] if key == "dx1" else got["grads"][key], float), np.asarray(w, float)
+        assert g.shape == w.shape, f"{name}: {key} is {g.shape}, want {w.shape}"
+        assert np.all(np.abs(g - w) <= b), f"{name}: {key} differs by {np.max(np.abs(g - w)):.3g}, beyond {b:.3g}"
+
+
+def test_conv_bench_step_is_the_books_step(port: Port) -> None:
+    reason = bench_absent(port)
+    if reason:
+        pytest.skip(reason)
+    assert_same_conv_work(check_output([*port.bench_argv(), *CONV], port.cwd), port.name)
+
+
+def test_numpy_conv_baseline_is_the_books_step() -> None:
+    got = check_output([sys.executable, str(REPO_ROOT / "scripts" / "py" / "bench_steps.py"), "--impl", "numpy", *CONV],
+                       REPO_ROOT)
+    assert_same_conv_work(got, "numpy (plain)")
+
+
+def test_a_conv_step_without_its_dx1_is_noticed() -> None:
+    want, _ = conv_reference()
+    with pytest.raises(AssertionError, match="dx1"):
+        assert_same_conv_work({**want, "dx1": np.zeros_like(np.asarray(want["dx1"])).tolist()}, "fake")
+
+
+def test_torch_conv_baseline_is_the_books_step() -> None:
+    py = REPO_ROOT / ".venv-torch" / "bin" / "python"
+    if not py.exists():
+        pytest.skip("PyTorch is not installed (scripts/bench --with-torch installs it into .venv-torch)")
+    got = check_output([str(py), str(REPO_ROOT / "scripts" / "py" / "bench_steps.py"), "--impl", "torch", *CONV], REPO_ROOT)
+    assert_same_conv_work(got, "pytorch (autograd)")

@@ -1,5 +1,6 @@
 """In-port gradient check: each port's backprop `.gradient` agrees with its own
-`.numerical_gradient` (mean |diff| <= 1e-7 per parameter) on small random networks."""
+`.numerical_gradient` (mean |diff| <= 1e-7 per parameter) on small random networks, SimpleConvNet's
+of the book's ch07/gradient_check.py among them."""
 from __future__ import annotations
 
 import itertools
@@ -55,7 +56,35 @@ def multi_layer_net_args(seed: int, sizes: list[int], batch: int, activation: st
             "t": predicted_labels(params, x, len(sizes) - 1, activation)}
 
 
+def simple_conv_net_args(seed: int, image: tuple[int, int, int], filters: int, size: int, hidden: int, classes: int,
+                         batch: int, pad: int = 0, stride: int = 1) -> dict[str, Any]:
+    """SimpleConvNet's gradient check; the labels come from its scores computed here with numpy
+    (a direct convolution, 2 x 2 max pooling of stride 2)."""
+    r = np.random.RandomState(seed)
+    c, h, w = image
+    oh, ow = (h + 2 * pad - size) // stride + 1, (w + 2 * pad - size) // stride + 1
+    params = {"W1": r.randn(filters, c, size, size), "b1": r.randn(filters) * 0.1,
+              "W2": r.randn(filters * (oh // 2) * (ow // 2), hidden) * 0.5, "b2": r.randn(hidden) * 0.1,
+              "W3": r.randn(hidden, classes), "b3": r.randn(classes) * 0.1}
+    x = r.rand(batch, c, h, w)
+    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    conv = np.empty((batch, filters, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = padded[:, :, i * stride:i * stride + size, j * stride:j * stride + size]
+            conv[:, :, i, j] = np.einsum("ncyx,fcyx->nf", window, params["W1"]) + params["b1"]
+    z = np.maximum(conv, 0)[:, :, :oh // 2 * 2, :ow // 2 * 2]
+    pooled = z.reshape(batch, filters, oh // 2, 2, ow // 2, 2).max(axis=(3, 5)).reshape(batch, -1)
+    scores = np.maximum(pooled @ params["W2"] + params["b2"], 0) @ params["W3"] + params["b3"]
+    return {"input_dim": list(image), "conv_param": {"filter_num": filters, "filter_size": size, "pad": pad, "stride": stride},
+            "hidden_size": hidden, "output_size": classes, "params": {k: v.tolist() for k, v in params.items()},
+            "x": x.tolist(), "t": [int(k) for k in np.argmax(scores, axis=1)]}
+
+
 NETWORKS: list[tuple[str, str, dict[str, Any]]] = [
+    # the book's ch07/gradient_check.py: one 1 x 10 x 10 image, 10 filters of 3 x 3, hidden 10
+    ("simple_conv_net/book-1x10x10", "simple_conv_net", simple_conv_net_args(20, (1, 10, 10), 10, 3, 10, 10, 1)),
+    ("simple_conv_net/2x7x6-pad1-stride2", "simple_conv_net", simple_conv_net_args(21, (2, 7, 6), 3, 3, 4, 3, 2, 1, 2)),
     ("two_layer_net/4-5-3/seed0", "two_layer_net", two_layer_net_args(0, (4, 5, 3), 3)),
     ("two_layer_net/5-4-2/seed1", "two_layer_net", two_layer_net_args(1, (5, 4, 2), 3)),
 ] + [

@@ -34,8 +34,14 @@ def trainer_absent(port: Port) -> str | None:
     return None
 
 
-def run_trainer(port: Port, out: Path) -> dict[str, Any]:
-    argv = port.train_argv() + OPTIONS + ["--out", str(out)]
+# SimpleConvNet with the Trainer: 300 images in batches of 50, 6 steps an epoch, evaluated on 100.
+CONV_OPTIONS = ["--net", "simple_conv_net", "--train-size", "300", "--test-size", "100", "--epochs", "2",
+                "--batch-size", "50", "--evaluate-samples", "100", "--hidden", "30", "--seed", "1", "--quiet", "--no-plot"]
+CONV_ACC_ITERS = [0, 6]
+
+
+def run_trainer(port: Port, out: Path, options: list[str] = OPTIONS) -> dict[str, Any]:
+    argv = port.train_argv() + options + ["--out", str(out)]
     try:
         run = subprocess.run(argv, cwd=port.cwd, capture_output=True, text=True,
                              timeout=TRAIN_TIMEOUT, stdin=subprocess.DEVNULL)
@@ -64,6 +70,40 @@ def histories(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
     with ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool:
         results = pool.map(lambda p: run_trainer(p, tmp / f"train-{p.name}.json"), todo)
         return {p.name: r for p, r in zip(todo, results)}
+
+
+@pytest.fixture(scope="session")
+def conv_histories(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) \
+        -> dict[str, dict[str, Any]]:
+    """Every selected port's `bin/train --net simple_conv_net` (and the reference's), two at a time."""
+    from conftest import selected_ports
+    wanted = {p.name: p for p in selected_ports(request.config)}
+    if REFERENCE_PORT in ALL_PORTS:
+        wanted.setdefault(REFERENCE_PORT, ALL_PORTS[REFERENCE_PORT])
+    todo = [p for p in wanted.values() if trainer_absent(p) is None]
+    tmp = tmp_path_factory.mktemp("train-conv")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = pool.map(lambda p: run_trainer(p, tmp / f"conv-{p.name}.json", CONV_OPTIONS), todo)
+        return {p.name: r for p, r in zip(todo, results)}
+
+
+def test_conv_trainer_matches_python(port: Port, request: pytest.FixtureRequest) -> None:
+    """The same SimpleConvNet run in every port: 12 losses within rtol 1e-6, the same accuracies."""
+    reason = trainer_absent(port)
+    if reason:
+        pytest.skip(reason)
+    histories: dict[str, dict[str, Any]] = request.getfixturevalue("conv_histories")
+    ref, got = histories.get(REFERENCE_PORT), histories[port.name]
+    assert ref is not None and "error" not in ref, f"python trainer: {ref and ref['error']}"
+    assert "error" not in got, got.get("error")
+    want_hist, got_hist = np.asarray(ref["loss_history"], float), np.asarray(got.get("loss_history", []), float)
+    assert got_hist.shape == want_hist.shape == (12,), f"loss_history has {got_hist.shape} entries"
+    bad = np.flatnonzero(~(np.abs(got_hist - want_hist) <= ATOL + RTOL * np.abs(want_hist)))
+    assert bad.size == 0, f"{port.name}: loss {got_hist[bad[0]]!r} vs {want_hist[bad[0]]!r} at step {bad[0]}"
+    assert ref["acc_iters"] == got.get("acc_iters") == CONV_ACC_ITERS, f"evaluated after {got.get('acc_iters')}"
+    assert got["options"]["net"] == "simple_conv_net" and got["options"]["optimizer"] == "adam"
+    for key in ("train_acc", "test_acc", "final_train_acc", "final_test_acc"):
+        assert np.array_equal(np.asarray(got[key]), np.asarray(ref[key])), f"{key}: {got.get(key)} vs python {ref[key]}"
 
 
 def test_trainer_matches_python(port: Port, request: pytest.FixtureRequest) -> None:
