@@ -126,4 +126,22 @@ describe("runner", function()
     table.sort(schema_ops)
     assert.are.same(schema_ops, runner.op_names())
   end)
+
+  it("answers chapter 7's ops: im2col's col, a pooling's out and dx, a SimpleConvNet's parameters", function()
+    local a = answer('{"id": "c", "op": "util.im2col", "args": {"input_data": [[[[1, 2], [3, 4]]]], "filter_h": 1, '
+      .. '"filter_w": 2, "pad": 1, "stride": 2}}')
+    -- padded 4x4 [0 0 0 0; 0 1 2 0; 0 3 4 0; 0 0 0 0], 1x2 windows at stride 2: rows 0 and 2, columns 0 and 2
+    assert.are.same({ { 0, 0 }, { 0, 0 }, { 0, 3 }, { 4, 0 } }, a.ok.col)
+    a = answer('{"id": "p", "op": "layer.pooling", "args": {"x": [[[[1, 7], [3, 4]]]], "pool_h": 2, "pool_w": 2, '
+      .. '"dout": [[[[5]]]]}}')
+    assert.are.same({ { { { 7 } } } }, a.ok.out)
+    assert.are.same({ { { { 0, 5 }, { 0, 0 } } } }, a.ok.dx)
+    a = answer('{"id": "n", "op": "simple_conv_net.init", "args": {"input_dim": [2, 5, 5], '
+      .. '"conv_param": {"filter_num": 3, "filter_size": 2}, "hidden_size": 4, "output_size": 3}}')
+    assert.are.equal(3, #a.ok.W1)
+    assert.are.equal(2, #a.ok.W1[1])
+    assert.are.equal(3 * 2 * 2, #a.ok.W2) -- conv 4x4, pooled 2x2
+    assert.are.equal("ShapeError", error_type('{"id": "e", "op": "simple_conv_net.init", "args": {"input_dim": [1, 2, 2], '
+      .. '"conv_param": {"filter_size": 2}}}'))
+  end)
 end)

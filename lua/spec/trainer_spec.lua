@@ -90,4 +90,29 @@ describe("Trainer", function()
     assert.is_true(losses[#losses] < 0.5 * losses[1], losses[1] .. " -> " .. losses[#losses])
     assert.is_true(trainer.test_acc >= 0.9, tostring(trainer.test_acc))
   end)
+
+  it("trains a SimpleConvNet on 4-D batches, the weights drawn first from its generator", function()
+    local g = rng.new(3)
+    local x, labels = g:rand({ 6, 1, 4, 4 }), {}
+    for i = 1, 6 do labels[i] = (i - 1) % 2 end
+    local t = tensor.new({ 6 }, labels)
+    local opts = { input_dim = { 1, 4, 4 }, conv_param = { filter_num = 2, filter_size = 3 }, hidden_size = 3, output_size = 2 }
+    local seed = rng.new(9)
+    local net = networks.SimpleConvNet.new(opts, seed)
+    local W1 = tensor.values(net.params.W1)
+    local batches = {}
+    local trainer = Trainer.new(net, x, t, x, t, { epochs = 2, mini_batch_size = 3, optimizer = "sgd",
+      optimizer_param = { lr = 0.1 }, rng = seed })
+    -- 6 / 3 = 2 steps an epoch, 4 steps, evaluated after steps 0 and 2
+    local real = net.gradient
+    net.gradient = function(self, xb, tb) batches[#batches + 1] = xb.shape; return real(self, xb, tb) end
+    trainer:train()
+    assert.are.same({ 4, 2 }, { #trainer.train_loss_list, #trainer.train_acc_list })
+    for _, shape in ipairs(batches) do assert.are.same({ 3, 1, 4, 4 }, shape) end
+    -- the weights are the first 18 normals of the generator seeded 9
+    local z = rng.new(9):normal(18)
+    for i = 1, 18 do assert.are.equal(0.01 * z[i], W1[i]) end
+    -- and the SGD steps moved the parameters (b3 by lr·(y - t) at each step)
+    assert.are_not.same({ 0, 0 }, tensor.values(net.params.b3))
+  end)
 end)

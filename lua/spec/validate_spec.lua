@@ -197,4 +197,71 @@ describe("validate", function()
     assert.are.equal("/nonexistent", values("data.idx", '{"path": "/nonexistent"}').path)
     assert.are.equal("BadArgs", refusal("data.idx", '{"path": 3}'))
   end)
+
+  it("dims: integers first (BadArgs), then their count (ShapeError), each in 1 .. max_elements, bound", function()
+    local col8 = "[" .. string.rep("[1, 1, 1, 1], ", 7) .. "[1, 1, 1, 1]]"
+    assert.are.equal("BadArgs", refusal("util.col2im", '{"input_shape": [1, "a", 3], "filter_h": 2, "filter_w": 2, "col": [[1]]}'))
+    assert.are.equal("ShapeError", refusal("util.col2im", '{"input_shape": [1, 1, 3], "filter_h": 2, "filter_w": 2, "col": [[1]]}'))
+    assert.are.equal("ValueError", refusal("util.col2im", '{"input_shape": [1, 1, 0, 3], "filter_h": 1, "filter_w": 1, "col": [[1]]}'))
+    -- N = 2 binds: col has N·OH·OW = 2·2·2 rows of C·FH·FW = 4
+    local v = values("util.col2im", '{"input_shape": [2, 1, 3, 3], "filter_h": 2, "filter_w": 2, "col": ' .. col8 .. '}')
+    assert.are.same({ 2, 1, 3, 3 }, v.input_shape)
+    assert.are.same({ 8, 4 }, v.col.shape)
+    assert.are.equal("ShapeError", refusal("util.col2im",
+      '{"input_shape": [1, 1, 3, 3], "filter_h": 2, "filter_w": 2, "col": ' .. col8 .. '}'))
+  end)
+
+  it("record: each field by its kind, null or missing taking its default, an unknown key BadArgs", function()
+    assert.are.same({ filter_num = 30, filter_size = 5, pad = 0, stride = 1 }, values("simple_conv_net.init", "{}").conv_param)
+    local v = values("simple_conv_net.init", '{"conv_param": {"filter_num": null, "pad": 1, "stride": 2.0}}')
+    assert.are.same({ filter_num = 30, filter_size = 5, pad = 1, stride = 2 }, v.conv_param)
+    assert.are.equal("BadArgs", refusal("simple_conv_net.init", '{"conv_param": {"filters": 3}}'))
+    assert.are.equal("BadArgs", refusal("simple_conv_net.init", '{"conv_param": {"filter_size": 2.5}}'))
+    assert.are.equal("BadArgs", refusal("simple_conv_net.init", '{"conv_param": [30, 5, 0, 1]}'))
+    assert.are.equal("ValueError", refusal("simple_conv_net.init", '{"conv_param": {"stride": 0}}'))
+  end)
+
+  it("then-hooks run right after their argument: window before the later arguments and the limits", function()
+    -- a 4-wide window on a 3-wide image is refused before dout is looked at
+    assert.are.equal("ShapeError", refusal("layer.pooling", '{"x": [[[[1, 2, 3]]]], "pool_h": 1, "pool_w": 4, "dout": "no"}'))
+    -- and before the limit (10^7-high window, pad 4000: the image alone would pass 10^7 elements)
+    assert.are.equal("ShapeError", refusal("util.im2col", '{"input_data": [[[[1]]]], "filter_h": 10000000, "filter_w": 1, "pad": 4000}'))
+    assert.are.equal("ValueError", refusal("util.im2col", '{"input_data": [[[[1]]]], "filter_h": 1, "filter_w": 1, "pad": 5000}'))
+  end)
+
+  it("window binds OH = (IH + 2·pad - FH) // stride + 1 and OW, the shape of dout", function()
+    local x, W = "[[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]", "[[[[1, 1], [1, 1]]]]"
+    local args = '{"W": ' .. W .. ', "b": [0], "x": ' .. x .. ', "stride": 2, "pad": 1, "dout": %s}'
+    -- (3 + 2 - 2) // 2 + 1 = 2
+    assert.are.same({ 1, 1, 2, 2 }, values("layer.convolution", args:format("[[[[1, 2], [3, 4]]]]")).dout.shape)
+    assert.are.equal("ShapeError", refusal("layer.convolution", args:format(x)))
+  end)
+
+  it("pool_window: the convolution's output must hold one 2x2 pooling window", function()
+    local v = values("simple_conv_net.init", '{"input_dim": [1, 3, 3], "conv_param": {"filter_num": 1, "filter_size": 2}}')
+    assert.are.same({ 1, 3, 3 }, v.input_dim)
+    assert.are.equal("ShapeError", refusal("simple_conv_net.init",
+      '{"input_dim": [1, 3, 3], "conv_param": {"filter_num": 1, "filter_size": 3}}'))
+  end)
+
+  it("conv_net_size counts past 2^63 without wrapping", function()
+    -- filter_num·PH·PW·hidden = 10^7 · (5·10^6)² · 10^7 = 2.5e27 weights
+    assert.are.equal("ValueError", refusal("simple_conv_net.init",
+      '{"input_dim": [1, 10000000, 10000000], "conv_param": {"filter_num": 10000000, "filter_size": 1}, "hidden_size": 10000000}'))
+    -- the book's net with hidden 2400: W2 alone is 4320 x 2400, above 10^7
+    assert.are.equal("ValueError", refusal("simple_conv_net.init", '{"hidden_size": 2400}'))
+  end)
+
+  it("network simple_conv_net binds C, IH, IW: the trainer's images are N x C x IH x IW", function()
+    local net = '{"kind": "simple_conv_net", "input_dim": [1, 3, 3], "conv_param": {"filter_num": 1, "filter_size": 2},'
+      .. ' "hidden_size": 1, "output_size": 2}'
+    local img = "[[[[0, 0, 0], [0, 0, 0], [0, 0, 0]]]]"
+    local function trainer(network, x) return '{"network": ' .. network .. ', "x_train": ' .. x .. ', "t_train": [0], "x_test": '
+      .. x .. ', "t_test": [1]}' end
+    assert.are.same({ 1, 1, 3, 3 }, values("train.trainer", trainer(net, img)).x_train.shape)
+    assert.are.equal("ShapeError", refusal("train.trainer", trainer(net, "[[[[0, 0], [0, 0], [0, 0]]]]")))
+    assert.are.equal("ShapeError", refusal("train.trainer", trainer(net, "[[0, 0, 0, 0, 0, 0, 0, 0, 0]]")))
+    local dense = '{"kind": "two_layer_net", "input_size": 9, "hidden_size": 2, "output_size": 2}'
+    assert.are.equal("ShapeError", refusal("train.trainer", trainer(dense, img)))
+  end)
 end)
