@@ -53,13 +53,19 @@ RSpec.describe DLScratch::Train do
   describe 'bin/train' do
     fashion = DLScratch::Datasets::DEFAULT_DIR
 
-  it '--help lists every option with its default, and the optimizers' do
+  it '--help lists every option with its default (by --net where they differ), and the optimizers' do
     out = expect_help('train')
-    %w[--data-dir --iters --batch-size --hidden --lr --optimizer --weight-init-std --seed --train-size --test-size
-       --out --quiet].each do |flag|
-      expect(out).to match(/^\s*#{flag}\b.*\(default: [^)]+\)$/), "#{flag} without its default"
+    %w[--net --data-dir --iters --epochs --evaluate-samples --batch-size --hidden --lr --optimizer --weight-init-std
+       --seed --train-size --test-size --out --save-params --quiet].each do |flag|
+      expect(out).to match(/^\s*#{flag}\b.*\((\w+ only; )?default: [^)]+\)$/), "#{flag} without its default"
     end
     expect(out[/--optimizer.*/]).to include('adagrad, adam, momentum, nesterov, rmsprop, sgd')
+    expect(out[/--optimizer.*/]).to end_with('(default: sgd; adam for simple_conv_net)')
+    expect(out[/--iters.*/]).to end_with('(two_layer_net only; default: 10000)')
+    expect(out[/--epochs.*/]).to end_with('(simple_conv_net only; default: 20)')
+    expect(out[/--evaluate-samples.*/]).to end_with('(simple_conv_net only; default: 1000)')
+    expect(out[/--hidden.*/]).to end_with('(default: 50; 100 for simple_conv_net)')
+    expect(out[/--lr.*/]).to end_with('(default: 0.1; 0.001 for simple_conv_net)')
   end
 
     # A MNIST-like directory of 40 training and 10 test "images" of 2 × 2 pixels.
@@ -67,16 +73,25 @@ RSpec.describe DLScratch::Train do
       File.binwrite(path, [0, 0, type, shape.size].pack('C4') + shape.pack('N*') + bytes.pack('C*'))
     end
 
+    # 40 training and 10 test images of side × side pixels in +dir+, of 3 classes: the class is
+    # which of the first three pixels is bright.
+    def write_set(dir, side)
+      rng = DLScratch::Rng.new(1)
+      { 'train' => 40, 't10k' => 10 }.each do |prefix, n|
+        labels = rng.choice(3, n)
+        pixels = labels.flat_map { |l| Array.new(side * side) { |j| j == l ? 200 + rng.choice(55, 1)[0] : rng.choice(60, 1)[0] } }
+        write_idx(File.join(dir, "#{prefix}-images-idx3-ubyte"), 0x08, [n, side, side], pixels)
+        write_idx(File.join(dir, "#{prefix}-labels-idx1-ubyte"), 0x08, [n], labels)
+      end
+    end
+
     around do |example|
       Dir.mktmpdir do |dir|
-        rng = DLScratch::Rng.new(1)
-        { 'train' => 40, 't10k' => 10 }.each do |prefix, n|
-          labels = rng.choice(3, n)
-          pixels = labels.flat_map { |l| Array.new(4) { |j| j == l ? 200 + rng.choice(55, 1)[0] : rng.choice(60, 1)[0] } }
-          write_idx(File.join(dir, "#{prefix}-images-idx3-ubyte"), 0x08, [n, 2, 2], pixels)
-          write_idx(File.join(dir, "#{prefix}-labels-idx1-ubyte"), 0x08, [n], labels)
-        end
+        write_set(dir, 2)
         @dir = dir
+        @conv_dir = File.join(dir, 'six')
+        Dir.mkdir(@conv_dir)
+        write_set(@conv_dir, 6) # the smallest images a 5 × 5 convolution and a 2 × 2 pooling fit
         example.run
       end
     end
@@ -100,7 +115,7 @@ RSpec.describe DLScratch::Train do
       expect(h['acc_iters']).to eq([0, 4, 8])
       expect(h['train_acc'].size).to eq(3)
       expect(h['final_iter']).to eq(8)
-      expect(h['options']).to include('iters' => 9, 'batch_size' => 10, 'hidden' => 5, 'seed' => 3,
+      expect(h['options']).to include('net' => 'two_layer_net', 'iters' => 9, 'batch_size' => 10, 'hidden' => 5, 'seed' => 3,
                                       'train_size' => 40, 'test_size' => 10, 'optimizer' => 'sgd')
     end
 
@@ -136,6 +151,54 @@ RSpec.describe DLScratch::Train do
       expect_refused('train', '--data-dir', @dir, '--no-quiet', /--no-quiet \(did you mean --quiet\?\)/)
       expect_refused('train', '--data-dir', @dir, 'extra', /unexpected argument: extra/)
       expect_refused('train', '--data-dir', @dir, '--out', @dir, /--out .*is a directory/)
+    end
+
+    it 'trains the SimpleConvNet with its Trainer: epochs, evaluations of the first samples, the options' do
+      h, out = train('--net', 'simple_conv_net', '--data-dir', @conv_dir, '--epochs', '2', '--batch-size', '10',
+                     '--evaluate-samples', '15', '--hidden', '4', '--lr', '0.01', '--seed', '3')
+      # 40 / 10 = 4 steps an epoch, 8 steps, evaluated after steps 0 and 4 (the book's epochs 1 and 2)
+      expect(h['loss_history'].size).to eq(8)
+      expect(h['acc_iters']).to eq([0, 4])
+      expect(out.lines.grep(/^epoch/).map { |l| l[/epoch (\d+)/, 1].to_i }).to eq([1, 2])
+      expect(out).to match(/^final \(after iteration 7\)  train acc \d\.\d{4}  test acc \d\.\d{4}  /)
+      expect(h['train_acc'].map { |a| (a * 15).round(9) % 1 }).to all(eq(0)) # counts of the first 15 images
+      expect(h['options']).to include('net' => 'simple_conv_net', 'iters' => 8, 'epochs' => 2, 'evaluate_samples' => 15,
+                                      'hidden' => 4, 'optimizer' => 'adam', 'lr' => 0.01, 'weight_init_std' => 0.01)
+      expect(h['final_iter']).to eq(7)
+    end
+
+    it 'writes --save-params in the portable format: the net, shapes and row-major data that read back' do
+      params_file = File.join(@dir, 'p.json')
+      h, out = train('--net', 'simple_conv_net', '--data-dir', @conv_dir, '--epochs', '1', '--batch-size', '20',
+                     '--hidden', '3', '--save-params', params_file)
+      expect(out).to include("parameters written to #{params_file}")
+      doc = JSON.parse(File.read(params_file))
+      expect(doc.keys).to eq(%w[format version port network params])
+      expect(doc.values_at('format', 'version', 'port')).to eq(['dlscratch-params', 1, 'ruby'])
+      expect(doc['network']).to eq('kind' => 'simple_conv_net', 'input_dim' => [1, 6, 6], 'hidden_size' => 3, 'output_size' => 10,
+                                   'conv_param' => { 'filter_num' => 30, 'filter_size' => 5, 'pad' => 0, 'stride' => 1 })
+      expect(doc['params'].keys).to eq(%w[W1 b1 W2 b2 W3 b3])
+      expect(doc['params'].transform_values { |a| a['shape'] })
+        .to eq('W1' => [30, 1, 5, 5], 'b1' => [30], 'W2' => [30, 3], 'b2' => [3], 'W3' => [3, 10], 'b3' => [10])
+      params = doc['params'].transform_values { |a| NArray.to_na(a['data']).reshape(*a['shape'].reverse) }
+      net = DLScratch::SimpleConvNet.new(input_dim: [1, 6, 6], hidden_size: 3, params: params)
+      _, _, x_test, t_test = DLScratch::Datasets.load_mnist(@conv_dir, flatten: false)
+      expect(net.accuracy(x_test, t_test)).to eq(h['final_test_acc'])
+
+      train('--data-dir', @dir, '--iters', '2', '--hidden', '3', '--save-params', params_file)
+      doc = JSON.parse(File.read(params_file))
+      expect(doc['network']).to eq('kind' => 'two_layer_net', 'input_size' => 4, 'hidden_size' => 3, 'output_size' => 10)
+      expect(doc['params'].transform_values { |a| a['shape'] }).to eq('W1' => [4, 3], 'b1' => [3], 'W2' => [3, 10], 'b2' => [10])
+    end
+
+    it 'refuses the options the chosen net does not accept, and images too small for the convolution' do
+      expect_refused('train', '--data-dir', @conv_dir, '--net', 'simple_conv_net', '--iters', '5',
+                     /^bin\/train: --iters does not apply to --net simple_conv_net$/)
+      expect_refused('train', '--data-dir', @dir, '--epochs', '5', /--epochs does not apply to --net two_layer_net/)
+      expect_refused('train', '--data-dir', @dir, '--evaluate-samples', '5', /--evaluate-samples does not apply to --net two_layer_net/)
+      expect_refused('train', '--data-dir', @dir, '--net', 'lenet', /--net lenet \(choose from two_layer_net, simple_conv_net\)/)
+      expect_refused('train', '--data-dir', @dir, '--net', 'simple_conv_net', /images of 2x2 are smaller than 6x6/)
+      expect_refused('train', '--data-dir', @dir, '--save-params', @dir, /--save-params .*is a directory/)
     end
 
     it 'refuses a bad data file before training, naming it' do

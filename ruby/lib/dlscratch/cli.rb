@@ -58,17 +58,19 @@ module DLScratch
       value
     end
 
-    # Refuses an --out whose directory cannot be made or written, before any work.
+    # Refuses an output file (--out, --save-params) whose directory cannot be made or written,
+    # before any work.
     # @param path [String]
+    # @param option [String] the option that named it, for the message
     # @return [void]
     # @raise [UsageError]
-    def check_out(path)
+    def check_out(path, option = '--out')
       dir = File.dirname(path)
       FileUtils.mkdir_p(dir)
-      raise UsageError, "--out #{path}: is a directory" if File.directory?(path)
-      raise UsageError, "--out #{path}: #{dir} is not writable" unless File.writable?(dir)
+      raise UsageError, "#{option} #{path}: is a directory" if File.directory?(path)
+      raise UsageError, "#{option} #{path}: #{dir} is not writable" unless File.writable?(dir)
     rescue SystemCallError => e
-      raise UsageError, "--out #{path}: cannot create #{dir} (#{e.message.sub(/ @ .*/m, '')})"
+      raise UsageError, "#{option} #{path}: cannot create #{dir} (#{e.message.sub(/ @ .*/m, '')})"
     end
   end
 end

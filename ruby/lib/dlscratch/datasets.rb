@@ -185,17 +185,23 @@ module DLScratch
     end
 
     # The book's load_mnist(normalize=True, flatten=True, one_hot_label=False), in float64:
-    # images byte / 255.0 as an N×784 NArray (shape [784, N]), labels as an NArray of ints.
-    # The four files are checked first ({read_mnist_files}).
+    # images byte / 255.0 as an N×784 NArray (shape [784, N]), or with +flatten: false+ as
+    # N×1×28×28 (shape [28, 28, 1, N]); labels as an NArray of ints. The four files are checked
+    # first ({read_mnist_files}).
     # @param dir [String] a directory with the four files of {FILES} (each may be gzipped)
     # @param train_size [Integer, nil] keep the first +train_size+ training images (nil: all)
     # @param test_size [Integer, nil] keep the first +test_size+ test images (nil: all)
+    # @param flatten [Boolean] one row of rows·cols per image, or an image of 1 channel
     # @return [Array(NArray, NArray, NArray, NArray)] [x_train, t_train, x_test, t_test]
     # @raise [FileError] naming the first file that is missing or malformed
-    def load_mnist(dir = DEFAULT_DIR, train_size: nil, test_size: nil)
+    def load_mnist(dir = DEFAULT_DIR, train_size: nil, test_size: nil, flatten: true)
       files = read_mnist_files(dir)
       x_train, t_train = images_and_labels(files[:train_img], files[:train_label], train_size)
       x_test, t_test = images_and_labels(files[:test_img], files[:test_label], test_size)
+      unless flatten
+        rows, cols = files[:train_img].shape[1..]
+        x_train, x_test = [x_train, x_test].map { |x| x.reshape!(cols, rows, 1, x.shape[1]) }
+      end
       [x_train, t_train, x_test, t_test]
     end
 

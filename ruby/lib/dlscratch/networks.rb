@@ -474,6 +474,9 @@ module DLScratch
     # {#accuracy} predicts this many samples at a time.
     ACCURACY_BATCH = 100
 
+    # @return [Array<Integer>] C, IH, IW of the input
+    attr_reader :input_dim
+
     # @param input_dim [Array<Integer>] C, IH, IW
     # @param conv_param [Hash{Symbol=>Integer}] filter_num, filter_size, pad, stride (a key
     #   left out takes {CONV_PARAM}'s)
@@ -487,6 +490,7 @@ module DLScratch
                    rng: nil, seed: 0, params: nil)
       conv = CONV_PARAM.merge(conv_param)
       fn, fs, pad, stride = conv.values_at(:filter_num, :filter_size, :pad, :stride)
+      @input_dim = input_dim
       c, h, w = input_dim
       pooled = fn * (Util.conv_output_size(h, fs, stride, pad) / 2) * (Util.conv_output_size(w, fs, stride, pad) / 2)
       unless params

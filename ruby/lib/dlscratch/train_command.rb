@@ -8,14 +8,23 @@ require_relative 'datasets'
 require_relative 'progress'
 require_relative 'cli'
 require_relative 'runner'
+require_relative 'trainer'
 
 module DLScratch
   # The trainer's command line (shared_tests/README.md §8), the same options and outputs as
   # every port's: bin/train --help.
   module Train
-    DEFAULTS = { data_dir: Datasets::DEFAULT_DIR, iters: 10_000, batch_size: 100, hidden: 50, lr: 0.1,
-                 optimizer: 'sgd', weight_init_std: 0.01, seed: 0, train_size: nil, test_size: nil,
-                 out: 'train-ruby.json', quiet: false }.freeze
+    DEFAULTS = { net: 'two_layer_net', data_dir: Datasets::DEFAULT_DIR, seed: 0, train_size: nil, test_size: nil,
+                 out: 'train-ruby.json', save_params: nil, quiet: false }.freeze
+
+    # Each network's defaults (README §8): train_neuralnet.py's and ch07/train_convnet.py's
+    # settings; nil marks an option the network does not accept.
+    NET_DEFAULTS = {
+      'two_layer_net' => { iters: 10_000, epochs: nil, evaluate_samples: nil, batch_size: 100, hidden: 50,
+                           optimizer: 'sgd', lr: 0.1, weight_init_std: 0.01 },
+      'simple_conv_net' => { iters: nil, epochs: 20, evaluate_samples: 1000, batch_size: 100, hidden: 100,
+                             optimizer: 'adam', lr: 0.001, weight_init_std: 0.01 }
+    }.freeze
 
     # Images per predict when the accuracies are measured.
     EVAL_BATCH = 1000
@@ -25,30 +34,50 @@ module DLScratch
 
     module_function
 
+    # The help's default of an option that depends on --net.
+    # @param key [Symbol] an option of {NET_DEFAULTS}
+    # @return [String] "(default: 100)", "(default: 50; 100 for simple_conv_net)",
+    #   "(simple_conv_net only; default: 20)"
+    def by_net(key)
+      two, conv = NET_DEFAULTS.values.map { |d| d[key] }
+      return "(simple_conv_net only; default: #{conv})" if two.nil?
+      return "(two_layer_net only; default: #{two})" if conv.nil?
+
+      two == conv ? "(default: #{two})" : "(default: #{two}; #{conv} for simple_conv_net)"
+    end
+
     # The option parser of bin/train, filling +opts+.
     # @param opts [Hash] the options, updated in place as they are parsed
     # @return [OptionParser]
     def option_parser(opts)
       names = Optimizers::REGISTRY.keys.sort
+      nets = NET_DEFAULTS.keys
       OptionParser.new do |o|
         o.accept(CLI::FiniteFloat) { |text| CLI::FiniteFloat.parse(text) }
         o.program_name = 'bin/train'
         o.banner = "Usage: bin/train [options]\n\n" \
-                   "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) on Fashion-MNIST or MNIST\n" \
-                   "with the loop of train_neuralnet.py; print train/test accuracy once an epoch and after the\n" \
-                   "last iteration, and write the history (JSON or CSV).\n\n"
+                   "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) with the loop of\n" \
+                   "train_neuralnet.py, or with --net simple_conv_net the book's SimpleConvNet with its Trainer\n" \
+                   "(ch07/train_convnet.py), on Fashion-MNIST or MNIST; print train/test accuracy once an epoch\n" \
+                   "and after the last iteration, and write the history (JSON or CSV).\n\n"
+        o.on('--net NAME', "#{nets.join(' or ')} (default: two_layer_net)") do |v|
+          opts[:net] = CLI.check(v, "choose from #{nets.join(', ')}") { nets.include?(v) }
+        end
         o.on('--data-dir DIR', "directory with the four IDX files (default: #{DEFAULTS[:data_dir]})") { |v| opts[:data_dir] = v }
         whole = lambda do |flag, text, key|
           o.on("#{flag} N", OptionParser::DecimalInteger, text) { |v| opts[key] = CLI.check(v, 'must be >= 1', &:positive?) }
         end
-        whole.call('--iters', 'iterations (default: 10000)', :iters)
-        whole.call('--batch-size', 'images per batch (default: 100)', :batch_size)
-        whole.call('--hidden', 'hidden units (default: 50)', :hidden)
-        o.on('--lr X', CLI::FiniteFloat, 'learning rate (default: 0.1)') { |v| opts[:lr] = v }
-        o.on('--optimizer NAME', "#{names.join(', ')} (default: sgd)") do |v|
+        whole.call('--iters', "iterations #{by_net(:iters)}", :iters)
+        whole.call('--epochs', "epochs of the Trainer #{by_net(:epochs)}", :epochs)
+        whole.call('--evaluate-samples', "train and test images evaluated each epoch #{by_net(:evaluate_samples)}",
+                   :evaluate_samples)
+        whole.call('--batch-size', "images per batch #{by_net(:batch_size)}", :batch_size)
+        whole.call('--hidden', "hidden units #{by_net(:hidden)}", :hidden)
+        o.on('--lr X', CLI::FiniteFloat, "learning rate #{by_net(:lr)}") { |v| opts[:lr] = v }
+        o.on('--optimizer NAME', "#{names.join(', ')} #{by_net(:optimizer)}") do |v|
           opts[:optimizer] = CLI.check(v, "choose from #{names.join(', ')}") { names.include?(v) }
         end
-        o.on('--weight-init-std X', CLI::FiniteFloat, 'standard deviation of the initial weights (default: 0.01)') do |v|
+        o.on('--weight-init-std X', CLI::FiniteFloat, "standard deviation of the initial weights #{by_net(:weight_init_std)}") do |v|
           opts[:weight_init_std] = v
         end
         o.on('--seed K', OptionParser::DecimalInteger, 'seeds the generator of weights and batches (default: 0)') do |v|
@@ -57,21 +86,33 @@ module DLScratch
         whole.call('--train-size', 'use the first N training images (default: all)', :train_size)
         whole.call('--test-size', 'use the first N test images (default: all)', :test_size)
         o.on('--out FILE', 'history file, .json or .csv (default: train-ruby.json)') { |v| opts[:out] = v }
+        o.on('--save-params FILE', 'write the trained parameters in the portable format (default: not written)') do |v|
+          opts[:save_params] = v
+        end
         o.on('--quiet', 'no progress bar (default: off)') { opts[:quiet] = true }
         o.on('-h', '--help', 'this help') { opts[:help] = true }
       end
     end
 
-    # bin/train's options.
+    # bin/train's options, the defaults of --net filled in.
     # @param argv [Array<String>]
-    # @return [Hash] {DEFAULTS} updated from +argv+; +:help+ true when --help was given
-    # @raise [CLI::UsageError] for a bad option, value or argument
+    # @return [Hash] {DEFAULTS} and the net's {NET_DEFAULTS} updated from +argv+; +:help+ true
+    #   when --help was given
+    # @raise [CLI::UsageError] for a bad option, value or argument, or an option the net does
+    #   not accept
     def parse_options(argv)
       opts = DEFAULTS.dup
       parser = option_parser(opts)
       rest = parser.parse(argv)
       raise CLI::UsageError, "unexpected argument: #{rest.first}" unless rest.empty?
 
+      NET_DEFAULTS.fetch(opts[:net]).each do |key, default|
+        if default.nil? && !opts[key].nil?
+          raise CLI::UsageError, "--#{key.to_s.tr('_', '-')} does not apply to --net #{opts[:net]}"
+        end
+
+        opts[key] = default if opts[key].nil?
+      end
       opts[:usage] = parser.help
       opts
     rescue OptionParser::ParseError => e
@@ -92,9 +133,11 @@ module DLScratch
       end
     end
 
-    # bin/train: the data checked, then the book's loop with an evaluation after iteration i
-    # whenever i mod iter_per_epoch = 0, iter_per_epoch = max(train_size / batch_size, 1) in
-    # float64 (Float#% is exact, as fmod), and a final evaluation after the last iteration.
+    # bin/train: the data checked, then the book's loop (or for simple_conv_net its Trainer)
+    # with an evaluation after iteration i whenever i mod iter_per_epoch = 0, iter_per_epoch =
+    # max(train_size / batch_size, 1) in float64 (Float#% is exact, as fmod), and a final
+    # evaluation after the last iteration; then the history and, with --save-params, the
+    # parameters.
     # @param argv [Array<String>]
     # @return [Integer] the exit status: 0, or 2 after one line "bin/train: ..." on stderr
     def main(argv = ARGV)
@@ -104,14 +147,21 @@ module DLScratch
         return 0
       end
       CLI.check_out(opts[:out])
+      CLI.check_out(opts[:save_params], '--save-params') if opts[:save_params]
+      conv = opts[:net] == 'simple_conv_net'
       data = begin
-        Datasets.load_mnist(opts[:data_dir], train_size: opts[:train_size], test_size: opts[:test_size])
+        Datasets.load_mnist(opts[:data_dir], train_size: opts[:train_size], test_size: opts[:test_size], flatten: !conv)
       rescue Datasets::FileError => e
         raise CLI::UsageError, e.message
       end
-      record = run(opts, *data)
+      check_image_size(data[0]) if conv
+      record, network = conv ? run_conv_net(opts, *data) : run(opts, *data)
       write_history(opts[:out], Runner.encode(record))
       puts "history written to #{opts[:out]}"
+      if opts[:save_params]
+        save_params(opts[:save_params], network_description(network, opts), network.params)
+        puts "parameters written to #{opts[:save_params]}"
+      end
       0
     rescue CLI::UsageError => e
       warn "bin/train: #{e.message}"
@@ -133,8 +183,9 @@ module DLScratch
     # @param t_train [NArray] N labels
     # @param x_test [NArray]
     # @param t_test [NArray]
-    # @return [Hash] the history record (port, options, loss_history, acc_iters, train_acc,
-    #   test_acc, final_iter, final_train_acc, final_test_acc, seconds)
+    # @return [Array(Hash, TwoLayerNet)] the history record (port, options, loss_history,
+    #   acc_iters, train_acc, test_acc, final_iter, final_train_acc, final_test_acc, seconds)
+    #   and the trained network
     def run(opts, x_train, t_train, x_test, t_test)
       train_size = x_train.shape[1]
       per_epoch = iter_per_epoch(train_size, opts[:batch_size])
@@ -157,17 +208,109 @@ module DLScratch
       end
       seconds = Process.clock_gettime(Process::CLOCK_MONOTONIC) - start
       bar.close
-      final_iter = opts[:iters] - 1
       final_train_acc = result.network.accuracy(x_train, t_train, batch_size: EVAL_BATCH)
       final_test_acc = result.network.accuracy(x_test, t_test, batch_size: EVAL_BATCH)
+      history = { loss_history: result.loss_history, acc_iters: acc_iters, train_acc: train_acc, test_acc: test_acc,
+                  final_train_acc: final_train_acc, final_test_acc: final_test_acc, seconds: seconds }
+      [record(opts, opts[:iters], train_size, x_test.shape[1], history), result.network]
+    end
+
+    # Trains the book's SimpleConvNet with its Trainer as train.trainer does: one generator seeded
+    # with --seed draws W1, W2, W3, then every batch; the Trainer evaluates the first
+    # --evaluate-samples images after step i whenever i mod iter_per_epoch = 0, and the final
+    # test accuracy is over the whole test set.
+    # @param opts [Hash] as {parse_options} returns them
+    # @param x_train [NArray] N×1×H×W float64
+    # @param t_train [NArray] N labels
+    # @param x_test [NArray] M×1×H×W
+    # @param t_test [NArray]
+    # @return [Array(Hash, SimpleConvNet)] the history record (as {run}'s) and the trained network
+    def run_conv_net(opts, x_train, t_train, x_test, t_test)
+      train_size, test_size = t_train.size, t_test.size
+      rng = Rng.new(opts[:seed])
+      network = SimpleConvNet.new(input_dim: Arrays.shape(x_train)[1..], hidden_size: opts[:hidden],
+                                  weight_init_std: opts[:weight_init_std], rng: rng)
+      trainer = Trainer.new(network, x_train, t_train, x_test, t_test, epochs: opts[:epochs],
+                                                                       mini_batch_size: opts[:batch_size],
+                                                                       optimizer: opts[:optimizer],
+                                                                       optimizer_param: { lr: opts[:lr] },
+                                                                       evaluate_sample_num_per_epoch: opts[:evaluate_samples],
+                                                                       rng: rng)
+      acc_iters = []
+      bar = ProgressBar.new(trainer.max_iter, enabled: opts[:quiet] ? false : nil)
+      start = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      final_test_acc = trainer.train do |t, loss|
+        i = t.current_iter
+        if epoch_end?(i, t.iter_per_epoch)
+          acc_iters << i
+          bar.write(format('epoch %d  train acc %.4f  test acc %.4f', t.current_epoch, t.train_acc_list[-1],
+                           t.test_acc_list[-1]))
+        end
+        bar.update(i + 1, loss: loss)
+      end
+      seen = [opts[:evaluate_samples], train_size].min
+      final_train_acc = network.accuracy(Arrays.rows(x_train, 0...seen), t_train[0...seen])
+      seconds = Process.clock_gettime(Process::CLOCK_MONOTONIC) - start
+      bar.close
+      history = { loss_history: trainer.train_loss_list, acc_iters: acc_iters, train_acc: trainer.train_acc_list,
+                  test_acc: trainer.test_acc_list, final_train_acc: final_train_acc, final_test_acc: final_test_acc,
+                  seconds: seconds }
+      [record(opts, trainer.max_iter, train_size, test_size, history), network]
+    end
+
+    # Prints the final line and gives the history record of a run of +steps+ steps.
+    # @return [Hash]
+    def record(opts, steps, train_size, test_size, history)
       puts format('final (after iteration %d)  train acc %.4f  test acc %.4f  (%.1f s, %.2f ms/iter)',
-                  final_iter, final_train_acc, final_test_acc, seconds, 1000 * seconds / opts[:iters])
-      options = { data_dir: opts[:data_dir], iters: opts[:iters], batch_size: opts[:batch_size], hidden: opts[:hidden],
-                  lr: opts[:lr], optimizer: opts[:optimizer], weight_init_std: opts[:weight_init_std],
-                  seed: opts[:seed], train_size: train_size, test_size: x_test.shape[1] }
-      { port: 'ruby', options: options, loss_history: result.loss_history, acc_iters: acc_iters,
-        train_acc: train_acc, test_acc: test_acc, final_iter: final_iter, final_train_acc: final_train_acc,
-        final_test_acc: final_test_acc, seconds: seconds }
+                  steps - 1, history[:final_train_acc], history[:final_test_acc], history[:seconds],
+                  1000 * history[:seconds] / steps)
+      options = { net: opts[:net], data_dir: opts[:data_dir], iters: steps, batch_size: opts[:batch_size],
+                  hidden: opts[:hidden], lr: opts[:lr], optimizer: opts[:optimizer],
+                  weight_init_std: opts[:weight_init_std], seed: opts[:seed], train_size: train_size, test_size: test_size }
+      options.update(epochs: opts[:epochs], evaluate_samples: opts[:evaluate_samples]) if opts[:net] == 'simple_conv_net'
+      h = history
+      { port: 'ruby', options: options, loss_history: h[:loss_history], acc_iters: h[:acc_iters], train_acc: h[:train_acc],
+        test_acc: h[:test_acc], final_iter: steps - 1, final_train_acc: h[:final_train_acc],
+        final_test_acc: h[:final_test_acc], seconds: h[:seconds] }
+    end
+
+    # The conv net's 5 × 5 filters need images of at least 6 × 6 (a conv output of 2 × 2 for
+    # the pooling).
+    # @raise [CLI::UsageError]
+    def check_image_size(x_train)
+      _, _, rows, cols = Arrays.shape(x_train)
+      filter = SimpleConvNet::CONV_PARAM[:filter_size]
+      return if [rows, cols].min >= filter + 1
+
+      raise CLI::UsageError, "--net simple_conv_net: images of #{rows}x#{cols} are smaller than #{filter + 1}x#{filter + 1}"
+    end
+
+    # The "network" of a parameters file: its kind and structure.
+    # @param network [TwoLayerNet, SimpleConvNet]
+    # @param opts [Hash]
+    # @return [Hash]
+    def network_description(network, opts)
+      if network.is_a?(SimpleConvNet)
+        { kind: 'simple_conv_net', input_dim: network.input_dim, conv_param: SimpleConvNet::CONV_PARAM.dup,
+          hidden_size: opts[:hidden], output_size: 10 }
+      else
+        { kind: 'two_layer_net', input_size: Arrays.shape(network.params['W1'])[0], hidden_size: opts[:hidden],
+          output_size: 10 }
+      end
+    end
+
+    # Writes the portable parameters file of README §8: each array's shape and row-major data
+    # (Float#to_s reads back to the same double; non-finite numbers as "NaN", "Infinity",
+    # "-Infinity"), in the network's key order.
+    # @param path [String]
+    # @param network [Hash] {network_description}
+    # @param params [Hash{String=>NArray}]
+    # @return [void]
+    def save_params(path, network, params)
+      arrays = params.transform_values { |v| { shape: Arrays.shape(v), data: v.to_a.flatten } }
+      doc = { format: 'dlscratch-params', version: 1, port: 'ruby', network: network, params: arrays }
+      FileUtils.mkdir_p(File.dirname(path))
+      File.write(path, "#{JSON.generate(Runner.encode(doc))}\n")
     end
   end
 end
