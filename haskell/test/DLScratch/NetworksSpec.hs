@@ -1,17 +1,18 @@
--- | The networks: the 3-layer network, TwoLayerNet, MultiLayerNet and their gradient checks.
+-- | The networks: the 3-layer network, TwoLayerNet, MultiLayerNet, SimpleConvNet and their gradient checks.
 module DLScratch.NetworksSpec (spec) where
 
 import Control.Monad (forM_)
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, cols, flatten, fromLists, reshape, rows, toLists, (><))
+import Numeric.LinearAlgebra (Matrix, cols, flatten, fromLists, reshape, rows, scale, toLists, (><))
 import Test.Hspec
-import Test.QuickCheck hiding ((><))
+import Test.QuickCheck hiding (scale, (><))
 import DLScratch.Functions
 import qualified DLScratch.Gradient as G
 import DLScratch.Layers
 import DLScratch.Networks
 import qualified DLScratch.Networks as N
 import DLScratch.Rng
+import DLScratch.Util (Window (..))
 import Support
 
 -- | Mean |a − b| over the elements of one parameter.
@@ -150,3 +151,57 @@ spec = do
           x = (2 >< 3) [1, 2, 5, 9, 2, 5]
       extendAccuracy net x (TLabels (Labels (VS.fromList [1, 2]))) `shouldBe` 0.5
       accuracy (Net Relu 0 (extAffines net)) x (TLabels (Labels (VS.fromList [1, 1]))) `shouldBe` 1
+
+  describe "SimpleConvNet (7.5)" $ do
+    it "init: W1, W2, W3 drawn in that order from one generator, W2 of the pooled size, zero biases" $ do
+      -- 7×7 input, 3×3 filters: conv output 5×5, pooled 2×2 (the book's formula would say 2·2.5·2.5)
+      let (net, _) = initConvNet (InputDim 1 7 7) (ConvParam 2 3 0 1) 4 3 0.5 (mkGen 7)
+          [Dense w1 b1, Dense w2 b2, Dense w3 b3] = convNetParams net
+          (z, _) = randn [2 * 9 + 2 * 2 * 2 * 4 + 4 * 3] (mkGen 7)
+      map (\w -> (rows w, cols w)) [w1, w2, w3] `shouldBe` [(2, 9), (8, 4), (4, 3)]
+      concatMap (VS.toList . flatten) [w1, w2, w3] `shouldBe` map (0.5 *) (VS.toList z)
+      map VS.toList [b1, b2, b3] `shouldBe` [[0, 0], [0, 0, 0, 0], [0, 0, 0]]
+    -- x = 1..9 in one 3×3 image; one 2×2 filter of ones: conv [[12, 16], [24, 28]], pooled 28;
+    -- W2 = 2, b2 = −1: 55; W3 = [1, −1]: scores [55, −55]
+    let tiny b3 = convNet (InputDim 1 3 3) (ConvParam 1 2 0 1)
+          [Dense (fromLists [[1, 1, 1, 1]]) (vec [0]), Dense (fromLists [[2]]) (vec [-1]), Dense (fromLists [[1, -1]]) b3]
+        nine = fromLists [[1 .. 9]]
+    it "predict: conv – relu – pool – affine – relu – affine, by hand" $
+      toLists (convNetPredict (tiny (vec [0, 0])) nine) `shouldBe` [[55, -55]]
+    it "loss: softmax with loss of the scores (−log(1/(1 + e^−110) + 1e-7) for label 0)" $ do
+      convNetLoss (tiny (vec [0, 0])) nine (TLabels (Labels (VS.fromList [0]))) `shouldSatisfy` (\l -> abs (l + log (1 + 1e-7)) < 1e-15)
+      convNetLoss (tiny (vec [0, 0])) nine (TLabels (Labels (VS.fromList [1]))) `shouldSatisfy` (\l -> abs (l + log 1e-7) < 1e-9)
+    it "accuracy counts every sample, 100 at a time: 130 samples, the last 30 right, is 30/130" $ do
+      -- zero weights, b3 = [0, 1]: every sample is predicted 1
+      let zero = convNet (InputDim 1 3 3) (ConvParam 1 2 0 1)
+            [Dense (fromLists [[0, 0, 0, 0]]) (vec [0]), Dense (fromLists [[0]]) (vec [0]), Dense (fromLists [[0, 0]]) (vec [0, 1])]
+          x = reshape 9 (VS.replicate (130 * 9) 1)
+          t = TLabels (Labels (VS.generate 130 (\i -> if i >= 100 then 1 else 0)))
+      convNetAccuracy zero x t `shouldBe` 30 / 130
+    it "the book's gradient check (1×10×10, 10 filters 3×3, hidden 10, t = 1): mean |diff| < 1e-7 per parameter" $ do
+      -- the loss is −log(y_t + 1e-7), so for one sample the exact gradient is r·(backprop's),
+      -- r = y_t / (y_t + 1e-7) (backprop's dx = y − t leaves the 1e-7 out): about 1 − 1e-6 here
+      let (net, g) = initConvNet (InputDim 1 10 10) (ConvParam 10 3 0 1) 10 10 0.01 (mkGen 0)
+          (xv, _) = rand [100] g
+          x = reshape 100 xv
+          t = TLabels (Labels (VS.fromList [1]))
+          yt = head (toLists (softmaxRows (convNetPredict net x))) !! 1
+          r = yt / (yt + 1e-7)
+          backprop' = convNetGradient net x t
+          numerical = convNetNumericalGradient net x t
+          scaled (Dense w b) = Dense (scale r w) (VS.map (r *) b)
+      length backprop' `shouldBe` 3
+      forM_ (zip backprop' numerical) $ \(a, b) ->
+        meanAbsDiff (scaled a) b `shouldSatisfy` (\(dw, db) -> dw < 1e-7 && db < 1e-7)
+      -- unscaled, the 1e-7 shows: db3 differs by about mean|y − t|·(1 − r)
+      snd (meanAbsDiff (last backprop') (last numerical)) `shouldSatisfy` (> 1e-8)
+    it "backprop: its dx (one image per row) is the numerical gradient by x, with padding and stride" $ do
+      let (net, g) = initConvNet (InputDim 2 6 5) (ConvParam 3 3 1 2) 5 4 0.3 (mkGen 5)
+          (xv, _) = rand [2 * 2 * 6 * 5] g
+          x = reshape 60 xv
+          t = TLabels (Labels (VS.fromList [1, 3]))
+          bp = convNetBackprop net x t
+          numDx = G.numericalGradient (\v -> convNetLoss net (reshape 60 v) t) xv
+      bpLoss bp `shouldBe` convNetLoss net x t
+      windowStride (convWindow (convNetConv net)) `shouldBe` 2
+      VS.sum (VS.map abs (flatten (bpDx bp) - numDx)) / 120 `shouldSatisfy` (<= 1e-7)

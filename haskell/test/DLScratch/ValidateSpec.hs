@@ -101,6 +101,60 @@ spec = do
       refused "train.two_layer_net" (train ", \"optimizer\": {\"name\": \"newton\"}") `shouldBe` Just BadArgs
     it "path: a string" $
       refused "data.idx" "{\"path\": 3}" `shouldBe` Just BadArgs
+    it "dims: integers (BadArgs), as many as its symbols (ShapeError), each in 1 .. max_elements, bound" $ do
+      let col2im sh = "{\"input_shape\": " <> sh <> ", \"filter_h\": 2, \"filter_w\": 2, \"col\": [[1, 1, 1, 1]]}"
+          a = valid "util.col2im" (col2im "[1, 1, 2, 2]")
+      map (symbol a) ["N", "C", "IH", "IW", "OH", "OW"] `shouldBe` [1, 1, 2, 2, 1, 1]
+      ints a "input_shape" `shouldBe` [1, 1, 2, 2]
+      refused "util.col2im" (col2im "[1, 1, 2, 2.5]") `shouldBe` Just BadArgs
+      refused "util.col2im" (col2im "[1, 2, 2]") `shouldBe` Just ShapeError
+      refused "util.col2im" (col2im "[1, 1, 0, 2]") `shouldBe` Just ValueError
+      refused "util.col2im" (col2im "[1, 1, 20000000, 2]") `shouldBe` Just ValueError
+    it "record: integer fields with their defaults (missing or null), each bound, no other key" $ do
+      let a = valid "simple_conv_net.init" "{\"input_dim\": [1, 8, 8], \"conv_param\": {\"filter_size\": 3, \"pad\": null}}"
+          fields = arg a "conv_param" :: M.Map Text Int
+      fields `shouldBe` M.fromList [("filter_num", 30), ("filter_size", 3), ("pad", 0), ("stride", 1)]
+      map (symbol a) ["filter_num", "filter_size", "pad", "stride"] `shouldBe` [30, 3, 0, 1]
+      refused "simple_conv_net.init" "{\"conv_param\": {\"filters\": 3}}" `shouldBe` Just BadArgs
+      refused "simple_conv_net.init" "{\"conv_param\": {\"stride\": 0}}" `shouldBe` Just ValueError
+      refused "simple_conv_net.init" "{\"conv_param\": {\"stride\": 1.5}}" `shouldBe` Just BadArgs
+      refused "simple_conv_net.init" "{\"conv_param\": [30, 5, 0, 1]}" `shouldBe` Just BadArgs
+    it "then window: OH = (IH + 2·pad − FH) // stride + 1, OW likewise, right after pad" $ do
+      -- 5×7 image, 2×3 window, stride 2, pad 1: OH = 5 // 2 + 1 = 3, OW = 6 // 2 + 1 = 4
+      let im2col x fh fw more = "{\"input_data\": " <> x <> ", \"filter_h\": " <> fh <> ", \"filter_w\": " <> fw <> more <> "}"
+          zeros57 = "[[[" <> BL.intercalate ", " (replicate 5 "[0, 0, 0, 0, 0, 0, 0]") <> "]]]"
+          a = valid "util.im2col" (im2col zeros57 "2" "3" ", \"stride\": 2, \"pad\": 1")
+      (symbol a "OH", symbol a "OW", shapeOf a "col") `shouldBe` (3, 4, [12, 6])
+      refused "util.im2col" (im2col zeros57 "6" "1" "") `shouldBe` Just ShapeError
+      valid "util.im2col" (im2col zeros57 "7" "1" ", \"pad\": 1") `seq` pure ()
+      -- the window is checked before the limits: too high a window and too large an image
+      refused "util.im2col" (im2col zeros57 "10000000" "1" ", \"pad\": 4000") `shouldBe` Just ShapeError
+      refused "util.im2col" (im2col zeros57 "1" "1" ", \"pad\": 5000") `shouldBe` Just ValueError
+    it "then pool_window: the convolution's output is at least 2×2; PH = OH // 2, PW = OW // 2" $ do
+      let a = valid "simple_conv_net.init" "{\"input_dim\": [1, 9, 12], \"conv_param\": {\"filter_size\": 3, \"stride\": 2}}"
+      -- OH = (9 − 3) // 2 + 1 = 4, OW = (12 − 3) // 2 + 1 = 5
+      map (symbol a) ["OH", "OW", "PH", "PW"] `shouldBe` [4, 5, 2, 2]
+      refused "simple_conv_net.init" "{\"input_dim\": [1, 4, 4], \"conv_param\": {\"filter_size\": 4}}" `shouldBe` Just ShapeError
+    it "products: W2 is filter_num·PH·PW rows, col N·OH·OW × C·FH·FW" $ do
+      let loss w2 = "{\"input_dim\": [1, 4, 4], \"conv_param\": {\"filter_num\": 2, \"filter_size\": 1}, \"hidden_size\": 1, \"output_size\": 2, \"params\": {\"W1\": [[[[1]]], [[[1]]]], \"b1\": [0, 0], \"W2\": " <> w2 <> ", \"b2\": [0], \"W3\": [[1, 1]], \"b3\": [0, 0]}, \"x\": [[[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]]], \"t\": [1]}"
+      -- conv 4×4, pooled 2×2: W2 has 2·2·2 = 8 rows
+      shape (params (valid "simple_conv_net.loss" (loss "[[0], [0], [0], [0], [0], [0], [0], [0]]")) "params" M.! "W2") `shouldBe` [8, 1]
+      refused "simple_conv_net.loss" (loss "[[0], [0], [0], [0]]") `shouldBe` Just ShapeError
+      refused "util.col2im" "{\"input_shape\": [1, 1, 3, 3], \"filter_h\": 2, \"filter_w\": 2, \"col\": [[1, 1, 1, 1], [1, 1, 1, 1]]}" `shouldBe` Just ShapeError
+    it "conv_net_size: counts beyond 2^63 are still too many" $ do
+      -- W2 alone: 30·4999998²·10^7 ≈ 7.5·10^21 elements, far above 2^63
+      refused "simple_conv_net.init" "{\"input_dim\": [1, 10000000, 10000000], \"hidden_size\": 10000000}" `shouldBe` Just ValueError
+      refused "simple_conv_net.init" "{\"hidden_size\": 2400}" `shouldBe` Just ValueError
+      symbol (valid "simple_conv_net.init" "{\"hidden_size\": 2300}") "PH" `shouldBe` 12
+    it "network: a simple_conv_net binds C, IH, IW, and its x is 4-D (network_input)" $ do
+      let net = "{\"kind\": \"simple_conv_net\", \"input_dim\": [1, 3, 3], \"conv_param\": {\"filter_num\": 1, \"filter_size\": 2}, \"hidden_size\": 1, \"output_size\": 2}"
+          trainer x = "{\"network\": " <> net <> ", \"x_train\": " <> x <> ", \"t_train\": [0], \"x_test\": " <> x <> ", \"t_test\": [1]}"
+          a = valid "train.trainer" (trainer "[[[[0, 0, 0], [0, 0, 0], [0, 0, 0]]]]")
+      map (symbol a) ["C", "IH", "IW", "SL", "N", "M"] `shouldBe` [1, 3, 3, 2, 1, 1]
+      refused "train.trainer" (trainer "[[0, 0, 0, 0, 0, 0, 0, 0, 0]]") `shouldBe` Just ShapeError
+      refused "train.trainer" (trainer "[[[[0, 0], [0, 0]]]]") `shouldBe` Just ShapeError
+      refused "train.trainer" "{\"network\": {\"kind\": \"two_layer_net\", \"input_size\": 4, \"hidden_size\": 1, \"output_size\": 2}, \"x_train\": [[[[0, 0], [0, 0]]]], \"t_train\": [0], \"x_test\": [[[[0, 0], [0, 0]]]], \"t_test\": [0]}"
+        `shouldBe` Just ShapeError
   describe "the order of checks" $ do
     it "a symbol bound by an earlier argument: W is 4x1, so b has 1 element and x 4 columns" $ do
       refused "layer.affine" "{\"W\": [[1], [2], [3], [4]], \"b\": [0, 0], \"x\": [1, 2, 3, 4], \"dout\": [1]}" `shouldBe` Just ShapeError
