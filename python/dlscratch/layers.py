@@ -260,7 +260,10 @@ class BatchNormalization:
 class Convolution:
     """out[n, f, i, j] = Σ_{c,y,x} W[f, c, y, x]·img[n, c, i·stride + y, j·stride + x] + b[f]: with
     col = im2col(x) and W_col = W as FN rows of C·FH·FW, out = col·W_colᵀ + b, reshaped to
-    N × FN × out_h × out_w. Backward: dW = doutᵀ·col, db = Σ dout, dx = col2im(dout·W_col)."""
+    N × FN × out_h × out_w. Backward: dW = doutᵀ·col, db = Σ dout, dx = col2im(dout·W_col).
+
+    The products are taken image by image (W_col·col_nᵀ is image n's FN × out_h·out_w block), so
+    out comes out in N × FN × out_h × out_w order without the book's transpose."""
 
     def __init__(self, W: Array, b: Array, stride: int = 1, pad: int = 0) -> None:
         self.W = W
@@ -278,15 +281,19 @@ class Convolution:
         out_h, out_w = conv_output_size(h, fh, self.stride, self.pad), conv_output_size(w, fw, self.stride, self.pad)
         self.x_shape = x.shape
         self.col = im2col(x, fh, fw, self.stride, self.pad)
-        out = self.col @ self.W.reshape(fn, -1).T + self.b
-        return out.reshape(n, out_h, out_w, fn).transpose(0, 3, 1, 2)
+        col_n = self.col.reshape(n, out_h * out_w, -1)
+        out = np.matmul(self.W.reshape(fn, -1), col_n.transpose(0, 2, 1))      # N × FN × out_h·out_w
+        out += self.b[:, None]
+        return out.reshape(n, fn, out_h, out_w)
 
     def backward(self, dout: Array) -> Array:
         fn, c, fh, fw = self.W.shape
-        dout = dout.transpose(0, 2, 3, 1).reshape(-1, fn)  # one row per window, as col
-        self.db = dout.sum(axis=0)
-        self.dW = (dout.T @ self.col).reshape(fn, c, fh, fw)
-        dcol = dout @ self.W.reshape(fn, -1)
+        n = dout.shape[0]
+        dout_n = dout.reshape(n, fn, -1)                                        # N × FN × out_h·out_w
+        self.db = dout_n.sum(axis=(0, 2))
+        d2 = dout_n.transpose(0, 2, 1).reshape(-1, fn)                          # one row per window, as col
+        self.dW = (d2.T @ self.col).reshape(fn, c, fh, fw)
+        dcol = d2 @ self.W.reshape(fn, -1)
         return col2im(dcol, self.x_shape, fh, fw, self.stride, self.pad)
 # endregion
 
@@ -294,8 +301,12 @@ class Convolution:
 # region: pooling
 class Pooling:
     """Max pooling: out[n, c, i, j] = the maximum of the pool_h × pool_w window at (i·stride, j·stride)
-    of x zero-padded by pad, the first maximum in window order (np.argmax; a NaN is a maximum).
-    Backward routes dout[n, c, i, j] to that element, adding where windows overlap."""
+    of x zero-padded by pad, the first maximum in window order (np.argmax's rule; a NaN is a
+    maximum). Backward routes dout[n, c, i, j] to that element, adding where windows overlap.
+
+    The book takes the maximum of each row of im2col(x); here the window's pool_h·pool_w elements
+    are visited in the same order as strided views of the padded image, so the windows are never
+    copied out: the same maximum, the same argmax."""
 
     def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:
         self.pool_h = pool_h
@@ -305,21 +316,38 @@ class Pooling:
         self.x_shape: tuple[int, ...] | None = None
         self.arg_max: NDArray[np.intp] | None = None
 
+    def element(self, padded: Array, k: int, out_h: int, out_w: int) -> Array:
+        """Element k (row by row) of every window: a strided view of the padded image."""
+        y, x = divmod(k, self.pool_w)
+        return padded[:, :, y:y + self.stride * out_h:self.stride, x:x + self.stride * out_w:self.stride]
+
     def forward(self, x: Array) -> Array:
         n, c, h, w = x.shape
         out_h = conv_output_size(h, self.pool_h, self.stride, self.pad)
         out_w = conv_output_size(w, self.pool_w, self.stride, self.pad)
-        windows = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad).reshape(-1, self.pool_h * self.pool_w)
+        p = self.pad
+        padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x
+        out = self.element(padded, 0, out_h, out_w).copy()
+        self.arg_max = np.zeros(out.shape, dtype=np.intp)
+        nan = bool(np.isnan(x).any())
+        take = np.empty(out.shape, dtype=np.bool_)
+        for k in range(1, self.pool_h * self.pool_w):
+            v = self.element(padded, k, out_h, out_w)
+            # a later element wins only when strictly larger, or a NaN after numbers
+            np.greater(v, out, out=take)
+            if nan:
+                take |= np.isnan(v) & ~np.isnan(out)
+            np.copyto(out, v, where=take)
+            np.copyto(self.arg_max, k, where=take)
         self.x_shape = x.shape
-        self.arg_max = np.argmax(windows, axis=1)
-        out = windows[np.arange(len(windows)), self.arg_max]  # the element itself, so -0.0 stays -0.0
-        return out.reshape(n, out_h, out_w, c).transpose(0, 3, 1, 2)
+        return out
 
     def backward(self, dout: Array) -> Array:
-        pool_size = self.pool_h * self.pool_w
-        dmax = np.zeros((dout.size, pool_size))
-        dmax[np.arange(dout.size), self.arg_max] = dout.transpose(0, 2, 3, 1).reshape(-1)
-        n, c = self.x_shape[:2]
-        dcol = dmax.reshape(-1, c * pool_size)
-        return col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
+        n, c, h, w = self.x_shape
+        out_h, out_w = dout.shape[2:]
+        p = self.pad
+        dpadded = np.zeros((n, c, h + 2 * p + self.stride - 1, w + 2 * p + self.stride - 1))
+        for k in range(self.pool_h * self.pool_w):
+            self.element(dpadded, k, out_h, out_w)[...] += np.where(self.arg_max == k, dout, 0.0)
+        return dpadded[:, :, p:p + h, p:p + w]
 # endregion
