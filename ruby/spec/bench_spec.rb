@@ -8,7 +8,7 @@ RSpec.describe DLScratch::Bench do
   describe 'bin/bench' do
     it '--help lists every option with its default' do
       out = expect_help('bench')
-      %w[--repeats --steps --hidden --batch --check --no-reference --json].each do |flag|
+      %w[--net --repeats --steps --hidden --batch --check --no-reference --json].each do |flag|
         expect(out).to match(/^\s*#{flag}\b.*\(default: [^)]+\)$/), "#{flag} without its default"
       end
     end
@@ -22,6 +22,7 @@ RSpec.describe DLScratch::Bench do
       expect_refused('bench', '--steps', /missing argument: --steps/)
       expect_refused('bench', '--bogus', /invalid option: --bogus/)
       expect_refused('bench', '--no-python', /invalid option: --no-python/)
+      expect_refused('bench', '--net', 'lenet', /--net lenet \(choose from two_layer_net, simple_conv_net\)/)
     end
 
     it 'prints one JSON object as the last line with --json' do
@@ -42,6 +43,27 @@ RSpec.describe DLScratch::Bench do
       expect(h['grads'].transform_values { |g| [g.size, g[0].is_a?(Array) ? g[0].size : nil] })
         .to eq('W1' => [784, 3], 'b1' => [3, nil], 'W2' => [3, 10], 'b2' => [10, nil])
     end
+  end
+
+  it "--net simple_conv_net --check gives the conv step's loss, dx1 as N×1×28×28 and the six gradients" do
+    out, err, status = run_cmd('bench', '--net', 'simple_conv_net', '--check', '--hidden', '3', '--batch', '2')
+    expect(status).to be_success, err
+    h = JSON.parse(out)
+    expect(h['loss']).to be_within(1e-3).of(Math.log(10)) # std 0.01: the scores are nearly equal
+    dx1 = DLScratch::Arrays.from_rows(h['dx1'])
+    expect(DLScratch::Arrays.shape(dx1)).to eq([2, 1, 28, 28])
+    expect(h['grads'].transform_values { |g| DLScratch::Arrays.shape(DLScratch::Arrays.from_rows(g)) })
+      .to eq('W1' => [30, 1, 5, 5], 'b1' => [30], 'W2' => [4320, 3], 'b2' => [3], 'W3' => [3, 10], 'b3' => [10])
+  end
+
+  it 'gives the conv net the §9 inputs: x = rand(batch, 784) as N×1×28×28, then W1, W2, W3; 519.0 MFLOP a step of 100' do
+    net, x, = described_class.inputs(4, 2, 'simple_conv_net')
+    rng = DLScratch::Rng.new(0)
+    expect(x.to_a.flatten).to eq(rng.rand(2, 784).to_a.flatten)
+    expect(DLScratch::Arrays.shape(x)).to eq([2, 1, 28, 28])
+    expect(net.params['W1'].to_a.flatten).to eq((0.01 * rng.randn(30, 1, 5, 5)).to_a.flatten)
+    # 3·100·576·30·25 + 3·100·(4320·100 + 100·10) multiply-adds of 2 flops
+    expect(described_class.flops_per_step(100, 100, 'simple_conv_net')).to eq(519_000_000)
   end
 
   it 'draws x first, then W1 and W2, from one generator seeded with 0; t_i = i mod 10' do

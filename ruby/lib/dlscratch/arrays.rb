@@ -159,8 +159,23 @@ module DLScratch
       a.sum(1)
     end
 
-    # np.argmax(a, axis=1) for a 2-D array (first maximum on ties), as an NArray of ints.
+    # np.argmax(a, axis=1) for a 2-D array (first maximum on ties, a NaN counting as the
+    # maximum), as an NArray of ints. Without NaNs: the row maxima m, then each column from the
+    # last to the first marks the rows where it equals m, so the first such column is left.
     def argmax_rows(a)
+      return argmax_rows_nan(a) if a.ne(a).count_true.positive?
+
+      cols, rows = a.shape
+      best = a.max(0)
+      idx = NArray.int(rows)
+      (cols - 1).downto(1) { |j| idx[a[j, true].eq(best)] = j }
+      idx[a[0, true].eq(best)] = 0
+      idx
+    end
+
+    # argmax_rows of an array with NaNs: column by column, a larger value or the row's first
+    # NaN takes the place of the best so far.
+    def argmax_rows_nan(a)
       cols, rows = a.shape
       idx = NArray.int(rows)
       best = a[0, true].dup

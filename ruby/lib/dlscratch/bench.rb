@@ -11,15 +11,24 @@ require_relative 'cli'
 module DLScratch
   # bin/bench (shared_tests/README.md §9): times the book's TwoLayerNet training step
   # (forward, SoftmaxWithLoss, the whole backward with the first Affine's dx, SGD with lr 0.1;
-  # float64) on the §9 inputs and prints the median ms per step, next to the Python
-  # reference's figure measured in the same run.
+  # float64), or with --net simple_conv_net chapter 7's SimpleConvNet step (the convolution's
+  # dx1 = col2im(dout·W_col) included), on the §9 inputs and prints the median ms per step,
+  # next to the Python reference's figure measured in the same run.
   module Bench
     INPUT = 784
     OUTPUT = 10
     LR = 0.1
     WARM_UP = 3
     ROOT = File.expand_path('../../..', __dir__)
-    DEFAULTS = { repeats: 7, steps: 50, hidden: 50, batch: 100, check: false, reference: true, json: false }.freeze
+    DEFAULTS = { net: 'two_layer_net', repeats: 7, steps: 50, hidden: nil, batch: 100, check: false, reference: true,
+                 json: false }.freeze
+    # --hidden's default for each --net.
+    HIDDEN = { 'two_layer_net' => 50, 'simple_conv_net' => 100 }.freeze
+    # SimpleConvNet's convolution (the book's conv_param) on 28 × 28 images: 30 filters of
+    # 5 × 5, an output of 24 × 24.
+    FILTERS = 30
+    FILTER_SIZE = 5
+    CONV_OUT = 24
 
     module_function
 
@@ -34,7 +43,12 @@ module DLScratch
         o.program_name = 'bin/bench'
         o.banner = "Usage: bin/bench [options]\n\n" \
                    "Median ms per TwoLayerNet training step (#{INPUT}-hidden-#{OUTPUT}, float64: forward, loss, the\n" \
-                   "whole backward, SGD) of the Ruby port, and of the Python reference in the same run.\n\n"
+                   "whole backward, SGD), or with --net simple_conv_net per SimpleConvNet step, of the Ruby port,\n" \
+                   "and of the Python reference in the same run.\n\n"
+        nets = HIDDEN.keys
+        o.on('--net NAME', "#{nets.join(' or ')} (default: two_layer_net)") do |v|
+          opts[:net] = CLI.check(v, "choose from #{nets.join(', ')}") { nets.include?(v) }
+        end
         positive = lambda do |flag, text|
           o.on("--#{flag} N", OptionParser::DecimalInteger, "#{text} (default: #{DEFAULTS[flag]})") do |v|
             opts[flag] = at_least_one(v)
@@ -42,7 +56,9 @@ module DLScratch
         end
         positive.call(:repeats, 'timed repeats; the median is reported')
         positive.call(:steps, 'steps per repeat')
-        positive.call(:hidden, 'hidden units')
+        o.on('--hidden N', OptionParser::DecimalInteger, 'hidden units (default: 50; 100 for simple_conv_net)') do |v|
+          opts[:hidden] = at_least_one(v)
+        end
         positive.call(:batch, 'images per batch')
         o.on('--check', 'instead of timing: the loss, dx1 and gradients of one step as one JSON line (default: off)') do
           opts[:check] = true
@@ -54,6 +70,7 @@ module DLScratch
       rest = parser.parse(argv)
       raise CLI::UsageError, "unexpected argument: #{rest.first}" unless rest.empty?
 
+      opts[:hidden] ||= HIDDEN.fetch(opts[:net])
       opts
     rescue OptionParser::ParseError => e
       raise CLI::UsageError, CLI.one_line(e)
@@ -68,39 +85,54 @@ module DLScratch
       value
     end
 
-    # The §9 inputs: one generator seeded with 0 draws x = rand(batch, 784) first, then W1 and
-    # W2 as TwoLayerNet does (std 0.01); t_i = i mod 10.
+    # The §9 inputs: one generator seeded with 0 draws x = rand(batch, 784) first (as
+    # N×1×28×28 for the conv net), then the network's weights as its init draws them (std 0.01);
+    # t_i = i mod 10.
     # @param hidden [Integer]
     # @param batch [Integer]
-    # @return [Array(TwoLayerNet, NArray, NArray)] the network, x and t
-    def inputs(hidden, batch)
+    # @param net [String] two_layer_net or simple_conv_net
+    # @return [Array(TwoLayerNet, NArray, NArray), Array(SimpleConvNet, NArray, NArray)] the
+    #   network, x and t
+    def inputs(hidden, batch, net = 'two_layer_net')
       rng = Rng.new(0)
       x = rng.rand(batch, INPUT)
       t = NArray.int(batch).indgen! % OUTPUT
+      return [SimpleConvNet.new(hidden_size: hidden, rng: rng), x.reshape(28, 28, 1, batch), t] if net == 'simple_conv_net'
+
       [TwoLayerNet.new(INPUT, hidden, OUTPUT, rng: rng), x, t]
     end
 
     # Multiply-adds of the step's matrix products, 2 flops each: per Affine x·W, xᵀ·dout and
-    # dout·Wᵀ.
+    # dout·Wᵀ; for the conv net also the convolution's col·W_colᵀ, doutᵀ·col and dout·W_col.
     # @param hidden [Integer]
     # @param batch [Integer]
+    # @param net [String]
     # @return [Integer]
-    def flops_per_step(hidden, batch)
-      3 * 2 * batch * ((INPUT * hidden) + (hidden * OUTPUT))
+    def flops_per_step(hidden, batch, net = 'two_layer_net')
+      return 3 * 2 * batch * ((INPUT * hidden) + (hidden * OUTPUT)) if net == 'two_layer_net'
+
+      pooled = FILTERS * ((CONV_OUT / 2)**2)
+      conv = batch * CONV_OUT * CONV_OUT * FILTERS * FILTER_SIZE * FILTER_SIZE
+      3 * 2 * (conv + (batch * ((pooled * hidden) + (hidden * OUTPUT))))
     end
 
     # One step of the book's gradient (its loop, keeping the loss and dx1) on the §9 inputs,
     # before its update.
     # @param hidden [Integer]
     # @param batch [Integer]
-    # @return [Hash] "loss", "dx1" (rows) and "grads" (W1, b1, W2, b2 as rows)
-    def check(hidden, batch)
-      net, x, t = inputs(hidden, batch)
-      loss = net.loss(x, t)
-      dout = net.last_layer.backward(1.0)
-      net.layers.values.reverse_each { |layer| dout = layer.backward(dout) }
-      a1, a2 = net.layers.values_at('Affine1', 'Affine2')
-      grads = { 'W1' => a1.dW, 'b1' => a1.db, 'W2' => a2.dW, 'b2' => a2.db }
+    # @param net [String]
+    # @return [Hash] "loss", "dx1" (rows) and "grads" (W1, b1, W2, b2 and for the conv net W3,
+    #   b3, as rows)
+    def check(hidden, batch, net = 'two_layer_net')
+      network, x, t = inputs(hidden, batch, net)
+      loss = network.loss(x, t)
+      dout = network.last_layer.backward(1.0)
+      network.layers.values.reverse_each { |layer| dout = layer.backward(dout) }
+      names = net == 'two_layer_net' ? %w[Affine1 Affine2] : %w[Conv1 Affine1 Affine2]
+      grads = names.each.with_index(1).each_with_object({}) do |(name, i), g|
+        g["W#{i}"] = network.layers[name].dW
+        g["b#{i}"] = network.layers[name].db
+      end
       { 'loss' => loss, 'dx1' => dout.to_a, 'grads' => grads.transform_values(&:to_a) }
     end
 
@@ -125,9 +157,10 @@ module DLScratch
     # @param steps [Integer] steps per repeat
     # @param hidden [Integer]
     # @param batch [Integer]
+    # @param net [String]
     # @return [Array(Array<Float>, Float)] one figure per repeat, and the faults per step
-    def step_times(repeats, steps, hidden, batch)
-      net, x, t = inputs(hidden, batch)
+    def step_times(repeats, steps, hidden, batch, net = 'two_layer_net')
+      net, x, t = inputs(hidden, batch, net)
       opt = Optimizers::SGD.new(lr: LR)
       WARM_UP.times { opt.update(net.params, net.gradient(x, t)) }
       faults = 0
@@ -150,7 +183,7 @@ module DLScratch
       bench = File.join(ROOT, 'python', 'bin', 'bench')
       return [nil, 'no python/bin/bench'] unless File.executable?(bench)
 
-      args = %i[repeats steps hidden batch].flat_map { |k| ["--#{k}", opts[k].to_s] }
+      args = %i[net repeats steps hidden batch].flat_map { |k| ["--#{k}", opts[k].to_s] }
       out, status = Open3.capture2(bench, '--json', *args, chdir: File.join(ROOT, 'python'), err: File::NULL)
       return [nil, 'the Python reference failed'] unless status.success?
 
@@ -165,7 +198,7 @@ module DLScratch
       if opts[:help]
         puts opts[:help]
       elsif opts[:check]
-        puts JSON.generate(check(opts[:hidden], opts[:batch]))
+        puts JSON.generate(check(opts[:hidden], opts[:batch], opts[:net]))
       else
         report(opts)
       end
@@ -179,21 +212,22 @@ module DLScratch
     # @param opts [Hash] as {parse_options} returns them
     # @return [void]
     def report(opts)
-      times, faults = step_times(opts[:repeats], opts[:steps], opts[:hidden], opts[:batch])
+      times, faults = step_times(opts[:repeats], opts[:steps], opts[:hidden], opts[:batch], opts[:net])
       ms = median(times)
-      gflops = flops_per_step(opts[:hidden], opts[:batch]) / (ms * 1e6)
+      gflops = flops_per_step(opts[:hidden], opts[:batch], opts[:net]) / (ms * 1e6)
       py_ms, py_how = opts[:reference] ? python_ms(opts) : [nil, 'not run']
       products = Blas.available? ? 'OpenBLAS' : "NArray (#{Blas.fallback_reason})"
       if opts[:json]
-        puts JSON.generate(port: 'ruby', ms_per_step: ms, page_faults_per_step: faults, repeats: times,
+        puts JSON.generate(port: 'ruby', net: opts[:net], ms_per_step: ms, page_faults_per_step: faults, repeats: times,
                            gflops: gflops, products: products, python_ms_per_step: py_ms,
                            ratio: py_ms && (ms / py_ms))
         return
       end
-      puts format('ruby    %<ms>.3f ms/step (%<in>d-%<h>d-%<out>d, batch %<b>d; median of %<r>d x %<s>d)  ' \
+      shape = opts[:net] == 'two_layer_net' ? "#{INPUT}-#{opts[:hidden]}-#{OUTPUT}" : "conv 30x5x5-pool-#{opts[:hidden]}-#{OUTPUT}"
+      puts format('ruby    %<ms>.3f ms/step (%<shape>s, batch %<b>d; median of %<r>d x %<s>d)  ' \
                   '%<g>.2f GFLOP/s  %<f>.1f page faults/step  products: %<p>s',
-                  ms: ms, in: INPUT, h: opts[:hidden], out: OUTPUT, b: opts[:batch], r: opts[:repeats],
-                  s: opts[:steps], g: gflops, f: faults, p: products)
+                  ms: ms, shape: shape, b: opts[:batch], r: opts[:repeats], s: opts[:steps], g: gflops, f: faults,
+                  p: products)
       if py_ms
         puts format('python  %.3f ms/step (%s, same run)', py_ms, py_how)
         puts format('ratio   %.2fx', ms / py_ms)

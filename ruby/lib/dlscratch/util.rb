@@ -58,7 +58,7 @@ module DLScratch
       img = NArray.float(wp, h + (2 * pad), c, n)
       # windows[x, y, c, j, i, n] (NArray order) = col[(n, i, j), (c, y, x)]
       windows = col.reshape(filter_w, filter_h, c, ow, oh, n)
-      base = window_origins(n, c, h, w, oh, ow, stride, pad)
+      base = cached([:origins, n, c, h, w, oh, ow, stride, pad]) { window_origins(n, c, h, w, oh, ow, stride, pad) }
       filter_h.times do |y|
         filter_w.times do |x|
           at = base + ((y * wp) + x)
@@ -84,18 +84,26 @@ module DLScratch
     # The flat index in the padded image of every entry of col, as an NArray of col's shape.
     # @return [NArray] int32, NArray shape [C·FH·FW, N·OH·OW]
     def gather_index(n, c, h, w, filter_h, filter_w, stride, pad)
-      key = [n, c, h, w, filter_h, filter_w, stride, pad]
-      @index_cache ||= {}
-      @index_cache.delete(key) || begin
+      cached([:gather, n, c, h, w, filter_h, filter_w, stride, pad]) do
         oh, ow = conv_output_size(h, filter_h, stride, pad), conv_output_size(w, filter_w, stride, pad)
         wp = w + (2 * pad)
         origins = window_origins(n, c, h, w, oh, ow, stride, pad).reshape(1, 1, c, ow, oh, n)
         offsets = NArray.int(filter_w, 1).indgen! + (NArray.int(1, filter_h).indgen! * wp)
         (origins + offsets.reshape(filter_w, filter_h, 1, 1, 1, 1)).reshape(c * filter_h * filter_w, n * oh * ow)
-      end.tap do |index|
-        @index_cache[key] = index
-        @index_cache.delete(@index_cache.each_key.first) if @index_cache.size > CACHE_SIZE
       end
+    end
+
+    # The index table of +key+: the block's, kept with the {CACHE_SIZE} last used (never
+    # changed by its users).
+    # @param key [Array] the table's kind and geometry
+    # @yieldreturn [NArray] the table, made when it is not kept
+    # @return [NArray]
+    def cached(key)
+      @index_cache ||= {}
+      table = @index_cache.delete(key) || yield
+      @index_cache[key] = table
+      @index_cache.delete(@index_cache.each_key.first) if @index_cache.size > CACHE_SIZE
+      table
     end
 
     # The flat index of the top-left corner (y = x = 0) of window (i, j) of channel c of image
