@@ -1,7 +1,7 @@
-"""scripts/bench: the book's TwoLayerNet training step in every port beside the reference, plain
-numpy and (with --with-torch) PyTorch, the same work in every row (shared_tests/README.md
-section 9); ratios to the reference and the targets they meet, page faults, runner start-up and
-conformance wall time; a bar chart and a JSON. --scaling: how each port's time grows."""
+"""scripts/bench: the book's TwoLayerNet training step and its SimpleConvNet step in every port beside
+the reference, plain numpy and (with --with-torch) PyTorch, the same work in every row
+(shared_tests/README.md section 9); ratios to the reference and the targets they meet, page faults,
+runner start-up and conformance wall time; bar charts and a JSON. --scaling: how each port's time grows."""
 
 from __future__ import annotations
 
@@ -25,8 +25,14 @@ INPUT, OUTPUT = 784, 10
 
 
 
-def size_args(hidden: int, batch: int) -> list[str]:
-    return ["--hidden", str(hidden), "--batch", str(batch)]
+NETS = ("two_layer_net", "simple_conv_net")
+TITLES = {"two_layer_net": "TwoLayerNet", "simple_conv_net": "SimpleConvNet"}
+#: The conv step is about 45 times the MLP's work: a tenth of --steps per repeat (at least 1).
+CONV_STEP_DIVISOR = 10
+
+
+def size_args(hidden: int, batch: int, net: str = "two_layer_net") -> list[str]:
+    return ["--net", net, "--hidden", str(hidden), "--batch", str(batch)]
 
 
 def last_json(stdout: str) -> dict | None:
@@ -57,10 +63,11 @@ def run_json(cmd: list[str], cwd: Path, timeout: float) -> dict:
     return rec
 
 
-def baseline(impl: str, python: Path, repeats: int, steps: int, hidden: int, batch: int, timeout: float) -> dict:
+def baseline(impl: str, python: Path, repeats: int, steps: int, hidden: int, batch: int, timeout: float,
+             net: str = "two_layer_net") -> dict:
     """A baseline row (plain numpy or PyTorch) in its own process, like every port's."""
     cmd = [str(python), str(ROOT / "scripts" / "py" / "bench_steps.py"), "--impl", impl, "--repeats", str(repeats),
-           "--steps", str(steps), *size_args(hidden, batch), "--json"]
+           "--steps", str(steps), *size_args(hidden, batch, net), "--json"]
     return run_json(cmd, ROOT, timeout)
 
 
@@ -86,12 +93,13 @@ def torch_python(install: bool) -> tuple[Path | None, str]:
     return py, ""
 
 
-def port_bench(port: Port, repeats: int, steps: int, hidden: int, batch: int, timeout: float) -> dict:
+def port_bench(port: Port, repeats: int, steps: int, hidden: int, batch: int, timeout: float,
+               net: str = "two_layer_net") -> dict:
     """Run the port's bench (ports.json "bench") with --json at these sizes and read its last JSON line."""
     if not port.bench or not port.bench_file or not port.bench_file.is_file():
         return {"error": "no bench in ports.json or its file does not exist"}
     cmd = [*port.bench_argv(), "--no-reference", "--repeats", str(repeats), "--steps", str(steps),
-           *size_args(hidden, batch), "--json"]
+           *size_args(hidden, batch, net), "--json"]
     return run_json(cmd, port.cwd, timeout)
 
 
@@ -156,10 +164,13 @@ TARGETS = {"numpy (plain)": ("reference <= 1.0x this", 1.0), "pytorch (autograd)
            "haskell": ("<= 1.2x", 1.2), "ruby": ("<= 3x", 3.0), "luajit": ("<= 8x", 8.0), "lua": ("<= 150x", 150.0)}
 
 
-def flops(hidden: int, batch: int) -> int:
+def flops(hidden: int, batch: int, net: str = "two_layer_net") -> int:
     """Multiply-adds of the step's matrix products, 2 flops each: per Affine the forward x·W and
-    the backward xᵀ·dout and dout·Wᵀ (dx1 included)."""
-    return 3 * 2 * batch * (INPUT * hidden + hidden * OUTPUT)
+    the backward xᵀ·dout and dout·Wᵀ (dx1 included); the convolution's col·W_colᵀ, doutᵀ·col and
+    dout·W_col (30 filters of 5 x 5 over 24 x 24 windows, pooled to 30·12·12 = 4320 inputs)."""
+    if net == "two_layer_net":
+        return 3 * 2 * batch * (INPUT * hidden + hidden * OUTPUT)
+    return 3 * 2 * batch * (24 * 24 * 30 * 25 + 4320 * hidden + hidden * OUTPUT)
 
 
 def target_text(row: dict, ref_ms: float | None) -> str:
@@ -174,33 +185,61 @@ def target_text(row: dict, ref_ms: float | None) -> str:
 
 
 def measure(ports: list[Port], torch_py: Path | None, args: argparse.Namespace, hidden: int, batch: int,
-            repeats: int, steps: int) -> list[dict]:
+            repeats: int, steps: int, net: str = "two_layer_net") -> list[dict]:
     rows = []
     for impl, py in (("numpy", Path(sys.executable)), ("torch", torch_py)):
         if py is None:
             continue
-        rec = baseline(impl, py, repeats, steps, hidden, batch, args.timeout)
+        rec = baseline(impl, py, repeats, steps, hidden, batch, args.timeout, net)
         rows.append({"name": "numpy (plain)" if impl == "numpy" else "pytorch (autograd)", **rec})
     for port in ports:
-        print(f"== {port.name}: training step {INPUT}-{hidden}-{OUTPUT}, batch {batch}", flush=True)
-        rows.append({"name": port.name, **port_bench(port, repeats, steps, hidden, batch, args.timeout)})
+        print(f"== {port.name}: {TITLES[net]} training step {shape_text(net, hidden)}, batch {batch}", flush=True)
+        rows.append({"name": port.name, **port_bench(port, repeats, steps, hidden, batch, args.timeout, net)})
     return rows
 
 
+def shape_text(net: str, hidden: int) -> str:
+    return f"{INPUT}-{hidden}-{OUTPUT}" if net == "two_layer_net" else f"1x28x28, conv 30x5x5, pool 2x2, {hidden}-{OUTPUT}"
+
+
+def print_table(net: str, rows: list[dict], hidden: int, batch: int, repeats: int, steps: int) -> None:
+    print(f"\n{TITLES[net]} step, {shape_text(net, hidden)}, batch {batch}, float64: forward, loss, the whole backward "
+          f"(dx1 included), SGD; the same inputs and work in every row, wall clock, median of {repeats} x {steps} steps\n"
+          f"{machine()}\n")
+    header = (f"{'port':<19} {'ms/step':>9} {'x python':>9} {'x numpy':>8} {'GFLOP/s':>8} {'faults/step':>11} "
+              f"{'start-up ms':>12} {'conformance s':>14}  target")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        if not r.get("ms_per_step"):
+            print(f"{r['name']:<19} {'-':>9}  ({r.get('error')})")
+            continue
+        startup = f"{r['startup_ms']:.0f}" if "startup_ms" in r else "-"
+        conf = f"{r['conformance_s']:.1f}" if "conformance_s" in r else "-"
+        faults = f"{r['page_faults_per_step']:.1f}" if r.get("page_faults_per_step") is not None else "-"
+        ratio = f"{r['ratio']:.2f}" if r.get("ratio") else "-"
+        to_numpy = f"{r['ratio_numpy']:.2f}" if r.get("ratio_numpy") else "-"
+        print(f"{r['name']:<19} {r['ms_per_step']:>9.3f} {ratio:>9} {to_numpy:>8} {r['gflops']:>8.2f} {faults:>11} "
+              f"{startup:>12} {conf:>14}  {r['target']}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = OneLineParser("scripts/bench", __doc__.strip().splitlines()[0] + " " + __doc__.strip().splitlines()[1])
+    p = OneLineParser("scripts/bench", " ".join(__doc__.strip().splitlines()[:2]))
     p.add_argument("--port", action="append", metavar="NAME", help="only these ports, repeatable (default: every present port)")
+    p.add_argument("--net", metavar="NAME", choices=[*NETS, "both"], default="both",
+                   help="the step timed: two_layer_net, simple_conv_net or both")
     p.add_argument("--repeats", metavar="N", type=positive_int, default=7, help="timed repeats per row; the median is reported")
-    p.add_argument("--steps", metavar="N", type=positive_int, default=50, help="steps per repeat")
-    p.add_argument("--hidden", metavar="N", type=positive_int, default=50, help="hidden units")
+    p.add_argument("--steps", metavar="N", type=positive_int, default=50,
+                   help=f"steps per repeat (default: 50; the SimpleConvNet step a {CONV_STEP_DIVISOR}th of it, at least 1)")
+    p.add_argument("--hidden", metavar="N", type=positive_int, default=None, help="hidden units (default: 50; 100 for SimpleConvNet)")
     p.add_argument("--batch", metavar="N", type=positive_int, default=100, help="images per batch")
     p.add_argument("--with-torch", action="store_true",
                    help=f"add a PyTorch row ({TORCH_PIN}, installed into .venv-torch when missing)")
     p.add_argument("--scaling", action="store_true",
-                   help="instead: each port's ms/step for hidden 50 to 800 and batch 100 to 1000 (3 repeats of 3 steps)")
+                   help="instead: each port's TwoLayerNet ms/step for hidden 50 to 800 and batch 100 to 1000 (3 repeats of 3 steps)")
     p.add_argument("--no-conformance", action="store_true", help="skip timing the full conformance run per port")
     p.add_argument("--timeout", metavar="S", type=finite_float, default=900, help="seconds allowed per row")
-    p.add_argument("--out-dir", metavar="DIR", type=Path, default=ROOT / "out" / "bench", help="chart and JSON")
+    p.add_argument("--out-dir", metavar="DIR", type=Path, default=ROOT / "out" / "bench", help="charts and JSON")
     p.add_argument("--no-setup", action="store_true", help="do not run scripts/setup first")
     args = p.parse_args(argv)
     try:
@@ -212,10 +251,25 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     torch_py, torch_note = torch_python(args.with_torch)
     if args.scaling:
+        args.hidden = args.hidden or 50
         return scaling(ports, torch_py, args)
 
-    rows = measure(ports, torch_py, args, args.hidden, args.batch, args.repeats, args.steps)
-    for row in rows:
+    tables: dict[str, dict] = {}
+    for net in (NETS if args.net == "both" else (args.net,)):
+        hidden = args.hidden or (50 if net == "two_layer_net" else 100)
+        steps = args.steps if net == "two_layer_net" else max(1, args.steps // CONV_STEP_DIVISOR)
+        rows = measure(ports, torch_py, args, hidden, args.batch, args.repeats, steps, net)
+        ref = next((r["ms_per_step"] for r in rows if r["name"] == "python" and r.get("ms_per_step")), None)
+        plain = next((r["ms_per_step"] for r in rows if r["name"] == "numpy (plain)" and r.get("ms_per_step")), None)
+        for r in rows:
+            if r.get("ms_per_step"):
+                r["ratio"] = r["ms_per_step"] / ref if ref else None
+                r["ratio_numpy"] = r["ms_per_step"] / plain if plain else None
+                r["gflops"] = flops(hidden, args.batch, net) / (r["ms_per_step"] * 1e6)
+                r["target"] = target_text(r, ref)
+        tables[net] = {"hidden": hidden, "batch": args.batch, "steps": steps, "flops_per_step": flops(hidden, args.batch, net),
+                       "rows": rows}
+    for row in next(iter(tables.values()))["rows"]:
         port = next((q for q in ports if q.name == row["name"]), None)
         if port is not None:
             print(f"== {port.name}: runner start-up", flush=True)
@@ -223,40 +277,20 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_conformance:
                 print(f"== {port.name}: conformance run", flush=True)
                 row["conformance_s"] = conformance_seconds(port)
-    ref = next((r["ms_per_step"] for r in rows if r["name"] == "python" and r.get("ms_per_step")), None)
-    for r in rows:
-        if r.get("ms_per_step"):
-            r["ratio"] = r["ms_per_step"] / ref if ref else None
-            r["gflops"] = flops(args.hidden, args.batch) / (r["ms_per_step"] * 1e6)
-            r["target"] = target_text(r, ref)
-
-    size = f"{INPUT}-{args.hidden}-{OUTPUT}, batch {args.batch}"
-    print(f"\nTwoLayerNet step, {size}, float64: forward, loss, the whole backward (dx1 included), SGD; "
-          f"the same inputs and work in every row, wall clock, median of {args.repeats} x {args.steps} steps\n{machine()}\n")
-    header = (f"{'port':<19} {'ms/step':>9} {'x python':>9} {'GFLOP/s':>8} {'faults/step':>11} {'start-up ms':>12} "
-              f"{'conformance s':>14}  target")
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        if not r.get("ms_per_step"):
-            print(f"{r['name']:<19} {'-':>9}  ({r.get('error')})")
-            continue
-        startup = f"{r['startup_ms']:.0f}" if "startup_ms" in r else "-"
-        conf = f"{r['conformance_s']:.1f}" if "conformance_s" in r else "-"
-        faults = f"{r['page_faults_per_step']:.1f}" if r.get("page_faults_per_step") is not None else "-"
-        ratio = f"{r['ratio']:.2f}" if r.get("ratio") else "-"
-        print(f"{r['name']:<19} {r['ms_per_step']:>9.3f} {ratio:>9} {r['gflops']:>8.2f} {faults:>11} {startup:>12} "
-              f"{conf:>14}  {r['target']}")
+    for net, table in tables.items():
+        print_table(net, table["rows"], table["hidden"], args.batch, args.repeats, table["steps"])
     if torch_note:
         print(f"pytorch (autograd)  -  ({torch_note})")
-    record = {"machine": machine(), "hidden": args.hidden, "batch": args.batch,
-              "flops_per_step": flops(args.hidden, args.batch), "rows": rows, "date": time.strftime("%Y-%m-%d")}
+    record = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), **tables}
     (args.out_dir / "bench.json").write_text(json.dumps(record, indent=1) + "\n")
-    charted = [r for r in rows if r.get("ratio")]
-    if charted:
-        chart(args.out_dir / "bench.png", charted, f"TwoLayerNet training step ({size})\n{machine()}")
-    print(f"\nchart: {args.out_dir / 'bench.png'}\nfigures: {args.out_dir / 'bench.json'}")
-    return 0 if all(r.get("ms_per_step") for r in rows) else 1
+    for net, table in tables.items():
+        charted = [r for r in table["rows"] if r.get("ratio")]
+        if charted:
+            png = args.out_dir / ("bench.png" if net == "two_layer_net" else "bench-conv.png")
+            chart(png, charted, f"{TITLES[net]} training step ({shape_text(net, table['hidden'])}, batch {args.batch})\n{machine()}")
+            print(f"chart: {png}")
+    print(f"figures: {args.out_dir / 'bench.json'}")
+    return 0 if all(r.get("ms_per_step") for t in tables.values() for r in t["rows"]) else 1
 
 
 def scaling(ports: list[Port], torch_py: Path | None, args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
-"""scripts/train: train TwoLayerNet in every port with the same seed and options, overlay the loss
-curves in one PNG, and tabulate accuracy, wall time and the agreement with the reference."""
+"""scripts/train: train TwoLayerNet (or with --net simple_conv_net the book's SimpleConvNet) in every
+port with the same seed and options, overlay the loss curves in one PNG, and tabulate accuracy, wall
+time and the agreement with the reference."""
 
 from __future__ import annotations
 
@@ -16,34 +17,50 @@ import numpy as np
 from harness import REPO_ROOT as ROOT
 from dlscratch.cli import OneLineParser, fail, finite_float, positive_int, seed
 from dlscratch.optimizers import OPTIMIZERS
+from dlscratch.train import NET_DEFAULTS
 from harness.ports import Port, load_ports, select_ports
 
 REFERENCE = "python"
+#: The run of each network when no length is given: 1000 iterations of TwoLayerNet, one epoch of
+#: SimpleConvNet (its Trainer's other settings are bin/train's, README section 8).
+LENGTH = {"two_layer_net": ("iters", 1000), "simple_conv_net": ("epochs", 1)}
+TITLES = {"two_layer_net": "TwoLayerNet", "simple_conv_net": "SimpleConvNet"}
 
 
 def build_parser() -> OneLineParser:
     p = OneLineParser(
         "scripts/train",
-        "Train the book's TwoLayerNet with every port's bin/train on the same data, seed and options; "
-        "write one PNG with every loss curve and print a table of the final accuracy (after the last "
-        "iteration), wall time and the largest relative difference of each loss history from the "
+        "Train the book's TwoLayerNet (or SimpleConvNet) with every port's bin/train on the same data, seed "
+        "and options; write one PNG with every loss curve and print a table of the final accuracy (after the "
+        "last iteration), wall time and the largest relative difference of each loss history from the "
         "Python reference's.",
     )
     p.add_argument("--all", action="store_true", help="every port present in this checkout (the default when no --port)")
     p.add_argument("--port", action="append", metavar="NAME",
                    help="a port of shared_tests/ports.json, repeatable (default: every present port)")
-    p.add_argument("--iters", metavar="N", type=positive_int, default=1000, help="iterations for every port")
+    p.add_argument("--net", metavar="NAME", choices=list(NET_DEFAULTS), default="two_layer_net",
+                   help="two_layer_net or simple_conv_net (the Trainer of train_convnet.py)")
+    p.add_argument("--iters", metavar="N", type=positive_int, default=None,
+                   help="iterations for every port (two_layer_net only; default: 1000)")
     p.add_argument("--iters-for", action="append", default=[], metavar="PORT=N",
                    help="fewer iterations for a slow port, repeatable; histories are compared over the common prefix")
+    p.add_argument("--epochs", metavar="N", type=positive_int, default=None,
+                   help="epochs of the Trainer for every port (simple_conv_net only; default: 1)")
+    p.add_argument("--epochs-for", action="append", default=[], metavar="PORT=N",
+                   help="fewer epochs for a slow port, repeatable (simple_conv_net only; a prefix of the same run)")
+    p.add_argument("--evaluate-samples", metavar="N", type=positive_int, default=None,
+                   help="train and test images evaluated each epoch (simple_conv_net only; default: 1000)")
     p.add_argument("--train-size", metavar="N", type=positive_int, default=None,
                    help="first N training images (default: all 60000); accuracy is measured once an epoch "
                         "(train_size / batch_size iterations), so a smaller set gives more accuracy points")
     p.add_argument("--test-size", metavar="N", type=positive_int, default=None, help="first N test images (default: all 10000)")
-    p.add_argument("--batch-size", metavar="N", type=positive_int, default=100, help="images per batch")
-    p.add_argument("--hidden", metavar="N", type=positive_int, default=50, help="hidden units")
-    p.add_argument("--lr", metavar="X", type=finite_float, default=0.1, help="learning rate")
-    p.add_argument("--optimizer", metavar="NAME", choices=list(OPTIMIZERS), default="sgd",
-                   help="sgd, momentum, nesterov, adagrad, rmsprop or adam")
+    p.add_argument("--batch-size", metavar="N", type=positive_int, default=None, help="images per batch (default: 100)")
+    p.add_argument("--hidden", metavar="N", type=positive_int, default=None,
+                   help="hidden units (default: 50; 100 for simple_conv_net)")
+    p.add_argument("--lr", metavar="X", type=finite_float, default=None,
+                   help="learning rate (default: 0.1; 0.001 for simple_conv_net)")
+    p.add_argument("--optimizer", metavar="NAME", choices=list(OPTIMIZERS), default=None,
+                   help="sgd, momentum, nesterov, adagrad, rmsprop or adam (default: sgd; adam for simple_conv_net)")
     p.add_argument("--seed", metavar="K", type=seed, default=0, help="seeds every port's generator")
     p.add_argument("--data-dir", metavar="DIR", default=None, help="IDX directory (default: the trainers' default, Fashion-MNIST)")
     p.add_argument("--out-dir", metavar="DIR", type=Path, default=ROOT / "out" / "train", help="histories, PNG and table")
@@ -52,23 +69,40 @@ def build_parser() -> OneLineParser:
     return p
 
 
-def iters_overrides(parser: OneLineParser, items: list[str], ports: dict[str, Port]) -> dict[str, int]:
-    """--iters-for PORT=N, each checked: a known port and a whole number >= 1."""
+def iters_overrides(parser: OneLineParser, items: list[str], ports: dict[str, Port], flag: str = "--iters-for") -> dict[str, int]:
+    """--iters-for (or --epochs-for) PORT=N, each checked: a known port and a whole number >= 1."""
     out = {}
     for item in items:
         name, eq, n = item.partition("=")
         if not eq or name not in ports:
-            fail(parser.prog, f"--iters-for {item!r}: expected PORT=N with PORT one of {', '.join(ports)}")
+            fail(parser.prog, f"{flag} {item!r}: expected PORT=N with PORT one of {', '.join(ports)}")
         try:
             out[name] = positive_int(n)
         except ArgumentTypeError as e:
-            fail(parser.prog, f"--iters-for {item!r}: N {e}")
+            fail(parser.prog, f"{flag} {item!r}: N {e}")
     return out
 
 
-def trainer_args(args: argparse.Namespace, iters: int, out: Path) -> list[str]:
-    argv = ["--iters", str(iters), "--batch-size", str(args.batch_size), "--hidden", str(args.hidden),
+def resolve(parser: OneLineParser, args: argparse.Namespace) -> None:
+    """The network's defaults for the options not given; an option of the other network is a usage error."""
+    other = {"two_layer_net": ("epochs", "epochs_for", "evaluate_samples"), "simple_conv_net": ("iters", "iters_for")}
+    for option in other[args.net]:
+        if getattr(args, option):
+            parser.error(f"--{option.replace('_', '-')} does not apply to --net {args.net}")
+    length, default = LENGTH[args.net]
+    setattr(args, length, getattr(args, length) or default)
+    for option in ("batch_size", "hidden", "lr", "optimizer", "evaluate_samples"):
+        if getattr(args, option) is None:
+            setattr(args, option, NET_DEFAULTS[args.net][option])
+
+
+def trainer_args(args: argparse.Namespace, length: int, out: Path) -> list[str]:
+    """A port's bin/train command line: `length` iterations (TwoLayerNet) or epochs (SimpleConvNet)."""
+    flag = "--iters" if args.net == "two_layer_net" else "--epochs"
+    argv = ["--net", args.net, flag, str(length), "--batch-size", str(args.batch_size), "--hidden", str(args.hidden),
             "--lr", repr(args.lr), "--optimizer", args.optimizer, "--seed", str(args.seed), "--quiet", "--out", str(out)]
+    if args.net == "simple_conv_net":
+        argv += ["--evaluate-samples", str(args.evaluate_samples)]
     if args.train_size:
         argv += ["--train-size", str(args.train_size)]
     if args.test_size:
@@ -158,16 +192,19 @@ def main(argv: list[str] | None = None) -> int:
         selected = select_ports(all_ports, args.port)
     except KeyError as e:
         fail(parser.prog, e.args[0])
-    overrides = iters_overrides(parser, args.iters_for, all_ports)
+    resolve(parser, args)
+    conv = args.net == "simple_conv_net"
+    overrides = iters_overrides(parser, args.epochs_for, all_ports, "--epochs-for") if conv else \
+        iters_overrides(parser, args.iters_for, all_ports)
     ports = [p for p in selected if p.present and p.train_file and p.train_file.is_file()]
     args.out_dir.mkdir(parents=True, exist_ok=True)
     records: dict[str, dict] = {}
     rows = []
     for port in ports:
-        iters = overrides.get(port.name, args.iters)
-        out = args.out_dir / f"train-{port.name}.json"
-        print(f"== {port.name}: {iters} iterations", flush=True)
-        record, seconds, error = run_port(port, trainer_args(args, iters, out), args.timeout)
+        length = overrides.get(port.name, args.epochs if conv else args.iters)
+        out = args.out_dir / f"{'conv' if conv else 'train'}-{port.name}.json"
+        print(f"== {port.name}: {TITLES[args.net]}, {length} {'epochs' if conv else 'iterations'}", flush=True)
+        record, seconds, error = run_port(port, trainer_args(args, length, out), args.timeout)
         if record is None:
             print(f"  [{port.name}] FAILED: {error}", flush=True)
             rows.append({"port": port.name, "error": error, "seconds": seconds})
@@ -186,10 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         if ref is not None and row["port"] in records:
             row["max_rel_diff"] = max_rel_diff(records[row["port"]]["loss_history"], ref["loss_history"])
-    png = args.out_dir / "loss-curves.png"
+    png = args.out_dir / ("conv-loss-curves.png" if conv else "loss-curves.png")
     if records:
         data = "Fashion-MNIST" if not args.data_dir else Path(args.data_dir).name
-        plot(png, records, f"TwoLayerNet on {data}, seed {args.seed}, {args.optimizer} lr {args.lr}")
+        plot(png, records, f"{TITLES[args.net]} on {data}, seed {args.seed}, {args.optimizer} lr {args.lr}")
     print()
     header = (f"{'port':<9} {'iters':>6} {'final train acc':>15} {'final test acc':>14} {'wall s':>8} {'ms/iter':>8} "
               f"{'max rel diff vs python':>23}")
@@ -207,10 +244,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['seconds']:>8.1f} {row['ms_per_iter']:>8.2f} {('%.2e' % diff) if diff is not None else '-':>23}")
         if diff is not None and not diff <= 1e-6:
             failed = True
-    print("(the final accuracies are measured after each port's last iteration, on the train and test sets used)")
-    (args.out_dir / "table.json").write_text(json.dumps(rows, indent=1) + "\n")
+    print("(the final accuracies are measured after each port's last iteration, on the train and test sets used"
+          + ("; SimpleConvNet's train accuracy on the first --evaluate-samples training images)" if conv else ")"))
+    table = args.out_dir / ("conv-table.json" if conv else "table.json")
+    table.write_text(json.dumps(rows, indent=1) + "\n")
     if records:
-        print(f"\nloss curves: {png}\ntable: {args.out_dir / 'table.json'}")
+        print(f"\nloss curves: {png}\ntable: {table}")
     if failed:
         print("some port failed or its history differs from the reference's by more than rtol 1e-6", file=sys.stderr)
     return 1 if failed else 0
