@@ -93,13 +93,13 @@ function Command:parse(argv, takes, flags)
   return positional
 end
 
--- check_writable(path): refuse an --out that cannot be written now rather than after the work;
--- a file that did not exist is not left behind.
-function Command:check_writable(path)
+-- check_writable(path, option): refuse an --out (or the option named) that cannot be written now
+-- rather than after the work; a file that did not exist is not left behind.
+function Command:check_writable(path, option)
   local existed = io.open(path, "rb")
   if existed then existed:close() end
   local f, err = io.open(path, "ab")
-  if not f then self:fail("cannot write --out %s", tostring(err)) end
+  if not f then self:fail("cannot write %s %s", option or "--out", tostring(err)) end
   f:close()
   if not existed then os.remove(path) end
 end

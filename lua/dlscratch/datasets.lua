@@ -198,7 +198,8 @@ end
 local Images = class()
 M.Images = Images
 
--- rows(idx_list): a tensor of the given 0-based rows as byte / 255.0.
+-- rows(idx_list): a tensor of the given 0-based rows as byte / 255.0, each flattened to cols
+-- values, or an image 1 x height x width after as_images().
 function Images:rows(idx_list)
   local cols, s, off = self.cols, self.bytes, self.offset
   local n = #idx_list
@@ -208,7 +209,16 @@ function Images:rows(idx_list)
     local base = (r - 1) * cols
     for c = 1, cols do out[base + c] = byte(s, start + c - 1) / 255.0 end
   end
+  if self.images then return tensor.new({ n, 1, self.height, self.width }, out) end
   return tensor.new({ n, cols }, out)
+end
+
+-- as_images(): the same images whose rows are N x 1 x height x width (not flattened), with the
+-- shape {n, 1, height, width} that the Trainer and SimpleConvNet read.
+function Images:as_images()
+  local view = { images = true, shape = { self.n, 1, self.height, self.width } }
+  for k, v in pairs(self) do view[k] = view[k] == nil and v or view[k] end
+  return setmetatable(view, Images)
 end
 
 -- range(first, count): rows first .. first+count-1 (0-based) as a tensor.

@@ -398,14 +398,14 @@ function SimpleConvNet:loss(x, t)
 end
 
 -- accuracy(x, t): the fraction of all N samples whose argmax is t, predicted ACCURACY_BATCH at a
--- time, a last partial batch included.
+-- time, a last partial batch included; x is a tensor or a dataset (x.shape, x:range(first, count)).
 function SimpleConvNet:accuracy(x, t)
   local n = x.shape[1]
   local labels = functions.labels(tensor.new({ n, self.output_size }, {}), t)
   local hits = 0
   for first = 0, n - 1, M.ACCURACY_BATCH do
     local count = min(M.ACCURACY_BATCH, n - first)
-    local pred = tensor.argmax_rows(self:predict(tensor.slice_rows(x, first, count)))
+    local pred = tensor.argmax_rows(self:predict(x:range(first, count)))
     for i = 1, count do if pred[i] == labels[first + i] then hits = hits + 1 end end
   end
   return hits / n

@@ -186,6 +186,9 @@ function M.slice_rows(t, first, count)
   return M.new(shape, d)
 end
 
+-- t:range(first, count): slice_rows, as a dataset's range
+function Tensor:range(first, count) return M.slice_rows(self, first, count) end
+
 -- map(t, f): elementwise f into a new tensor of t's shape.
 function M.map(t, f)
   local d, s = {}, t.data

@@ -56,6 +56,9 @@ local function first(x, t, n)
   return rows(x, t, idx)
 end
 
+-- first_train(n): the first n training images (all when n is nil) and their labels
+function Trainer:first_train(n) return first(self.x_train, self.t_train, n) end
+
 function Trainer:train_step()
   local net = self.network
   local x_batch, t_batch = rows(self.x_train, self.t_train, self.rng:choice(self.train_size, self.batch_size))

@@ -81,6 +81,13 @@ describe("bin/train", function()
     assert_refused(train .. " --bogus", "bin/train: unknown option --bogus (see --help)")
     assert_refused(train .. " --batch-size", "bin/train: --batch-size needs a value")
     assert_refused("bin/train --lua lua5.1", "bin/train: --lua must be luajit or lua5.4, not lua5.1")
+    assert_refused(train .. " --net lenet", "bin/train: --net must be one of two_layer_net, simple_conv_net, not lenet")
+    assert_refused(train .. " --net simple_conv_net --iters 5", "bin/train: --iters does not apply to --net simple_conv_net")
+    assert_refused(train .. " --epochs 2", "bin/train: --epochs does not apply to --net two_layer_net")
+    assert_refused(train .. " --evaluate-samples 10", "bin/train: --evaluate-samples does not apply to --net two_layer_net")
+    assert_refused(train .. " --net simple_conv_net --epochs 0", "bin/train: --epochs must be at least 1, not 0")
+    assert_refused(train .. " --save-params /nonexistent/p.json",
+      "bin/train: cannot write --save-params /nonexistent/p.json: No such file or directory")
   end)
 
   it("refuses a data directory with a bad file, naming it, with or without --test-size", function()
@@ -97,8 +104,9 @@ describe("bin/train", function()
     local status, out = run(train .. " --help")
     assert.are.equal(0, status)
     assert.truthy(out:find("usage: bin/train", 1, true))
-    for _, option in ipairs({ "--lua", "--data-dir", "--iters", "--batch-size", "--hidden", "--lr", "--optimizer",
-      "--weight-init-std", "--seed", "--train-size", "--test-size", "--out" }) do
+    for _, option in ipairs({ "--lua", "--net", "--data-dir", "--iters", "--epochs", "--evaluate-samples", "--batch-size",
+      "--hidden", "--lr", "--optimizer", "--weight-init-std", "--seed", "--train-size", "--test-size", "--out",
+      "--save-params" }) do
       assert.truthy(out:find("\n  " .. literal(option) .. " [^\n]*\n?[^\n]*%(default: "), option)
     end
     assert.truthy(out:find("sgd, momentum, nesterov, adagrad, rmsprop or adam", 1, true))
@@ -136,6 +144,53 @@ describe("bin/train", function()
     assert.are.equal(0, status)
     local csv = slurp(path)
     assert.truthy(csv:find("^iter,loss\n0,[%d.e-]+\n1,[%d.e-]+\n$"), csv)
+  end)
+
+  it("trains SimpleConvNet with the Trainer, its defaults and options in the history, the parameters saved", function()
+    local path, params = os.tmpname(), os.tmpname()
+    -- 20 images in batches of 10: 2 steps an epoch, 2 steps, evaluated after step 0 on 5 images
+    local status, out, err = run(train .. " --net simple_conv_net --train-size 20 --test-size 10 --epochs 1 --batch-size 10"
+      .. " --evaluate-samples 5 --hidden 4 --quiet --out " .. path .. " --save-params " .. params)
+    assert.are.equal(0, status, err)
+    local h = jsonio.decode(slurp(path))
+    assert.are.equal(2, #h.loss_history)
+    assert.are.same({ 0 }, h.acc_iters)
+    assert.are.equal(1, h.final_iter)
+    -- an accuracy on 5 images is a multiple of 1/5, on the 10 test images of 1/10
+    for _, c in ipairs({ h.train_acc[1] * 5, h.final_train_acc * 5, h.final_test_acc * 10 }) do
+      assert.is_true(math.abs(c - math.floor(c + 0.5)) < 1e-9, tostring(c))
+    end
+    assert.are.same({ "simple_conv_net", 1, 5, 4, "adam", 0.001, 2 },
+      { h.options.net, h.options.epochs, h.options.evaluate_samples, h.options.hidden, h.options.optimizer, h.options.lr,
+        h.options.iters })
+    local lines = {}
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.are.equal(string.format("epoch 1  train acc %.4f  test acc %.4f", h.train_acc[1], h.test_acc[1]), lines[1])
+    assert.truthy(lines[2]:find("^final %(after iteration 1%)  train acc "), lines[2])
+    assert.are.equal("parameters written to " .. params, lines[4])
+    local text = slurp(params)
+    -- the keys in the network's order, every array with its shape and row-major data
+    assert.truthy(text:find('^{"format": "dlscratch%-params", "version": 1, "port": "' .. PORT .. '", "network": '), text:sub(1, 80))
+    local at = {}
+    for _, key in ipairs({ "W1", "b1", "W2", "b2", "W3", "b3" }) do at[#at + 1] = text:find('"' .. key .. '": {"shape"', 1, true) end
+    assert.are.equal(6, #at)
+    for i = 2, 6 do assert.is_true(at[i - 1] < at[i]) end
+    local p = jsonio.decode(text)
+    assert.are.same({ 1, 28, 28 }, p.network.input_dim)
+    assert.are.equal(30, p.network.conv_param.filter_num)
+    assert.are.same({ 30 * 12 * 12, 4 }, p.params.W2.shape)
+    assert.are.equal(30 * 12 * 12 * 4, #p.params.W2.data)
+  end)
+
+  it("saves a TwoLayerNet's parameters, W1 first", function()
+    local params = os.tmpname()
+    local status = run(train .. " --train-size 100 --test-size 100 --iters 1 --hidden 3 --quiet --out " .. os.tmpname()
+      .. " --save-params " .. params)
+    assert.are.equal(0, status)
+    local p = jsonio.decode(slurp(params))
+    assert.are.same({ kind = "two_layer_net", input_size = 784, hidden_size = 3, output_size = 10 }, p.network)
+    assert.are.same({ 784, 3 }, p.params.W1.shape)
+    assert.are.equal(784 * 3, #p.params.W1.data)
   end)
 end)
 
