@@ -1,17 +1,23 @@
 {-# LANGUAGE OverloadedStrings #-}
--- | dlscratch-train: trains the chapter-5 TwoLayerNet on Fashion-MNIST or
--- MNIST with the book's train_neuralnet.py loop; the command line of
--- shared_tests/README.md §8, shared by every port.
+-- | dlscratch-train: trains the chapter-5 TwoLayerNet on Fashion-MNIST or MNIST with the book's
+-- train_neuralnet.py loop, or (--net simple_conv_net) the chapter-7 SimpleConvNet with the book's
+-- Trainer and train_convnet.py's settings; the command line of shared_tests/README.md §8, shared
+-- by every port.
 module Main (main) where
 
 import Control.Exception (IOException, evaluate, try)
 import Control.Monad (foldM, when)
 import qualified Data.ByteString.Builder as B
 import Data.Char (toLower)
+import Data.IORef
 import Data.List (intercalate, isPrefixOf)
+import Data.Maybe (fromMaybe, isJust)
+import Data.Text (Text)
 import qualified Data.Text as T
 import Data.Time.Clock (diffUTCTime, getCurrentTime, UTCTime)
+import qualified Data.Vector.Storable as VS
 import Numeric (showFFloat)
+import Numeric.LinearAlgebra (Vector, cols, flatten, rows, takeRows)
 import System.Directory (createDirectoryIfMissing)
 import System.Environment (getArgs)
 import System.FilePath (takeDirectory, takeExtension)
@@ -22,49 +28,81 @@ import Cli (fmt4, progress, readInteger, readNumber, refuse)
 import DLScratch.Datasets
 import DLScratch.Functions (Labels (..), Targets (..))
 import DLScratch.Json
-import DLScratch.Networks (Net, accuracyInBlocks)
+import DLScratch.Layers (Dense (..))
+import DLScratch.Networks (ConvNet, ConvParam (..), InputDim (..), Net (..), accuracyInBlocks, convNetAccuracy,
+                           convNetParams, defaultConvParam, initConvNet)
 import DLScratch.Optimizers
-import DLScratch.Train
-import Numeric.LinearAlgebra (rows)
+import DLScratch.Rng (mkGen)
+import DLScratch.Train (TrainConfig (..), TrainState (..), epochAfter, iterPerEpoch, trainSteps)
+import qualified DLScratch.Trainer as T'
 
+-- | The network --net chooses.
+data NetKind = TwoLayerNet | SimpleConvNet deriving (Eq)
+
+netName :: NetKind -> String
+netName TwoLayerNet = "two_layer_net"
+netName SimpleConvNet = "simple_conv_net"
+
+-- | The options as given; Nothing where the default depends on --net (README §8's table).
 data Opts = Opts
-  { oDataDir :: FilePath
-  , oIters :: Int
+  { oNet :: NetKind
+  , oDataDir :: FilePath
+  , oIters, oEpochs, oEvalSamples, oHidden :: Maybe Int
   , oBatch :: Int
-  , oHidden :: Int
-  , oLr :: Double
-  , oOptimizer :: Optimizer   -- ^ with the book's defaults; its lr is oLr's
+  , oLr :: Maybe Double
+  , oOptimizer :: Maybe String
   , oStd :: Double
   , oSeed :: Int
   , oTrainSize :: Maybe Int
   , oTestSize :: Maybe Int
   , oOut :: FilePath
+  , oSaveParams :: Maybe FilePath
   , oQuiet :: Bool
   }
 
 defaults :: Opts
-defaults = Opts defaultDataDir 10000 100 50 0.1 (SGD 0.01) 0.01 0 Nothing Nothing "train-haskell.json" False
+defaults = Opts TwoLayerNet defaultDataDir Nothing Nothing Nothing Nothing 100 Nothing Nothing 0.01 0 Nothing Nothing
+                "train-haskell.json" Nothing False
+
+-- | train_neuralnet.py's settings, or train_convnet.py's.
+iterations, epochs, evalSamples, hidden :: Opts -> Int
+iterations o = fromMaybe 10000 (oIters o)
+epochs o = fromMaybe 20 (oEpochs o)
+evalSamples o = fromMaybe 1000 (oEvalSamples o)
+hidden o = fromMaybe (if oNet o == SimpleConvNet then 100 else 50) (oHidden o)
+
+learningRate :: Opts -> Double
+learningRate o = fromMaybe (if oNet o == SimpleConvNet then 0.001 else 0.1) (oLr o)
+
+optimizerOf :: Opts -> Optimizer
+optimizerOf o = maybe (SGD 0.1) (\opt -> opt { lr = learningRate o }) (defaultOptimizer name)
+  where name = fromMaybe (if oNet o == SimpleConvNet then "adam" else "sgd") (oOptimizer o)
 
 usage :: String
 usage = unlines
   [ "usage: bin/train [options]"
   , ""
-  , "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) on Fashion-MNIST or MNIST"
-  , "with the loop of train_neuralnet.py: each iteration draws a batch with replacement, updates,"
-  , "and records the loss on that batch. Prints train/test accuracy once an epoch and after the"
-  , "last iteration, and writes the history (JSON or CSV)."
+  , "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) with the loop of train_neuralnet.py,"
+  , "or with --net simple_conv_net the book's SimpleConvNet (30 filters of 5x5, ReLU, 2x2 pooling, Affine-"
+  , "ReLU-Affine-SoftmaxWithLoss) with its Trainer (train_convnet.py), on Fashion-MNIST or MNIST. Prints"
+  , "train/test accuracy once an epoch and at the end, and writes the history (JSON or CSV)."
   , ""
+  , "  --net NAME             two_layer_net or simple_conv_net (default: two_layer_net)"
   , "  --data-dir DIR         directory with the four IDX files (default: " ++ defaultDataDir ++ ")"
-  , "  --iters N              iterations (default: 10000)"
+  , "  --iters N              iterations (default: 10000; two_layer_net only)"
+  , "  --epochs N             epochs of the Trainer (default: 20; simple_conv_net only)"
+  , "  --evaluate-samples N   train and test images evaluated each epoch (default: 1000; simple_conv_net only)"
   , "  --batch-size N         images per batch (default: 100)"
-  , "  --hidden N             hidden units (default: 50)"
-  , "  --lr X                 learning rate (default: 0.1)"
-  , "  --optimizer NAME       one of " ++ intercalate ", " optimizerNames ++ " (default: sgd)"
+  , "  --hidden N             hidden units (default: 50; 100 for simple_conv_net)"
+  , "  --lr X                 learning rate (default: 0.1; 0.001 for simple_conv_net)"
+  , "  --optimizer NAME       one of " ++ intercalate ", " optimizerNames
+      ++ ", its other hyper-parameters at the book's defaults (default: sgd; adam for simple_conv_net)"
   , "  --weight-init-std X    standard deviation of the initial weights (default: 0.01)"
-  , "  --seed K               seeds the generator of weights and batches, 0 <= K < 2^31 (default: 0)"
+  , "  --seed K               seeds the one generator: the weights, then every batch; 0 <= K < 2^31 (default: 0)"
   , "  --train-size N         use the first N training images (default: all)"
   , "  --test-size N          use the first N test images (default: all)"
   , "  --out FILE             history file, .json or .csv (default: train-haskell.json)"
+  , "  --save-params FILE     write the trained parameters in the portable format of README §8 (default: not written)"
   , "  --quiet                no progress bar (default: off)"
   , "  -h, --help             this text"
   ]
@@ -72,9 +110,10 @@ usage = unlines
 -- | What the command line asks for.
 data Command = ShowHelp | Train Opts
 
--- | The command line, or what is wrong with it (one line).
+-- | The command line, or what is wrong with it (one line); an option the chosen network does not
+-- accept is wrong.
 parseArgs :: [String] -> Either String Command
-parseArgs = go defaults
+parseArgs args0 = go defaults args0 >>= accepted
   where
     go o args = case args of
       [] -> Right (Train o)
@@ -87,20 +126,32 @@ parseArgs = go defaults
             [] -> Left (flag ++ " needs a value")
         | "-" `isPrefixOf` flag -> Left ("unknown option " ++ flag)
         | otherwise -> Left ("unexpected argument " ++ show flag)
+    accepted ShowHelp = Right ShowHelp
+    accepted (Train o) = case [ flag | (flag, given, net) <- onlyFor o, given, net /= oNet o ] of
+      flag : _ -> Left (flag ++ " does not apply to --net " ++ netName (oNet o))
+      [] -> Right (Train o)
+    onlyFor o = [ ("--iters", isJust (oIters o), TwoLayerNet), ("--epochs", isJust (oEpochs o), SimpleConvNet)
+                , ("--evaluate-samples", isJust (oEvalSamples o), SimpleConvNet) ]
     valued :: [(String, String -> Opts -> Either String Opts)]
     valued =
-      [ ("--data-dir", \v o -> Right o { oDataDir = v })
-      , ("--iters", \v o -> (\n -> o { oIters = n }) <$> count "--iters" v)
+      [ ("--net", \v o -> case lookup v [(netName n, n) | n <- [TwoLayerNet, SimpleConvNet]] of
+          Just n -> Right o { oNet = n }
+          Nothing -> Left ("--net " ++ show v ++ ": not one of two_layer_net, simple_conv_net"))
+      , ("--data-dir", \v o -> Right o { oDataDir = v })
+      , ("--iters", \v o -> (\n -> o { oIters = Just n }) <$> count "--iters" v)
+      , ("--epochs", \v o -> (\n -> o { oEpochs = Just n }) <$> count "--epochs" v)
+      , ("--evaluate-samples", \v o -> (\n -> o { oEvalSamples = Just n }) <$> count "--evaluate-samples" v)
       , ("--batch-size", \v o -> (\n -> o { oBatch = n }) <$> count "--batch-size" v)
-      , ("--hidden", \v o -> (\n -> o { oHidden = n }) <$> count "--hidden" v)
-      , ("--lr", \v o -> (\x -> o { oLr = x }) <$> finite "--lr" v)
-      , ("--optimizer", \v o -> maybe (Left ("--optimizer " ++ show v ++ ": not one of " ++ intercalate ", " optimizerNames))
-                                       (\opt -> Right o { oOptimizer = opt }) (defaultOptimizer v))
+      , ("--hidden", \v o -> (\n -> o { oHidden = Just n }) <$> count "--hidden" v)
+      , ("--lr", \v o -> (\x -> o { oLr = Just x }) <$> finite "--lr" v)
+      , ("--optimizer", \v o -> if v `elem` optimizerNames then Right o { oOptimizer = Just v }
+                                else Left ("--optimizer " ++ show v ++ ": not one of " ++ intercalate ", " optimizerNames))
       , ("--weight-init-std", \v o -> (\x -> o { oStd = x }) <$> finite "--weight-init-std" v)
       , ("--seed", \v o -> (\k -> o { oSeed = k }) <$> whole "--seed" "a whole number, 0 <= K < 2^31" (\k -> k >= 0 && k < 2 ^ (31 :: Int)) v)
       , ("--train-size", \v o -> (\n -> o { oTrainSize = Just n }) <$> count "--train-size" v)
       , ("--test-size", \v o -> (\n -> o { oTestSize = Just n }) <$> count "--test-size" v)
       , ("--out", \v o -> Right o { oOut = v })
+      , ("--save-params", \v o -> Right o { oSaveParams = Just v })
       ]
     count f = whole f "a whole number >= 1" (>= 1)
     whole f what ok v = case readInteger v of
@@ -115,6 +166,13 @@ parseArgs = go defaults
 failWith :: String -> IO a
 failWith = refuse "bin/train"
 
+-- | What a run recorded: each step's loss, the evaluations (iteration, train acc, test acc), the
+-- final accuracies, the number of steps, the seconds of the loop, the trained parameters (name,
+-- shape, row-major values) and the network's description in a parameters file.
+data Run = Run
+  { rLosses :: [Double], rAccs :: [(Int, Double, Double)], rFinal :: (Double, Double), rSteps :: Int
+  , rSeconds :: Double, rParams :: [(Text, [Int], Vector Double)], rNetwork :: J }
+
 -- | What the loop has recorded so far (newest first), and when the progress
 -- bar was last drawn.
 data History = History
@@ -127,6 +185,10 @@ data History = History
 accuracies :: Mnist -> Net -> (Double, Double)
 accuracies m net = ( accuracyInBlocks 1000 net (xTrain m) (TLabels (tTrain m))
                    , accuracyInBlocks 1000 net (xTest m) (TLabels (tTest m)) )
+
+-- | The line of an evaluation.
+epochLine :: Show k => k -> Double -> Double -> String
+epochLine k tr te = "epoch " ++ show k ++ "  train acc " ++ fmt4 tr ++ "  test acc " ++ fmt4 te
 
 main :: IO ()
 main = do
@@ -141,14 +203,72 @@ train o = do
   hSetBuffering stdout LineBuffering
   tty <- hIsTerminalDevice stderr
   let barOn = tty && not (oQuiet o)
-  m <- loadMnist (oDataDir o) (oTrainSize o) (oTestSize o) >>= either failWith pure
+      conv = oNet o == SimpleConvNet
+  (m, (imgH, imgW)) <- loadMnistShaped (oDataDir o) (oTrainSize o) (oTestSize o) >>= either failWith pure
+  when (conv && min imgH imgW < 6) $ failWith ("--net simple_conv_net: the images are " ++ show imgH ++ "x"
+    ++ show imgW ++ ", smaller than the 6x6 that 5x5 filters and the 2x2 pooling need")
   _ <- evaluate (xTrain m) >> evaluate (xTest m)
   _ <- evaluate (labelVector (tTrain m)) >> evaluate (labelVector (tTest m))
-  -- the history file is opened before training, so that a bad --out is refused first
-  out <- try (createDirectoryIfMissing True (takeDirectory (oOut o)) >> openBinaryFile (oOut o) WriteMode)
-  hOut <- either (\e -> failWith ("--out " ++ show (oOut o) ++ ": cannot write it (" ++ ioeGetErrorString (e :: IOException) ++ ")"))
-                 pure out
-  let cfg = TrainConfig (oHidden o) 10 (oStd o) (oBatch o) (oIters o) (oSeed o) (oOptimizer o) { lr = oLr o }
+  -- the output files are opened before training, so that a bad --out or --save-params is refused first
+  let open flag path = do
+        h <- try (createDirectoryIfMissing True (takeDirectory path) >> openBinaryFile path WriteMode)
+        either (\e -> failWith (flag ++ " " ++ show path ++ ": cannot write it ("
+                                ++ ioeGetErrorString (e :: IOException) ++ ")")) pure h
+  hOut <- open "--out" (oOut o)
+  hParams <- traverse (open "--save-params") (oSaveParams o)
+  r <- if conv then trainConvNet o barOn m (InputDim 1 imgH imgW) else trainDense o barOn m
+  when barOn $ hPutStrLn stderr ""
+  let (accIters, trainAcc, testAcc) = unzip3 (rAccs r)
+      (finalTr, finalTe) = rFinal r
+      finalIter = rSteps r - 1
+      options = JObj $
+        [ ("net", JStr (T.pack (netName (oNet o)))), ("data_dir", JStr (T.pack (oDataDir o))), ("iters", JInt (rSteps r))
+        , ("batch_size", JInt (oBatch o)), ("hidden", JInt (hidden o)), ("lr", JNum (learningRate o))
+        , ("optimizer", JStr (T.pack (optimizerName (optimizerOf o)))), ("weight_init_std", JNum (oStd o))
+        , ("seed", JInt (oSeed o)), ("train_size", JInt (rows (xTrain m))), ("test_size", JInt (rows (xTest m))) ]
+        ++ (if conv then [("epochs", JInt (epochs o)), ("evaluate_samples", JInt (evalSamples o))] else [])
+      history = JObj
+        [ ("port", JStr "haskell"), ("options", options)
+        , ("loss_history", JArr (map JNum (rLosses r)))
+        , ("acc_iters", JArr (map JInt accIters))
+        , ("train_acc", JArr (map JNum trainAcc)), ("test_acc", JArr (map JNum testAcc))
+        , ("final_iter", JInt finalIter)
+        , ("final_train_acc", JNum finalTr), ("final_test_acc", JNum finalTe)
+        , ("seconds", JNum (rSeconds r)) ]
+  B.hPutBuilder hOut $
+    if map toLower (takeExtension (oOut o)) == ".csv"
+      then B.string7 "iter,loss\n" <> mconcat
+             [ B.intDec i <> B.char7 ',' <> encodeJ (JNum l) <> B.char7 '\n' | (i, l) <- zip [0 :: Int ..] (rLosses r) ]
+      else encodeJ history <> B.char7 '\n'
+  hClose hOut
+  putStrLn ("final (after iteration " ++ show finalIter ++ ")  train acc " ++ fmt4 finalTr ++ "  test acc " ++ fmt4 finalTe
+            ++ "  (" ++ showFFloat (Just 1) (rSeconds r) "" ++ " s, "
+            ++ showFFloat (Just 2) (1000 * rSeconds r / fromIntegral (rSteps r)) "" ++ " ms/iter)")
+  putStrLn ("history written to " ++ oOut o)
+  case (hParams, oSaveParams o) of
+    (Just h, Just path) -> do
+      B.hPutBuilder h (encodeJ (paramsFile (rNetwork r) (rParams r)) <> B.char7 '\n')
+      hClose h
+      putStrLn ("parameters written to " ++ path)
+    _ -> pure ()
+
+-- | The portable parameters file of README §8: each array's shape and row-major data, in the
+-- network's order.
+paramsFile :: J -> [(Text, [Int], Vector Double)] -> J
+paramsFile network ps = JObj
+  [ ("format", JStr "dlscratch-params"), ("version", JInt 1), ("port", JStr "haskell"), ("network", network)
+  , ("params", JObj [ (k, JObj [("shape", JArr (map JInt sh)), ("data", vectorJ v)]) | (k, sh, v) <- ps ]) ]
+
+-- | W1, b1, W2, b2, ... of dense layers, each matrix of its rows × columns.
+denseArrays :: [Dense] -> [(Text, [Int], Vector Double)]
+denseArrays ds = concat [ [("W" <> i, [rows w, cols w], flatten w), ("b" <> i, [VS.length b], b)]
+                        | (i, Dense w b) <- zip (map (T.pack . show) [1 :: Int ..]) ds ]
+
+-- | TwoLayerNet with train_neuralnet.py's loop: each iteration a batch drawn with replacement, the
+-- update, the loss on the batch; the accuracies after every epoch's iteration and after the last.
+trainDense :: Opts -> Bool -> Mnist -> IO Run
+trainDense o barOn m = do
+  let cfg = TrainConfig (hidden o) 10 (oStd o) (oBatch o) (iterations o) (oSeed o) (optimizerOf o)
       perEpoch = iterPerEpoch (rows (xTrain m)) (oBatch o)
   start <- getCurrentTime
   let record h s = do
@@ -160,43 +280,65 @@ train o = do
           Just k -> do
             let (tr, te) = accuracies m (stNet s)
             when barOn $ hPutStr stderr "\r\ESC[K"
-            putStrLn ("epoch " ++ show k ++ "  train acc " ++ fmt4 tr ++ "  test acc " ++ fmt4 te)
+            putStrLn (epochLine k tr te)
             pure ((i, tr, te) : hAccs h)
         now <- getCurrentTime
-        drawn <- if barOn && (diffUTCTime now (hDrawn h) > 0.1 || stIter s == oIters o)
-          then progress start (oIters o) (stIter s) [("loss", l)] >> pure now
+        drawn <- if barOn && (diffUTCTime now (hDrawn h) > 0.1 || stIter s == iterations o)
+          then progress start (iterations o) (stIter s) [("loss", l)] >> pure now
           else pure (hDrawn h)
         pure (History (l : hLosses h) accs drawn)
   (hist, final) <- foldM (\(h, _) s -> (\h' -> (h', Just (stNet s))) <$> record h s)
                          (History [] [] start, Nothing) (trainSteps cfg (xTrain m) (tTrain m))
   end <- getCurrentTime
-  when barOn $ hPutStrLn stderr ""
-  let seconds = realToFrac (diffUTCTime end start) :: Double
-      losses = reverse (hLosses hist)
-      (accIters, trainAcc, testAcc) = unzip3 (reverse (hAccs hist))
-      finalIter = oIters o - 1
   -- the final evaluation, as the book's Trainer.train does after its loop
-  (finalTr, finalTe) <- maybe (failWith "no iteration was run") (pure . accuracies m) final
-  let options = JObj
-        [ ("data_dir", JStr (T.pack (oDataDir o))), ("iters", JInt (oIters o))
-        , ("batch_size", JInt (oBatch o)), ("hidden", JInt (oHidden o)), ("lr", JNum (oLr o))
-        , ("optimizer", JStr (T.pack (optimizerName (oOptimizer o)))), ("weight_init_std", JNum (oStd o))
-        , ("seed", JInt (oSeed o)), ("train_size", JInt (rows (xTrain m))), ("test_size", JInt (rows (xTest m))) ]
-      history = JObj
-        [ ("port", JStr "haskell"), ("options", options)
-        , ("loss_history", JArr (map JNum losses))
-        , ("acc_iters", JArr (map JInt accIters))
-        , ("train_acc", JArr (map JNum trainAcc)), ("test_acc", JArr (map JNum testAcc))
-        , ("final_iter", JInt finalIter)
-        , ("final_train_acc", JNum finalTr), ("final_test_acc", JNum finalTe)
-        , ("seconds", JNum seconds) ]
-  B.hPutBuilder hOut $
-    if map toLower (takeExtension (oOut o)) == ".csv"
-      then B.string7 "iter,loss\n" <> mconcat
-             [ B.intDec i <> B.char7 ',' <> encodeJ (JNum l) <> B.char7 '\n' | (i, l) <- zip [0 :: Int ..] losses ]
-      else encodeJ history <> B.char7 '\n'
-  hClose hOut
-  putStrLn ("final (after iteration " ++ show finalIter ++ ")  train acc " ++ fmt4 finalTr ++ "  test acc " ++ fmt4 finalTe
-            ++ "  (" ++ showFFloat (Just 1) seconds "" ++ " s, "
-            ++ showFFloat (Just 2) (1000 * seconds / fromIntegral (oIters o)) "" ++ " ms/iter)")
-  putStrLn ("history written to " ++ oOut o)
+  net <- maybe (failWith "no iteration was run") pure final
+  let network = JObj [ ("kind", JStr "two_layer_net"), ("input_size", JInt (cols (xTrain m)))
+                     , ("hidden_size", JInt (hidden o)), ("output_size", JInt 10) ]
+  pure (Run (reverse (hLosses hist)) (reverse (hAccs hist)) (accuracies m net) (iterations o)
+            (realToFrac (diffUTCTime end start)) (denseArrays (layers net)) network)
+
+-- | SimpleConvNet (the book's conv_param) with the book's Trainer: W1, W2, W3, then every batch
+-- from one generator; the first --evaluate-samples images evaluated after every epoch's step; the
+-- final test accuracy on every test image, the final train accuracy on the evaluated ones.
+trainConvNet :: Opts -> Bool -> Mnist -> InputDim -> IO Run
+trainConvNet o barOn m dim = do
+  let (net0, g) = initConvNet dim defaultConvParam (hidden o) 10 (oStd o) (mkGen (oSeed o))
+      cfg = T'.TrainerConfig (epochs o) (oBatch o) (optimizerOf o) (Just (evalSamples o))
+      dat = T'.TrainerData (xTrain m) (tTrain m) (xTest m) (tTest m)
+      steps = T'.maxIter cfg (rows (xTrain m))
+  start <- getCurrentTime
+  state <- newIORef ([], start)   -- the evaluations (newest first), when the bar was drawn
+  let onStep s = do
+        let i = T'.stepIter s
+        (accs, drawn) <- readIORef state
+        accs' <- case T'.stepAccuracies s of
+          Nothing -> pure accs
+          Just (tr, te) -> do
+            when barOn $ hPutStr stderr "\r\ESC[K"
+            putStrLn (epochLine (length accs + 1) tr te)
+            pure ((i, tr, te) : accs)
+        now <- getCurrentTime
+        drawn' <- if barOn && (diffUTCTime now drawn > 0.1 || i + 1 == steps)
+          then progress start steps (i + 1) [("loss", T'.stepLoss s)] >> pure now
+          else pure drawn
+        writeIORef state (accs', drawn')
+  r <- T'.trainM onStep cfg dat net0 g
+  end <- getCurrentTime
+  (accs, _) <- readIORef state
+  let net = T'.trainedNet r
+      k = min (evalSamples o) (rows (xTrain m))
+      finalTrain = convNetAccuracy net (takeRows k (xTrain m)) (TLabels (Labels (VS.take k (labelVector (tTrain m)))))
+      ConvParam fn fs pad stride = defaultConvParam
+      network = JObj
+        [ ("kind", JStr "simple_conv_net"), ("input_dim", JArr (map JInt [inChannels dim, inHeight dim, inWidth dim]))
+        , ("conv_param", JObj [("filter_num", JInt fn), ("filter_size", JInt fs), ("pad", JInt pad), ("stride", JInt stride)])
+        , ("hidden_size", JInt (hidden o)), ("output_size", JInt 10) ]
+  pure (Run (T'.trainLossList r) (reverse accs) (finalTrain, T'.testAcc r) steps (realToFrac (diffUTCTime end start))
+            (convArrays dim net) network)
+
+-- | W1 (FN × C × FS × FS), b1, W2, b2, W3, b3.
+convArrays :: InputDim -> ConvNet -> [(Text, [Int], Vector Double)]
+convArrays dim net = case denseArrays (convNetParams net) of
+  ("W1", [fn, k], w1) : rest -> ("W1", [fn, inChannels dim, fs k, fs k], w1) : rest
+  arrays -> arrays
+  where fs k = round (sqrt (fromIntegral (k `div` inChannels dim) :: Double))

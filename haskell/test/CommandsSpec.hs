@@ -56,14 +56,24 @@ spec = do
       train ["--batch-size", "abc"] >>= oneLineError "bin/train" ["--batch-size", "abc"]
       train ["--iters"] >>= oneLineError "bin/train" ["--iters"]
       train ["--bogus"] >>= oneLineError "bin/train" ["--bogus"]
+      train ["--net", "lenet"] >>= oneLineError "bin/train" ["--net", "lenet"]
+    it "refuses an option the chosen network does not accept" $ do
+      train ["--net", "simple_conv_net", "--iters", "5"] >>= oneLineError "bin/train" ["--iters", "simple_conv_net"]
+      train ["--epochs", "2"] >>= oneLineError "bin/train" ["--epochs", "two_layer_net"]
+      train ["--evaluate-samples", "10", "--net", "two_layer_net"] >>= oneLineError "bin/train" ["--evaluate-samples"]
+      train ["--net", "simple_conv_net", "--evaluate-samples", "0"] >>= oneLineError "bin/train" ["--evaluate-samples", "0"]
     it "--help lists every option with its default, and the optimizers" $ do
       (code, out, _) <- train ["--help"]
       code `shouldBe` ExitSuccess
       out `shouldSatisfy` ("usage: bin/train" `isPrefixOf`)
-      forM_ ["--data-dir", "--iters", "--batch-size", "--hidden", "--lr", "--optimizer", "--weight-init-std"
-            , "--seed", "--train-size", "--test-size", "--out", "--quiet"] $ \opt ->
+      forM_ ["--net", "--data-dir", "--iters", "--epochs", "--evaluate-samples", "--batch-size", "--hidden", "--lr"
+            , "--optimizer", "--weight-init-std", "--seed", "--train-size", "--test-size", "--out", "--save-params"
+            , "--quiet"] $ \opt ->
         [ l | l <- lines out, ("  " ++ opt ++ " ") `isPrefixOf` l, "(default: " `isInfixOf` l ] `shouldSatisfy` (not . null)
       out `shouldSatisfy` ("sgd, momentum, nesterov, adagrad, rmsprop, adam" `isInfixOf`)
+      -- train_convnet.py's defaults beside train_neuralnet.py's
+      forM_ ["100 for simple_conv_net", "0.001 for simple_conv_net", "adam for simple_conv_net"] $ \d ->
+        out `shouldSatisfy` (d `isInfixOf`)
     it "a small run: epochs by true division (300 / 128 = 2.34375: only after iteration 0) and the final evaluation" $
       withTempDir $ \dir -> do
         let out = dir </> "h.json"
@@ -88,6 +98,39 @@ spec = do
               Just (A.Number a) -> let k = realToFrac a * n :: Double in abs (k - fromIntegral (round k :: Int)) < 1e-9
               _ -> False
         (hits 300 "final_train_acc", hits 100 "final_test_acc") `shouldBe` (True, True)
+    it "--net simple_conv_net: the Trainer's epochs, the evaluated samples, the history's options, --save-params" $
+      withTempDir $ \dir -> do
+        let out = dir </> "h.json"
+            params = dir </> "p.json"
+        -- 300 images in batches of 50: 6 steps an epoch, evaluated after step 0 on 100 images
+        (code, stdout', err) <- train [ "--net", "simple_conv_net", "--train-size", "300", "--test-size", "100", "--epochs", "1"
+                                      , "--batch-size", "50", "--evaluate-samples", "100", "--quiet", "--out", out
+                                      , "--save-params", params ]
+        (code, err) `shouldBe` (ExitSuccess, "")
+        case lines stdout' of
+          [epoch1, final, written, saved] -> do
+            epoch1 `shouldSatisfy` ("epoch 1  train acc " `isPrefixOf`)
+            final `shouldSatisfy` ("final (after iteration 5)  train acc " `isPrefixOf`)
+            (written, saved) `shouldBe` ("history written to " ++ out, "parameters written to " ++ params)
+          ls -> expectationFailure ("expected an epoch line, the final line and two written lines: " ++ show ls)
+        Just (A.Object h) <- A.decode <$> BLC.readFile out
+        KM.lookup "acc_iters" h `shouldBe` Just (A.toJSON [0 :: Int])
+        fmap (\(A.Array v) -> length v) (KM.lookup "loss_history" h) `shouldBe` Just 6
+        case KM.lookup "options" h of
+          Just (A.Object o) -> map (`KM.lookup` o) ["net", "epochs", "evaluate_samples", "iters", "hidden", "optimizer", "lr"]
+            `shouldBe` map Just [ A.String "simple_conv_net", A.Number 1, A.Number 100, A.Number 6, A.Number 100
+                                , A.String "adam", A.Number 0.001 ]
+          _ -> expectationFailure "no options object"
+        Just (A.Object p) <- A.decode <$> BLC.readFile params
+        map (`KM.lookup` p) ["format", "version", "port"] `shouldBe` map Just [A.String "dlscratch-params", A.Number 1, A.String "haskell"]
+        case KM.lookup "params" p of
+          Just (A.Object ps) -> do
+            map K.toText (KM.keys ps) `shouldBe` sort ["W1", "b1", "W2", "b2", "W3", "b3"]
+            -- W2: 30 filters of the 12x12 pooled 24x24 convolution
+            [ (k, KM.lookup "shape" a) | k <- ["W1", "W2", "b3"], Just (A.Object a) <- [KM.lookup k ps] ]
+              `shouldBe` [ ("W1", Just (A.toJSON [30, 1, 5, 5 :: Int])), ("W2", Just (A.toJSON [4320, 100 :: Int]))
+                         , ("b3", Just (A.toJSON [10 :: Int])) ]
+          _ -> expectationFailure "no params object"
 
   describe "bin/experiment" $ do
     let experiment = run "bin/experiment"

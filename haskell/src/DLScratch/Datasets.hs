@@ -21,6 +21,7 @@ module DLScratch.Datasets
   , mnistFiles
   , defaultDataDir
   , loadMnist
+  , loadMnistShaped
   ) where
 
 import qualified Codec.Compression.GZip as GZip
@@ -190,7 +191,11 @@ data IdxFile = IdxFile { filePath :: FilePath, fileHeader :: IdxHeader, fileByte
 -- rows × cols in both sets; labels are unsigned bytes of 1 dimension, as
 -- many as the images of their set, each in 0..9.
 loadMnist :: FilePath -> Maybe Int -> Maybe Int -> IO (Either String Mnist)
-loadMnist dir trainSize testSize = do
+loadMnist dir trainSize testSize = fmap fst <$> loadMnistShaped dir trainSize testSize
+
+-- | 'loadMnist', and the images' rows × cols.
+loadMnistShaped :: FilePath -> Maybe Int -> Maybe Int -> IO (Either String (Mnist, (Int, Int)))
+loadMnistShaped dir trainSize testSize = do
   files <- mapM readFile' mnistFiles
   pure $ case files of
     [trI, trL, teI, teL] -> do
@@ -198,7 +203,8 @@ loadMnist dir trainSize testSize = do
       ttr <- trL >>= labelFile xtr
       xte <- teI >>= imageFile (Just xtr)
       tte <- teL >>= labelFile xte
-      Right (Mnist (images trainSize xtr) (labels trainSize ttr) (images testSize xte) (labels testSize tte))
+      let imageSize = case idxDims (fileHeader xtr) of { [_, r, c] -> (r, c); _ -> (0, 0) }
+      Right (Mnist (images trainSize xtr) (labels trainSize ttr) (images testSize xte) (labels testSize tte), imageSize)
     _ -> Left "four files expected"
   where
     readFile' name = do
