@@ -1,23 +1,25 @@
 {-# LANGUAGE OverloadedStrings #-}
--- | dlscratch-bench: milliseconds per training step of the book's TwoLayerNet
--- (shared_tests/README.md §9): forward, SoftmaxWithLoss, the whole backward
--- (the first Affine's dx1 included), SGD lr 0.1; every value of the step
--- forced, wall-clock time, median of repeats; beside the Python reference's
--- figure measured in the same run.
+-- | dlscratch-bench: milliseconds per training step of the book's TwoLayerNet, or with
+-- --net simple_conv_net of its SimpleConvNet (shared_tests/README.md §9): forward,
+-- SoftmaxWithLoss, the whole backward (the first layer's dx1 included), SGD lr 0.1; every value
+-- of the step forced, wall-clock time, median of repeats; beside the Python reference's figure
+-- measured in the same run.
 module Main (main) where
 
-import Control.DeepSeq (force)
+import Control.DeepSeq (NFData, force)
 import Control.Exception (evaluate, SomeException, try)
 import Control.Monad (when)
 import qualified Data.Aeson as A
 import qualified Data.Aeson.KeyMap as KM
 import qualified Data.ByteString.Lazy.Char8 as BL
 import Data.List (isPrefixOf, sort)
+import Data.Maybe (fromMaybe)
+import qualified Data.Text as T
 import qualified Data.Scientific as Sci
 import qualified Data.Vector.Storable as VS
 import GHC.Clock (getMonotonicTime)
 import Numeric (showFFloat)
-import Numeric.LinearAlgebra (Matrix, reshape)
+import Numeric.LinearAlgebra (Matrix, flatten, reshape, rows)
 import System.Directory (doesFileExist)
 import System.Environment (getArgs)
 import System.Exit (ExitCode (..), exitWith)
@@ -26,7 +28,8 @@ import Text.Read (readMaybe)
 
 import qualified Data.ByteString.Builder as B
 import System.IO (hPutStrLn, stderr, stdout)
-import DLScratch.Json (J (..), encodeJ, matrixJ, vectorJ)
+import DLScratch.Array (Tensor (..))
+import DLScratch.Json (J (..), encodeJ, matrixJ, tensorJ, vectorJ)
 import DLScratch.Functions (Labels (..), Targets (..))
 import DLScratch.Layers (Dense (..))
 import DLScratch.Networks
@@ -46,14 +49,30 @@ benchInputs hidden batch = (net, reshape inputN xv, t)
     (net, _) = initTwoLayerNet inputN hidden outputN 0.01 g1
     t = TLabels (Labels (VS.generate batch (`mod` outputN)))
 
+-- | §9's inputs for SimpleConvNet: @x = rand(batch, 784)@ as N × 1 × 28 × 28 (one image a row),
+-- then W1, W2, W3 as simple_conv_net.init draws them (the book's conv_param, std 0.01).
+convInputs :: Int -> Int -> (ConvNet, Matrix Double, Targets)
+convInputs hidden batch = (net, reshape inputN xv, t)
+  where
+    (xv, g1) = rand [batch, inputN] (mkGen 0)
+    (net, _) = initConvNet (InputDim 1 28 28) defaultConvParam hidden outputN 0.01 g1
+    t = TLabels (Labels (VS.generate batch (`mod` outputN)))
+
 -- | The book's step: backpropagation (the loss, dx1 and the gradients), then
 -- @p ← p − 0.1·g@ for W1, b1, W2, b2.
 trainStep :: Matrix Double -> Targets -> Net -> (Backprop, Net)
-trainStep x t net = (bp, net { layers = ps })
-  where
-    bp = backprop net x t
-    sgd = SGD 0.1
-    (ps, _) = update sgd (initState sgd (layers net)) (layers net) (bpGrads bp)
+trainStep x t net = (bp, net { layers = sgdStep (layers net) (bpGrads bp) })
+  where bp = backprop net x t
+
+-- | SimpleConvNet's step: its backpropagation (dx1 = col2im(dout·W_col) included), then SGD lr 0.1
+-- on W1, b1, W2, b2, W3, b3.
+convStep :: Matrix Double -> Targets -> ConvNet -> (Backprop, ConvNet)
+convStep x t net = (bp, withConvNetParams (sgdStep (convNetParams net) (bpGrads bp)) net)
+  where bp = convNetBackprop net x t
+
+-- | @p ← p − 0.1·g@
+sgdStep :: Params -> Grads -> Params
+sgdStep ps gs = fst (update sgd (initState sgd ps) ps gs) where sgd = SGD 0.1
 
 -- | Minor page faults of this process so far (field 10 of /proc/self/stat).
 minorFaults :: IO Int
@@ -65,15 +84,12 @@ minorFaults = do
 -- | ms per step of each repeat (after 3 warm-up steps), and the page faults
 -- per timed step. Each step is forced to completion (the loss, dx1, the new
 -- parameters) before the next one starts.
-stepTimes :: Int -> Int -> Int -> Int -> IO ([Double], Double)
-stepTimes repeats steps hidden batch = do
-  let (net0, x, t) = benchInputs hidden batch
-      loop :: Int -> Net -> IO Net
-      loop 0 net = pure net
+stepTimes :: NFData n => Int -> Int -> (n -> (Backprop, n)) -> n -> IO ([Double], Double)
+stepTimes repeats steps step net0 = do
+  let loop 0 net = pure net
       loop k net = do
-        (_, net') <- evaluate (force (trainStep x t net))
-        loop (k - 1) net'
-  _ <- evaluate x
+        (_, net') <- evaluate (force (step net))
+        loop (k - 1 :: Int) net'
   net1 <- loop 3 net0
   let go 0 _ acc faults = pure (reverse acc, fromIntegral faults / fromIntegral (repeats * steps))
       go r net acc faults = do
@@ -85,15 +101,21 @@ stepTimes repeats steps hidden batch = do
         go (r - 1 :: Int) net' (1000 * (end - start) / fromIntegral steps : acc) (faults + f1 - f0)
   go repeats net1 [] (0 :: Int)
 
--- | One step's values before its update, as §9's --check line.
-checkJ :: Int -> Int -> J
-checkJ hidden batch = JObj
-  [ ("loss", JNum (bpLoss bp)), ("dx1", matrixJ (bpDx bp))
-  , ("grads", JObj (concat [ [("W" <> k, matrixJ w), ("b" <> k, vectorJ b)]
-                           | (k, Dense w b) <- zip ["1", "2"] (bpGrads bp) ])) ]
+-- | One step's values before its update, as §9's --check line: for SimpleConvNet dx1 is
+-- N × 1 × 28 × 28 and W1 30 × 1 × 5 × 5.
+checkJ :: String -> Int -> Int -> J
+checkJ net hidden batch = JObj
+  [ ("loss", JNum (bpLoss bp)), ("dx1", if conv then images (bpDx bp) else matrixJ (bpDx bp))
+  , ("grads", JObj (concat [ [("W" <> k, weightJ k w), ("b" <> k, vectorJ b)]
+                           | (k, Dense w b) <- zip ["1", "2", "3"] (bpGrads bp) ])) ]
   where
-    (net, x, t) = benchInputs hidden batch
-    bp = backprop net x t
+    conv = net == "simple_conv_net"
+    bp = if conv then let (n, x, t) = convInputs hidden batch in convNetBackprop n x t
+         else let (n, x, t) = benchInputs hidden batch in backprop n x t
+    images m = tensorJ (Tensor [rows m, 1, 28, 28] (flatten m))
+    ConvParam _ fs _ _ = defaultConvParam
+    weightJ k w | conv && k == "1" = tensorJ (Tensor [rows w, 1, fs, fs] (flatten w))
+                | otherwise = matrixJ w
 
 median :: [Double] -> Double
 median xs = let s = sort xs; n = length s
@@ -105,8 +127,8 @@ pythonFigure o = do
   let py = "../.venv/bin/python"
   ok <- doesFileExist py
   if not ok then pure (Left "no ../.venv/bin/python (run scripts/setup)") else do
-    r <- try (readProcessWithExitCode py ["-m", "dlscratch.bench", "--json", "--repeats", show (oRepeats o), "--steps", show (oSteps o)
-                                         , "--hidden", show (oHidden o), "--batch", show (oBatch o)] "")
+    r <- try (readProcessWithExitCode py ["-m", "dlscratch.bench", "--json", "--net", oNet o, "--repeats", show (oRepeats o)
+                                         , "--steps", show (oSteps o), "--hidden", show (hiddenOf o), "--batch", show (oBatch o)] "")
     pure $ case r of
       Left e -> Left (show (e :: SomeException))
       Right (ExitSuccess, out, _) -> case A.decode (BL.pack (last ("" : lines out))) of
@@ -116,24 +138,32 @@ pythonFigure o = do
 
 -- | The options of shared_tests/README.md §9.
 data Opts = Opts
-  { oRepeats, oSteps, oHidden, oBatch :: Int
+  { oNet :: String
+  , oRepeats, oSteps, oBatch :: Int
+  , oHidden :: Maybe Int
   , oCheck, oReference, oJson :: Bool
   }
+
+-- | --hidden, by default 50 for TwoLayerNet and 100 for SimpleConvNet.
+hiddenOf :: Opts -> Int
+hiddenOf o = fromMaybe (if oNet o == "simple_conv_net" then 100 else 50) (oHidden o)
 
 data Command = ShowHelp | Bench Opts
 
 usage :: String
 usage = unlines
-  [ "usage: bin/bench [--repeats N] [--steps N] [--hidden N] [--batch N] [--check] [--no-reference] [--json]"
+  [ "usage: bin/bench [--net NAME] [--repeats N] [--steps N] [--hidden N] [--batch N] [--check] [--no-reference] [--json]"
   , ""
   , "Times the book's TwoLayerNet training step (784-N-10, float64: forward, SoftmaxWithLoss, the whole"
-  , "backward including the first Affine's dx, SGD lr 0.1; every value forced) on the inputs of"
-  , "shared_tests/README.md section 9: the median over the repeats, and the Python reference's figure"
-  , "(python -m dlscratch.bench) in the same run."
+  , "backward including the first Affine's dx, SGD lr 0.1; every value forced), or with --net"
+  , "simple_conv_net the SimpleConvNet step (30 filters of 5x5 on 1x28x28, 2x2 pooling, N hidden, 10"
+  , "classes; the convolution's dx included), on the inputs of shared_tests/README.md section 9: the"
+  , "median over the repeats, and the Python reference's figure (python -m dlscratch.bench) in the same run."
   , ""
+  , "  --net NAME       two_layer_net or simple_conv_net (default: two_layer_net)"
   , "  --repeats N      timed repeats, N >= 1; the median is reported (default: 7)"
   , "  --steps N        steps per repeat, N >= 1 (default: 50)"
-  , "  --hidden N       hidden units, N >= 1 (default: 50)"
+  , "  --hidden N       hidden units, N >= 1 (default: 50; 100 for simple_conv_net)"
   , "  --batch N        images per batch, N >= 1 (default: 100)"
   , "  --check          instead of timing: the loss, dx1 and gradients of one step as one JSON line (default: off)"
   , "  --no-reference   do not run the Python reference (default: off)"
@@ -143,7 +173,7 @@ usage = unlines
 
 -- | The command line, or what is wrong with it (one line).
 parseArgs :: [String] -> Either String Command
-parseArgs = go (Opts 7 50 50 100 False True False)
+parseArgs = go (Opts "two_layer_net" 7 50 100 Nothing False True False)
   where
     go o args = case args of
       [] -> Right (Bench o)
@@ -152,6 +182,9 @@ parseArgs = go (Opts 7 50 50 100 False True False)
       ("--no-reference" : rest) -> go o { oReference = False } rest
       ("--json" : rest) -> go o { oJson = True } rest
       (a : rest) | "--" `isPrefixOf` a, (flag, '=' : val) <- break (== '=') a -> go o (flag : val : rest)
+      ("--net" : v : rest)
+        | v `elem` ["two_layer_net", "simple_conv_net"] -> go o { oNet = v } rest
+        | otherwise -> Left ("--net " ++ show v ++ ": not one of two_layer_net, simple_conv_net")
       (flag : rest) | Just set <- lookup flag counts -> case rest of
         v : rest' -> count flag v >>= \n -> go (set n o) rest'
         [] -> Left (flag ++ " needs a value")
@@ -159,7 +192,7 @@ parseArgs = go (Opts 7 50 50 100 False True False)
               | otherwise -> Left ("unexpected argument " ++ show a)
     counts =
       [ ("--repeats", \n o -> o { oRepeats = n }), ("--steps", \n o -> o { oSteps = n })
-      , ("--hidden", \n o -> o { oHidden = n }), ("--batch", \n o -> o { oBatch = n }) ]
+      , ("--hidden", \n o -> o { oHidden = Just n }), ("--batch", \n o -> o { oBatch = n }) ]
     count f v = case readMaybe v :: Maybe Integer of
       Just n | n >= 1 && n <= toInteger (maxBound :: Int) -> Right (fromInteger n)
       _ -> Left (f ++ " " ++ show v ++ ": expected a whole number >= 1")
@@ -171,21 +204,29 @@ main = do
     Left err -> hPutStrLn stderr ("bin/bench: " ++ err) >> exitWith (ExitFailure 2)
     Right ShowHelp -> putStr usage
     Right (Bench o)
-      | oCheck o -> B.hPutBuilder stdout (encodeJ (checkJ (oHidden o) (oBatch o)) <> B.char7 '\n')
+      | oCheck o -> B.hPutBuilder stdout (encodeJ (checkJ (oNet o) (hiddenOf o) (oBatch o)) <> B.char7 '\n')
       | otherwise -> bench o
 
 bench :: Opts -> IO ()
 bench o = do
-  (times, faults) <- stepTimes (oRepeats o) (oSteps o) (oHidden o) (oBatch o)
+  let conv = oNet o == "simple_conv_net"
+      hidden = hiddenOf o
+      shape = if conv then "conv 30x5x5-pool-" ++ show hidden ++ "-10" else "784-" ++ show hidden ++ "-10"
+  (times, faults) <- if conv
+    then let (net, x, t) = convInputs hidden (oBatch o) in evaluate x >> stepTimes (oRepeats o) (oSteps o) (convStep x t) net
+    else let (net, x, t) = benchInputs hidden (oBatch o) in evaluate x >> stepTimes (oRepeats o) (oSteps o) (trainStep x t) net
   let ms = median times
-      flops = fromIntegral (3 * 2 * oBatch o * (inputN * oHidden o + oHidden o * outputN)) :: Double
+      -- multiply-adds, 2 flops each: the convolution's col·W_colᵀ, doutᵀ·col, dout·W_col (576 windows
+      -- of 25 for 30 filters) and the Affines' three products each
+      flops = fromIntegral (if conv then 3 * 2 * oBatch o * (576 * 30 * 25 + 4320 * hidden + hidden * outputN)
+                            else 3 * 2 * oBatch o * (inputN * hidden + hidden * outputN)) :: Double
       f3 x = showFFloat (Just 3) x ""
       gflops = flops / (ms * 1e6)
   if oJson o
     then B.hPutBuilder stdout (encodeJ (JObj
-           [ ("port", JStr "haskell"), ("ms_per_step", JNum ms), ("page_faults_per_step", JNum faults)
+           [ ("port", JStr "haskell"), ("net", JStr (T.pack (oNet o))), ("ms_per_step", JNum ms), ("page_faults_per_step", JNum faults)
            , ("repeats", JArr (map JNum times)), ("gflops", JNum gflops) ]) <> B.char7 '\n')
-    else putStrLn ("haskell " ++ f3 ms ++ " ms/step (784-" ++ show (oHidden o) ++ "-10, batch " ++ show (oBatch o)
+    else putStrLn ("haskell " ++ f3 ms ++ " ms/step (" ++ shape ++ ", batch " ++ show (oBatch o)
                    ++ "; median of " ++ show (oRepeats o) ++ " x " ++ show (oSteps o) ++ ")  "
                    ++ showFFloat (Just 2) gflops "" ++ " GFLOP/s  " ++ showFFloat (Just 1) faults "" ++ " page faults/step")
   when (oReference o && not (oJson o)) $ do

@@ -211,3 +211,18 @@ spec = do
                                    `shouldBe` map Just [[784, 3], [3], [3, 10], [10]]
             _ -> expectationFailure ("no grads object: " ++ out)
         _ -> expectationFailure ("not a JSON object: " ++ out)
+    it "--net simple_conv_net --check: dx1 is N x 1 x 28 x 28, W1 30 x 1 x 5 x 5, W2 of the 12 x 12 pooled maps" $ do
+      (code, out, _) <- bench ["--net", "simple_conv_net", "--check", "--hidden", "2", "--batch", "1"]
+      code `shouldBe` ExitSuccess
+      let shape v = case v of
+            A.Array xs -> length xs : maybe [] shape (foldr (const . Just) Nothing xs)
+            _ -> []
+      case A.decode (BLC.pack out) of
+        Just (A.Object o) -> do
+          fmap shape (KM.lookup "dx1" o) `shouldBe` Just [1, 1, 28, 28]
+          case KM.lookup "grads" o of
+            Just (A.Object g) -> map (fmap shape . (`KM.lookup` g)) ["W1", "b1", "W2", "b2", "W3", "b3"]
+                                   `shouldBe` map Just [[30, 1, 5, 5], [30], [4320, 2], [2], [2, 10], [10]]
+            _ -> expectationFailure ("no grads object: " ++ out)
+        _ -> expectationFailure ("not a JSON object: " ++ out)
+      bench ["--net", "lenet"] >>= oneLineError "bin/bench" ["--net", "lenet"]
