@@ -36,7 +36,7 @@ def trainer_absent(port: Port) -> str | None:
 
 # SimpleConvNet with the Trainer: 300 images in batches of 50, 6 steps an epoch, evaluated on 100.
 CONV_OPTIONS = ["--net", "simple_conv_net", "--train-size", "300", "--test-size", "100", "--epochs", "2",
-                "--batch-size", "50", "--evaluate-samples", "100", "--hidden", "30", "--seed", "1", "--quiet", "--no-plot"]
+                "--batch-size", "50", "--evaluate-samples", "100", "--hidden", "30", "--seed", "1", "--quiet"]
 CONV_ACC_ITERS = [0, 6]
 
 
