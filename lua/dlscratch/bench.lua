@@ -1,8 +1,9 @@
--- The book's TwoLayerNet training step, timed (shared_tests/README.md §9):
--- forward, the SoftmaxWithLoss loss, the whole backward (the first Affine's
--- dx1 = dout·W1ᵀ included), SGD with lr 0.1, float64; inputs from one
--- generator seeded 0: x = rand(batch, 784), then W1, W2 as TwoLayerNet draws
--- them (std 0.01), t_i = i mod 10.
+-- The book's training step, timed (shared_tests/README.md §9): TwoLayerNet's forward, the
+-- SoftmaxWithLoss loss, the whole backward (the first Affine's dx1 = dout·W1ᵀ included), SGD with
+-- lr 0.1, float64; or with net "simple_conv_net" the same three parts for chapter 7's SimpleConvNet
+-- (dx1 = col2im(dout·W_col), the convolution's input gradient). Inputs from one generator seeded 0:
+-- x = rand(batch, 784) (as N x 1 x 28 x 28 for the convolution), then the weights as the network
+-- draws them (std 0.01), t_i = i mod 10.
 local networks = require("dlscratch.networks")
 local optimizers = require("dlscratch.optimizers")
 local rng_mod = require("dlscratch.rng")
@@ -12,32 +13,46 @@ local M = {}
 
 M.INPUT, M.OUTPUT, M.LR = 784, 10, 0.1
 M.HIDDEN, M.BATCH = 50, 100
+M.NETS = { "two_layer_net", "simple_conv_net" }
+-- the hidden units of each network's step unless told
+M.DEFAULT_HIDDEN = { two_layer_net = 50, simple_conv_net = 100 }
+-- SimpleConvNet's convolution (the book's conv_param) and its output side on 28 x 28 images
+local FILTERS, FILTER_SIZE, CONV_OUT = 30, 5, 24
 
--- inputs(hidden, batch): the net, x and t of §9.
-function M.inputs(hidden, batch)
+-- inputs(hidden, batch, net): the network, x and t of §9.
+function M.inputs(hidden, batch, net)
   local rng = rng_mod.new(0)
   local x = tensor.dense(rng:rand({ batch, M.INPUT })) -- stored as the trainer's batches are
   local labels = {}
   for i = 1, batch do labels[i] = (i - 1) % M.OUTPUT end
-  local net = networks.TwoLayerNet.new(M.INPUT, hidden, M.OUTPUT, 0.01, rng)
-  return net, x, tensor.new({ batch }, labels)
+  local t = tensor.new({ batch }, labels)
+  if net == "simple_conv_net" then
+    return networks.SimpleConvNet.new({ hidden_size = hidden, weight_init_std = 0.01 }, rng), x:reshape({ batch, 1, 28, 28 }), t
+  end
+  return networks.TwoLayerNet.new(M.INPUT, hidden, M.OUTPUT, 0.01, rng), x, t
 end
 
--- flops(hidden, batch): 2 per multiply-add of the step's products, per Affine
--- x·W, xᵀ·dout and dout·Wᵀ.
-function M.flops(hidden, batch)
-  return 3 * 2 * batch * (M.INPUT * hidden + hidden * M.OUTPUT)
+-- flops(hidden, batch, net): 2 per multiply-add of the step's products: per Affine x·W, xᵀ·dout
+-- and dout·Wᵀ; the convolution's col·W_colᵀ, doutᵀ·col and dout·W_col.
+function M.flops(hidden, batch, net)
+  if net ~= "simple_conv_net" then return 3 * 2 * batch * (M.INPUT * hidden + hidden * M.OUTPUT) end
+  local pooled = FILTERS * (CONV_OUT / 2) ^ 2
+  local conv = batch * CONV_OUT * CONV_OUT * FILTERS * FILTER_SIZE * FILTER_SIZE
+  return 3 * 2 * (conv + batch * (pooled * hidden + hidden * M.OUTPUT))
 end
 
--- check(hidden, batch): one step of the book's gradient before its update:
--- {loss, dx1, grads = {W1, b1, W2, b2}}.
-function M.check(hidden, batch)
-  local net, x, t = M.inputs(hidden, batch)
-  local loss = net:loss(x, t)
-  local dout = net.last_layer:backward()
-  for i = #net.layers, 1, -1 do dout = net.layers[i]:backward(dout) end
-  local a1, a2 = net.affine1, net.affine2
-  return { loss = loss, dx1 = dout, grads = { W1 = a1.dW, b1 = a1.db, W2 = a2.dW, b2 = a2.db } }
+-- check(hidden, batch, net): one step of the book's gradient before its update:
+-- {loss, dx1, grads = {W1, b1, W2, b2[, W3, b3]}}.
+function M.check(hidden, batch, net)
+  local network, x, t = M.inputs(hidden, batch, net)
+  local loss = network:loss(x, t)
+  local dout = network.last_layer:backward()
+  for i = #network.layers, 1, -1 do dout = network.layers[i]:backward(dout) end
+  local owners = network.conv1 and { network.conv1, network.affine1, network.affine2 } or
+    { network.affine1, network.affine2 }
+  local grads = {}
+  for i, layer in ipairs(owners) do grads["W" .. i], grads["b" .. i] = layer.dW, layer.db end
+  return { loss = loss, dx1 = dout, grads = grads }
 end
 
 -- wall_clock(): seconds of a wall clock. LuaJIT: clock_gettime(CLOCK_MONOTONIC)
@@ -83,10 +98,10 @@ local function minor_faults()
 end
 M.minor_faults = minor_faults
 
--- step_times(repeats, steps, hidden, batch): the ms per step of each repeat
+-- step_times(repeats, steps, hidden, batch, net): the ms per step of each repeat
 -- of `steps` steps after 3 warm-up steps, and the page faults per step.
-function M.step_times(repeats, steps, hidden, batch)
-  local net, x, t = M.inputs(hidden or M.HIDDEN, batch or M.BATCH)
+function M.step_times(repeats, steps, hidden, batch, network)
+  local net, x, t = M.inputs(hidden or M.DEFAULT_HIDDEN[network or "two_layer_net"], batch or M.BATCH, network)
   local opt = optimizers.SGD.new({ lr = M.LR })
   for _ = 1, 3 do opt:update(net.params, net:gradient(x, t)) end -- warm-up (and JIT traces)
   local out, faults = {}, 0
