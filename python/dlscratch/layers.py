@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .functions import as_labels, cross_entropy_error, sigmoid, softmax
 from .rng import MRG32k3a
-from .util import col2im, conv_output_size, im2col
+from .util import col2im_t, conv_output_size, im2col_t
 
 Array = NDArray[np.float64]
 
@@ -262,8 +262,8 @@ class Convolution:
     col = im2col(x) and W_col = W as FN rows of C·FH·FW, out = col·W_colᵀ + b, reshaped to
     N × FN × out_h × out_w. Backward: dW = doutᵀ·col, db = Σ dout, dx = col2im(dout·W_col).
 
-    The products are taken image by image (W_col·col_nᵀ is image n's FN × out_h·out_w block), so
-    out comes out in N × FN × out_h × out_w order without the book's transpose."""
+    col is kept transposed (one column per window), and dout as dout_f, FN × N·out_h·out_w: then
+    outᵀ = W_col·colᵀ, dW = dout_f·col and dcolᵀ = W_colᵀ·dout_f are each one product."""
 
     def __init__(self, W: Array, b: Array, stride: int = 1, pad: int = 0) -> None:
         self.W = W
@@ -271,7 +271,7 @@ class Convolution:
         self.stride = stride
         self.pad = pad
         self.x_shape: tuple[int, ...] | None = None
-        self.col: Array | None = None
+        self.col_t: Array | None = None
         self.dW: Array | None = None
         self.db: Array | None = None
 
@@ -280,21 +280,18 @@ class Convolution:
         n, _, h, w = x.shape
         out_h, out_w = conv_output_size(h, fh, self.stride, self.pad), conv_output_size(w, fw, self.stride, self.pad)
         self.x_shape = x.shape
-        self.col = im2col(x, fh, fw, self.stride, self.pad)
-        col_n = self.col.reshape(n, out_h * out_w, -1)
-        out = np.matmul(self.W.reshape(fn, -1), col_n.transpose(0, 2, 1))      # N × FN × out_h·out_w
+        self.col_t = im2col_t(x, fh, fw, self.stride, self.pad)
+        out = self.W.reshape(fn, -1) @ self.col_t                    # FN × N·out_h·out_w
         out += self.b[:, None]
-        return out.reshape(n, fn, out_h, out_w)
+        return out.reshape(fn, n, out_h, out_w).transpose(1, 0, 2, 3)
 
     def backward(self, dout: Array) -> Array:
         fn, c, fh, fw = self.W.shape
-        n = dout.shape[0]
-        dout_n = dout.reshape(n, fn, -1)                                        # N × FN × out_h·out_w
-        self.db = dout_n.sum(axis=(0, 2))
-        d2 = dout_n.transpose(0, 2, 1).reshape(-1, fn)                          # one row per window, as col
-        self.dW = (d2.T @ self.col).reshape(fn, c, fh, fw)
-        dcol = d2 @ self.W.reshape(fn, -1)
-        return col2im(dcol, self.x_shape, fh, fw, self.stride, self.pad)
+        dout_f = dout.transpose(1, 0, 2, 3).reshape(fn, -1)           # FN × N·out_h·out_w
+        self.db = dout_f.sum(axis=1)
+        self.dW = (dout_f @ self.col_t.T).reshape(fn, c, fh, fw)
+        dcol_t = self.W.reshape(fn, -1).T @ dout_f
+        return col2im_t(dcol_t, self.x_shape, fh, fw, self.stride, self.pad)
 # endregion
 
 

@@ -1,7 +1,9 @@
-"""Draw the book's chapter-6 figures from the results of `bin/experiment` (any port, several at once).
+"""Draw the book's chapter-6 figures from the results of `bin/experiment` (any port, several at once),
+and chapter 7's first-layer filters (figure 7-24) from `bin/train --net simple_conv_net --save-params`.
 
     scripts/figures RESULT.json... [--out-dir DIR]
     scripts/figures --run NAME [--scale S] [--seed K] [--port P]... [--out-dir DIR]
+    scripts/figures PARAMS.json... [--seed K] [--out-dir DIR]
 
 Each result file is one experiment run by one port (`{"experiment", "port", "options",
 "results", "seconds"}`). For every experiment the reference's figure is drawn as the book draws it
@@ -10,6 +12,13 @@ figure with every port overlaid (`NAME-ports.png`), and a table of each port's l
 difference from the reference over every number of the result. `--run NAME` first runs the
 experiment in the reference and every given port that has one (ports.json "experiment"), each
 result going to out/experiments/.
+
+A parameters file (README section 8's portable format) of a SimpleConvNet gives `filters.png` (the
+reference's) or `filters-PORT.png`: its 30 filters of W1 after training beside the ones the trainer
+drew before it from `--seed` (bin/train's default seed 0), drawn as the book's visualize_filter.py
+does (gray, 8 a row); with several ports' files, `filters-ports.png` puts every port's trained
+filters one row under the other and the table gives each one's largest difference from the
+reference's.
 """
 
 from __future__ import annotations
@@ -264,15 +273,87 @@ def run_ports(name: str, scale: float, seed: int, names: list[str]) -> list[Path
     return paths
 
 
+def load_params(path: Path) -> Result:
+    """A parameters file of a SimpleConvNet (the portable format), with W1 as an array."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        fail(f"cannot read {path}: {e}")
+    try:
+        w1 = record["params"]["W1"]
+        record["W1"] = np.array([float(v) for v in w1["data"]], dtype=np.float64).reshape(w1["shape"])
+        assert record["network"]["kind"] == "simple_conv_net" and record["W1"].ndim == 4
+    except (KeyError, TypeError, ValueError, AssertionError):
+        fail(f"{path} is not the parameters file of a SimpleConvNet (bin/train --net simple_conv_net --save-params)")
+    return record
+
+
+def initial_filters(network: dict[str, Any], seed: int) -> np.ndarray:
+    """W1 as the trainer drew it: the first draws of the generator seeded with `seed`."""
+    from dlscratch.networks import SimpleConvNet
+    from dlscratch.rng import MRG32k3a
+    net = SimpleConvNet(tuple(network["input_dim"]), network["conv_param"], network["hidden_size"], network["output_size"],
+                        rng=MRG32k3a(seed))
+    return net.params["W1"]
+
+
+def draw_filter_rows(fig: plt.Figure, rows: list[tuple[str, np.ndarray]], nx: int = 8) -> None:
+    """Each W1 as the book's filter_show: channel 0 of every filter in gray_r, nx a row, one titled block a W1."""
+    for sub, (title, w1) in zip(np.atleast_1d(fig.subfigures(len(rows), 1)), rows):
+        fn = w1.shape[0]
+        ny = math.ceil(fn / nx)
+        sub.suptitle(title, fontsize=10)
+        for i in range(fn):
+            ax = sub.add_subplot(ny, nx, i + 1, xticks=[], yticks=[])
+            ax.imshow(w1[i, 0], cmap="gray_r", interpolation="nearest")
+
+
+def filter_figure_size(blocks: int, fn: int, nx: int = 8) -> tuple[float, float]:
+    return nx * 0.62, blocks * (math.ceil(fn / nx) * 0.62 + 0.35)
+
+
+def filter_figures(paths: list[Path], seed: int, out_dir: Path) -> None:
+    records = sorted((load_params(p) for p in paths), key=lambda r: (r.get("port") != REFERENCE, str(r.get("port"))))
+    before = initial_filters(records[0]["network"], seed)
+    fn = before.shape[0]
+    for rec in records:
+        fig = plt.figure(figsize=filter_figure_size(2, fn))
+        draw_filter_rows(fig, [(f"before (seed {seed})", before), (f"after ({rec.get('port', '?')})", rec["W1"])])
+        name = "filters" if rec.get("port") == REFERENCE else f"filters-{rec.get('port')}"
+        fig.savefig(out_dir / f"{name}.png", dpi=90, bbox_inches="tight")
+        plt.close(fig)
+        print(f"  {out_dir / f'{name}.png'}")
+    if len(records) > 1:
+        fig = plt.figure(figsize=filter_figure_size(len(records) + 1, fn))
+        draw_filter_rows(fig, [(f"before (seed {seed})", before), *((str(r.get("port")), r["W1"]) for r in records)])
+        fig.savefig(out_dir / "filters-ports.png", dpi=90, bbox_inches="tight")
+        plt.close(fig)
+        print(f"  {out_dir / 'filters-ports.png'}")
+        ref = records[0]
+        for rec in records[1:]:
+            if ref.get("port") == REFERENCE and rec["W1"].shape == ref["W1"].shape:
+                d = np.max(np.abs(rec["W1"] - ref["W1"])) / np.max(np.abs(ref["W1"]))
+                print(f"  {rec.get('port'):<8} W1's largest difference from python's, relative to its largest entry: {d:.2e}")
+
+
+def is_params_file(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return '"dlscratch-params"' in fh.read(200)
+    except OSError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="scripts/figures", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("results", metavar="RESULT.json", nargs="*", type=Path, help="results of bin/experiment")
+    p.add_argument("results", metavar="RESULT.json", nargs="*", type=Path,
+                   help="results of bin/experiment, or parameters files of bin/train --net simple_conv_net --save-params")
     p.add_argument("--run", metavar="NAME", choices=list(DRAW), help="run this experiment in the ports first")
     p.add_argument("--scale", metavar="S", type=checked(float, lambda v: 0 < v <= 1, "a number in 0 < S <= 1"), default=1.0,
                    help="with --run: the experiments' --scale")
     p.add_argument("--seed", metavar="K", type=checked(int, lambda v: 0 <= v < 2**31, "a whole number in 0 <= K < 2^31"), default=0,
-                   help="with --run: the experiments' --seed")
+                   help="with --run: the experiments' --seed; with a parameters file: the seed its trainer drew the filters from")
     p.add_argument("--port", metavar="P", action="append", default=[], help="with --run: a port besides the reference (repeatable; default: every port with an experiment)")
     p.add_argument("--out-dir", metavar="DIR", type=Path, default=Path("out/figures"), help="where the PNGs go (the gallery is docs/figures)")
     p.error = lambda message: fail(message)  # type: ignore[method-assign]
@@ -281,6 +362,12 @@ def main(argv: list[str] | None = None) -> int:
         args.results = [*args.results, *run_ports(args.run, args.scale, args.seed, args.port)]
     if not args.results:
         fail("no results: give RESULT.json files or --run NAME")
+    params = [path for path in args.results if is_params_file(path)]
+    args.results = [path for path in args.results if path not in params]
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    if params:
+        print("filters (figure 7-24):")
+        filter_figures(params, args.seed, args.out_dir)
     groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for path in args.results:
         record = load(path)
