@@ -57,34 +57,32 @@ def run_trainer(port: Port, out: Path, options: list[str] = OPTIONS) -> dict[str
         return {"error": f"{out} unreadable: {exc}\nstdout:\n{run.stdout[-1000:]}"}
 
 
-@pytest.fixture(scope="session")
-def histories(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) \
+def run_selected(request: pytest.FixtureRequest, tmp: Path, options: list[str], workers: int | None = None) \
         -> dict[str, dict[str, Any]]:
-    """Every selected port's trainer (and the reference's) run once, all at the same time."""
+    """Every selected port's trainer (and the reference's) with these options, `workers` at a time
+    (all at once when None)."""
     from conftest import selected_ports
     wanted = {p.name: p for p in selected_ports(request.config)}
     if REFERENCE_PORT in ALL_PORTS:
         wanted.setdefault(REFERENCE_PORT, ALL_PORTS[REFERENCE_PORT])
     todo = [p for p in wanted.values() if trainer_absent(p) is None]
-    tmp = tmp_path_factory.mktemp("train")
-    with ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool:
-        results = pool.map(lambda p: run_trainer(p, tmp / f"train-{p.name}.json"), todo)
+    with ThreadPoolExecutor(max_workers=workers or max(1, len(todo))) as pool:
+        results = pool.map(lambda p: run_trainer(p, tmp / f"train-{p.name}.json", options), todo)
         return {p.name: r for p, r in zip(todo, results)}
+
+
+@pytest.fixture(scope="session")
+def histories(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) \
+        -> dict[str, dict[str, Any]]:
+    """Every selected port's TwoLayerNet trainer (and the reference's) run once, all at the same time."""
+    return run_selected(request, tmp_path_factory.mktemp("train"), OPTIONS)
 
 
 @pytest.fixture(scope="session")
 def conv_histories(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) \
         -> dict[str, dict[str, Any]]:
     """Every selected port's `bin/train --net simple_conv_net` (and the reference's), two at a time."""
-    from conftest import selected_ports
-    wanted = {p.name: p for p in selected_ports(request.config)}
-    if REFERENCE_PORT in ALL_PORTS:
-        wanted.setdefault(REFERENCE_PORT, ALL_PORTS[REFERENCE_PORT])
-    todo = [p for p in wanted.values() if trainer_absent(p) is None]
-    tmp = tmp_path_factory.mktemp("train-conv")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda p: run_trainer(p, tmp / f"conv-{p.name}.json", CONV_OPTIONS), todo)
-        return {p.name: r for p, r in zip(todo, results)}
+    return run_selected(request, tmp_path_factory.mktemp("train-conv"), CONV_OPTIONS, workers=2)
 
 
 def test_conv_trainer_matches_python(port: Port, request: pytest.FixtureRequest) -> None:

@@ -36,6 +36,22 @@ FILTERS, SIZE, SIDE = 30, 5, 28            # the book's conv_param on 28 x 28 im
 CONV = SIDE - SIZE + 1                      # 24; pooled 12
 
 
+def softmax_loss(scores: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
+    """SoftmaxWithLoss: the loss -Σ log(y_t + 1e-7) / N and its backward dscores = (y - onehot(t)) / N."""
+    n = scores.shape[0]
+    rows = np.arange(n)
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    y = e / e.sum(axis=1, keepdims=True)
+    loss = -np.sum(np.log(y[rows, t] + 1e-7)) / n
+    y[rows, t] -= 1
+    return float(loss), y / n
+
+
+def sgd(p: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    for key in p:
+        p[key] -= LR * grads[key]
+
+
 def conv_inputs(hidden: int, batch: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """x = rand(batch, 784) as batch x 1 x 28 x 28, then W1, W2, W3 = 0.01·randn (seed 0); t_i = i mod 10."""
     rng = MRG32k3a(0)
@@ -51,7 +67,6 @@ def numpy_conv_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray]) -> C
     convolution as one product, max pooling by argmax over 2 x 2 windows, two Affines; the whole
     backward (the convolution's dx1 by col2im) and SGD."""
     n = x.shape[0]
-    rows = np.arange(n)
     pooled = CONV // 2
 
     def step() -> dict:
@@ -70,13 +85,7 @@ def numpy_conv_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray]) -> C
         h0 = win[np.arange(win.shape[0]), arg].reshape(n, pooled, pooled, FILTERS).transpose(0, 3, 1, 2).reshape(n, -1)
         a2 = h0 @ W2 + b2
         z2 = np.maximum(a2, 0)
-        a3 = z2 @ W3 + b3
-        e = np.exp(a3 - a3.max(axis=1, keepdims=True))
-        y_ = e / e.sum(axis=1, keepdims=True)
-        loss = -np.sum(np.log(y_[rows, t] + 1e-7)) / n
-        dy = y_.copy()
-        dy[rows, t] -= 1
-        dy /= n
+        loss, dy = softmax_loss(z2 @ W3 + b3, t)
         grads = {"W3": z2.T @ dy, "b3": dy.sum(axis=0)}
         dz2 = dy @ W3.T
         dz2[a2 <= 0] = 0
@@ -92,9 +101,8 @@ def numpy_conv_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray]) -> C
         for y in range(SIZE):
             for x_ in range(SIZE):
                 dx1[:, :, y:y + CONV, x_:x_ + CONV] += dcol[:, :, y, x_]
-        for key in p:
-            p[key] -= LR * grads[key]
-        return {"loss": float(loss), "dx1": dx1, "grads": grads}
+        sgd(p, grads)
+        return {"loss": loss, "dx1": dx1, "grads": grads}
 
     return step
 
@@ -133,28 +141,19 @@ def torch_conv_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray]) -> C
 
 def numpy_step(x: np.ndarray, t: np.ndarray, p: dict[str, np.ndarray]) -> Callable[[], dict]:
     """The book's step in plain numpy: forward, loss, the whole backward (dx1 included), SGD."""
-    rows = np.arange(x.shape[0])
-    n = x.shape[0]
 
     def step() -> dict:
         W1, b1, W2, b2 = p["W1"], p["b1"], p["W2"], p["b2"]
         a1 = x @ W1 + b1
         z1 = np.maximum(a1, 0)
-        a2 = z1 @ W2 + b2
-        e = np.exp(a2 - a2.max(axis=1, keepdims=True))
-        y = e / e.sum(axis=1, keepdims=True)
-        loss = -np.sum(np.log(y[rows, t] + 1e-7)) / n
-        dy = y.copy()
-        dy[rows, t] -= 1
-        dy /= n
+        loss, dy = softmax_loss(z1 @ W2 + b2, t)
         grads = {"W2": z1.T @ dy, "b2": dy.sum(axis=0)}
         dz1 = dy @ W2.T
         dz1[a1 <= 0] = 0
         grads["W1"], grads["b1"] = x.T @ dz1, dz1.sum(axis=0)
         dx1 = dz1 @ W1.T
-        for key in p:
-            p[key] -= LR * grads[key]
-        return {"loss": float(loss), "dx1": dx1, "grads": grads}
+        sgd(p, grads)
+        return {"loss": loss, "dx1": dx1, "grads": grads}
 
     return step
 
