@@ -33,7 +33,7 @@ def build_parser() -> OneLineParser:
         "Train the book's TwoLayerNet (or SimpleConvNet) with every port's bin/train on the same data, seed "
         "and options; write one PNG with every loss curve and print a table of the final accuracy (after the "
         "last iteration), wall time and the largest relative difference of each loss history from the "
-        "Python reference's.",
+        "Python reference's; with --net simple_conv_net each port's trained parameters go to OUT_DIR/params-PORT.json.",
     )
     p.add_argument("--all", action="store_true", help="every port present in this checkout (the default when no --port)")
     p.add_argument("--port", action="append", metavar="NAME",
@@ -102,7 +102,8 @@ def trainer_args(args: argparse.Namespace, length: int, out: Path) -> list[str]:
     argv = ["--net", args.net, flag, str(length), "--batch-size", str(args.batch_size), "--hidden", str(args.hidden),
             "--lr", repr(args.lr), "--optimizer", args.optimizer, "--seed", str(args.seed), "--quiet", "--out", str(out)]
     if args.net == "simple_conv_net":
-        argv += ["--evaluate-samples", str(args.evaluate_samples)]
+        argv += ["--evaluate-samples", str(args.evaluate_samples),
+                 "--save-params", str(out.with_name(out.name.replace("conv-", "params-", 1)))]
     if args.train_size:
         argv += ["--train-size", str(args.train_size)]
     if args.test_size:
@@ -250,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     table.write_text(json.dumps(rows, indent=1) + "\n")
     if records:
         print(f"\nloss curves: {png}\ntable: {table}")
+        if conv:
+            print(f"parameters: {args.out_dir}/params-PORT.json (scripts/figures draws their filters)")
     if failed:
         print("some port failed or its history differs from the reference's by more than rtol 1e-6", file=sys.stderr)
     return 1 if failed else 0
