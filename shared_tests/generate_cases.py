@@ -537,6 +537,53 @@ def simple_conv_net() -> list[Spec]:
     return out
 
 
+# --- chapter 8 ---------------------------------------------------------------------------------
+def deep_params(r: np.random.RandomState, c: int, hidden: int, classes: int, pooled: int) -> dict:
+    """DeepConvNet's parameters as multiples of 1/64 (short numbers: its 72,000 weights fill the case
+    files otherwise), about He's scale for the convolutions."""
+    shapes, channels = {}, c
+    for i, filters in enumerate((16, 16, 32, 32, 64, 64), start=1):
+        shapes[f"W{i}"], shapes[f"b{i}"] = (filters, channels, 3, 3), (filters,)
+        channels = filters
+    shapes.update(W7=(64 * pooled, hidden), b7=(hidden,), W8=(hidden, classes), b8=(classes,))
+    scale = {k: np.sqrt(2.0 / np.prod(shape[1:])) if len(shape) == 4 else 0.3 if k[0] == "W" else 0.1 for k, shape in shapes.items()}
+    return {k: L(np.round(r.randn(*shape) * scale[k] * 64) / 64) for k, shape in shapes.items()}
+
+
+def deep_conv_net() -> list[Spec]:
+    """Few cases, each with every weight of the network."""
+    r = rs(50)
+    base = {"input_dim": [1, 8, 8], "hidden_size": 5, "output_size": 3, "params": deep_params(r, 1, 5, 3, 1),
+            "x": L(np.round(r.rand(4, 1, 8, 8) * 256) / 256), "t": L(r.randint(0, 3, 4))}
+    nox = {k: v for k, v in base.items() if k != "t"}
+    oblong = {"input_dim": [2, 5, 4], "hidden_size": 3, "output_size": 2, "params": deep_params(r, 2, 3, 2, 1),
+              "x": L(np.round(r.rand(3, 2, 5, 4) * 256) / 256), "t": onehot(r.randint(0, 2, 3), 2)}
+    return [
+        ("deep_conv_net/init/reference/8x8", "deep_conv_net.init", {"input_dim": [1, 8, 8], "hidden_size": 5, "output_size": 3, "seed": 4}),
+        ("deep_conv_net/predict/reference/8x8/test", "deep_conv_net.predict", nox),
+        ("deep_conv_net/predict/reference/8x8/train", "deep_conv_net.predict", {**nox, "train_flg": True, "seed": 7}),
+        ("deep_conv_net/loss/reference/8x8/train", "deep_conv_net.loss", {**base, "seed": 8}),
+        ("deep_conv_net/accuracy/reference/8x8", "deep_conv_net.accuracy", base),
+        ("deep_conv_net/gradient/reference/8x8", "deep_conv_net.gradient", {**base, "seed": 9}),
+        ("deep_conv_net/gradient/reference/2x5x4-one-hot", "deep_conv_net.gradient", {**oblong, "seed": 3}),
+    ]
+
+
+MODELS = "shared_tests/data/models"
+
+
+def model() -> list[Spec]:
+    r = rs(51)
+    return [
+        ("model/evaluate/reference/two_layer_net", "model.evaluate",
+         {"path": f"{MODELS}/two_layer_net.json", "x": L(r.randn(5, 6)), "t": L(r.randint(0, 3, 5))}),
+        ("model/evaluate/reference/simple_conv_net", "model.evaluate",
+         {"path": f"{MODELS}/simple_conv_net.json", "x": L(r.rand(4, 1, 6, 6)), "t": L(r.randint(0, 3, 4))}),
+        ("model/evaluate/reference/deep_conv_net", "model.evaluate",
+         {"path": f"{MODELS}/deep_conv_net.json", "x": L(r.rand(3, 1, 8, 8)), "t": L(r.randint(0, 3, 3))}),
+    ]
+
+
 def optimizers() -> list[Spec]:
     r = rs(13)
     out = []
@@ -642,6 +689,11 @@ def trainer() -> list[Spec]:
     runs["simple_conv_net-sgd-pad"] = {**conv_data, "network": {**conv, "conv_param": {"filter_num": 3, "filter_size": 2,
                                                                                        "pad": 1, "stride": 2}},
                                        "epochs": 3, "mini_batch_size": 7, "optimizer_param": {"lr": 0.1}, "seed": 9}
+    deep_images = r.randn(3, 1, 4, 4)[labels] + r.randn(36, 1, 4, 4) * 0.5
+    runs["deep_conv_net-adam"] = {"x_train": L(deep_images[:30]), "t_train": L(labels[:30]), "x_test": L(deep_images[30:]),
+                                  "t_test": L(labels[30:]),
+                                  "network": {"kind": "deep_conv_net", "input_dim": [1, 4, 4], "hidden_size": 6, "output_size": 3},
+                                  "epochs": 2, "mini_batch_size": 10, "optimizer": "Adam", "optimizer_param": {"lr": 0.01}, "seed": 10}
     # The bias of an Affine followed by BatchNorm has a gradient of exactly 0 (the batch mean
     # takes it away again) that is computed as rounding noise of 1e-17; an adaptive optimizer
     # divides it by its own running size, so that bias wanders by the optimizer's rounding, which
@@ -669,6 +721,7 @@ FAMILIES = {
     "batch_norm": batch_norm, "net3": net3, "two_layer_net": two_layer_net,
     "multi_layer_net": multi_layer_net, "multi_layer_net_extend": multi_layer_net_extend,
     "im2col": im2col, "convolution": convolution, "pooling": pooling, "simple_conv_net": simple_conv_net,
+    "deep_conv_net": deep_conv_net, "model": model,
     "optimizers": optimizers, "rng": rng, "train": lambda: train() + trainer(),
     "data": data,
 }

@@ -1,5 +1,5 @@
 """The book's networks: the fixed 3-layer network (ch. 3), simpleNet (ch. 4), TwoLayerNet (ch. 5),
-MultiLayerNet and MultiLayerNetExtend (ch. 6), SimpleConvNet (ch. 7)."""
+MultiLayerNet and MultiLayerNetExtend (ch. 6), SimpleConvNet (ch. 7), DeepConvNet (ch. 8)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ __all__ = [
     "MultiLayerNet",
     "MultiLayerNetExtend",
     "Params",
+    "DeepConvNet",
     "SimpleConvNet",
     "SimpleNet",
     "TwoLayerNet",
@@ -375,7 +376,6 @@ class MultiLayerNetExtend(MultiLayerNet):
 # endregion
 
 
-#: The networks a Trainer can train, by the name of their ops.
 # --- chapter 7: SimpleConvNet ----------------------------------------------------------------
 
 
@@ -457,5 +457,107 @@ class SimpleConvNet:
 # endregion
 
 
+# --- chapter 8: DeepConvNet ----------------------------------------------------------------
+
+
+# region: deep_conv_net
+#: The book's six convolutions: (filter_num, pad), every filter 3 × 3 of stride 1; a 2 × 2 pooling
+#: of stride 2 after the second, fourth and sixth.
+DEEP_CONVS = ((16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1))
+DEEP_POOL_AFTER = (2, 4, 6)
+
+
+def deep_conv_sizes(height: int, width: int) -> list[tuple[int, int]]:
+    """The image size after each convolution and pooling, in order (a 3 × 3 filter with pad p adds
+    2p - 2; a pooling halves, rounding down)."""
+    sizes, (h, w) = [], (height, width)
+    for i, (_, pad) in enumerate(DEEP_CONVS, start=1):
+        h, w = h + 2 * pad - 2, w + 2 * pad - 2
+        sizes.append((h, w))
+        if i in DEEP_POOL_AFTER:
+            h, w = h // 2, w // 2
+            sizes.append((h, w))
+    return sizes
+
+
+class DeepConvNet:
+    """conv – relu – conv – relu – pool, three times (16, 16, 32, 32, 64, 64 filters of 3 × 3), then
+    affine – relu – dropout(0.5) – affine – dropout(0.5) – softmax (book 8.1, `ch08/deep_convnet.py`).
+
+    He scales sqrt(2 / n) with n the inputs of one unit: C·3·3, 16·3·3, 16·3·3, 32·3·3, 32·3·3,
+    64·3·3, 64·PH·PW (the last pooling's output; 64·4·4 for 28 × 28 images) and hidden_size;
+    W1 … W8 drawn in that order. Every training-mode pass draws its two Dropout masks from one
+    generator seeded with `dropout_seed`, first layer first.
+    """
+
+    use_dropout = True
+
+    def __init__(
+        self,
+        input_dim: tuple[int, int, int] = (1, 28, 28),
+        hidden_size: int = 50,
+        output_size: int = 10,
+        rng: MRG32k3a | None = None,
+        params: Params | None = None,
+        dropout_seed: int = 0,
+    ) -> None:
+        c, h, w = input_dim
+        ph, pw = deep_conv_sizes(h, w)[-1]
+        fan_in = [c * 9, *(f * 9 for f, _ in DEEP_CONVS[:-1]), DEEP_CONVS[-1][0] * ph * pw, hidden_size]
+        scales = np.sqrt(2.0 / np.array(fan_in, dtype=np.float64))
+        if params is None:
+            rng = rng if rng is not None else MRG32k3a(0)
+            params, channels = {}, c
+            for i, (filters, _) in enumerate(DEEP_CONVS, start=1):
+                params[f"W{i}"] = scales[i - 1] * rng.randn(filters, channels, 3, 3)
+                params[f"b{i}"] = np.zeros(filters)
+                channels = filters
+            params["W7"], params["b7"] = scales[6] * rng.randn(channels * ph * pw, hidden_size), np.zeros(hidden_size)
+            params["W8"], params["b8"] = scales[7] * rng.randn(hidden_size, output_size), np.zeros(output_size)
+        self.params: Params = params
+        self.dropout_seed = dropout_seed
+        self.layers: list[Any] = []
+        for i, (_, pad) in enumerate(DEEP_CONVS, start=1):
+            self.layers += [Convolution(params[f"W{i}"], params[f"b{i}"], 1, pad), Relu()]
+            if i in DEEP_POOL_AFTER:
+                self.layers.append(Pooling(2, 2, stride=2))
+        self.layers += [Affine(params["W7"], params["b7"]), Relu(), Dropout(0.5),
+                        Affine(params["W8"], params["b8"]), Dropout(0.5)]
+        self.last_layer = SoftmaxWithLoss()
+
+    def predict(self, x: Array, train_flg: bool = False) -> Array:
+        masks = MRG32k3a(self.dropout_seed) if train_flg else None
+        for layer in self.layers:
+            if isinstance(layer, Dropout):
+                layer.rng = masks
+                x = layer.forward(x, train_flg)
+            else:
+                x = layer.forward(x)
+        return x
+
+    def loss(self, x: Array, t: ArrayLike, train_flg: bool = True) -> float:
+        """The book's loss is a training-mode pass (its Dropout masks drawn)."""
+        return self.last_layer.forward(self.predict(x, train_flg), t)
+
+    def accuracy(self, x: Array, t: ArrayLike, batch_size: int = ACCURACY_BATCH) -> float:
+        """The fraction of all samples whose test-mode argmax is t, batch_size at a time."""
+        labels = as_labels(np.empty((len(x), self.params["b8"].size)), t)
+        correct = sum(int(np.sum(np.argmax(self.predict(x[i:i + batch_size]), axis=1) == labels[i:i + batch_size]))
+                      for i in range(0, len(x), batch_size))
+        return correct / len(x)
+
+    def gradient(self, x: Array, t: ArrayLike) -> Params:
+        """Backpropagation through a training-mode pass."""
+        self.loss(x, t)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        weighted = [layer for layer in self.layers if isinstance(layer, (Convolution, Affine))]
+        return {key: v for i, layer in enumerate(weighted, start=1) for key, v in ((f"W{i}", layer.dW), (f"b{i}", layer.db))}
+# endregion
+
+
+#: The networks a Trainer can train, by the name of their ops.
 NETWORKS: dict[str, type] = {"two_layer_net": TwoLayerNet, "multi_layer_net": MultiLayerNet,
-                             "multi_layer_net_extend": MultiLayerNetExtend, "simple_conv_net": SimpleConvNet}
+                             "multi_layer_net_extend": MultiLayerNetExtend, "simple_conv_net": SimpleConvNet,
+                             "deep_conv_net": DeepConvNet}

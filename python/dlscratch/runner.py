@@ -15,8 +15,8 @@ from . import functions as F, gates, graph
 from .datasets import IdxError, load_idx
 from .gradient import function_1, function_2, gradient_descent, numerical_diff, numerical_gradient
 from .layers import Affine, BatchNormalization, Convolution, Dropout, Pooling, Relu, Sigmoid, SoftmaxWithLoss
-from .networks import (NETWORKS, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet, SimpleNet, TwoLayerNet, forward_trace,
-                       init_network)
+from .networks import (NETWORKS, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet, SimpleNet, TwoLayerNet,
+                       forward_trace, init_network)
 from .optimizers import make_optimizer
 from .protocol import ProtocolError, UnknownOp, ValueError_, decode_line, encode_answer
 from .rng import MRG32k3a
@@ -85,6 +85,22 @@ def conv_net(a: Args) -> SimpleConvNet:
     """SimpleConvNet of the structure arguments, around `params` when given, else drawn from `seed`."""
     given = {"params": a.params} if hasattr(a, "params") else {"rng": MRG32k3a(a.seed)}
     return SimpleConvNet(tuple(a.input_dim), a.conv_param, a.hidden_size, a.output_size, a.weight_init_std, **given)
+
+
+def deep_net(a: Args) -> DeepConvNet:
+    """DeepConvNet around `params` (its Dropout masks from `seed`), or drawn from `seed`."""
+    if hasattr(a, "params"):
+        return DeepConvNet(tuple(a.input_dim), a.hidden_size, a.output_size, params=a.params, dropout_seed=getattr(a, "seed", 0))
+    return DeepConvNet(tuple(a.input_dim), a.hidden_size, a.output_size, rng=MRG32k3a(a.seed))
+
+
+def model_evaluate(a: Args) -> Ok:
+    """The network of a parameters file: its test-mode scores of x and its accuracy on t."""
+    model = dict(a.path)
+    kind, params = model.pop("kind"), model.pop("params")
+    net = NETWORKS[kind](**model, params=params)
+    scores = net.predict(a.x)
+    return {"y": scores, "accuracy": net.accuracy(a.x, a.t)}
 
 
 def optimizer_run(a: Args) -> Ok:
@@ -166,6 +182,12 @@ OPS: dict[str, Callable[[Args], Ok]] = {
     "simple_conv_net.accuracy": lambda a: {"accuracy": conv_net(a).accuracy(a.x, a.t)},
     "simple_conv_net.gradient": lambda a: conv_net(a).gradient(a.x, a.t),
     "simple_conv_net.numerical_gradient": lambda a: conv_net(a).numerical_gradient(a.x, a.t),
+    "deep_conv_net.init": lambda a: deep_net(a).params,
+    "deep_conv_net.predict": lambda a: {"y": deep_net(a).predict(a.x, a.train_flg)},
+    "deep_conv_net.loss": lambda a: {"loss": deep_net(a).loss(a.x, a.t, a.train_flg)},
+    "deep_conv_net.accuracy": lambda a: {"accuracy": deep_net(a).accuracy(a.x, a.t)},
+    "deep_conv_net.gradient": lambda a: deep_net(a).gradient(a.x, a.t),
+    "model.evaluate": model_evaluate,
     "optimizer.run": optimizer_run,
     "rng.uniform": lambda a: {"x": MRG32k3a(a.seed).uniform(a.n)},
     "rng.normal": lambda a: {"x": MRG32k3a(a.seed).normal(a.n)},

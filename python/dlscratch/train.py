@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .datasets import DEFAULT_DATA_DIR, IdxError, load_mnist
-from .networks import CONV_PARAM, Params, SimpleConvNet, TwoLayerNet
+from .networks import CONV_PARAM, DeepConvNet, Params, SimpleConvNet, TwoLayerNet
 from .optimizers import OPTIMIZERS, make_optimizer
 from .cli import OneLineParser, fail, finite_float, positive_int, seed
 from .progress import ProgressBar
@@ -100,29 +100,34 @@ NET_DEFAULTS: dict[str, dict[str, object]] = {
                       "optimizer": "sgd", "lr": 0.1, "weight_init_std": 0.01},
     "simple_conv_net": {"iters": None, "epochs": 20, "evaluate_samples": 1000, "batch_size": 100, "hidden": 100,
                         "optimizer": "adam", "lr": 0.001, "weight_init_std": 0.01},
+    "deep_conv_net": {"iters": None, "epochs": 20, "evaluate_samples": 1000, "batch_size": 100, "hidden": 50,
+                      "optimizer": "adam", "lr": 0.001, "weight_init_std": None},
 }
+#: The networks the book's Trainer trains (train_convnet.py, train_deepnet.py).
+TRAINER_NETS = ("simple_conv_net", "deep_conv_net")
 
 
 def by_net(option: str) -> str:
-    """The help's default of an option that depends on --net."""
-    two, conv = (NET_DEFAULTS[n][option] for n in NET_DEFAULTS)
-    if two is None:
-        return f"(simple_conv_net only; default: {conv})"
-    if conv is None:
-        return f"(two_layer_net only; default: {two})"
-    return f"(default: {two})" if two == conv else f"(default: {two}; {conv} for simple_conv_net)"
+    """The help's default of an option that depends on --net: "(default: A; B for simple_conv_net)",
+    "(simple_conv_net, deep_conv_net only; default: C)"."""
+    values = {net: d[option] for net, d in NET_DEFAULTS.items() if d[option] is not None}
+    first_net, first = next(iter(values.items()))
+    text = "; ".join([str(first), *(f"{v} for {n}" for n, v in values.items() if v != first)])
+    only = f"{', '.join(values)} only; " if len(values) < len(NET_DEFAULTS) else ""
+    return f"({only}default: {text})"
 
 
 def build_parser() -> OneLineParser:
     p = OneLineParser(
         "bin/train",
         "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) with the loop of train_neuralnet.py, "
-        "or with --net simple_conv_net the book's SimpleConvNet with its Trainer (train_convnet.py), on "
+        "or with --net simple_conv_net / deep_conv_net the book's SimpleConvNet / DeepConvNet with its Trainer "
+        "(train_convnet.py, train_deepnet.py), on "
         "Fashion-MNIST or MNIST; print train/test accuracy once an epoch and at the end, write the history "
         "(JSON or CSV) and plot it to a PNG.",
     )
     p.add_argument("--net", metavar="NAME", choices=list(NET_DEFAULTS), default="two_layer_net",
-                   help="two_layer_net or simple_conv_net")
+                   help="two_layer_net, simple_conv_net or deep_conv_net")
     p.add_argument("--data-dir", metavar="DIR", type=Path, default=DEFAULT_DATA_DIR, help="directory with the four IDX files")
     p.add_argument("--iters", metavar="N", type=positive_int, help=f"iterations {by_net('iters')}")
     p.add_argument("--epochs", metavar="N", type=positive_int, help=f"epochs of the Trainer {by_net('epochs')}")
@@ -222,14 +227,17 @@ def parse_options(argv: list[str] | None) -> tuple[OneLineParser, Any]:
     return parser, args
 
 
-def network_description(network: TwoLayerNet | SimpleConvNet, args: Any) -> dict[str, Any]:
+def network_description(network: TwoLayerNet | SimpleConvNet | DeepConvNet, args: Any) -> dict[str, Any]:
     """The "network" of a parameters file: its kind and structure."""
+    if isinstance(network, DeepConvNet):
+        return {"kind": "deep_conv_net", "input_dim": [1, 28, 28], "hidden_size": args.hidden, "output_size": 10}
     if isinstance(network, SimpleConvNet):
         return {"kind": "simple_conv_net", "input_dim": [1, 28, 28], "conv_param": dict(CONV_PARAM),
                 "hidden_size": args.hidden, "output_size": 10}
     return {"kind": "two_layer_net", "input_size": 784, "hidden_size": args.hidden, "output_size": 10}
 
 
+# region: save_params
 def save_params(path: Path, network_spec: dict[str, Any], params: Params) -> None:
     """The portable parameters file of README section 8: each array's shape and row-major data."""
     def number(v: float) -> float | str:
@@ -239,6 +247,7 @@ def save_params(path: Path, network_spec: dict[str, Any], params: Params) -> Non
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"format": "dlscratch-params", "version": 1, "port": "python", "network": network_spec,
                                 "params": arrays}) + "\n")
+# endregion
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in (args.out, plot_path, args.save_params):
         if path is not None:
             check_writable(parser.prog, path)
-    conv = args.net == "simple_conv_net"
+    conv = args.net in TRAINER_NETS
     try:
         (x_train, t_train), (x_test, t_test) = load_mnist(args.data_dir, flatten=not conv)
     except IdxError as e:
@@ -282,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     if conv:
         rng = MRG32k3a(args.seed)
-        network = SimpleConvNet(hidden_size=args.hidden, weight_init_std=args.weight_init_std, rng=rng)
+        network = SimpleConvNet(hidden_size=args.hidden, weight_init_std=args.weight_init_std, rng=rng) \
+            if args.net == "simple_conv_net" else DeepConvNet(hidden_size=args.hidden, rng=rng)
         trainer = Trainer(network, x_train, t_train, x_test, t_test, args.epochs, args.batch_size, args.optimizer,
                           {"lr": args.lr}, args.evaluate_samples, rng=rng, on_step=on_step)
         final_test = trainer.train()
@@ -306,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         "hidden": args.hidden,
         "lr": args.lr,
         "optimizer": args.optimizer,
-        "weight_init_std": args.weight_init_std,
+        **({} if args.weight_init_std is None else {"weight_init_std": args.weight_init_std}),
         "seed": args.seed,
         "train_size": int(x_train.shape[0]),
         "test_size": int(x_test.shape[0]),

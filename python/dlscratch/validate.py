@@ -229,11 +229,19 @@ def network(req: Request, arg: Spec, v: Any) -> dict[str, Any]:
         net = vars(validate(f"{kind}.init", {k: x for k, x in raw.items() if k not in ("kind", "seed")}))
     except ProtocolError as e:
         raise type(e)(f"{arg['name']}: {e.message}") from None
-    if kind == "simple_conv_net":
+    bind_network(req, kind, net)
+    return {"kind": kind, **{k: x for k, x in net.items() if k != "seed"}}
+
+
+CONVOLUTIONAL = ("simple_conv_net", "deep_conv_net")
+
+
+def bind_network(req: Request, kind: str, net: dict[str, Any]) -> None:
+    """S0 (a dense network's input_size) or C, IH, IW (a convolutional one's input_dim), and SL."""
+    if kind in CONVOLUTIONAL:
         req.symbols.update(zip(("C", "IH", "IW"), net["input_dim"]), SL=net["output_size"])
     else:
         req.symbols.update(S0=net["input_size"], SL=net["output_size"])
-    return {"kind": kind, **{k: x for k, x in net.items() if k != "seed"}}
 
 
 KINDS: dict[str, Callable[[Request, Spec, Any], Any]] = {
@@ -327,18 +335,81 @@ def conv_net_size(req: Request) -> int:
     return filters * k + filters * s["PH"] * s["PW"] * hidden + hidden * v["output_size"] + col
 
 
-def network_input(req: Request, arg: Spec) -> None:
+def network_input(req: Request, arg: Spec, source: str = "network") -> None:
     """The trainer's images: N x S0 for a dense network, N x C x IH x IW for a convolutional one."""
-    kind, ndim = req.values["network"]["kind"], np.ndim(req.values[arg["name"]])
-    if ndim != (want := 4 if kind == "simple_conv_net" else 2):
+    kind, ndim = req.values[source]["kind"], np.ndim(req.values[arg["name"]])
+    if ndim != (want := 4 if kind in CONVOLUTIONAL else 2):
         raise ShapeError(f"{arg['name']} is {ndim}-D, but a {kind} takes {want}-D input")
+
+
+def deep_geometry(req: Request, arg: Spec) -> None:
+    """DeepConvNet's image through its convolutions (s + 2·pad − 2) and poolings (s // 2, at least 1);
+    binds PH, PW, the last pooling's output."""
+    from .networks import deep_conv_sizes
+    sizes = deep_conv_sizes(req.symbols["IH"], req.symbols["IW"])
+    if min(min(h, w) for h, w in sizes) < 1:
+        raise ShapeError(f"a {req.symbols['IH']}x{req.symbols['IW']} image is too small for DeepConvNet's three poolings "
+                         "(at least 4x4)")
+    req.symbols["PH"], req.symbols["PW"] = sizes[-1]
+
+
+def deep_conv_net_size(req: Request) -> int:
+    """DeepConvNet's weights, plus the largest convolution's col when the op has x."""
+    from .networks import DEEP_CONVS, deep_conv_sizes
+    s, v = req.symbols, req.values
+    sizes = deep_conv_sizes(s["IH"], s["IW"])
+    channels = [s["C"], *(f for f, _ in DEEP_CONVS[:-1])]
+    inputs = [(s["IH"], s["IW"]), *(sizes[i] for i in (0, 2, 3, 5, 6))]          # each convolution's input image
+    weights = sum(f * c * 9 + f for (f, _), c in zip(DEEP_CONVS, channels))
+    weights += 64 * s["PH"] * s["PW"] * v["hidden_size"] + v["hidden_size"] * (1 + v["output_size"]) + v["output_size"]
+    cols = [c * 9 * (h + 2 * pad - 2) * (w + 2 * pad - 2) for c, (h, w), (_, pad) in zip(channels, inputs, DEEP_CONVS)]
+    return weights + (len(v["x"]) * max(cols) if "x" in v else 0)
+
+
+#: The kinds of network a parameters file may hold (those bin/train saves).
+MODEL_KINDS = ("two_layer_net", "simple_conv_net", "deep_conv_net")
+
+
+def model_file(req: Request, arg: Spec) -> None:
+    """The parameters file at `path` (README section 8) as {"kind", the network's arguments, "params"}: its
+    network checked as the network kind checks one, its params exactly the keys and shapes that
+    <kind>.init draws for that network."""
+    from .networks import NETWORKS
+    path = req.values[arg["name"]]
+    try:
+        with open(path, encoding="utf-8") as fh:
+            record = json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError_(f"cannot read {path} as JSON: {e}") from None
+    try:
+        if not isinstance(record, dict) or record.get("format") != "dlscratch-params" or record.get("version") != 1:
+            raise BadArgs('it has no "format": "dlscratch-params", "version": 1')
+        net = network(req, {"name": "network", "kinds": MODEL_KINDS}, record.get("network"))
+        like = NETWORKS[net["kind"]](**{k: v for k, v in net.items() if k != "kind"}).params
+        arrays = obj(record.get("params"), "params")
+        if list(arrays) != list(like):
+            raise BadArgs(f"its params are {', '.join(arrays)}, not {', '.join(like)}")
+        params = {}
+        for key, want in like.items():
+            entry = obj(arrays[key], f"params.{key}")
+            shape = tuple(int_list(req, {"name": f"params.{key}.shape", "min": 0, "max": "max_elements"}, entry.get("shape")))
+            data = [number(x, f"params.{key}.data") for x in expect(isinstance(entry.get("data"), list),
+                                                                    f"params.{key}.data", entry.get("data"), "a list")]
+            if shape != want.shape or len(data) != math.prod(shape):
+                raise BadArgs(f"params.{key} is {dims(shape)} with {len(data)} numbers, not {dims(want.shape)}")
+            params[key] = np.array(data, dtype=np.float64).reshape(shape)
+    except ProtocolError as e:
+        raise ValueError_(f"{path} is not a parameters file of section 8: {e.message}") from None
+    req.values[arg["name"]] = {**net, "params": params}
 
 
 HOOKS: dict[str, Callable[..., Any]] = {"layer_params": layer_params, "any_keys": any_keys, "momentum_domain": momentum_domain,
                                         "extend_params": extend_params, "running_stats": running_stats,
                                         "trainer_steps": trainer_steps, "window": window, "pool_window": pool_window,
                                         "im2col_size": im2col_size, "conv_net_size": conv_net_size,
-                                        "network_input": network_input,
+                                        "network_input": network_input, "deep_geometry": deep_geometry,
+                                        "deep_conv_net_size": deep_conv_net_size, "model_file": model_file,
+                                        "model_input": lambda req, arg: network_input(req, arg, "path"),
                                         "layer_sizes": lambda req: sum(a * b for a, b in zip(sizes(req), sizes(req)[1:]))}  # Σ S_{i-1}·S_i
 
 

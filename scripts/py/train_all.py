@@ -23,8 +23,8 @@ from harness.ports import Port, load_ports, select_ports
 REFERENCE = "python"
 #: The run of each network when no length is given: 1000 iterations of TwoLayerNet, one epoch of
 #: SimpleConvNet (its Trainer's other settings are bin/train's, README section 8).
-LENGTH = {"two_layer_net": ("iters", 1000), "simple_conv_net": ("epochs", 1)}
-TITLES = {"two_layer_net": "TwoLayerNet", "simple_conv_net": "SimpleConvNet"}
+LENGTH = {"two_layer_net": ("iters", 1000), "simple_conv_net": ("epochs", 1), "deep_conv_net": ("epochs", 1)}
+TITLES = {"two_layer_net": "TwoLayerNet", "simple_conv_net": "SimpleConvNet", "deep_conv_net": "DeepConvNet"}
 
 
 def build_parser() -> OneLineParser:
@@ -85,7 +85,8 @@ def iters_overrides(parser: OneLineParser, items: list[str], ports: dict[str, Po
 
 def resolve(parser: OneLineParser, args: argparse.Namespace) -> None:
     """The network's defaults for the options not given; an option of the other network is a usage error."""
-    other = {"two_layer_net": ("epochs", "epochs_for", "evaluate_samples"), "simple_conv_net": ("iters", "iters_for")}
+    other = {"two_layer_net": ("epochs", "epochs_for", "evaluate_samples"), "simple_conv_net": ("iters", "iters_for"),
+             "deep_conv_net": ("iters", "iters_for")}
     for option in other[args.net]:
         if getattr(args, option):
             parser.error(f"--{option.replace('_', '-')} does not apply to --net {args.net}")
@@ -101,7 +102,7 @@ def trainer_args(args: argparse.Namespace, length: int, out: Path) -> list[str]:
     flag = "--iters" if args.net == "two_layer_net" else "--epochs"
     argv = ["--net", args.net, flag, str(length), "--batch-size", str(args.batch_size), "--hidden", str(args.hidden),
             "--lr", repr(args.lr), "--optimizer", args.optimizer, "--seed", str(args.seed), "--quiet", "--out", str(out)]
-    if args.net == "simple_conv_net":
+    if args.net != "two_layer_net":
         argv += ["--evaluate-samples", str(args.evaluate_samples),
                  "--save-params", str(out.with_name(out.name.replace("conv-", "params-", 1)))]
     if args.train_size:
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as e:
         fail(parser.prog, e.args[0])
     resolve(parser, args)
-    conv = args.net == "simple_conv_net"
+    conv = args.net != "two_layer_net"
     overrides = iters_overrides(parser, args.epochs_for, all_ports, "--epochs-for") if conv else \
         iters_overrides(parser, args.iters_for, all_ports)
     ports = [p for p in selected if p.present and p.train_file and p.train_file.is_file()]

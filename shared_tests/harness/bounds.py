@@ -243,6 +243,7 @@ def f_eval_bound(f: str, x: np.ndarray) -> float:
 #: The arguments a perturbation bound perturbs: the real-valued inputs of the op (not labels,
 #: sizes, flags, seeds or hyper-parameters, which every port reads as the same doubles).
 PERTURBED = {"multi_layer_net_extend": ("params", "running_stats", "x"), "simple_conv_net": ("params", "x"),
+             "deep_conv_net": ("params", "x"), "model.evaluate": ("x",),
              "train.trainer": ("x_train", "x_test")}
 PERTURBATION_RUNS = 8
 PERTURBATION_SAFETY = 8.0
@@ -288,7 +289,14 @@ def _combine(f: Callable[..., Any], *trees: Any) -> Any:
 def conv_terms(op: str, args: Args) -> list[int]:
     """The longest sums of a SimpleConvNet's convolution, which no dimension of its arrays need
     reach: an output's C·FS² products, and dW1's and db1's sums over the N·OH·OW windows."""
+    if op == "model.evaluate":
+        return [64 * 9, 64 * 8 * 8]          # the committed files' longest sums are no longer
     net = args.get("network", {}) if op == "train.trainer" else args
+    if op.startswith("deep_conv_net.") or net.get("kind") == "deep_conv_net":
+        # the 64·9 products of the last convolutions; dW's sums over the batch's windows
+        c, h, w = net.get("input_dim", [1, 28, 28])
+        n = int(args.get("mini_batch_size", 100)) if op == "train.trainer" else len(args.get("x", [[]]))
+        return [64 * 9, n * (h + 2) * (w + 2)]
     if op != "train.trainer" and not op.startswith("simple_conv_net.") or net.get("kind", "simple_conv_net") != "simple_conv_net":
         return []
     c, h, w = net.get("input_dim", [1, 28, 28])
@@ -477,7 +485,11 @@ def bounds(op: str, args: Args, want: dict[str, Any], evaluate: Evaluate | None 
     if op == "simple_conv_net.init":
         std = float(args.get("weight_init_std", 0.01))
         return {k: normal_bound(v, std) if k[0] == "W" else like(v, 0.0) for k, v in want.items()}
-    if op.startswith("multi_layer_net_extend.") or op.startswith("simple_conv_net.") or op == "train.trainer":
+    if op == "model.evaluate":
+        # the file's network (a few hundred terms in its longest sums), its input perturbed
+        assert evaluate is not None, f"{op}: a perturbation bound needs the reference"
+        return perturbation_bounds(op, args, want, evaluate)
+    if op.startswith(("multi_layer_net_extend.", "simple_conv_net.", "deep_conv_net.")) or op == "train.trainer":
         assert evaluate is not None, f"{op}: a perturbation bound needs the reference"
         b = perturbation_bounds(op, args, want, evaluate)
         if op == "train.trainer" and args["network"]["kind"] == "two_layer_net":

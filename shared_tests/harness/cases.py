@@ -86,11 +86,14 @@ def answer_id_of(raw: str) -> str | None:
 
 
 def resolve_paths(op: str | None, args: dict[str, Any], root: Path = REPO_ROOT) -> dict[str, Any]:
-    """`data.idx` paths in case files are relative to the repository root: make them absolute."""
-    if op == "data.idx" and isinstance(args.get("path"), str) and not os.path.isabs(args["path"]):
-        args = dict(args)
-        args["path"] = str(root / args["path"])
-    return args
+    """Paths in case files (the arguments of kind path: data.idx, model.evaluate) are relative to the
+    repository root: make them absolute."""
+    from .schema import load_schema
+    spec = load_schema()["ops"].get(op or "", {})
+    names = [a["name"] for a in spec.get("args", []) if a["kind"] == "path"]
+    if not isinstance(args, dict) or not any(isinstance(args.get(n), str) and not os.path.isabs(args[n]) for n in names):
+        return args
+    return {k: (str(root / v) if k in names and isinstance(v, str) and not os.path.isabs(v) else v) for k, v in args.items()}
 
 
 def _is_number(x: Any) -> bool:

@@ -9,6 +9,7 @@ import math
 import os
 import struct
 import tempfile
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -701,6 +702,58 @@ def simple_conv_net_examples(draw: Callable) -> tuple[str, Args]:
     return op, args
 
 
+DEEP_CONV_NET_OPS = [op for op in OPS_LIST if op.startswith("deep_conv_net.")]
+DEEP_FILTERS = (16, 16, 32, 32, 64, 64)
+
+
+def deep_pooled(h: int, w: int) -> int:
+    """PH·PW after DeepConvNet's convolutions (pads 1, 1, 1, 2, 1, 1) and three poolings."""
+    for pads in ((1, 1), (1, 2), (1, 1)):
+        for pad in pads:
+            h, w = h + 2 * pad - 2, w + 2 * pad - 2
+        h, w = h // 2, w // 2
+    return h * w
+
+
+@st.composite
+def deep_conv_net_examples(draw: Callable) -> tuple[str, Args]:
+    op = draw(st.sampled_from(DEEP_CONV_NET_OPS))
+    c, h, w = draw(st.integers(1, 2)), draw(st.integers(4, 6)), draw(st.integers(4, 6))
+    args: Args = {"input_dim": [c, h, w], "hidden_size": draw(st.integers(1, 4)), "output_size": draw(st.integers(1, 3))}
+    if op == "deep_conv_net.init":
+        return op, {**args, "seed": draw(st.integers(0, 1000))}
+    shapes, channels = {}, c
+    for i, filters in enumerate(DEEP_FILTERS, start=1):
+        shapes[f"W{i}"], shapes[f"b{i}"] = (filters, channels, 3, 3), (filters,)
+        channels = filters
+    hid, out = args["hidden_size"], args["output_size"]
+    shapes.update(W7=(64 * deep_pooled(h, w), hid), b7=(hid,), W8=(hid, out), b8=(out,))
+    args["params"] = {k: as_json(draw(floats(shape, [0.1, 0.3]))) for k, shape in shapes.items()}
+    n = draw(st.integers(1, 3))
+    args["x"] = as_json(draw(floats((n, c, h, w), [1.0])))
+    if op != "deep_conv_net.predict":
+        args["t"] = draw(labels_or_onehot(n, out))
+    if op in ("deep_conv_net.predict", "deep_conv_net.loss") and draw(st.booleans()):
+        args["train_flg"] = draw(st.booleans())
+    if op != "deep_conv_net.accuracy" and draw(st.booleans()):
+        args["seed"] = draw(st.integers(0, 2 ** 31 - 1))
+    return op, args
+
+
+#: The committed parameters files (shared_tests/data/models) and their input shapes and classes.
+MODEL_FILES = {"two_layer_net": ((6,), 3), "simple_conv_net": ((1, 6, 6), 3), "deep_conv_net": ((1, 8, 8), 3)}
+
+
+@st.composite
+def model_examples(draw: Callable) -> tuple[str, Args]:
+    kind = draw(st.sampled_from(sorted(MODEL_FILES)))
+    shape, classes = MODEL_FILES[kind]
+    n = draw(st.integers(1, 5))
+    return "model.evaluate", {"path": str(Path(__file__).resolve().parents[1] / "data" / "models" / f"{kind}.json"),
+                              "x": as_json(draw(floats((n, *shape), [0.1, 1.0, 3.0]))),
+                              "t": draw(st.lists(st.integers(0, classes - 1), min_size=n, max_size=n))}
+
+
 STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
     "gates": gates_examples(), "functions": functions_examples(), "losses": losses_examples(),
     "gradient": gradient_examples(), "simple_net": simple_net_examples(),
@@ -710,6 +763,7 @@ STRATEGIES: dict[str, st.SearchStrategy[tuple[str, Args]]] = {
     "multi_layer_net_extend": multi_layer_net_extend_examples(),
     "im2col": im2col_examples(), "convolution": convolution_examples(), "pooling": pooling_examples(),
     "simple_conv_net": simple_conv_net_examples(),
+    "deep_conv_net": deep_conv_net_examples(), "model": model_examples(),
     "optimizers": optimizers_examples(), "rng": rng_examples(), "train": train_examples(),
     "data": data_examples(),
 }
