@@ -550,6 +550,148 @@ module DLScratch
   end
   # endregion
 
+  # --- chapter 8 -----------------------------------------------------------------------------
+
+  # region: deep_conv_net
+  # The book's ch08/deep_convnet.py (8.1): (Convolution → ReLU → Convolution → ReLU →
+  # Pooling(2 × 2, stride 2)) three times, with 16, 16, 32, 32, 64, 64 filters of 3 × 3, then
+  # Affine → ReLU → Dropout(0.5) → Affine → Dropout(0.5) → SoftmaxWithLoss.
+  #
+  # W_i = sqrt(2/n_i)·randn (He) drawn W1 … W8 in order from one generator, n_i the inputs of
+  # one unit: C·9, 16·9, 16·9, 32·9, 32·9, 64·9, 64·PH·PW, hidden_size; zero biases. Both masks
+  # of a training-mode pass come from one generator seeded with {#dropout_seed} (the N × hidden
+  # mask first, then the N × output one), as {MultiLayerNetExtend}'s.
+  class DeepConvNet
+    include LayeredNet
+
+    # The six convolutions: [filter_num, pad], each 3 × 3 of stride 1.
+    CONVS = [[16, 1], [16, 1], [32, 1], [32, 2], [64, 1], [64, 1]].freeze
+    # A pooling follows these convolutions (1-based).
+    POOL_AFTER = [2, 4, 6].freeze
+    # The ratio of both Dropout layers.
+    DROPOUT_RATIO = 0.5
+    # {#accuracy} predicts this many samples at a time.
+    ACCURACY_BATCH = 100
+
+    # The image's size after each convolution (s + 2·pad − 2) and each pooling (s // 2), in order.
+    # @param height [Integer]
+    # @param width [Integer]
+    # @return [Array<Array(Integer, Integer)>] nine sizes, the last the pooled PH, PW
+    def self.sizes(height, width)
+      CONVS.each.with_index(1).each_with_object([]) do |((_, pad), i), out|
+        height, width = height + (2 * pad) - 2, width + (2 * pad) - 2
+        out << [height, width]
+        out << [height /= 2, width /= 2] if POOL_AFTER.include?(i)
+      end
+    end
+
+    # @return [Array<Integer>] C, IH, IW of the input
+    attr_reader :input_dim
+    # @return [Boolean] true: the Trainer draws a mask seed for every step
+    attr_reader :use_dropout
+    # @return [Integer] the seed of the generator of a training-mode pass's masks
+    attr_accessor :dropout_seed
+
+    # @param input_dim [Array<Integer>] C, IH, IW
+    # @param hidden_size [Integer]
+    # @param output_size [Integer]
+    # @param rng [Rng, nil] the generator of the weights (nil: a new one seeded with +seed+)
+    # @param seed [Integer]
+    # @param params [Hash{String=>NArray}, nil] W1, b1, …, W8, b8 to use instead (held by reference)
+    # @param dropout_seed [Integer] see {#dropout_seed}
+    def initialize(input_dim: [1, 28, 28], hidden_size: 50, output_size: 10, rng: nil, seed: 0, params: nil, dropout_seed: 0)
+      @input_dim = input_dim
+      @use_dropout = true
+      @dropout_seed = dropout_seed
+      @params = params || draw(input_dim, hidden_size, output_size, rng || Rng.new(seed))
+      @layers = {}
+      CONVS.each.with_index(1) do |(_, pad), i|
+        @layers["Conv#{i}"] = Layers::Convolution.new(@params["W#{i}"], @params["b#{i}"], 1, pad)
+        @layers["Relu#{i}"] = Layers::Relu.new
+        @layers["Pool#{i / 2}"] = Layers::Pooling.new(2, 2, 2) if POOL_AFTER.include?(i)
+      end
+      @layers['Affine1'] = Layers::Affine.new(@params['W7'], @params['b7'])
+      @layers['Relu7'] = Layers::Relu.new
+      @layers['Dropout1'] = Layers::Dropout.new(DROPOUT_RATIO, rng: nil)
+      @layers['Affine2'] = Layers::Affine.new(@params['W8'], @params['b8'])
+      @layers['Dropout2'] = Layers::Dropout.new(DROPOUT_RATIO, rng: nil)
+      @last_layer = Layers::SoftmaxWithLoss.new
+    end
+
+    # The scores before the softmax.
+    # @param x [NArray] N×C×IH×IW
+    # @param train_flg [Boolean] training mode (the masks of {#dropout_seed}) or test mode (each
+    #   Dropout multiplies by 1 − 0.5)
+    # @return [NArray] N×output scores
+    def predict(x, train_flg: false)
+      masks = Rng.new(@dropout_seed) if train_flg
+      @layers.each_value.inject(x) do |h, layer|
+        next layer.forward(h) unless layer.is_a?(Layers::Dropout)
+
+        layer.rng = masks
+        layer.forward(h, train_flg: train_flg)
+      end
+    end
+
+    # The cross-entropy of softmax(predict(x)) against t; a training-mode pass by default, as
+    # the book's loss always is.
+    # @param x [NArray] N×C×IH×IW
+    # @param t [NArray, Array] N labels or N×output one-hot targets
+    # @param train_flg [Boolean] the mode of the pass (see {#predict})
+    # @return [Float]
+    def loss(x, t, train_flg: true)
+      @last_layer.forward(predict(x, train_flg: train_flg), t)
+    end
+
+    # The fraction of all samples whose test-mode argmax is t, +batch_size+ at a time.
+    # @param x [NArray] N×C×IH×IW
+    # @param t [NArray, Array] N labels or N×output one-hot targets
+    # @param batch_size [Integer]
+    # @return [Float] in 0..1
+    def accuracy(x, t, batch_size: ACCURACY_BATCH)
+      n = Arrays.shape(x)[0]
+      t = NArray.to_na(t) if t.is_a?(Array)
+      hits = (0...n).step(batch_size).sum do |i|
+        rows = i...[i + batch_size, n].min
+        correct(x[true, true, true, rows], t.dim == 1 ? t[rows] : t[true, rows])
+      end
+      hits / n.to_f
+    end
+
+    # Backpropagation through a training-mode pass (the masks of {#dropout_seed}).
+    # @param x [NArray] N×C×IH×IW
+    # @param t [NArray, Array] N labels or N×output one-hot targets
+    # @return [Hash{String=>NArray}] W1, b1, …, W8, b8
+    def gradient(x, t)
+      loss(x, t, train_flg: true)
+      backprop
+    end
+
+    private
+
+    # W1 … W8 in order, each sqrt(2/n)·randn(shape), and zero biases
+    def draw(input_dim, hidden_size, output_size, rng)
+      channels, height, width = input_dim
+      ph, pw = self.class.sizes(height, width).last
+      shapes = CONVS.map { |filters, _| [filters, channels, 3, 3].tap { channels = filters } }
+      shapes += [[channels * ph * pw, hidden_size], [hidden_size, output_size]]
+      shapes.each.with_index(1).each_with_object({}) do |(shape, i), params|
+        fan_in = shape.size == 4 ? shape[1] * 9 : shape[0]
+        params["W#{i}"] = Math.sqrt(2.0 / fan_in) * rng.randn(*shape)
+        params["b#{i}"] = Arrays.zeros(shape.size == 4 ? shape[0] : shape[1])
+      end
+    end
+
+    def collect_grads
+      names = (1..6).map { |i| "Conv#{i}" } + %w[Affine1 Affine2]
+      names.each.with_index(1).each_with_object({}) do |(name, i), grads|
+        grads["W#{i}"] = @layers[name].dW
+        grads["b#{i}"] = @layers[name].db
+      end
+    end
+  end
+  # endregion
+
   # The networks a Trainer can train, by the name of their ops: each builds its network from
   # the keyword arguments of that op's init (and rng:, the generator of the weights).
   NETWORKS = {
@@ -562,6 +704,7 @@ module DLScratch
     'multi_layer_net_extend' => lambda { |input_size:, hidden_size_list:, output_size:, **opts|
       MultiLayerNetExtend.new(input_size, hidden_size_list, output_size, **opts)
     },
-    'simple_conv_net' => ->(**opts) { SimpleConvNet.new(**opts) }
+    'simple_conv_net' => ->(**opts) { SimpleConvNet.new(**opts) },
+    'deep_conv_net' => ->(**opts) { DeepConvNet.new(**opts) }
   }.freeze
 end

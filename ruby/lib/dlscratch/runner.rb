@@ -47,6 +47,12 @@ module DLScratch
       SimpleConvNet.new(**a.slice(:input_dim, :conv_param, :hidden_size, :output_size, :weight_init_std), **given)
     end
 
+    # DeepConvNet around params (its masks drawn from seed) when given, else drawn from seed
+    deep_net = lambda do |a|
+      given = a.key?(:params) ? { params: a[:params], dropout_seed: a.fetch(:seed, 0) } : { rng: Rng.new(a[:seed]) }
+      DeepConvNet.new(**a.slice(:input_dim, :hidden_size, :output_size), **given)
+    end
+
     %w[and nand or xor].each { |g| op("gate.#{g}") { |a| Gates.public_send(g, a[:x1], a[:x2]) } }
     %w[identity step sigmoid sigmoid_grad relu relu_grad tanh softmax].each { |f| op("fn.#{f}") { |a| Functions.public_send(f, a[:x]) } }
     op('loss.sum_squared_error') { |a| Functions.sum_squared_error(a[:y], a[:t]) }
@@ -107,6 +113,16 @@ module DLScratch
     op('simple_conv_net.init') { |a| conv_net.(a).params }
     op('simple_conv_net.predict') { |a| conv_net.(a).predict(a[:x]) }
     %w[loss accuracy gradient numerical_gradient].each { |m| op("simple_conv_net.#{m}") { |a| conv_net.(a).public_send(m, a[:x], a[:t]) } }
+    op('deep_conv_net.init') { |a| deep_net.(a).params }
+    op('deep_conv_net.predict') { |a| deep_net.(a).predict(a[:x], train_flg: a[:train_flg]) }
+    op('deep_conv_net.loss') { |a| deep_net.(a).loss(a[:x], a[:t], train_flg: a[:train_flg]) }
+    %w[accuracy gradient].each { |m| op("deep_conv_net.#{m}") { |a| deep_net.(a).public_send(m, a[:x], a[:t]) } }
+    # the network of a parameters file (checked by the hook model_file): test-mode scores, accuracy
+    op('model.evaluate') do |a|
+      model = a[:path]
+      net = NETWORKS.fetch(model[:kind]).call(**model.except(:kind))
+      { y: net.predict(a[:x]), accuracy: net.accuracy(a[:x], a[:t]) }
+    end
     op('optimizer.run') do |a|
       params = a[:params].transform_values(&box)
       opt = Optimizers.build(a[:name], a[:hyper])

@@ -1,5 +1,7 @@
 # frozen_string_literal: true
 
+require 'fileutils'
+require 'json'
 require_relative 'arrays'
 require_relative 'networks'
 require_relative 'optimizers'
@@ -36,6 +38,33 @@ module DLScratch
     # @return [Boolean]
     def epoch_end?(i, iter_per_epoch)
       (i % iter_per_epoch).zero?
+    end
+    # endregion
+
+    # region: save_params
+    # Writes the portable parameters file of README §8 (the book's save_params): each array's
+    # shape and row-major data (Float#to_s reads back to the same double; non-finite numbers as
+    # "NaN", "Infinity", "-Infinity"), in the network's key order.
+    # @param path [String]
+    # @param network [Hash] the network's kind and structure
+    # @param params [Hash{String=>NArray}]
+    # @return [void]
+    def save_params(path, network, params)
+      number = ->(v) { v.finite? ? v : { 1 => 'Infinity', -1 => '-Infinity' }.fetch(v.infinite?, 'NaN') }
+      arrays = params.transform_values { |v| { shape: Arrays.shape(v), data: v.to_a.flatten.map(&number) } }
+      doc = { format: 'dlscratch-params', version: 1, port: 'ruby', network: network, params: arrays }
+      FileUtils.mkdir_p(File.dirname(path))
+      File.write(path, "#{JSON.generate(doc)}\n")
+    end
+
+    # Reads a parameters file (the book's load_params) as the JSON value it holds; the checks
+    # of its contents are the validator's (the hook model_file).
+    # @param path [String]
+    # @return [Object] the decoded JSON
+    # @raise [SystemCallError, IOError] when the file cannot be read
+    # @raise [JSON::ParserError, EncodingError] when it is not JSON (UTF-8 text)
+    def read_params(path)
+      JSON.parse(File.read(path, encoding: Encoding::UTF_8), max_nesting: false)
     end
     # endregion
 

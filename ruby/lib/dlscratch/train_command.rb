@@ -17,14 +17,18 @@ module DLScratch
     DEFAULTS = { net: 'two_layer_net', data_dir: Datasets::DEFAULT_DIR, seed: 0, train_size: nil, test_size: nil,
                  out: 'train-ruby.json', save_params: nil, quiet: false }.freeze
 
-    # Each network's defaults (README §8): train_neuralnet.py's and ch07/train_convnet.py's
-    # settings; nil marks an option the network does not accept.
+    # Each network's defaults (README §8): train_neuralnet.py's, ch07/train_convnet.py's and
+    # ch08/train_deepnet.py's settings; nil marks an option the network does not accept.
     NET_DEFAULTS = {
       'two_layer_net' => { iters: 10_000, epochs: nil, evaluate_samples: nil, batch_size: 100, hidden: 50,
                            optimizer: 'sgd', lr: 0.1, weight_init_std: 0.01 },
       'simple_conv_net' => { iters: nil, epochs: 20, evaluate_samples: 1000, batch_size: 100, hidden: 100,
-                             optimizer: 'adam', lr: 0.001, weight_init_std: 0.01 }
+                             optimizer: 'adam', lr: 0.001, weight_init_std: 0.01 },
+      'deep_conv_net' => { iters: nil, epochs: 20, evaluate_samples: 1000, batch_size: 100, hidden: 50,
+                           optimizer: 'adam', lr: 0.001, weight_init_std: nil }
     }.freeze
+    # The networks trained by the book's Trainer (train_convnet.py, train_deepnet.py).
+    TRAINER_NETS = %w[simple_conv_net deep_conv_net].freeze
 
     # Images per predict when the accuracies are measured.
     EVAL_BATCH = 1000
@@ -34,16 +38,17 @@ module DLScratch
 
     module_function
 
-    # The help's default of an option that depends on --net.
+    # The help's default of an option that depends on --net: the first network's, then each
+    # other one's where it differs; the networks named when not all accept the option.
     # @param key [Symbol] an option of {NET_DEFAULTS}
     # @return [String] "(default: 100)", "(default: 50; 100 for simple_conv_net)",
-    #   "(simple_conv_net only; default: 20)"
+    #   "(simple_conv_net, deep_conv_net only; default: 20)"
     def by_net(key)
-      two, conv = NET_DEFAULTS.values.map { |d| d[key] }
-      return "(simple_conv_net only; default: #{conv})" if two.nil?
-      return "(two_layer_net only; default: #{two})" if conv.nil?
-
-      two == conv ? "(default: #{two})" : "(default: #{two}; #{conv} for simple_conv_net)"
+      values = NET_DEFAULTS.filter_map { |net, d| [net, d[key]] unless d[key].nil? }.to_h
+      first = values.values.first
+      text = [first, *values.filter_map { |net, v| "#{v} for #{net}" unless v == first }].join('; ')
+      only = values.size < NET_DEFAULTS.size ? "#{values.keys.join(', ')} only; " : ''
+      "(#{only}default: #{text})"
     end
 
     # The option parser of bin/train, filling +opts+.
@@ -57,10 +62,11 @@ module DLScratch
         o.program_name = 'bin/train'
         o.banner = "Usage: bin/train [options]\n\n" \
                    "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) with the loop of\n" \
-                   "train_neuralnet.py, or with --net simple_conv_net the book's SimpleConvNet with its Trainer\n" \
-                   "(ch07/train_convnet.py), on Fashion-MNIST or MNIST; print train/test accuracy once an epoch\n" \
-                   "and after the last iteration, and write the history (JSON or CSV).\n\n"
-        o.on('--net NAME', "#{nets.join(' or ')} (default: two_layer_net)") do |v|
+                   "train_neuralnet.py, or with --net simple_conv_net / deep_conv_net the book's SimpleConvNet /\n" \
+                   "DeepConvNet with its Trainer (ch07/train_convnet.py, ch08/train_deepnet.py), on Fashion-MNIST\n" \
+                   "or MNIST; print train/test accuracy once an epoch and after the last iteration, and write the\n" \
+                   "history (JSON or CSV).\n\n"
+        o.on('--net NAME', "#{nets[0...-1].join(', ')} or #{nets[-1]} (default: two_layer_net)") do |v|
           opts[:net] = CLI.check(v, "choose from #{nets.join(', ')}") { nets.include?(v) }
         end
         o.on('--data-dir DIR', "directory with the four IDX files (default: #{DEFAULTS[:data_dir]})") { |v| opts[:data_dir] = v }
@@ -148,13 +154,13 @@ module DLScratch
       end
       CLI.check_out(opts[:out])
       CLI.check_out(opts[:save_params], '--save-params') if opts[:save_params]
-      conv = opts[:net] == 'simple_conv_net'
+      conv = TRAINER_NETS.include?(opts[:net])
       data = begin
         Datasets.load_mnist(opts[:data_dir], train_size: opts[:train_size], test_size: opts[:test_size], flatten: !conv)
       rescue Datasets::FileError => e
         raise CLI::UsageError, e.message
       end
-      check_image_size(data[0]) if conv
+      check_image_size(opts[:net], data[0]) if conv
       record, network = conv ? run_conv_net(opts, *data) : run(opts, *data)
       write_history(opts[:out], Runner.encode(record))
       puts "history written to #{opts[:out]}"
@@ -215,8 +221,9 @@ module DLScratch
       [record(opts, opts[:iters], train_size, x_test.shape[1], history), result.network]
     end
 
-    # Trains the book's SimpleConvNet with its Trainer as train.trainer does: one generator seeded
-    # with --seed draws W1, W2, W3, then every batch; the Trainer evaluates the first
+    # Trains the book's SimpleConvNet or DeepConvNet with its Trainer as train.trainer does: one
+    # generator seeded with --seed draws the weights, then every batch (and for DeepConvNet every
+    # step's mask seed); the Trainer evaluates the first
     # --evaluate-samples images after step i whenever i mod iter_per_epoch = 0, and the final
     # test accuracy is over the whole test set.
     # @param opts [Hash] as {parse_options} returns them
@@ -224,12 +231,18 @@ module DLScratch
     # @param t_train [NArray] N labels
     # @param x_test [NArray] M×1×H×W
     # @param t_test [NArray]
-    # @return [Array(Hash, SimpleConvNet)] the history record (as {run}'s) and the trained network
+    # @return [Array(Hash, SimpleConvNet, DeepConvNet)] the history record (as {run}'s) and the
+    #   trained network
     def run_conv_net(opts, x_train, t_train, x_test, t_test)
       train_size, test_size = t_train.size, t_test.size
       rng = Rng.new(opts[:seed])
-      network = SimpleConvNet.new(input_dim: Arrays.shape(x_train)[1..], hidden_size: opts[:hidden],
-                                  weight_init_std: opts[:weight_init_std], rng: rng)
+      input_dim = Arrays.shape(x_train)[1..]
+      network = if opts[:net] == 'deep_conv_net'
+                  DeepConvNet.new(input_dim: input_dim, hidden_size: opts[:hidden], rng: rng)
+                else
+                  SimpleConvNet.new(input_dim: input_dim, hidden_size: opts[:hidden],
+                                    weight_init_std: opts[:weight_init_std], rng: rng)
+                end
       trainer = Trainer.new(network, x_train, t_train, x_test, t_test, epochs: opts[:epochs],
                                                                        mini_batch_size: opts[:batch_size],
                                                                        optimizer: opts[:optimizer],
@@ -267,18 +280,26 @@ module DLScratch
       options = { net: opts[:net], data_dir: opts[:data_dir], iters: steps, batch_size: opts[:batch_size],
                   hidden: opts[:hidden], lr: opts[:lr], optimizer: opts[:optimizer],
                   weight_init_std: opts[:weight_init_std], seed: opts[:seed], train_size: train_size, test_size: test_size }
-      options.update(epochs: opts[:epochs], evaluate_samples: opts[:evaluate_samples]) if opts[:net] == 'simple_conv_net'
+      options.delete(:weight_init_std) if opts[:weight_init_std].nil?
+      options.update(epochs: opts[:epochs], evaluate_samples: opts[:evaluate_samples]) if TRAINER_NETS.include?(opts[:net])
       h = history
       { port: 'ruby', options: options, loss_history: h[:loss_history], acc_iters: h[:acc_iters], train_acc: h[:train_acc],
         test_acc: h[:test_acc], final_iter: steps - 1, final_train_acc: h[:final_train_acc],
         final_test_acc: h[:final_test_acc], seconds: h[:seconds] }
     end
 
-    # The conv net's 5 × 5 filters need images of at least 6 × 6 (a conv output of 2 × 2 for
-    # the pooling).
+    # SimpleConvNet's 5 × 5 filters need images of at least 6 × 6 (a conv output of 2 × 2 for
+    # the pooling), DeepConvNet's three poolings at least 4 × 4.
+    # @param net [String] simple_conv_net or deep_conv_net
+    # @param x_train [NArray] N×1×H×W
     # @raise [CLI::UsageError]
-    def check_image_size(x_train)
+    def check_image_size(net, x_train)
       _, _, rows, cols = Arrays.shape(x_train)
+      if net == 'deep_conv_net'
+        return if DeepConvNet.sizes(rows, cols).flatten.min >= 1
+
+        raise CLI::UsageError, "--net deep_conv_net: images of #{rows}x#{cols} are smaller than 4x4"
+      end
       filter = SimpleConvNet::CONV_PARAM[:filter_size]
       return if [rows, cols].min >= filter + 1
 
@@ -286,31 +307,19 @@ module DLScratch
     end
 
     # The "network" of a parameters file: its kind and structure.
-    # @param network [TwoLayerNet, SimpleConvNet]
+    # @param network [TwoLayerNet, SimpleConvNet, DeepConvNet]
     # @param opts [Hash]
     # @return [Hash]
     def network_description(network, opts)
-      if network.is_a?(SimpleConvNet)
+      if network.is_a?(DeepConvNet)
+        { kind: 'deep_conv_net', input_dim: network.input_dim, hidden_size: opts[:hidden], output_size: 10 }
+      elsif network.is_a?(SimpleConvNet)
         { kind: 'simple_conv_net', input_dim: network.input_dim, conv_param: SimpleConvNet::CONV_PARAM.dup,
           hidden_size: opts[:hidden], output_size: 10 }
       else
         { kind: 'two_layer_net', input_size: Arrays.shape(network.params['W1'])[0], hidden_size: opts[:hidden],
           output_size: 10 }
       end
-    end
-
-    # Writes the portable parameters file of README §8: each array's shape and row-major data
-    # (Float#to_s reads back to the same double; non-finite numbers as "NaN", "Infinity",
-    # "-Infinity"), in the network's key order.
-    # @param path [String]
-    # @param network [Hash] {network_description}
-    # @param params [Hash{String=>NArray}]
-    # @return [void]
-    def save_params(path, network, params)
-      arrays = params.transform_values { |v| { shape: Arrays.shape(v), data: v.to_a.flatten } }
-      doc = { format: 'dlscratch-params', version: 1, port: 'ruby', network: network, params: arrays }
-      FileUtils.mkdir_p(File.dirname(path))
-      File.write(path, "#{JSON.generate(Runner.encode(doc))}\n")
     end
   end
 end

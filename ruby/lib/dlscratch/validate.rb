@@ -3,6 +3,9 @@
 require 'json'
 require 'narray'
 require_relative 'errors'
+require_relative 'arrays'
+require_relative 'networks'
+require_relative 'train'
 
 module DLScratch
   # A request's args checked and converted by interpreting shared_tests/ops.json: each argument
@@ -268,12 +271,22 @@ module DLScratch
         rescue Error => e
           raise e.class, "#{name}: #{e.message}"
         end
-        if kind == 'simple_conv_net'
+        bind_network(kind, net)
+        { kind: kind, **net }
+      end
+
+      # The kinds of network whose input is N×C×IH×IW.
+      CONVOLUTIONAL = %w[simple_conv_net deep_conv_net].freeze
+      # The kinds of network a parameters file may hold (those bin/train saves).
+      MODEL_KINDS = %w[two_layer_net simple_conv_net deep_conv_net].freeze
+
+      # S0 (a dense network's input_size) or C, IH, IW (a convolutional one's input_dim), and SL.
+      def bind_network(kind, net)
+        if CONVOLUTIONAL.include?(kind)
           @sym.update(%w[C IH IW].zip(net[:input_dim]).to_h, 'SL' => net[:output_size])
         else
           @sym.update('S0' => net[:input_size], 'SL' => net[:output_size])
         end
-        { kind: kind, **net }
       end
 
       # A factor of a limit: "step_num", "init_x.size", "x_train.columns".
@@ -352,11 +365,83 @@ module DLScratch
         (filters * k) + (filters * @sym['PH'] * @sym['PW'] * hidden) + (hidden * @vals['output_size']) + col
       end
 
-      # The trainer's images: 2-D (N×S0) for a dense network, 4-D for simple_conv_net (ShapeError).
-      def hook_network_input(spec)
-        kind, ndim = @vals['network'][:kind], @shapes[spec['name']].size
-        want = kind == 'simple_conv_net' ? 4 : 2
+      # The trainer's images: 2-D (N×S0) for a dense network, 4-D for a convolutional one
+      # (ShapeError); the network that of the argument +source+.
+      def hook_network_input(spec, source = 'network')
+        kind, ndim = @vals[source][:kind], @shapes[spec['name']].size
+        want = CONVOLUTIONAL.include?(kind) ? 4 : 2
         raise ShapeError, "#{spec['name']} is #{ndim}-D, but a #{kind} takes #{want}-D input" unless ndim == want
+      end
+
+      # model.evaluate's x: as the trainer's images, for the network of the parameters file
+      def hook_model_input(spec) = hook_network_input(spec, 'path')
+
+      # DeepConvNet's image through its convolutions (s + 2·pad − 2) and poolings (s // 2), each
+      # side at least 1 (ShapeError); binds PH, PW, the last pooling's output.
+      def hook_deep_geometry(_spec)
+        ih, iw = @sym.values_at('IH', 'IW')
+        sizes = DeepConvNet.sizes(ih, iw)
+        raise ShapeError, "a #{ih}x#{iw} image is too small for DeepConvNet's three poolings (at least 4x4)" if sizes.flatten.min < 1
+
+        @sym['PH'], @sym['PW'] = sizes.last
+      end
+
+      # Σ_i (F_i·C_i·9 + F_i) + 64·PH·PW·hidden + hidden·(1 + output) + output, plus for an op
+      # with x the largest convolution's col N·OH_i·OW_i·C_i·9
+      def hook_deep_conv_net_size
+        c, ih, iw, ph, pw = @sym.values_at('C', 'IH', 'IW', 'PH', 'PW')
+        hidden, out = @vals.values_at('hidden_size', 'output_size')
+        sizes = DeepConvNet.sizes(ih, iw)
+        channels = [c, *DeepConvNet::CONVS[0...-1].map(&:first)]
+        inputs = [[ih, iw], *sizes.values_at(0, 2, 3, 5, 6)]
+        convs = DeepConvNet::CONVS.zip(channels, inputs)
+        weights = convs.sum { |(f, _), ci, _| (f * ci * 9) + f } + (64 * ph * pw * hidden) + (hidden * (1 + out)) + out
+        cols = convs.map { |(_, pad), ci, (h, w)| ci * 9 * (h + (2 * pad) - 2) * (w + (2 * pad) - 2) }
+        weights + (@vals.key?('x') ? @shapes['x'][0] * cols.max : 0)
+      end
+
+      # The parameters file at path (README §8) as {kind:, the network's arguments, params:}:
+      # format and version, its network checked as the network kind checks one, its params
+      # exactly the keys (in order) and shapes that <kind>.init draws; any fault ValueError.
+      def hook_model_file(spec)
+        path = @vals[spec['name']]
+        record = begin
+          Train.read_params(path)
+        rescue SystemCallError, IOError, JSON::ParserError, EncodingError => e
+          raise ValueError, "cannot read #{path} as JSON: #{e.message.lines.first&.strip}"
+        end
+        begin
+          unless record.is_a?(Hash) && record['format'] == 'dlscratch-params' && record['version'] == 1
+            raise BadArgs, 'it has no "format": "dlscratch-params", "version": 1'
+          end
+
+          net = kind_network(record['network'], { 'kinds' => MODEL_KINDS }, 'network')
+          like = NETWORKS.fetch(net[:kind]).call(**net.except(:kind)).params
+          @vals[spec['name']] = { **net, params: model_params(record['params'], like) }
+        rescue Error => e
+          raise ValueError, "#{path} is not a parameters file of section 8: #{e.message}"
+        end
+      end
+
+      # The params of a parameters file, each checked against the array of +like+ of its key
+      def model_params(arrays, like)
+        bad('params must be an object', arrays) unless arrays.is_a?(Hash)
+        raise BadArgs, "its params are #{arrays.keys.join(', ')}, not #{like.keys.join(', ')}" unless arrays.keys == like.keys
+
+        like.to_h do |key, want|
+          entry = arrays[key]
+          bad("params.#{key} must be an object", entry) unless entry.is_a?(Hash)
+          shape = kind_int_list(entry['shape'], { 'min' => 0, 'max' => 'max_elements' }, "params.#{key}.shape")
+          data = entry['data']
+          bad("params.#{key}.data must be a list", data) unless data.is_a?(Array)
+          data = data.map { |x| kind_number(x, {}, "params.#{key}.data") }
+          want_shape = Arrays.shape(want)
+          unless shape == want_shape && data.size == shape.inject(1, :*)
+            raise BadArgs, "params.#{key} is #{Validate.shape_str(shape)} with #{data.size} numbers, not #{Validate.shape_str(want_shape)}"
+          end
+
+          [key, NArray.to_na(data).reshape!(*shape.reverse)]
+        end
       end
 
       # FH and FW of the op's "window" tokens
