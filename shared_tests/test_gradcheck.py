@@ -122,3 +122,57 @@ def test_gradient_matches_numerical(port: Port, name: str, family: str, args: di
         if not diff <= MEAN_ABS_DIFF:
             problems.append(f"{key}: mean |gradient - numerical_gradient| = {diff:.3g} > {MEAN_ABS_DIFF:g}")
     assert not problems, f"{port.name} {name}: " + "; ".join(problems)
+
+
+# --- DeepConvNet: a numerical gradient of every weight is too slow; sampled coordinates instead ---
+
+DEEP_STRUCTURE = {"input_dim": [1, 8, 8], "hidden_size": 6, "output_size": 3}
+DEEP_SAMPLES, DEEP_H = 1, 1e-5
+
+
+def deep_conv_net_args(seed: int) -> dict[str, Any]:
+    """A DeepConvNet on two 1 x 8 x 8 images with He-scaled weights (W7 is 64 x 6: the last pooling
+    is 1 x 1); the labels are set by the test to the network's own training-mode predictions."""
+    r = np.random.RandomState(seed)
+    shapes, channels = {}, 1
+    for i, filters in enumerate((16, 16, 32, 32, 64, 64), start=1):
+        shapes[f"W{i}"], shapes[f"b{i}"] = (filters, channels, 3, 3), (filters,)
+        channels = filters
+    shapes.update(W7=(64, 6), b7=(6,), W8=(6, 3), b8=(3,))
+    params = {k: r.randn(*s) * (np.sqrt(2.0 / np.prod(s[1:])) if len(s) == 4 else 1.0 if k[0] == "W" else 0.1)
+              for k, s in shapes.items()}
+    return {**DEEP_STRUCTURE, "params": params, "x": r.rand(2, 1, 8, 8), "t": [0, 2], "seed": 11}
+
+
+def test_deep_conv_net_gradient_matches_sampled_central_differences(port: Port, session: Session) -> None:
+    """gradient against (L(p + h) - L(p - h)) / 2h of the training-mode loss (the same masks, from the
+    same seed) at DEEP_SAMPLES coordinates of every parameter, each asked of the port itself."""
+    require_present(port)
+    args = deep_conv_net_args(30)
+    listed = {**args, "params": {k: v.tolist() for k, v in args["params"].items()}, "x": args["x"].tolist()}
+    # with the scores' own argmax as the label the loss's + 1e-7 moves the central difference by
+    # less than 1e-7 relative (it is 1e-7 / y_t: large where y_t is small)
+    scores = ask(session, port, "gradcheck/deep/predict", "deep_conv_net.predict",
+                 {k: v for k, v in listed.items() if k != "t"} | {"train_flg": True})
+    listed["t"] = [int(i) for i in np.argmax(np.asarray(scores["y"], float), axis=1)]
+    backprop = ask(session, port, "gradcheck/deep/gradient", "deep_conv_net.gradient", listed)
+    r = np.random.RandomState(31)
+    problems = []
+    for key, value in args["params"].items():
+        g = np.asarray(backprop.get(key), float)
+        if g.shape != value.shape:
+            problems.append(f"{key}: gradient shape {g.shape}, parameter {value.shape}")
+            continue
+        for k in range(DEEP_SAMPLES):
+            idx = tuple(int(r.randint(0, n)) for n in value.shape)
+            losses = []
+            for sign in (1, -1):
+                moved = {name: v.copy() for name, v in args["params"].items()}
+                moved[key][idx] += sign * DEEP_H
+                body = ask(session, port, f"gradcheck/deep/{key}/{k}/{sign}", "deep_conv_net.loss",
+                           {**listed, "params": {n: v.tolist() for n, v in moved.items()}, "train_flg": True})
+                losses.append(float(body["loss"]))
+            numerical = (losses[0] - losses[1]) / (2 * DEEP_H)
+            if not abs(numerical - g[idx]) <= 1e-6 + 1e-4 * abs(g[idx]):
+                problems.append(f"{key}{list(idx)}: gradient {g[idx]:.9g}, central difference {numerical:.9g}")
+    assert not problems, f"{port.name}: " + "; ".join(problems)
