@@ -212,3 +212,43 @@ def test_simple_conv_net_gradient_check_of_the_book():
     numerical, backprop = net.numerical_gradient(x, t), net.gradient(x, t)
     for key in numerical:
         assert np.abs(numerical[key] - backprop[key]).mean() < 1e-9, key
+
+
+# --- chapter 8 --------------------------------------------------------------------------------
+
+from dlscratch.networks import DeepConvNet, deep_conv_sizes  # noqa: E402
+
+
+def test_deep_conv_net_has_the_books_shapes_and_scales():
+    # 28 -> 28 -> pool 14 -> 14 -> 16 (pad 2) -> pool 8 -> 8 -> 8 -> pool 4
+    assert deep_conv_sizes(28, 28)[-1] == (4, 4)
+    net = DeepConvNet(rng=MRG32k3a(0))
+    assert net.params["W4"].shape == (32, 32, 3, 3) and net.params["W7"].shape == (64 * 4 * 4, 50)
+    rng = MRG32k3a(0)
+    assert np.array_equal(net.params["W1"], np.sqrt(2.0 / 9) * rng.randn(16, 1, 3, 3))       # He: 1·3·3 inputs
+    assert np.array_equal(net.params["W2"], np.sqrt(2.0 / 144) * rng.randn(16, 16, 3, 3))
+
+
+def test_deep_conv_net_test_mode_halves_the_last_affine():
+    net = DeepConvNet((1, 4, 4), 2, 3, rng=MRG32k3a(0))
+    for v in net.params.values():
+        v[...] = 0
+    net.params["b8"][:] = [0.0, 1.0, 0.0]
+    assert net.predict(np.ones((2, 1, 4, 4))).tolist() == [[0.0, 0.5, 0.0]] * 2      # Dropout(0.5) test mode
+
+
+def test_deep_conv_net_gradient_at_sampled_coordinates():
+    net = DeepConvNet((1, 8, 8), 4, 3, rng=MRG32k3a(3), dropout_seed=5)
+    x = MRG32k3a(4).rand(2, 1, 8, 8)
+    t = np.argmax(net.predict(x, train_flg=True), axis=1)
+    grads = net.gradient(x, t)
+    r = np.random.default_rng(0)
+    for key, p in net.params.items():
+        idx = tuple(int(r.integers(0, n)) for n in p.shape)
+        old = p[idx]
+        p[idx] = old + 1e-5
+        up = net.loss(x, t)
+        p[idx] = old - 1e-5
+        down = net.loss(x, t)
+        p[idx] = old
+        assert abs((up - down) / 2e-5 - grads[key][idx]) <= 1e-6 + 1e-4 * abs(grads[key][idx]), key

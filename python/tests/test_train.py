@@ -144,3 +144,30 @@ def test_simple_conv_net_trains_with_the_trainer(tmp_path):
 ])
 def test_train_refuses_options_of_the_other_network(args, words):
     assert_refused(run("train", *args), "train", *words)
+
+
+@needs_data
+def test_deep_conv_net_trains_with_the_trainer_and_saves_a_loadable_model(tmp_path):
+    out, params = tmp_path / "d.json", tmp_path / "p.json"
+    proc = run("train", "--net", "deep_conv_net", "--train-size", "60", "--test-size", "20", "--epochs", "1",
+               "--batch-size", "30", "--evaluate-samples", "20", "--hidden", "5", "--quiet", "--no-plot",
+               "--out", str(out), "--save-params", str(params))
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(out.read_text())
+    assert len(record["loss_history"]) == 2 and record["options"]["optimizer"] == "adam"
+    assert "weight_init_std" not in record["options"]
+    from dlscratch.datasets import load_mnist
+    from dlscratch.networks import DeepConvNet
+    from dlscratch.trainer import Trainer
+    from dlscratch.validate import validate
+    (x, t), (xt, tt) = load_mnist(flatten=False)
+    rng = MRG32k3a(0)
+    trainer = Trainer(DeepConvNet(hidden_size=5, rng=rng), x[:60], t[:60], xt[:20], tt[:20], 1, 30, "adam", {"lr": 0.001},
+                      20, rng=rng)
+    assert trainer.train() == record["final_test_acc"] and trainer.train_loss_list == record["loss_history"]
+    model = validate("model.evaluate", {"path": str(params), "x": xt[:3].tolist(), "t": tt[:3].tolist()}).path
+    assert model["kind"] == "deep_conv_net" and np.array_equal(model["params"]["W7"], trainer.network.params["W7"])
+
+
+def test_deep_conv_net_takes_no_weight_init_std():
+    assert_refused(run("train", "--net", "deep_conv_net", "--weight-init-std", "0.1"), "train", "--weight-init-std")

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -172,3 +173,20 @@ def test_dlscratch_ops_json_names_another_contract(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "DLSCRATCH_OPS_JSON": str(tmp_path / "ops.json")})
     assert proc.stdout.strip() == "1.0", proc.stderr
+
+
+MODELS = Path(__file__).resolve().parents[2] / "shared_tests" / "data" / "models"
+
+
+def test_a_parameters_file_is_checked_before_it_is_used():
+    from dlscratch.protocol import ShapeError, ValueError_
+    from dlscratch.validate import validate
+    x = [[0.1] * 6]
+    loaded = validate("model.evaluate", {"path": str(MODELS / "two_layer_net.json"), "x": x, "t": [0]})
+    assert loaded.path["kind"] == "two_layer_net" and loaded.path["params"]["W1"].shape == (6, 4)
+    for name, words in [("bad-shape.json", "W1"), ("bad-keys.json", "b2"), ("bad-count.json", "23"),
+                        ("bad-kind.json", "multi_layer_net"), ("bad-format.json", "format"), ("not-json.json", "JSON")]:
+        with pytest.raises(ValueError_, match=words):
+            validate("model.evaluate", {"path": str(MODELS / name), "x": x, "t": [0]})
+    with pytest.raises(ShapeError):
+        validate("model.evaluate", {"path": str(MODELS / "simple_conv_net.json"), "x": [[0.0] * 36], "t": [0]})
