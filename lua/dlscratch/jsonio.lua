@@ -104,4 +104,32 @@ function M.encode(v)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 
+-- member_keys(s, member): the keys, in the order written, of the object that is the value of `member` in
+-- the top-level object of the JSON text s (nil when there is none); s is JSON that decode accepted.
+function M.member_keys(s, member)
+  local pos, depth, last_key, keys = 1, 0, nil, nil
+  while true do
+    local at, _, c = s:find('([%[%]{}"])', pos)
+    if not at then return keys end
+    if c == '"' then
+      local close = at + 1
+      while s:byte(s:find('["\\]', close)) == 92 do close = s:find('["\\]', close) + 2 end
+      close = s:find('"', close, true)
+      local after = s:find("%S", close + 1)
+      if after and s:byte(after) == 58 then -- a key: the next thing is ":"
+        local key = decoder.decode(s:sub(at, close))
+        if depth == 1 then last_key = key elseif depth == 2 and keys then keys[#keys + 1] = key end
+      end
+      pos = close + 1
+    elseif c == "{" or c == "[" then
+      depth = depth + 1
+      if depth == 2 and c == "{" and last_key == member and not keys then keys = {} end
+      pos = at + 1
+    else
+      if depth == 2 and keys then return keys end
+      depth, pos = depth - 1, at + 1
+    end
+  end
+end
+
 return M

@@ -1,6 +1,7 @@
 -- The book's networks: the 3-layer forward network (3.4.3), simpleNet (4.4.2),
 -- TwoLayerNet (chapter 5), MultiLayerNet (common/multi_layer_net.py) and
--- MultiLayerNetExtend (common/multi_layer_net_extend.py), SimpleConvNet (ch07/simple_convnet.py).
+-- MultiLayerNetExtend (common/multi_layer_net_extend.py), SimpleConvNet (ch07/simple_convnet.py),
+-- DeepConvNet (ch08/deep_convnet.py).
 -- Parameters live in a table of named tensors, e.g. params.W1, params.b1.
 local tensor = require("dlscratch.tensor")
 local functions = require("dlscratch.functions")
@@ -432,6 +433,106 @@ function SimpleConvNet:numerical_gradient(x, t)
 end
 -- endregion
 
+---------------------------------------------------------------------------
+-- region: deep_conv_net
+-- DeepConvNet (8.1, ch08/deep_convnet.py): (Convolution -> Relu -> Convolution -> Relu ->
+-- Pooling(2, 2, stride 2)) three times with 16, 16, 32, 32, 64, 64 filters of 3 x 3, stride 1,
+-- then Affine(W7, b7) -> Relu -> Dropout(0.5) -> Affine(W8, b8) -> Dropout(0.5) -> SoftmaxWithLoss.
+-- W_i = sqrt(2 / n_i)·randn, n_i a unit's inputs (C·9, 16·9, 16·9, 32·9, 32·9, 64·9, 64·PH·PW,
+-- hidden), drawn W1 .. W8 in order; zero biases. A training-mode pass draws both Dropout masks from
+-- one generator seeded with dropout_seed, the N x hidden one first.
+local DeepConvNet = class()
+M.DeepConvNet = DeepConvNet
+DeepConvNet.use_dropout = true
+
+-- the six convolutions {filter_num, pad}, a pooling after the 2nd, 4th and 6th
+M.DEEP_CONVS = { { 16, 1 }, { 16, 1 }, { 32, 1 }, { 32, 2 }, { 64, 1 }, { 64, 1 } }
+local DEEP_POOL_AFTER = { [2] = true, [4] = true, [6] = true }
+
+-- deep_conv_sizes(h, w): the image size {h, w} after each convolution (s + 2·pad − 2) and each
+-- pooling (s // 2), in order; the last is PH x PW.
+function M.deep_conv_sizes(h, w)
+  local sizes = {}
+  for i, conv in ipairs(M.DEEP_CONVS) do
+    h, w = h + 2 * conv[2] - 2, w + 2 * conv[2] - 2
+    sizes[#sizes + 1] = { h, w }
+    if DEEP_POOL_AFTER[i] then
+      h, w = floor(h / 2), floor(w / 2)
+      sizes[#sizes + 1] = { h, w }
+    end
+  end
+  return sizes
+end
+
+-- new({input_dim ({1, 28, 28}), hidden_size (50), output_size (10), seed (0), params, dropout_seed (0)},
+-- rng): params given replace the drawn ones, which come from rng (default: a generator seeded with seed).
+function DeepConvNet.new(opts, rng)
+  local dim, hidden, output = opts.input_dim or { 1, 28, 28 }, opts.hidden_size or 50, opts.output_size or 10
+  local params = opts.params
+  if params == nil then
+    local sizes = M.deep_conv_sizes(dim[2], dim[3])
+    local ph, pw = sizes[#sizes][1], sizes[#sizes][2]
+    rng = rng or rng_mod.new(opts.seed or 0)
+    params = {}
+    local channels = dim[1]
+    for i, conv in ipairs(M.DEEP_CONVS) do
+      params["W" .. i] = drawn(rng, { conv[1], channels, 3, 3 }, sqrt(2.0 / (channels * 9)))
+      params["b" .. i] = tensor.zeros({ conv[1] })
+      channels = conv[1]
+    end
+    params.W7, params.b7 = drawn(rng, { channels * ph * pw, hidden }, sqrt(2.0 / (channels * ph * pw))),
+      tensor.zeros({ hidden })
+    params.W8, params.b8 = drawn(rng, { hidden, output }, sqrt(2.0 / hidden)), tensor.zeros({ output })
+  end
+  local self = setmetatable({ params = params, output_size = output, dropout_seed = opts.dropout_seed or 0,
+    layers = {}, weighted = {}, dropouts = {} }, DeepConvNet)
+  local list = self.layers
+  local function add(layer, kind)
+    list[#list + 1] = layer
+    if kind then table.insert(self[kind], layer) end
+  end
+  for i, conv in ipairs(M.DEEP_CONVS) do
+    add(layers.Convolution.new(params["W" .. i], params["b" .. i], 1, conv[2]), "weighted")
+    add(layers.Relu.new())
+    if DEEP_POOL_AFTER[i] then add(layers.Pooling.new(2, 2, 2)) end
+  end
+  add(layers.Affine.new(params.W7, params.b7), "weighted")
+  add(layers.Relu.new())
+  add(layers.Dropout.new(0.5), "dropouts")
+  add(layers.Affine.new(params.W8, params.b8), "weighted")
+  add(layers.Dropout.new(0.5), "dropouts")
+  self.last_layer = layers.SoftmaxWithLoss.new()
+  return self
+end
+
+-- predict(x, train_flg): test mode unless train_flg (each Dropout then multiplies by 1 − 0.5).
+function DeepConvNet:predict(x, train_flg)
+  local masks = train_flg and rng_mod.new(self.dropout_seed) or nil
+  for _, dropout in ipairs(self.dropouts) do dropout.rng = masks end
+  for _, layer in ipairs(self.layers) do x = layer:forward(x, train_flg) end
+  return x
+end
+
+-- loss(x, t, train_flg): the book's loss is a training-mode pass unless train_flg is false.
+function DeepConvNet:loss(x, t, train_flg)
+  if train_flg == nil then train_flg = true end
+  return self.last_layer:forward(self:predict(x, train_flg), t)
+end
+
+-- accuracy(x, t): SimpleConvNet's: every sample, ACCURACY_BATCH at a time, in test mode.
+DeepConvNet.accuracy = SimpleConvNet.accuracy
+
+-- gradient(x, t): backprop through a training-mode pass; W_i, b_i of the i-th Convolution or Affine.
+function DeepConvNet:gradient(x, t)
+  self:loss(x, t, true)
+  local dout = self.last_layer:backward()
+  for i = #self.layers, 1, -1 do dout = self.layers[i]:backward(dout) end
+  local grads = {}
+  for i, layer in ipairs(self.weighted) do grads["W" .. i], grads["b" .. i] = layer.dW, layer.db end
+  return grads
+end
+-- endregion
+
 -- NETWORKS[kind](opts, rng): the networks a Trainer can train, by the name of their ops, the weights drawn from rng.
 M.NETWORKS = {
   two_layer_net = function(o, rng)
@@ -440,6 +541,7 @@ M.NETWORKS = {
   multi_layer_net = MultiLayerNet.new,
   multi_layer_net_extend = MultiLayerNetExtend.new,
   simple_conv_net = SimpleConvNet.new,
+  deep_conv_net = DeepConvNet.new,
 }
 
 -- the book's names

@@ -18,7 +18,7 @@ local util = require("dlscratch.util")
 local Trainer = require("dlscratch.trainer").Trainer
 
 local array, TwoLayerNet, MultiLayerNet = jsonio.array, networks.TwoLayerNet, networks.MultiLayerNet
-local SimpleConvNet = networks.SimpleConvNet
+local SimpleConvNet, DeepConvNet = networks.SimpleConvNet, networks.DeepConvNet
 
 local M = {}
 
@@ -47,6 +47,19 @@ local function extend_pass(v, key, method, ...)
   local net = extend(v)
   return { [key] = net[method](net, ...), running_stats = net.running_stats }
 end
+
+-- deep_net(v): DeepConvNet around v.params, its Dropout masks seeded with v.seed, or drawn from v.seed
+local function deep_net(v)
+  if v.params then v.dropout_seed = v.seed end
+  return DeepConvNet.new(v)
+end
+
+-- MODELS[kind](network): the network of a parameters file (model_file), around its params
+local MODELS = {
+  two_layer_net = function(n) return TwoLayerNet.from_params(n.params) end,
+  simple_conv_net = SimpleConvNet.new,
+  deep_conv_net = DeepConvNet.new,
+}
 
 local OPS = {
   ["loss.sum_squared_error"] = function(v) return { loss = functions.sum_squared_error(v.y, v.t) } end,
@@ -109,6 +122,15 @@ local OPS = {
   ["simple_conv_net.accuracy"] = function(v) return { accuracy = SimpleConvNet.new(v):accuracy(v.x, v.t) } end,
   ["simple_conv_net.gradient"] = function(v) return SimpleConvNet.new(v):gradient(v.x, v.t) end,
   ["simple_conv_net.numerical_gradient"] = function(v) return SimpleConvNet.new(v):numerical_gradient(v.x, v.t) end,
+  ["deep_conv_net.init"] = function(v) return deep_net(v).params end,
+  ["deep_conv_net.predict"] = function(v) return { y = deep_net(v):predict(v.x, v.train_flg) } end,
+  ["deep_conv_net.loss"] = function(v) return { loss = deep_net(v):loss(v.x, v.t, v.train_flg) } end,
+  ["deep_conv_net.accuracy"] = function(v) return { accuracy = deep_net(v):accuracy(v.x, v.t) } end,
+  ["deep_conv_net.gradient"] = function(v) return deep_net(v):gradient(v.x, v.t) end,
+  ["model.evaluate"] = function(v)
+    local net = MODELS[v.path.kind](v.path)
+    return { y = net:predict(v.x), accuracy = net:accuracy(v.x, v.t) }
+  end,
   ["optimizer.run"] = function(v)
     local opt = optimizers.create(v.name, v.hyper)
     for _, grads in ipairs(v.grads_seq) do opt:update(v.params, grads) end

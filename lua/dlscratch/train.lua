@@ -3,6 +3,7 @@
 --   for i = 0 .. iters-1:
 --     idx = choice(train_size, batch_size); grads = backprop on the batch;
 --     optimizer update; record the loss of the same batch after the update.
+local jsonio = require("dlscratch.jsonio")
 local tensor = require("dlscratch.tensor")
 local networks = require("dlscratch.networks")
 local optimizers = require("dlscratch.optimizers")
@@ -75,6 +76,60 @@ end
 
 function M.epoch_end(i, iter_per_epoch)
   return math.fmod(i, iter_per_epoch) == 0
+end
+-- endregion
+
+-- region: save_params
+-- The book's save_params / load_params in the portable format of shared_tests/README.md §8:
+-- {"format": "dlscratch-params", "version": 1, "port", "network", "params": {key: {"shape", "data"}}},
+-- each array's data in row-major order, the keys in the network's order W1, b1, W2, b2, ...
+
+-- ordered(list): the JSON object of the {key, JSON text} pairs in list, in that order
+function M.ordered(list)
+  local parts = {}
+  for i, kv in ipairs(list) do parts[i] = jsonio.encode(kv[1]) .. ": " .. kv[2] end
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+-- param_keys(params): the keys W1, b1, W2, b2, ... in the network's order (by index, W before b)
+function M.param_keys(params)
+  local keys = {}
+  for k in pairs(params) do keys[#keys + 1] = k end
+  local function rank(k) return tonumber(k:match("%d+$")) * 2 + (k:sub(1, 1) == "W" and 0 or 1) end
+  table.sort(keys, function(a, b) return rank(a) < rank(b) end)
+  return keys
+end
+
+-- save_params(path, port, network, params): writes the parameters file; network is the JSON text of the
+-- network object. Returns true, or nil and the reason the file cannot be written.
+function M.save_params(path, port, network, params)
+  local arrays = {}
+  for i, key in ipairs(M.param_keys(params)) do
+    local p, data = params[key], {}
+    for k = 1, p.size do data[k] = jsonio.number(p.data[k]) end
+    arrays[i] = { key, M.ordered({ { "shape", jsonio.encode(jsonio.array(tensor.copy_list(p.shape))) },
+      { "data", "[" .. table.concat(data, ", ") .. "]" } }) }
+  end
+  local f, err = io.open(path, "w")
+  if not f then return nil, err end
+  f:write(M.ordered({ { "format", '"dlscratch-params"' }, { "version", "1" }, { "port", jsonio.encode(port) },
+    { "network", network }, { "params", M.ordered(arrays) } }), "\n")
+  f:close()
+  return true
+end
+
+-- read_params(path): the decoded JSON of a parameters file and the keys of its params in the order
+-- written (nil when it has no params object), or nil and why the file cannot be read as JSON. The
+-- validator (hook model_file) checks what it holds.
+function M.read_params(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local text, read_err = f:read("*a")
+  f:close()
+  if text == nil then return nil, read_err end
+  local record, msg = jsonio.decode(text)
+  if record == nil then return nil, msg end
+  return record, jsonio.member_keys(text, "params")
 end
 -- endregion
 

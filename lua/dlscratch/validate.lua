@@ -4,12 +4,17 @@
 local cjson = require("cjson")
 local jsonio = require("dlscratch.jsonio")
 local tensor = require("dlscratch.tensor")
+local networks = require("dlscratch.networks")
+local train = require("dlscratch.train")
 
 local floor, huge = math.floor, math.huge
 local is_array, is_object, null = jsonio.is_array, jsonio.is_object, jsonio.null
 local shape_str, same_shape = tensor.shape_str, tensor.same_shape
 
 local M = {}
+
+-- the kinds of network whose input is N x C x IH x IW
+local CONVOLUTIONAL = { simple_conv_net = true, deep_conv_net = true }
 
 local port = debug.getinfo(1, "S").source:match("^@(.*)/dlscratch/[^/]*$") or "."
 local file = assert(io.open(os.getenv("DLSCRATCH_OPS_JSON") or port .. "/../shared_tests/ops.json", "rb"))
@@ -275,13 +280,13 @@ end
 
 -- network: {"kind": one of a.kinds, ...}: the other keys but seed are the arguments of the op <kind>.init,
 -- checked there (a refusal's message prefixed "network: "); S0 and SL are its input_size and output_size,
--- or for simple_conv_net C, IH, IW its input_dim and SL its output_size.
+-- or for simple_conv_net and deep_conv_net C, IH, IW its input_dim and SL its output_size.
 function kinds.network(raw, a, ctx)
   local kind = kinds.name(object(raw, a.name).kind, { name = a.name .. ".kind", choices = a.kinds })
   local ok, net = pcall(M.validate, kind .. ".init", setmetatable({ seed = null }, { __index = raw }))
   if not ok then error(M.is_error(net) and fail(net.type, "%s: %s", a.name, net.message) or net, 0) end
   net.kind, ctx.dims.SL = kind, net.output_size
-  if kind == "simple_conv_net" then
+  if CONVOLUTIONAL[kind] then
     ctx.dims.C, ctx.dims.IH, ctx.dims.IW = net.input_dim[1], net.input_dim[2], net.input_dim[3]
   else
     ctx.dims.S0 = net.input_size
@@ -385,11 +390,87 @@ function hooks.conv_net_size(ctx)
   return filters * k + filters * s.PH * s.PW * hidden + hidden * v.output_size + col
 end
 
--- network_input: the trainer's images are 2-D for the dense kinds, 4-D for simple_conv_net
-function hooks.network_input(ctx, a)
-  local kind, nd = ctx.values.network.kind, #ctx.values[a.name].shape
-  local want = kind == "simple_conv_net" and 4 or 2
+-- network_input: the trainer's images are 2-D for the dense kinds, 4-D for the convolutional ones;
+-- model_input: the same for model.evaluate's x and the network of its parameters file
+function hooks.network_input(ctx, a, source)
+  local kind, nd = ctx.values[source or "network"].kind, #ctx.values[a.name].shape
+  local want = CONVOLUTIONAL[kind] and 4 or 2
   if nd ~= want then fail("ShapeError", "%s is %d-D, but a %s takes %d-D input", a.name, nd, kind, want) end
+end
+
+function hooks.model_input(ctx, a) hooks.network_input(ctx, a, "path") end
+
+-- deep_geometry: the image through DeepConvNet's convolutions (s + 2·pad − 2) and poolings (s // 2, at
+-- least 1); binds PH, PW, the last pooling's output
+function hooks.deep_geometry(ctx)
+  local ih, iw = ctx.dims.IH, ctx.dims.IW
+  local sizes = networks.deep_conv_sizes(ih, iw)
+  for _, s in ipairs(sizes) do
+    if s[1] < 1 or s[2] < 1 then
+      fail("ShapeError", "a %dx%d image is too small for DeepConvNet's three poolings (at least 4x4)", ih, iw)
+    end
+  end
+  ctx.dims.PH, ctx.dims.PW = sizes[#sizes][1], sizes[#sizes][2]
+end
+
+-- deep_conv_net_size: the weights Σ (F·C_in·9 + F) + 64·PH·PW·hidden + hidden·(1 + output) + output, plus for
+-- an op with x the largest convolution's col N·OH·OW·C_in·9, in float64
+function hooks.deep_conv_net_size(ctx)
+  local s, v = ctx.dims, ctx.values
+  local sizes, convs = networks.deep_conv_sizes(s.IH, s.IW), networks.DEEP_CONVS
+  local inputs = { { s.IH, s.IW }, sizes[1], sizes[3], sizes[4], sizes[6], sizes[7] } -- each convolution's input
+  local hidden, channels, weights, col = v.hidden_size + 0.0, s.C + 0.0, 0.0, 0.0
+  for i, conv in ipairs(convs) do
+    local f, pad, h, w = conv[1], conv[2], inputs[i][1] + 0.0, inputs[i][2] + 0.0
+    weights = weights + f * channels * 9 + f
+    local c = channels * 9 * (h + 2 * pad - 2) * (w + 2 * pad - 2)
+    if c > col then col = c end
+    channels = f
+  end
+  weights = weights + 64.0 * s.PH * s.PW * hidden + hidden * (1 + v.output_size) + v.output_size
+  return weights + (v.x and v.x.shape[1] * col or 0.0)
+end
+
+-- the kinds of network a parameters file may hold (those bin/train saves)
+local MODEL_KINDS = { "two_layer_net", "simple_conv_net", "deep_conv_net" }
+
+-- model_file: the parameters file at the path as the network's arguments with kind and params: format
+-- "dlscratch-params", version 1, the network checked as the network kind checks one, the params exactly
+-- the keys, in order, and the shapes that <kind>.init draws for it; any fault is ValueError.
+function hooks.model_file(ctx, a)
+  local path = ctx.values[a.name]
+  local record, keys = train.read_params(path)
+  if record == nil then fail("ValueError", "cannot read %s as JSON: %s", path, tostring(keys)) end
+  local ok, net = pcall(function()
+    if not is_object(record) or record.format ~= "dlscratch-params" or record.version ~= 1 then
+      fail("BadArgs", 'it has no "format": "dlscratch-params", "version": 1')
+    end
+    local net = kinds.network(record.network, { name = "network", kinds = MODEL_KINDS }, ctx)
+    local like = networks.NETWORKS[net.kind](net).params
+    local want, arrays = train.param_keys(like), object(record.params, "params")
+    if table.concat(keys or {}, ", ") ~= table.concat(want, ", ") then
+      fail("BadArgs", "its params are %s, not %s", table.concat(keys or {}, ", "), table.concat(want, ", "))
+    end
+    net.params = {}
+    for _, key in ipairs(want) do
+      local name, entry = "params." .. key, object(arrays[key], "params." .. key)
+      local shape = kinds.int_list(entry.shape, { name = name .. ".shape", min = 0, max = "max_elements" })
+      local data = expect(is_array(entry.data), name .. ".data", entry.data, "a list")
+      local values, count = {}, 1
+      for i = 1, #data do values[i] = number(data[i], name .. ".data") end
+      for _, n in ipairs(shape) do count = count * n end
+      if not same_shape(shape, like[key].shape) or #values ~= count then
+        fail("BadArgs", "%s is %s with %d numbers, not %s", name, shape_str(shape), #values, shape_str(like[key].shape))
+      end
+      net.params[key] = tensor.new(shape, values)
+    end
+    return net
+  end)
+  if not ok then
+    if M.is_error(net) then fail("ValueError", "%s is not a parameters file of section 8: %s", path, net.message) end
+    error(net, 0)
+  end
+  ctx.values[a.name] = net
 end
 
 -- factor(ref, values): an integer argument, or an array's size or columns (its last dimension).
