@@ -57,15 +57,17 @@ RSpec.describe DLScratch::Train do
     out = expect_help('train')
     %w[--net --data-dir --iters --epochs --evaluate-samples --batch-size --hidden --lr --optimizer --weight-init-std
        --seed --train-size --test-size --out --save-params --quiet].each do |flag|
-      expect(out).to match(/^\s*#{flag}\b.*\((\w+ only; )?default: [^)]+\)$/), "#{flag} without its default"
+      expect(out).to match(/^\s*#{flag}\b.*\(([\w, ]+ only; )?default: [^)]+\)$/), "#{flag} without its default"
     end
     expect(out[/--optimizer.*/]).to include('adagrad, adam, momentum, nesterov, rmsprop, sgd')
-    expect(out[/--optimizer.*/]).to end_with('(default: sgd; adam for simple_conv_net)')
+    expect(out[/--optimizer.*/]).to end_with('(default: sgd; adam for simple_conv_net; adam for deep_conv_net)')
     expect(out[/--iters.*/]).to end_with('(two_layer_net only; default: 10000)')
-    expect(out[/--epochs.*/]).to end_with('(simple_conv_net only; default: 20)')
-    expect(out[/--evaluate-samples.*/]).to end_with('(simple_conv_net only; default: 1000)')
+    expect(out[/--epochs.*/]).to end_with('(simple_conv_net, deep_conv_net only; default: 20)')
+    expect(out[/--evaluate-samples.*/]).to end_with('(simple_conv_net, deep_conv_net only; default: 1000)')
     expect(out[/--hidden.*/]).to end_with('(default: 50; 100 for simple_conv_net)')
-    expect(out[/--lr.*/]).to end_with('(default: 0.1; 0.001 for simple_conv_net)')
+    expect(out[/--lr.*/]).to end_with('(default: 0.1; 0.001 for simple_conv_net; 0.001 for deep_conv_net)')
+    expect(out[/--weight-init-std.*/]).to end_with('(two_layer_net, simple_conv_net only; default: 0.01)')
+    expect(out[/^\s*--net NAME.*/]).to include('two_layer_net, simple_conv_net or deep_conv_net')
   end
 
     # A MNIST-like directory of 40 training and 10 test "images" of 2 × 2 pixels.
@@ -191,13 +193,37 @@ RSpec.describe DLScratch::Train do
       expect(doc['params'].transform_values { |a| a['shape'] }).to eq('W1' => [4, 3], 'b1' => [3], 'W2' => [3, 10], 'b2' => [10])
     end
 
+    it 'trains the DeepConvNet with its Trainer (train_deepnet.py\'s defaults) and saves its network object' do
+      params_file = File.join(@dir, 'deep.json')
+      h, out = train('--net', 'deep_conv_net', '--data-dir', @conv_dir, '--epochs', '1', '--batch-size', '20',
+                     '--evaluate-samples', '10', '--hidden', '3', '--save-params', params_file)
+      # 40 / 20 = 2 steps, evaluated after step 0
+      expect(h['loss_history'].size).to eq(2)
+      expect(h['acc_iters']).to eq([0])
+      expect(out).to match(/^final \(after iteration 1\)  train acc \d\.\d{4}  test acc \d\.\d{4}  /)
+      expect(h['options']).to include('net' => 'deep_conv_net', 'iters' => 2, 'epochs' => 1, 'evaluate_samples' => 10,
+                                      'hidden' => 3, 'optimizer' => 'adam', 'lr' => 0.001)
+      expect(h['options']).not_to have_key('weight_init_std')
+      doc = JSON.parse(File.read(params_file))
+      expect(doc['network']).to eq('kind' => 'deep_conv_net', 'input_dim' => [1, 6, 6], 'hidden_size' => 3, 'output_size' => 10)
+      # 6 → 6 → 6 → 3 → 3 → 5 → 2 → 2 → 2 → 1: W7 is 64 × 3
+      expect(doc['params'].keys).to eq((1..8).flat_map { |i| %W[W#{i} b#{i}] })
+      expect(doc['params'].values_at('W1', 'W7', 'W8').map { |a| a['shape'] }).to eq([[16, 1, 3, 3], [64, 3], [3, 10]])
+      _, _, x_test, t_test = DLScratch::Datasets.load_mnist(@conv_dir, flatten: false)
+      a = DLScratch::Validate.args('model.evaluate', 'path' => params_file, 'x' => rows(x_test), 't' => t_test.to_a)
+      expect(DLScratch::Runner::OPS['model.evaluate'].call(a)[:accuracy]).to eq(h['final_test_acc'])
+    end
+
     it 'refuses the options the chosen net does not accept, and images too small for the convolution' do
       expect_refused('train', '--data-dir', @conv_dir, '--net', 'simple_conv_net', '--iters', '5',
                      /^bin\/train: --iters does not apply to --net simple_conv_net$/)
       expect_refused('train', '--data-dir', @dir, '--epochs', '5', /--epochs does not apply to --net two_layer_net/)
       expect_refused('train', '--data-dir', @dir, '--evaluate-samples', '5', /--evaluate-samples does not apply to --net two_layer_net/)
-      expect_refused('train', '--data-dir', @dir, '--net', 'lenet', /--net lenet \(choose from two_layer_net, simple_conv_net\)/)
+      expect_refused('train', '--data-dir', @dir, '--net', 'lenet', /--net lenet \(choose from two_layer_net, simple_conv_net, deep_conv_net\)/)
       expect_refused('train', '--data-dir', @dir, '--net', 'simple_conv_net', /images of 2x2 are smaller than 6x6/)
+      expect_refused('train', '--data-dir', @dir, '--net', 'deep_conv_net', /--net deep_conv_net: images of 2x2 are smaller than 4x4/)
+      expect_refused('train', '--data-dir', @conv_dir, '--net', 'deep_conv_net', '--weight-init-std', '0.1',
+                     /^bin\/train: --weight-init-std does not apply to --net deep_conv_net$/)
       expect_refused('train', '--data-dir', @dir, '--save-params', @dir, /--save-params .*is a directory/)
     end
 
