@@ -1,8 +1,9 @@
 {-# LANGUAGE OverloadedStrings #-}
 -- | The networks of the book: the fixed 3-layer network of chapter 3,
 -- simpleNet of chapter 4, and the backpropagation networks TwoLayerNet
--- (chapter 5), MultiLayerNet (chapter 6, @common/multi_layer_net.py@) and
--- MultiLayerNetExtend (@common/multi_layer_net_extend.py@).
+-- (chapter 5), MultiLayerNet (chapter 6, @common/multi_layer_net.py@),
+-- MultiLayerNetExtend (@common/multi_layer_net_extend.py@), SimpleConvNet (chapter 7) and
+-- DeepConvNet (chapter 8, @ch08/deep_convnet.py@).
 --
 -- A network is its parameters, a list of 'Dense' layers; TwoLayerNet is the
 -- two-layer ReLU case of 'Net'.
@@ -64,9 +65,23 @@ module DLScratch.Networks
   , convNetBackprop
   , convNetGradient
   , convNetNumericalGradient
+    -- * DeepConvNet
+  , deepConvs
+  , deepPoolAfter
+  , deepConvSizes
+  , DeepConvNet (..)
+  , deepConvNet
+  , initDeepConvNet
+  , deepConvNetParams
+  , withDeepConvNetParams
+  , deepConvNetPredict
+  , deepConvNetLoss
+  , deepConvNetAccuracy
+  , deepConvNetGradient
   ) where
 
 import Control.DeepSeq (NFData (..))
+import Data.List (mapAccumL, mapAccumR)
 import Data.Maybe (catMaybes)
 import Data.Text (Text)
 import qualified Data.Text as T
@@ -550,4 +565,123 @@ convNetGradient net x t = bpGrads (convNetBackprop net x t)
 convNetNumericalGradient :: ConvNet -> Matrix Double -> Targets -> Grads
 convNetNumericalGradient net x t =
   numericalGradientOf (\ps -> convNetLoss (withConvNetParams ps net) x t) (convNetParams net)
+-- endregion
+
+-- DeepConvNet ------------------------------------------------------------
+
+-- region: deep_conv_net
+-- | The book's six convolutions as (filter_num, pad), every filter 3 × 3 of stride 1.
+deepConvs :: [(Int, Int)]
+deepConvs = [(16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1)]
+
+-- | The convolutions (1-based) followed by a 2 × 2 pooling of stride 2.
+deepPoolAfter :: [Int]
+deepPoolAfter = [2, 4, 6]
+
+-- | The image's height × width after each convolution and each pooling, in order: a 3 × 3
+-- filter with pad p makes a side s into @s + 2p − 2@, a pooling into @s // 2@.
+deepConvSizes :: Int -> Int -> [(Int, Int)]
+deepConvSizes h0 w0 = concat (snd (mapAccumL next (h0, w0) (zip [1 ..] deepConvs)))
+  where
+    next (h, w) (i, (_, p)) =
+      let conv = (h + 2 * p - 2, w + 2 * p - 2)
+          pooled = (fst conv `div` 2, snd conv `div` 2)
+      in if i `elem` deepPoolAfter then (pooled, [conv, pooled]) else (conv, [conv])
+
+-- | (Convolution – ReLU – Convolution – ReLU – Pooling) × 3 with 16, 16, 32, 32, 64, 64 filters,
+-- then Affine(W7, b7) – ReLU – Dropout(0.5) – Affine(W8, b8) – Dropout(0.5) – SoftmaxWithLoss.
+-- A batch is a matrix of one image (C·H·W, row-major) per row.
+data DeepConvNet = DeepConvNet
+  { deepInput :: !InputDim
+  , deepConvLayers :: ![Convolution]  -- ^ W1 … W6 as W_col, b1 … b6
+  , deepHidden :: !Dense              -- ^ W7, b7
+  , deepOutput :: !Dense              -- ^ W8, b8
+  , deepDropoutSeed :: !Int           -- ^ the seed of both masks of a training-mode pass
+  }
+
+instance NFData DeepConvNet where
+  rnf net = rnf (deepConvNetParams net)
+
+-- | The network of the structure and the parameters (W1 … W6 as W_col), its masks from the seed.
+deepConvNet :: InputDim -> Params -> Int -> DeepConvNet
+deepConvNet dim ps dropoutSeed = case splitAt (length deepConvs) ps of
+  (cs, [h, o]) -> DeepConvNet dim (zipWith (\d (_, p) -> Convolution d (Window 3 3 1 p)) cs deepConvs) h o dropoutSeed
+  _ -> error "deepConvNet: eight layers of parameters"
+
+-- | @W_i = sqrt(2/n_i)·randn@ drawn W1 … W8 in order (He's scale), n_i a unit's inputs: C·9, 16·9,
+-- 16·9, 32·9, 32·9, 64·9, 64·PH·PW, hidden_size; zero biases; the masks' seed is 0.
+initDeepConvNet :: InputDim -> Int -> Int -> Gen -> (DeepConvNet, Gen)
+initDeepConvNet dim hidden output g0 = (deepConvNet dim (convs ++ affines) 0, g')
+  where
+    InputDim c h w = dim
+    (ph, pw) = last (deepConvSizes h w)
+    filters = map fst deepConvs
+    -- W_col is FN × C_in·9 (n = its columns, one bias per filter); an affine's W is n × M
+    (g1, convs) = mapAccumL (draw snd fst) g0 [(fn, cin * 9) | (cin, fn) <- zip (c : init filters) filters]
+    (g', affines) = mapAccumL (draw fst snd) g1 [(last filters * ph * pw, hidden), (hidden, output)]
+    draw fanIn biases g (r, cl) =
+      let (z, g2) = randn [r, cl] g
+      in (g2, Dense (reshape cl (VS.map (initStd He (fanIn (r, cl)) *) z)) (VS.replicate (biases (r, cl)) 0))
+
+-- | (W1 … W6 as W_col, b1 … b6), (W7, b7), (W8, b8).
+deepConvNetParams :: DeepConvNet -> Params
+deepConvNetParams net = map convParams (deepConvLayers net) ++ [deepHidden net, deepOutput net]
+
+withDeepConvNetParams :: Params -> DeepConvNet -> DeepConvNet
+withDeepConvNetParams ps net = deepConvNet (deepInput net) ps (deepDropoutSeed net)
+
+-- | A convolution's tape, its output's shape, the ReLU's tape and the pooling's after it, if any.
+data ConvBlockTape = ConvBlockTape ConvolutionTape ImageShape ReluTape (Maybe PoolingTape)
+
+data DeepTape = DeepTape [ConvBlockTape] ImageShape AffineTape ReluTape DropoutTape AffineTape DropoutTape
+
+deepPool :: Pooling
+deepPool = Pooling (Window 2 2 2 0)
+
+-- | The scores of the last Dropout (training mode with the flag: its two masks, N × hidden_size
+-- then N × output_size, drawn from one generator seeded with the network's dropout seed), and
+-- every layer's tape.
+deepForward :: Bool -> DeepConvNet -> Matrix Double -> (Matrix Double, DeepTape)
+deepForward train net x = (scores, DeepTape blockTapes (imageShape flat) at7 rt7 dt7 at8 dt8)
+  where
+    InputDim c h w = deepInput net
+    (flat, blockTapes) = mapAccumL block (Images (ImageShape (rows x) c h w) (flatten x))
+                                   (zip [1 ..] (deepConvLayers net))
+    block img (i, layer) =
+      let (conv, ct) = convolutionForward layer img
+          (r, rt) = reluForward (imagesRows conv)
+          (out, pt) = if i `elem` deepPoolAfter
+            then let (p, t) = poolingForward deepPool (withPixels conv r) in (p, Just t)
+            else (withPixels conv r, Nothing)
+      in (out, ConvBlockTape ct (imageShape conv) rt pt)
+    (a7, at7) = affineForward (deepHidden net) (imagesRows flat)
+    (r7, rt7) = reluForward a7
+    ((d7, dt7), g) = dropoutForward 0.5 train (mkGen (deepDropoutSeed net)) r7
+    (a8, at8) = affineForward (deepOutput net) d7
+    ((scores, dt8), _) = dropoutForward 0.5 train g a8
+
+-- | The scores (test mode without the flag: each Dropout multiplies by 1 − 0.5).
+deepConvNetPredict :: Bool -> DeepConvNet -> Matrix Double -> Matrix Double
+deepConvNetPredict train net = fst . deepForward train net
+
+-- | SoftmaxWithLoss of the scores (the book's loss is a training-mode pass).
+deepConvNetLoss :: Bool -> DeepConvNet -> Matrix Double -> Targets -> Double
+deepConvNetLoss train net x t = fst (fst (softmaxWithLossForward (deepConvNetPredict train net x) t))
+
+-- | The fraction of all samples whose test-mode argmax is t, 'accuracyBatch' at a time.
+deepConvNetAccuracy :: DeepConvNet -> Matrix Double -> Targets -> Double
+deepConvNetAccuracy net = blockAccuracy accuracyBatch (deepConvNetPredict False net)
+
+-- | Backpropagation through a training-mode pass: dW, db of W1 (as W_col), b1, …, W8, b8.
+deepConvNetGradient :: DeepConvNet -> Matrix Double -> Targets -> Grads
+deepConvNetGradient net x t = convGrads ++ [g7, g8]
+  where
+    (scores, DeepTape blockTapes flatShape at7 rt7 dt7 at8 dt8) = deepForward True net x
+    (_, st) = softmaxWithLossForward scores t
+    (d7, g8) = affineBackward (deepOutput net) at8 (dropoutBackward dt8 (softmaxWithLossBackward st))
+    (d6, g7) = affineBackward (deepHidden net) at7 (reluBackward rt7 (dropoutBackward dt7 d7))
+    (_, convGrads) = mapAccumR back (Images flatShape (flatten d6)) (zip (deepConvLayers net) blockTapes)
+    back dout (layer, ConvBlockTape ct convShape rt pt) =
+      let dpool = maybe dout (`poolingBackward` dout) pt
+      in convolutionBackward layer ct (Images convShape (flatten (reluBackward rt (imagesRows dpool))))
 -- endregion

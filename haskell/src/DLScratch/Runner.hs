@@ -60,7 +60,7 @@ runLine schema line = case decodeLine line of
     noId = "not an object with a string \"id\""
     request o = case (KM.lookup "op" o, fromMaybe (A.Object KM.empty) (KM.lookup "args" o)) of
       (Just (A.String op), A.Object args) -> case (M.lookup op (schemaOps schema), M.lookup op bindings) of
-        (Just spec, Just bind) -> either (pure . Left) bind (validate schema spec args)
+        (Just spec, Just bind) -> validateIO schema spec args >>= either (pure . Left) bind
         (Nothing, _) -> refuse UnknownOp ("unknown op " ++ show op)
         (_, Nothing) -> refuse InternalError ("no binding for " ++ unpack op)
       (Just (A.String _), _) -> refuse BadArgs "\"args\" is not an object"
@@ -189,6 +189,21 @@ pureBindings = M.fromList $
   , ("simple_conv_net.accuracy", one (onConvNet convNetAccuracy))
   , ("simple_conv_net.gradient", \a -> convOut (convNetOf a) (onConvNet convNetGradient a))
   , ("simple_conv_net.numerical_gradient", \a -> convOut (convNetOf a) (onConvNet convNetNumericalGradient a))
+  , ("deep_conv_net.init", \a -> deepOut (fst (initDeepConvNet (inputDimOf a) (arg a "hidden_size")
+                                                                (arg a "output_size") (gen a))))
+  , ("deep_conv_net.predict", one (\a -> deepConvNetPredict (arg a "train_flg") (deepConvNetOf a) (arg a "x")))
+  , ("deep_conv_net.loss", one (\a -> deepConvNetLoss (arg a "train_flg") (deepConvNetOf a) (arg a "x") (arg a "t")))
+  , ("deep_conv_net.accuracy", one (\a -> deepConvNetAccuracy (deepConvNetOf a) (arg a "x") (arg a "t")))
+  , ("deep_conv_net.gradient", \a -> let net = deepConvNetOf a in
+      deepOut (withDeepConvNetParams (deepConvNetGradient net (arg a "x") (arg a "t")) net))
+  , ("model.evaluate", \a ->
+      let model = arg a "path" :: Args
+          (x, t) = (arg a "x" :: Matrix Double, arg a "t" :: Targets)
+          (scores, acc) = case name model "kind" of
+            "two_layer_net" -> let net = twoLayerNetOf model in (predict net x, accuracy net x t)
+            "simple_conv_net" -> let net = convNetOf model in (convNetPredict net x, convNetAccuracy net x t)
+            _ -> let net = deepConvNetOf model in (deepConvNetPredict False net x, deepConvNetAccuracy net x t)
+      in [ok a "y" scores, ok a "accuracy" acc])
   , ("train.trainer", trainer)
   , ("optimizer.run", \a ->
       let opt = optimizerOf (name a "name") (arg a "hyper")
@@ -254,14 +269,22 @@ convNetOf a = convNet (inputDimOf a) (convParamOf a) [ Dense (asRows (p M.! ("W"
                                                      | i <- ["1", "2", "3"] ]
   where p = arg a "params" :: M.Map Text Tensor
 
-inputDimOf :: Args -> InputDim
-inputDimOf a = case arg a "input_dim" of
-  [c, h, w] -> InputDim c h w
-  _ -> error "input_dim: C, H, W"
+-- | DeepConvNet of the structure arguments and params, its masks from seed (absent: 0).
+deepConvNetOf :: Args -> DeepConvNet
+deepConvNetOf a = deepConvNet (inputDimOf a) (paramsOf a (length deepConvs + 2)) (fromMaybe 0 (arg a "seed"))
 
-convParamOf :: Args -> ConvParam
-convParamOf a = let m = arg a "conv_param" :: M.Map Text Int in
-  ConvParam (m M.! "filter_num") (m M.! "filter_size") (m M.! "pad") (m M.! "stride")
+-- | TwoLayerNet of a params argument.
+twoLayerNetOf :: Args -> Net
+twoLayerNetOf a = Net Relu 0 (paramsOf a 2)
+
+-- | (W1, b1), …, (Wk, bk) of params, every W as rows (a convolution's as W_col, FN rows).
+paramsOf :: Args -> Int -> Params
+paramsOf a k = [ Dense (asRows (p M.! ("W" <> i))) (values (p M.! ("b" <> i))) | i <- take k numbers ]
+  where p = arg a "params" :: M.Map Text Tensor
+
+-- | W1 … W8 (a convolution's FN × C × 3 × 3), b1 … b8 of a DeepConvNet.
+deepOut :: DeepConvNet -> Out
+deepOut net = [(k, tensorJ (Tensor sh v)) | (k, sh, v) <- modelArrays (DeepConvModel net)]
 
 -- | W1 (FN × C × FS × FS), b1, W2, b2, W3, b3 of a SimpleConvNet's parameters.
 convOut :: ConvNet -> Params -> Out
@@ -318,6 +341,8 @@ trainer a = case name net "kind" of
   "simple_conv_net" -> let (n0, g) = initConvNet (inputDimOf net) (convParamOf net) (arg net "hidden_size")
                                                   (arg net "output_size") (arg net "weight_init_std") g0
                        in run (convOut n0) (n0, g)
+  "deep_conv_net" -> let (n0, g) = initDeepConvNet (inputDimOf net) (arg net "hidden_size") (arg net "output_size") g0
+                     in run (\ps -> deepOut (withDeepConvNetParams ps n0)) (n0, g)
   _ -> run extendOut (extendInit net g0)
   where
     net = arg a "network" :: Args

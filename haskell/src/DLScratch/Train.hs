@@ -1,4 +1,4 @@
-{-# LANGUAGE BangPatterns #-}
+{-# LANGUAGE BangPatterns, OverloadedStrings #-}
 -- | The training loop of the book's @train_neuralnet.py@ for TwoLayerNet:
 -- each iteration draws a batch with replacement, computes the gradient by
 -- backpropagation, updates, then records the loss on that batch.
@@ -16,12 +16,29 @@ module DLScratch.Train
   , iterPerEpoch
   , fmodExact
   , epochAfter
+    -- * Parameters files
+  , Model (..)
+  , modelArrays
+  , writeParams
+  , readParams
   ) where
+
+import Control.Exception (IOException, try)
+import qualified Data.Aeson as A
+import qualified Data.ByteString as BS
+import qualified Data.ByteString.Builder as B
+import Data.Text (Text)
+import qualified Data.Text as T
+import Numeric.LinearAlgebra (Vector)
+import System.IO (Handle)
+import DLScratch.Array (Shape)
+import DLScratch.Json (J (..), decodeLine, encodeJ, vectorJ)
+import DLScratch.Layers (Convolution (..), Dense (..))
+import DLScratch.Util (Window (..))
 
 import qualified Data.Vector.Storable as VS
 import Numeric.LinearAlgebra (Matrix, cols, flatten, reshape, rows)
 import DLScratch.Functions (Labels (..), labelTargets)
-import DLScratch.Layers (Dense)
 import DLScratch.Networks
 import DLScratch.Optimizers
 import DLScratch.Rng (Gen, choice, mkGen)
@@ -106,4 +123,37 @@ trainTwoLayerNet cfg x t = go [] (initialNet) (trainSteps cfg x t)
     (initialNet, _) = initTwoLayerNet (cols x) (hiddenSize cfg) (outputSize cfg) (weightInitStd cfg) (mkGen (seed cfg))
     go acc net [] = (reverse acc, net)
     go acc _ (s : ss) = let !l = stLoss s in go (l : acc) (stNet s) ss
+-- endregion
+
+-- region: save_params
+-- | A network that a parameters file holds (the kinds bin/train saves).
+data Model = TwoLayerModel Net | SimpleConvModel ConvNet | DeepConvModel DeepConvNet
+
+-- | Its parameters in the network's order W1, b1, W2, b2, …: each name, shape and row-major values
+-- (a convolution's W as FN × C × FH × FW).
+modelArrays :: Model -> [(Text, Shape, Vector Double)]
+modelArrays model = concat [ [("W" <> i, sh, flatten w), ("b" <> i, [VS.length b], b)]
+                           | (i, (Dense w b, sh)) <- zip (map (T.pack . show) [1 :: Int ..]) (zip ps shapes) ]
+  where
+    (ps, windows) = case model of
+      TwoLayerModel net -> (layers net, [])
+      SimpleConvModel net -> (convNetParams net, [convWindow (convNetConv net)])
+      DeepConvModel net -> (deepConvNetParams net, map convWindow (deepConvLayers net))
+    shapes = [ [rows w, cols w `div` (fh * fw), fh, fw] | (Dense w _, Window fh fw _ _) <- zip ps windows ]
+             ++ [ [rows w, cols w] | Dense w _ <- drop (length windows) ps ]
+
+-- | save_params: the portable parameters file of README §8, @{"format": "dlscratch-params",
+-- "version": 1, "port": "haskell", "network": …, "params": {"W1": {"shape": […], "data": […]}, …}}@,
+-- every number written so that it reads back to the same double.
+writeParams :: Handle -> J -> Model -> IO ()
+writeParams h network model = B.hPutBuilder h (encodeJ file <> B.char7 '\n')
+  where
+    file = JObj
+      [ ("format", JStr "dlscratch-params"), ("version", JInt 1), ("port", JStr "haskell"), ("network", network)
+      , ("params", JObj [ (k, JObj [("shape", JArr (map JInt sh)), ("data", vectorJ v)])
+                        | (k, sh, v) <- modelArrays model ]) ]
+
+-- | load_params' reading: the file as one JSON text, or why it cannot be read as one.
+readParams :: FilePath -> IO (Either String A.Value)
+readParams path = either (\e -> Left (show (e :: IOException))) decodeLine <$> try (BS.readFile path)
 -- endregion

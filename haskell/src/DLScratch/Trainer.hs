@@ -76,6 +76,17 @@ instance Network ConvNet where
   testAccuracy = convNetAccuracy
   withDropoutSeed _ = Nothing
 
+-- | DeepConvNet: its loss in the default mode is a training-mode pass with the step's masks.
+instance Network DeepConvNet where
+  type Weights DeepConvNet = Params
+  weights = deepConvNetParams
+  withWeights = withDeepConvNetParams
+  outputSize = cols . weight . deepOutput
+  trainingGradient net x t = (deepConvNetGradient net x t, net)
+  defaultLoss = deepConvNetLoss True
+  testAccuracy = deepConvNetAccuracy
+  withDropoutSeed net = Just (\s -> net { deepDropoutSeed = s })
+
 -- | epochs, mini_batch_size, the optimizer and evaluate_sample_num_per_epoch (Nothing: all).
 data TrainerConfig = TrainerConfig
   { epochs :: !Int

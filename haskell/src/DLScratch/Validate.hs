@@ -5,7 +5,7 @@
 -- the op's @limits@, then its @hooks@. An argument's @then@ hooks run right after it.
 module DLScratch.Validate
   ( Schema (..), OpSpec (..), Value (..), Args (..), FromValue (..), loadSchema, parseSchema, validate
-  , arg, name, layerSizes, shapeOf, symbol
+  , validateIO, arg, name, layerSizes, shapeOf, symbol, inputDimOf, convParamOf
   ) where
 
 import Control.Applicative ((<|>))
@@ -15,6 +15,7 @@ import qualified Data.Aeson.Key as K
 import qualified Data.Aeson.KeyMap as KM
 import Data.Aeson.Types (Parser, parseEither, parseMaybe, (.!=), (.:), (.:!), (.:?))
 import Data.Char (isDigit)
+import Data.List (sort)
 import qualified Data.Map.Strict as M
 import Data.Maybe (fromMaybe)
 import Data.Text (Text)
@@ -29,6 +30,9 @@ import DLScratch.Array
 import DLScratch.Error
 import DLScratch.Functions (Labels (..), Targets (..), labelTargets)
 import DLScratch.Json (numberOf)
+import DLScratch.Networks
+import DLScratch.Rng (mkGen)
+import DLScratch.Train (Model (..), modelArrays, readParams)
 import DLScratch.Util (Images, imagesOf)
 
 data Schema = Schema { maxElements :: !Int, seedLimit :: !Int, schemaOps :: M.Map Text OpSpec }
@@ -58,7 +62,8 @@ data Value = VNum !Double | VInt !Int | VBool !Bool | VName !Text | VArr !Tensor
 
 -- | An op's validated arguments and the dimensions its symbols were bound to.
 data Args = Args { argValues :: M.Map Text Value, argSymbols :: M.Map Text Int, argOk :: M.Map Text Text
-                 , argWindow :: [Text] }
+                 , argWindow :: [Text]
+                 , argFiles :: M.Map Text (Either String A.Value) }  -- ^ the parameters files, read
 
 type R = Either DLError
 
@@ -91,8 +96,19 @@ parseSchema = A.withObject "ops.json" $ \o -> do
 
 -- | The op's arguments in order, then its limits, then its hooks.
 validate :: Schema -> OpSpec -> A.Object -> R Args
-validate sc op raw = do
-  a <- checkArgs sc (opArgs op) raw (Args M.empty M.empty (opOk op) (opWindow op))
+validate = validateWith M.empty
+
+-- | 'validate' after reading the files that the op's model_file hooks check (the only input of
+-- a validation that is not in the request).
+validateIO :: Schema -> OpSpec -> A.Object -> IO (R Args)
+validateIO sc op raw = do
+  files <- sequence [ (,) p <$> readParams (T.unpack p) | s <- opArgs op, "model_file" `elem` argThen s
+                    , Just (A.String p) <- [KM.lookup (K.fromText (argName s)) raw] ]
+  pure (validateWith (M.fromList files) sc op raw)
+
+validateWith :: M.Map Text (Either String A.Value) -> Schema -> OpSpec -> A.Object -> R Args
+validateWith files sc op raw = do
+  a <- checkArgs sc (opArgs op) raw (Args M.empty M.empty (opOk op) (opWindow op) files)
   forM_ (opLimits op) $ \(Limit what count) -> do
     total <- either (Right . sum . map (product . map (toInteger . term a))) (fmap ($ a) . hook countHooks)
                     count
@@ -109,7 +125,7 @@ validate sc op raw = do
 -- stay absent), then its @then@ hooks.
 checkArgs :: Schema -> [ArgSpec] -> A.Object -> Args -> R Args
 checkArgs sc specs raw a0 = foldM arg' a0 specs
-  where arg' a s = given s a >>= \b -> foldM (\c h -> hook thenHooks h >>= \f -> f s c) b (argThen s)
+  where arg' a s = given s a >>= \b -> foldM (\c h -> hook (thenHooks sc) h >>= \f -> f s c) b (argThen s)
         given s a = case mfilter (/= A.Null) (KM.lookup (K.fromText (argName s)) raw) <|> argDefault s of
           Just A.Null -> Right (put (argName s) VAbsent a)
           Just v -> check sc s v a
@@ -161,7 +177,7 @@ check sc s v a = case argKind s of
     (Just o, Just run) -> do   -- optimizer.run's name (default "sgd") and hyper, as optimizer.name, .hyper
       let sub = [ x { argDefault = argDefault x <|> Just "sgd" }
                 | x <- opArgs run, argName x `elem` ["name", "hyper"] ]
-      b <- checkArgs sc sub o (Args M.empty M.empty M.empty [])
+      b <- checkArgs sc sub o (Args M.empty M.empty M.empty [] M.empty)
       Right a { argValues = argValues a <> M.mapKeys ((k <> ".") <>) (argValues b) }
     _ -> badArgs (ks ++ " must be an object {\"name\": ..., \"hyper\": {...}}")
   "network" -> do   -- the arguments of <kind>.init but seed, its refusals prefixed "network: "
@@ -171,7 +187,7 @@ check sc s v a = case argKind s of
     initOp <- maybe (internal (kind <> ".init")) Right (M.lookup (kind <> ".init") (schemaOps sc))
     net <- either (\(DLError t m) -> Left (DLError t (ks ++ ": " ++ m))) Right $
       validate sc initOp { opArgs = filter ((/= "seed") . argName) (opArgs initOp) } (KM.delete "kind" o)
-    let dims = if kind == "simple_conv_net" then zip ["C", "IH", "IW"] (arg net "input_dim")
+    let dims = if kind `elem` convolutional then zip ["C", "IH", "IW"] (arg net "input_dim")
                else [("S0", arg net "input_size")]   -- the images' dimensions
     Right (foldr (uncurry bindSym) (put k (VObj (M.insert "kind" (VName kind) (argValues net))) a)
                  (("SL", arg net "output_size") : dims))
@@ -364,7 +380,19 @@ countHooks = M.fromList   -- layer_sizes: Σ S_{i-1}·S_i; trainer_steps: int(ep
   , ("conv_net_size", \a -> let s = toInteger . symbol a; k = s "C" * s "filter_size" ^ (2 :: Int)
                                 col = if M.member "x" (argValues a) then s "N" * s "OH" * s "OW" * k else 0 in
       s "filter_num" * k + s "filter_num" * s "PH" * s "PW" * s "hidden_size" + s "hidden_size" * s "output_size"
-        + col) ]
+        + col)
+    -- DeepConvNet's weights, plus for an op with x the largest convolution's col N·OH·OW·C_in·9
+  , ("deep_conv_net_size", \a ->
+      let s = toInteger . symbol a
+          sizes = deepConvSizes (symbol a "IH") (symbol a "IW")
+          channels = s "C" : map (toInteger . fst) (init deepConvs)
+          inputs = (symbol a "IH", symbol a "IW") : map (sizes !!) [0, 2, 3, 5, 6]   -- each convolution's input
+          filters = [(toInteger f, toInteger p) | (f, p) <- deepConvs]
+          weights = sum [f * c * 9 + f | ((f, _), c) <- zip filters channels]
+            + 64 * s "PH" * s "PW" * s "hidden_size" + s "hidden_size" * (1 + s "output_size") + s "output_size"
+          colOf c (h, w) (_, p) = c * 9 * (toInteger h + 2 * p - 2) * (toInteger w + 2 * p - 2)
+          col = maximum (zipWith3 colOf channels inputs filters)
+      in weights + (if M.member "x" (argValues a) then s "N" * col else 0)) ]
 
 -- | The window's FH and FW (ops.json's op field "window").
 windowOf :: Args -> (Integer, Integer)
@@ -372,9 +400,13 @@ windowOf a = case map (toInteger . symbol a) (argWindow a) of
   [fh, fw] -> (fh, fw)
   _ -> error "ops.json: the op's window is not two dimensions"
 
+-- | The kinds of network whose input is N × C × IH × IW.
+convolutional :: [Text]
+convolutional = ["simple_conv_net", "deep_conv_net"]
+
 -- | The hooks an argument's "then" runs right after it is checked.
-thenHooks :: M.Map Text (ArgSpec -> Args -> R Args)
-thenHooks = M.fromList
+thenHooks :: Schema -> M.Map Text (ArgSpec -> Args -> R Args)
+thenHooks sc = M.fromList
   [ ("window", \_ a -> do   -- FH <= IH + 2·pad, FW likewise; OH = (IH + 2·pad − FH) // stride + 1, OW
       let (fh, fw) = windowOf a
           (stride, pad) = (toInteger (symbol a "stride"), toInteger (symbol a "pad"))
@@ -389,13 +421,89 @@ thenHooks = M.fromList
       when (min oh ow < 2) $ shapeError ("the convolution's output " ++ show oh ++ "x" ++ show ow
         ++ " is smaller than the 2x2 pooling")
       Right (bindSym "PH" (oh `div` 2) (bindSym "PW" (ow `div` 2) a)))
-  , ("network_input", \s a -> do   -- 2-D images for the dense kinds, 4-D for simple_conv_net
-      let kind = name (arg a "network") "kind"
-          want = if kind == "simple_conv_net" then 4 else 2
+  , ("network_input", networkInput "network")
+  , ("model_input", networkInput "path")
+  , ("deep_geometry", \_ a -> do   -- s + 2·pad − 2 through each convolution, s // 2 through each pooling
+      let (ih, iw) = (symbol a "IH", symbol a "IW")
+          sizes = deepConvSizes ih iw
+      when (minimum (concat [[sh, sw] | (sh, sw) <- sizes]) < 1) $ shapeError ("a " ++ show ih ++ "x" ++ show iw
+        ++ " image is too small for DeepConvNet's three poolings (at least 4x4)")
+      let (ph, pw) = last sizes
+      Right (bindSym "PH" ph (bindSym "PW" pw a)))
+  , ("model_file", modelFile sc) ]
+  where
+    -- 2-D images for the dense kinds, 4-D for the convolutional ones (the kind of the source argument)
+    networkInput source s a = do
+      let kind = name (arg a source) "kind"
+          want = if kind `elem` convolutional then 4 else 2
           n = length (shapeOf a (argName s))
       when (n /= want) $ shapeError (T.unpack (argName s) ++ " is " ++ show n ++ "-D, but a "
         ++ T.unpack kind ++ " takes " ++ show want ++ "-D input")
-      Right a) ]
+      Right a
+
+-- region: save_params
+-- | load_params' checks: the file of the argument as a parameters file of section 8 (format and
+-- version; its network checked as the network kind checks one, binding S0 or C, IH, IW, and SL;
+-- its params exactly the arrays that <kind>.init draws for that network, each {"shape", "data"}),
+-- any fault a ValueError. The argument becomes the network's object with its params.
+modelFile :: Schema -> ArgSpec -> Args -> R Args
+modelFile sc s a = do
+  let path = name a (argName s)
+  record <- case M.lookup path (argFiles a) of
+    Just (Right v) -> Right v
+    Just (Left e) -> valueError ("cannot read " ++ T.unpack path ++ " as JSON: " ++ e)
+    Nothing -> internal ("model_file of " <> path)
+  either (\(DLError _ m) -> valueError (T.unpack path ++ " is not a parameters file of section 8: " ++ m)) Right $ do
+    o <- maybe (badArgs "it is not an object") Right (parseMaybe A.parseJSON record) :: R A.Object
+    unless (KM.lookup "format" o == Just (A.String "dlscratch-params") && (numberOf =<< KM.lookup "version" o) == Just 1) $
+      badArgs "it has no \"format\": \"dlscratch-params\", \"version\": 1"
+    spec <- maybe (internal "train.trainer's network") Right
+      (M.lookup "train.trainer" (schemaOps sc) >>= \op -> lookupArg "network" (opArgs op))
+    b <- check sc spec { argChoices = ["two_layer_net", "simple_conv_net", "deep_conv_net"] }
+               (fromMaybe A.Null (KM.lookup "network" o)) a
+    net <- maybe (internal "network") Right (M.lookup "network" (argValues b))
+    let want = [(k, sh) | (k, sh, _) <- modelArrays (initModel (arg b "network"))]
+    arrays <- maybe (badArgs "params must be an object") Right (parseMaybe A.parseJSON =<< KM.lookup "params" o)
+    let given = map K.toText (KM.keys arrays)
+    unless (sort given == sort (map fst want)) $ badArgs ("its params are " ++ T.unpack (T.intercalate ", " given)
+      ++ ", not " ++ T.unpack (T.intercalate ", " (map fst want)))
+    params <- flip traverse want $ \(key, wantShape) -> do
+      let what = "params." ++ T.unpack key
+      entry <- maybe (badArgs (what ++ " must be an object")) Right (KM.lookup (K.fromText key) arrays >>= parseMaybe A.parseJSON)
+      let list k' = KM.lookup k' entry >>= parseMaybe A.parseJSON :: Maybe [A.Value]
+      sh <- maybe (badArgs (what ++ ".shape must be a list of integers")) Right
+        (list "shape" >>= traverse (\e -> saturate <$> (whole =<< numberOf e)))
+      xs <- maybe (badArgs (what ++ ".data must be a list of numbers")) Right (list "data" >>= traverse numberOf)
+      unless (sh == wantShape && length xs == product sh) $ badArgs (what ++ " is " ++ showShape sh ++ " with "
+        ++ show (length xs) ++ " numbers, not " ++ showShape wantShape)
+      Right (key, VArr (Tensor sh (VS.fromList xs)))
+    let withParams = case net of
+          VObj m -> VObj (M.insert "params" (VObj (M.fromList params)) m)
+          other -> other
+    Right (put (argName s) withParams b { argValues = M.delete "network" (argValues b) })
+  where lookupArg n = foldr (\x r -> if argName x == n then Just x else r) Nothing
+        saturate = fromInteger . max 0 . min (toInteger (maxBound :: Int))
+
+-- | The network of a validated network argument, its weights drawn as <kind>.init's with seed 0.
+initModel :: Args -> Model
+initModel net = case name net "kind" of
+  "two_layer_net" -> TwoLayerModel (fst (initTwoLayerNet (arg net "input_size") (arg net "hidden_size")
+                                                         (arg net "output_size") (arg net "weight_init_std") g))
+  "simple_conv_net" -> SimpleConvModel (fst (initConvNet (inputDimOf net) (convParamOf net) (arg net "hidden_size")
+                                                         (arg net "output_size") (arg net "weight_init_std") g))
+  _ -> DeepConvModel (fst (initDeepConvNet (inputDimOf net) (arg net "hidden_size") (arg net "output_size") g))
+  where g = mkGen 0
+-- endregion
+
+-- | input_dim: C, H, W.
+inputDimOf :: Args -> InputDim
+inputDimOf a = case arg a "input_dim" of
+  [c, h, w] -> InputDim c h w
+  _ -> error "input_dim: C, H, W"
+
+convParamOf :: Args -> ConvParam
+convParamOf a = let m = arg a "conv_param" :: M.Map Text Int in
+  ConvParam (m M.! "filter_num") (m M.! "filter_size") (m M.! "pad") (m M.! "stride")
 
 checkHooks :: M.Map Text (Args -> R ())
 checkHooks = M.fromList
@@ -430,7 +538,7 @@ instance FromValue a => FromValue (M.Map Text a) where
   fromValue = \case { VObj m -> traverse fromValue m; _ -> Nothing }
 instance FromValue a => FromValue (Maybe a) where fromValue = Just . fromValue
 -- | An object's entries (a network's kind and arguments) as arguments.
-instance FromValue Args where fromValue = \case { VObj m -> Just (Args m M.empty M.empty []); _ -> Nothing }
+instance FromValue Args where fromValue = \case { VObj m -> Just (Args m M.empty M.empty [] M.empty); _ -> Nothing }
 -- | A 4-D array as a batch of images.
 instance FromValue Images where fromValue = fmap imagesOf . fromValue
 
