@@ -20,29 +20,35 @@ usage: bin/train [--lua luajit|lua5.4] [options]
 Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) with the loop of
 train_neuralnet.py, or with --net simple_conv_net the book's SimpleConvNet (30 filters
 of 5x5, ReLU, 2x2 max pooling, Affine-ReLU-Affine-SoftmaxWithLoss) with its Trainer
-(train_convnet.py), on Fashion-MNIST or MNIST. After step i it prints the train and
-test accuracy when i mod (train size / batch size) is 0 ("epoch K ..."), and once
-more after the last step ("final (after iteration I) ..."); then it writes the
-history (JSON or CSV).
+(train_convnet.py), or with --net deep_conv_net the book's DeepConvNet (six 3x3
+convolutions, three 2x2 poolings, Affine-ReLU-Dropout-Affine-Dropout-SoftmaxWithLoss,
+He's initial scales) with its Trainer (train_deepnet.py), on Fashion-MNIST or MNIST.
+After step i it prints the train and test accuracy when i mod (train size / batch
+size) is 0 ("epoch K ..."), and once more after the last step ("final (after
+iteration I) ..."); then it writes the history (JSON or CSV).
 
 options:
   --lua I               interpreter: luajit or lua5.4 (default: luajit)
-  --net NAME            two_layer_net or simple_conv_net (default: two_layer_net)
+  --net NAME            two_layer_net, simple_conv_net or deep_conv_net
+                        (default: two_layer_net)
   --data-dir DIR        directory with the four IDX files, raw or .gz
                         (default: /usr/share/datasets/fashion-mnist)
   --iters N             iterations, two_layer_net only (default: 10000)
-  --epochs N            epochs of the Trainer, simple_conv_net only (default: 20)
+  --epochs N            epochs of the Trainer, simple_conv_net and deep_conv_net
+                        only (default: 20)
   --evaluate-samples N  train and test images evaluated each epoch, simple_conv_net
-                        only (default: 1000)
+                        and deep_conv_net only (default: 1000)
   --batch-size N        images per batch (default: 100)
   --hidden N            hidden units (default: 50; 100 for simple_conv_net)
-  --lr X                learning rate (default: 0.1; 0.001 for simple_conv_net)
+  --lr X                learning rate (default: 0.1; 0.001 for simple_conv_net
+                        and deep_conv_net)
   --optimizer NAME      sgd, momentum, nesterov, adagrad, rmsprop or adam, the
                         book's other hyper-parameters (default: sgd; adam for
-                        simple_conv_net)
-  --weight-init-std X   standard deviation of the initial weights (default: 0.01)
-  --seed K              0 <= K < 2^31, seeds the one generator: the weights, then
-                        every batch (default: 0)
+                        simple_conv_net and deep_conv_net)
+  --weight-init-std X   standard deviation of the initial weights, two_layer_net
+                        and simple_conv_net only (default: 0.01)
+  --seed K              0 <= K < 2^31, seeds the one generator (default: 0): the
+                        weights, then every batch and DeepConvNet's mask seeds
   --train-size N        use the first N training images (default: all, 60000)
   --test-size N         use the first N test images (default: all, 10000)
   --out FILE            history file, .json or .csv by extension
@@ -53,15 +59,17 @@ options:
   --help                this text]]
 
 local OPTIMIZER_NAMES = { "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam" }
-local NETS = { "two_layer_net", "simple_conv_net" }
+local NETS = { "two_layer_net", "simple_conv_net", "deep_conv_net" }
 
--- Each network's defaults (train_neuralnet.py's and train_convnet.py's settings); false marks an
--- option the network does not accept.
+-- Each network's defaults (train_neuralnet.py's, train_convnet.py's and train_deepnet.py's settings);
+-- false marks an option the network does not accept.
 local NET_DEFAULTS = {
   two_layer_net = { iters = 10000, epochs = false, evaluate_samples = false, batch_size = 100, hidden = 50,
     optimizer = "sgd", lr = 0.1, weight_init_std = 0.01 },
   simple_conv_net = { iters = false, epochs = 20, evaluate_samples = 1000, batch_size = 100, hidden = 100,
     optimizer = "adam", lr = 0.001, weight_init_std = 0.01 },
+  deep_conv_net = { iters = false, epochs = 20, evaluate_samples = 1000, batch_size = 100, hidden = 50,
+    optimizer = "adam", lr = 0.001, weight_init_std = false },
 }
 local NET_OPTIONS = { "iters", "epochs", "evaluate_samples", "batch_size", "hidden", "optimizer", "lr", "weight_init_std" }
 
@@ -130,28 +138,12 @@ local function write_history(path, record)
   f:close()
 end
 
--- ordered(list): the JSON object of the {key, JSON text} pairs in list, in that order
-local function ordered(list)
-  local parts = {}
-  for i, kv in ipairs(list) do parts[i] = jsonio.encode(kv[1]) .. ": " .. kv[2] end
-  return "{" .. table.concat(parts, ", ") .. "}"
-end
+local ordered = train.ordered
 
--- save_params(path, network, keys, params): the portable parameters file (shared_tests/README.md §8):
--- each array's shape and row-major data, the keys in the network's order
-local function save_params(path, network, keys, params)
-  local arrays = {}
-  for i, key in ipairs(keys) do
-    local p, data = params[key], {}
-    for k = 1, p.size do data[k] = jsonio.number(p.data[k]) end
-    arrays[i] = { key, ordered({ { "shape", jsonio.encode(jsonio.array(tensor.copy_list(p.shape))) },
-      { "data", "[" .. table.concat(data, ", ") .. "]" } }) }
-  end
-  local f, err = io.open(path, "w")
-  if not f then command:fail("cannot write %s", tostring(err)) end
-  f:write(ordered({ { "format", '"dlscratch-params"' }, { "version", "1" }, { "port", jsonio.encode(PORT) },
-    { "network", network }, { "params", ordered(arrays) } }), "\n")
-  f:close()
+-- save_params(path, network, params): train.save_params, a file that cannot be written a usage error
+local function save_params(path, network, params)
+  local ok, err = train.save_params(path, PORT, network, params)
+  if not ok then command:fail("cannot write %s", tostring(err)) end
 end
 
 -- the two_layer_net run: the loop of train_neuralnet.py, evaluated on the whole sets
@@ -183,21 +175,38 @@ local function train_two_layer_net(o, data, bar, history)
     history.final_train_acc, history.final_test_acc = accuracies(result.network)
   end
   history.loss_history = result.loss_history
-  return result.network, { "W1", "b1", "W2", "b2" },
+  return result.network,
     ordered({ { "kind", '"two_layer_net"' }, { "input_size", tostring(data.train_images.cols) },
       { "hidden_size", tostring(o.hidden) }, { "output_size", "10" } })
 end
 
--- the simple_conv_net run: the book's Trainer (train_convnet.py) on 1 x 28 x 28 images, one generator
--- for W1, W2, W3 and then every batch; each epoch and the final train accuracy on the first
--- evaluate_samples images, the final test accuracy on the whole test set
-local function train_simple_conv_net(o, data, bar, history)
+-- the convolutional networks (their "network" objects of a parameters file, README §8) and how each is drawn
+local CONV_NETS = {
+  simple_conv_net = function(o, dim, generator)
+    local c = networks.CONV_PARAM
+    return networks.SimpleConvNet.new({ input_dim = dim, hidden_size = o.hidden, output_size = 10,
+      weight_init_std = o.weight_init_std }, generator),
+      { { "conv_param", ordered({ { "filter_num", tostring(c.filter_num) }, { "filter_size", tostring(c.filter_size) },
+        { "pad", tostring(c.pad) }, { "stride", tostring(c.stride) } }) } }
+  end,
+  deep_conv_net = function(o, dim, generator)
+    return networks.DeepConvNet.new({ input_dim = dim, hidden_size = o.hidden, output_size = 10 }, generator), {}
+  end,
+}
+
+-- the simple_conv_net and deep_conv_net runs: the book's Trainer (train_convnet.py, train_deepnet.py) on
+-- 1 x 28 x 28 images, one generator for the weights and then every batch (and DeepConvNet's mask seed of
+-- each step); each epoch and the final train accuracy on the first evaluate_samples images, the final
+-- test accuracy on the whole test set
+local function train_conv_net(o, data, bar, history)
   local x_train, x_test = data.train_images:as_images(), data.test_images:as_images()
+  if o.net == "deep_conv_net" and (x_train.height < 4 or x_train.width < 4) then
+    command:fail("DeepConvNet's three poolings need images of at least 4x4, not %dx%d", x_train.height, x_train.width)
+  end
   local t_train = tensor.new({ #data.train_labels }, data.train_labels)
   local t_test = tensor.new({ #data.test_labels }, data.test_labels)
   local generator = rng.new(o.seed)
-  local net = networks.SimpleConvNet.new({ input_dim = { 1, x_train.height, x_train.width }, hidden_size = o.hidden,
-    output_size = 10, weight_init_std = o.weight_init_std }, generator)
+  local net, structure = CONV_NETS[o.net](o, { 1, x_train.height, x_train.width }, generator)
   local trainer = Trainer.new(net, x_train, t_train, x_test, t_test, {
     epochs = o.epochs, mini_batch_size = o.batch_size, optimizer = o.optimizer, optimizer_param = { lr = o.lr },
     evaluate_sample_num_per_epoch = o.evaluate_samples, rng = generator,
@@ -215,12 +224,12 @@ local function train_simple_conv_net(o, data, bar, history)
   history.final_train_acc = net:accuracy(trainer:first_train(o.evaluate_samples))
   history.loss_history, history.train_acc, history.test_acc = trainer.train_loss_list, trainer.train_acc_list,
     trainer.test_acc_list
-  local c = networks.CONV_PARAM
-  return net, { "W1", "b1", "W2", "b2", "W3", "b3" },
-    ordered({ { "kind", '"simple_conv_net"' }, { "input_dim", string.format("[1, %d, %d]", x_train.height, x_train.width) },
-      { "conv_param", ordered({ { "filter_num", tostring(c.filter_num) }, { "filter_size", tostring(c.filter_size) },
-        { "pad", tostring(c.pad) }, { "stride", tostring(c.stride) } }) },
-      { "hidden_size", tostring(o.hidden) }, { "output_size", "10" } })
+  local network = { { "kind", jsonio.encode(o.net) },
+    { "input_dim", string.format("[1, %d, %d]", x_train.height, x_train.width) } }
+  for _, kv in ipairs(structure) do network[#network + 1] = kv end
+  network[#network + 1] = { "hidden_size", tostring(o.hidden) }
+  network[#network + 1] = { "output_size", "10" }
+  return net, ordered(network)
 end
 
 local function main(argv)
@@ -228,19 +237,19 @@ local function main(argv)
   command:check_writable(o.out)
   if o.save_params then command:check_writable(o.save_params, "--save-params") end
   local data = datasets.load_mnist(o.data_dir, o.train_size, o.test_size)
-  local conv = o.net == "simple_conv_net"
+  local conv = CONV_NETS[o.net] ~= nil
   local steps = conv and math.floor(o.epochs * train.iter_per_epoch(data.train_images.n, o.batch_size)) or o.iters
   local bar = progress.ProgressBar.new(steps, not o.quiet and progress.terminal())
   local history = { acc_iters = jsonio.array({}), train_acc = jsonio.array({}), test_acc = jsonio.array({}) }
 
   local start = cli.wall_clock()
-  local net, keys, network = (conv and train_simple_conv_net or train_two_layer_net)(o, data, bar, history)
+  local net, network = (conv and train_conv_net or train_two_layer_net)(o, data, bar, history)
   local seconds = cli.wall_clock() - start
   bar:close()
 
   local options = {
     net = o.net, data_dir = o.data_dir, iters = steps, batch_size = o.batch_size, hidden = o.hidden,
-    lr = o.lr, optimizer = o.optimizer, weight_init_std = o.weight_init_std, seed = o.seed,
+    lr = o.lr, optimizer = o.optimizer, weight_init_std = o.weight_init_std or nil, seed = o.seed,
     train_size = data.train_images.n, test_size = data.test_images.n, interpreter = jit and jit.version or _VERSION,
   }
   if conv then options.epochs, options.evaluate_samples = o.epochs, o.evaluate_samples end
@@ -255,7 +264,7 @@ local function main(argv)
     steps - 1, history.final_train_acc, history.final_test_acc, seconds, 1000 * seconds / steps))
   print("history written to " .. o.out)
   if o.save_params then
-    save_params(o.save_params, network, keys, net.params)
+    save_params(o.save_params, network, net.params)
     print("parameters written to " .. o.save_params)
   end
 end

@@ -81,7 +81,11 @@ describe("bin/train", function()
     assert_refused(train .. " --bogus", "bin/train: unknown option --bogus (see --help)")
     assert_refused(train .. " --batch-size", "bin/train: --batch-size needs a value")
     assert_refused("bin/train --lua lua5.1", "bin/train: --lua must be luajit or lua5.4, not lua5.1")
-    assert_refused(train .. " --net lenet", "bin/train: --net must be one of two_layer_net, simple_conv_net, not lenet")
+    assert_refused(train .. " --net lenet",
+      "bin/train: --net must be one of two_layer_net, simple_conv_net, deep_conv_net, not lenet")
+    assert_refused(train .. " --net deep_conv_net --weight-init-std 0.1",
+      "bin/train: --weight-init-std does not apply to --net deep_conv_net")
+    assert_refused(train .. " --net deep_conv_net --iters 5", "bin/train: --iters does not apply to --net deep_conv_net")
     assert_refused(train .. " --net simple_conv_net --iters 5", "bin/train: --iters does not apply to --net simple_conv_net")
     assert_refused(train .. " --epochs 2", "bin/train: --epochs does not apply to --net two_layer_net")
     assert_refused(train .. " --evaluate-samples 10", "bin/train: --evaluate-samples does not apply to --net two_layer_net")
@@ -180,6 +184,31 @@ describe("bin/train", function()
     assert.are.equal(30, p.network.conv_param.filter_num)
     assert.are.same({ 30 * 12 * 12, 4 }, p.params.W2.shape)
     assert.are.equal(30 * 12 * 12 * 4, #p.params.W2.data)
+  end)
+
+  it("trains DeepConvNet with the Trainer and train_deepnet.py's defaults, W1 .. b8 saved in order", function()
+    local path, params = os.tmpname(), os.tmpname()
+    -- 4 images in batches of 2: 2 steps an epoch, evaluated after step 0 on 2 images
+    local status, out, err = run(train .. " --net deep_conv_net --train-size 4 --test-size 2 --epochs 1 --batch-size 2"
+      .. " --evaluate-samples 2 --hidden 3 --quiet --out " .. path .. " --save-params " .. params)
+    assert.are.equal(0, status, err)
+    local h = jsonio.decode(slurp(path))
+    assert.are.equal(2, #h.loss_history)
+    assert.are.same({ "deep_conv_net", 1, 2, 3, "adam", 0.001, 2 },
+      { h.options.net, h.options.epochs, h.options.evaluate_samples, h.options.hidden, h.options.optimizer, h.options.lr,
+        h.options.iters })
+    assert.is_nil(h.options.weight_init_std)
+    assert.truthy(out:find("parameters written to " .. params, 1, true))
+    local text = slurp(params)
+    local at, keys = {}, { "W1", "b1", "W2", "b2", "W3", "b3", "W4", "b4", "W5", "b5", "W6", "b6", "W7", "b7", "W8", "b8" }
+    for _, key in ipairs(keys) do at[#at + 1] = text:find('"' .. key .. '": {"shape"', 1, true) end
+    assert.are.equal(16, #at)
+    for i = 2, 16 do assert.is_true(at[i - 1] < at[i]) end
+    local p = jsonio.decode(text)
+    assert.are.same({ kind = "deep_conv_net", input_dim = { 1, 28, 28 }, hidden_size = 3, output_size = 10 }, p.network)
+    -- 28 -> 28, 28, 14 -> 14, 16, 8 -> 8, 8, 4: W7 has 64·4·4 rows
+    assert.are.same({ 64 * 4 * 4, 3 }, p.params.W7.shape)
+    assert.are.same({ 3, 10 }, p.params.W8.shape)
   end)
 
   it("saves a TwoLayerNet's parameters, W1 first", function()
