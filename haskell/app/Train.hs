@@ -1,8 +1,8 @@
 {-# LANGUAGE OverloadedStrings #-}
 -- | dlscratch-train: trains the chapter-5 TwoLayerNet on Fashion-MNIST or MNIST with the book's
--- train_neuralnet.py loop, or (--net simple_conv_net) the chapter-7 SimpleConvNet with the book's
--- Trainer and train_convnet.py's settings; the command line of shared_tests/README.md §8, shared
--- by every port.
+-- train_neuralnet.py loop, or (--net simple_conv_net, --net deep_conv_net) the chapter-7
+-- SimpleConvNet or the chapter-8 DeepConvNet with the book's Trainer and train_convnet.py's or
+-- train_deepnet.py's settings; the command line of shared_tests/README.md §8, shared by every port.
 module Main (main) where
 
 import Control.Exception (IOException, evaluate, try)
@@ -12,12 +12,11 @@ import Data.Char (toLower)
 import Data.IORef
 import Data.List (intercalate, isPrefixOf)
 import Data.Maybe (fromMaybe, isJust)
-import Data.Text (Text)
 import qualified Data.Text as T
 import Data.Time.Clock (diffUTCTime, getCurrentTime, UTCTime)
 import qualified Data.Vector.Storable as VS
 import Numeric (showFFloat)
-import Numeric.LinearAlgebra (Vector, cols, flatten, rows, takeRows)
+import Numeric.LinearAlgebra (cols, rows, takeRows)
 import System.Directory (createDirectoryIfMissing)
 import System.Environment (getArgs)
 import System.FilePath (takeDirectory, takeExtension)
@@ -28,20 +27,25 @@ import Cli (fmt4, progress, readInteger, readNumber, refuse)
 import DLScratch.Datasets
 import DLScratch.Functions (Labels (..), Targets (..))
 import DLScratch.Json
-import DLScratch.Layers (Dense (..))
-import DLScratch.Networks (ConvNet, ConvParam (..), InputDim (..), Net (..), accuracyInBlocks, convNetAccuracy,
-                           convNetParams, defaultConvParam, initConvNet)
+import DLScratch.Networks (ConvParam (..), InputDim (..), Net (..), accuracyInBlocks, defaultConvParam, initConvNet,
+                           initDeepConvNet)
 import DLScratch.Optimizers
-import DLScratch.Rng (mkGen)
-import DLScratch.Train (TrainConfig (..), TrainState (..), epochAfter, iterPerEpoch, trainSteps)
+import DLScratch.Rng (Gen, mkGen)
+import DLScratch.Train (Model (..), TrainConfig (..), TrainState (..), epochAfter, iterPerEpoch, trainSteps,
+                        writeParams)
 import qualified DLScratch.Trainer as T'
 
 -- | The network --net chooses.
-data NetKind = TwoLayerNet | SimpleConvNet deriving (Eq)
+data NetKind = TwoLayerNet | SimpleConvNet | DeepConvNet deriving (Eq, Enum, Bounded)
 
 netName :: NetKind -> String
 netName TwoLayerNet = "two_layer_net"
 netName SimpleConvNet = "simple_conv_net"
+netName DeepConvNet = "deep_conv_net"
+
+-- | The networks the book's Trainer trains (train_convnet.py, train_deepnet.py).
+trainerNets :: [NetKind]
+trainerNets = [SimpleConvNet, DeepConvNet]
 
 -- | The options as given; Nothing where the default depends on --net (README §8's table).
 data Opts = Opts
@@ -51,7 +55,7 @@ data Opts = Opts
   , oBatch :: Int
   , oLr :: Maybe Double
   , oOptimizer :: Maybe String
-  , oStd :: Double
+  , oStd :: Maybe Double
   , oSeed :: Int
   , oTrainSize :: Maybe Int
   , oTestSize :: Maybe Int
@@ -61,10 +65,10 @@ data Opts = Opts
   }
 
 defaults :: Opts
-defaults = Opts TwoLayerNet defaultDataDir Nothing Nothing Nothing Nothing 100 Nothing Nothing 0.01 0 Nothing Nothing
+defaults = Opts TwoLayerNet defaultDataDir Nothing Nothing Nothing Nothing 100 Nothing Nothing Nothing 0 Nothing Nothing
                 "train-haskell.json" Nothing False
 
--- | train_neuralnet.py's settings, or train_convnet.py's.
+-- | train_neuralnet.py's settings, or train_convnet.py's, or train_deepnet.py's.
 iterations, epochs, evalSamples, hidden :: Opts -> Int
 iterations o = fromMaybe 10000 (oIters o)
 epochs o = fromMaybe 20 (oEpochs o)
@@ -72,11 +76,15 @@ evalSamples o = fromMaybe 1000 (oEvalSamples o)
 hidden o = fromMaybe (if oNet o == SimpleConvNet then 100 else 50) (oHidden o)
 
 learningRate :: Opts -> Double
-learningRate o = fromMaybe (if oNet o == SimpleConvNet then 0.001 else 0.1) (oLr o)
+learningRate o = fromMaybe (if oNet o `elem` trainerNets then 0.001 else 0.1) (oLr o)
+
+-- | The standard deviation of the initial weights (DeepConvNet takes He's scales instead).
+initScale :: Opts -> Double
+initScale o = fromMaybe 0.01 (oStd o)
 
 optimizerOf :: Opts -> Optimizer
 optimizerOf o = maybe (SGD 0.1) (\opt -> opt { lr = learningRate o }) (defaultOptimizer name)
-  where name = fromMaybe (if oNet o == SimpleConvNet then "adam" else "sgd") (oOptimizer o)
+  where name = fromMaybe (if oNet o `elem` trainerNets then "adam" else "sgd") (oOptimizer o)
 
 usage :: String
 usage = unlines
@@ -84,21 +92,26 @@ usage = unlines
   , ""
   , "Train the book's TwoLayerNet (Affine-ReLU-Affine-SoftmaxWithLoss) with the loop of train_neuralnet.py,"
   , "or with --net simple_conv_net the book's SimpleConvNet (30 filters of 5x5, ReLU, 2x2 pooling, Affine-"
-  , "ReLU-Affine-SoftmaxWithLoss) with its Trainer (train_convnet.py), on Fashion-MNIST or MNIST. Prints"
-  , "train/test accuracy once an epoch and at the end, and writes the history (JSON or CSV)."
+  , "ReLU-Affine-SoftmaxWithLoss) with its Trainer (train_convnet.py), or with --net deep_conv_net the book's"
+  , "DeepConvNet (six 3x3 convolutions of 16, 16, 32, 32, 64, 64 filters, three 2x2 poolings, Affine-ReLU-"
+  , "Dropout-Affine-Dropout-SoftmaxWithLoss) with its Trainer (train_deepnet.py), on Fashion-MNIST or MNIST."
+  , "Prints train/test accuracy once an epoch and at the end, and writes the history (JSON or CSV)."
   , ""
-  , "  --net NAME             two_layer_net or simple_conv_net (default: two_layer_net)"
+  , "  --net NAME             two_layer_net, simple_conv_net or deep_conv_net (default: two_layer_net)"
   , "  --data-dir DIR         directory with the four IDX files (default: " ++ defaultDataDir ++ ")"
   , "  --iters N              iterations (default: 10000; two_layer_net only)"
-  , "  --epochs N             epochs of the Trainer (default: 20; simple_conv_net only)"
-  , "  --evaluate-samples N   train and test images evaluated each epoch (default: 1000; simple_conv_net only)"
+  , "  --epochs N             epochs of the Trainer (default: 20; simple_conv_net, deep_conv_net only)"
+  , "  --evaluate-samples N   train and test images evaluated each epoch (default: 1000; simple_conv_net,"
+  , "                         deep_conv_net only)"
   , "  --batch-size N         images per batch (default: 100)"
   , "  --hidden N             hidden units (default: 50; 100 for simple_conv_net)"
-  , "  --lr X                 learning rate (default: 0.1; 0.001 for simple_conv_net)"
+  , "  --lr X                 learning rate (default: 0.1; 0.001 for simple_conv_net, deep_conv_net)"
   , "  --optimizer NAME       one of " ++ intercalate ", " optimizerNames
-      ++ ", its other hyper-parameters at the book's defaults (default: sgd; adam for simple_conv_net)"
-  , "  --weight-init-std X    standard deviation of the initial weights (default: 0.01)"
-  , "  --seed K               seeds the one generator: the weights, then every batch; 0 <= K < 2^31 (default: 0)"
+      ++ ", its other hyper-parameters at the book's defaults (default: sgd; adam for simple_conv_net, deep_conv_net)"
+  , "  --weight-init-std X    standard deviation of the initial weights (default: 0.01; two_layer_net,"
+  , "                         simple_conv_net only: deep_conv_net takes He's sqrt(2/n))"
+  , "  --seed K               seeds the one generator: the weights, then every batch (and DeepConvNet's mask"
+  , "                         seed of every step); 0 <= K < 2^31 (default: 0)"
   , "  --train-size N         use the first N training images (default: all)"
   , "  --test-size N          use the first N test images (default: all)"
   , "  --out FILE             history file, .json or .csv (default: train-haskell.json)"
@@ -127,16 +140,17 @@ parseArgs args0 = go defaults args0 >>= accepted
         | "-" `isPrefixOf` flag -> Left ("unknown option " ++ flag)
         | otherwise -> Left ("unexpected argument " ++ show flag)
     accepted ShowHelp = Right ShowHelp
-    accepted (Train o) = case [ flag | (flag, given, net) <- onlyFor o, given, net /= oNet o ] of
+    accepted (Train o) = case [ flag | (flag, given, nets) <- onlyFor o, given, oNet o `notElem` nets ] of
       flag : _ -> Left (flag ++ " does not apply to --net " ++ netName (oNet o))
       [] -> Right (Train o)
-    onlyFor o = [ ("--iters", isJust (oIters o), TwoLayerNet), ("--epochs", isJust (oEpochs o), SimpleConvNet)
-                , ("--evaluate-samples", isJust (oEvalSamples o), SimpleConvNet) ]
+    onlyFor o = [ ("--iters", isJust (oIters o), [TwoLayerNet]), ("--epochs", isJust (oEpochs o), trainerNets)
+                , ("--evaluate-samples", isJust (oEvalSamples o), trainerNets)
+                , ("--weight-init-std", isJust (oStd o), [TwoLayerNet, SimpleConvNet]) ]
     valued :: [(String, String -> Opts -> Either String Opts)]
     valued =
-      [ ("--net", \v o -> case lookup v [(netName n, n) | n <- [TwoLayerNet, SimpleConvNet]] of
+      [ ("--net", \v o -> case lookup v [(netName n, n) | n <- [minBound ..]] of
           Just n -> Right o { oNet = n }
-          Nothing -> Left ("--net " ++ show v ++ ": not one of two_layer_net, simple_conv_net"))
+          Nothing -> Left ("--net " ++ show v ++ ": not one of two_layer_net, simple_conv_net, deep_conv_net"))
       , ("--data-dir", \v o -> Right o { oDataDir = v })
       , ("--iters", \v o -> (\n -> o { oIters = Just n }) <$> count "--iters" v)
       , ("--epochs", \v o -> (\n -> o { oEpochs = Just n }) <$> count "--epochs" v)
@@ -146,7 +160,7 @@ parseArgs args0 = go defaults args0 >>= accepted
       , ("--lr", \v o -> (\x -> o { oLr = Just x }) <$> finite "--lr" v)
       , ("--optimizer", \v o -> if v `elem` optimizerNames then Right o { oOptimizer = Just v }
                                 else Left ("--optimizer " ++ show v ++ ": not one of " ++ intercalate ", " optimizerNames))
-      , ("--weight-init-std", \v o -> (\x -> o { oStd = x }) <$> finite "--weight-init-std" v)
+      , ("--weight-init-std", \v o -> (\x -> o { oStd = Just x }) <$> finite "--weight-init-std" v)
       , ("--seed", \v o -> (\k -> o { oSeed = k }) <$> whole "--seed" "a whole number, 0 <= K < 2^31" (\k -> k >= 0 && k < 2 ^ (31 :: Int)) v)
       , ("--train-size", \v o -> (\n -> o { oTrainSize = Just n }) <$> count "--train-size" v)
       , ("--test-size", \v o -> (\n -> o { oTestSize = Just n }) <$> count "--test-size" v)
@@ -171,7 +185,7 @@ failWith = refuse "bin/train"
 -- shape, row-major values) and the network's description in a parameters file.
 data Run = Run
   { rLosses :: [Double], rAccs :: [(Int, Double, Double)], rFinal :: (Double, Double), rSteps :: Int
-  , rSeconds :: Double, rParams :: [(Text, [Int], Vector Double)], rNetwork :: J }
+  , rSeconds :: Double, rModel :: Model, rNetwork :: J }
 
 -- | What the loop has recorded so far (newest first), and when the progress
 -- bar was last drawn.
@@ -203,10 +217,12 @@ train o = do
   hSetBuffering stdout LineBuffering
   tty <- hIsTerminalDevice stderr
   let barOn = tty && not (oQuiet o)
-      conv = oNet o == SimpleConvNet
+      conv = oNet o `elem` trainerNets
   (m, (imgH, imgW)) <- loadMnistShaped (oDataDir o) (oTrainSize o) (oTestSize o) >>= either failWith pure
-  when (conv && min imgH imgW < 6) $ failWith ("--net simple_conv_net: the images are " ++ show imgH ++ "x"
-    ++ show imgW ++ ", smaller than the 6x6 that 5x5 filters and the 2x2 pooling need")
+  when (oNet o == SimpleConvNet && min imgH imgW < 6) $ failWith ("--net simple_conv_net: the images are "
+    ++ show imgH ++ "x" ++ show imgW ++ ", smaller than the 6x6 that 5x5 filters and the 2x2 pooling need")
+  when (oNet o == DeepConvNet && min imgH imgW < 4) $ failWith ("--net deep_conv_net: the images are "
+    ++ show imgH ++ "x" ++ show imgW ++ ", smaller than the 4x4 that the three 2x2 poolings need")
   _ <- evaluate (xTrain m) >> evaluate (xTest m)
   _ <- evaluate (labelVector (tTrain m)) >> evaluate (labelVector (tTest m))
   -- the output files are opened before training, so that a bad --out or --save-params is refused first
@@ -224,8 +240,9 @@ train o = do
       options = JObj $
         [ ("net", JStr (T.pack (netName (oNet o)))), ("data_dir", JStr (T.pack (oDataDir o))), ("iters", JInt (rSteps r))
         , ("batch_size", JInt (oBatch o)), ("hidden", JInt (hidden o)), ("lr", JNum (learningRate o))
-        , ("optimizer", JStr (T.pack (optimizerName (optimizerOf o)))), ("weight_init_std", JNum (oStd o))
-        , ("seed", JInt (oSeed o)), ("train_size", JInt (rows (xTrain m))), ("test_size", JInt (rows (xTest m))) ]
+        , ("optimizer", JStr (T.pack (optimizerName (optimizerOf o))))]
+        ++ [("weight_init_std", JNum (initScale o)) | oNet o /= DeepConvNet] ++
+        [ ("seed", JInt (oSeed o)), ("train_size", JInt (rows (xTrain m))), ("test_size", JInt (rows (xTest m))) ]
         ++ (if conv then [("epochs", JInt (epochs o)), ("evaluate_samples", JInt (evalSamples o))] else [])
       history = JObj
         [ ("port", JStr "haskell"), ("options", options)
@@ -247,28 +264,16 @@ train o = do
   putStrLn ("history written to " ++ oOut o)
   case (hParams, oSaveParams o) of
     (Just h, Just path) -> do
-      B.hPutBuilder h (encodeJ (paramsFile (rNetwork r) (rParams r)) <> B.char7 '\n')
+      writeParams h (rNetwork r) (rModel r)
       hClose h
       putStrLn ("parameters written to " ++ path)
     _ -> pure ()
-
--- | The portable parameters file of README §8: each array's shape and row-major data, in the
--- network's order.
-paramsFile :: J -> [(Text, [Int], Vector Double)] -> J
-paramsFile network ps = JObj
-  [ ("format", JStr "dlscratch-params"), ("version", JInt 1), ("port", JStr "haskell"), ("network", network)
-  , ("params", JObj [ (k, JObj [("shape", JArr (map JInt sh)), ("data", vectorJ v)]) | (k, sh, v) <- ps ]) ]
-
--- | W1, b1, W2, b2, ... of dense layers, each matrix of its rows × columns.
-denseArrays :: [Dense] -> [(Text, [Int], Vector Double)]
-denseArrays ds = concat [ [("W" <> i, [rows w, cols w], flatten w), ("b" <> i, [VS.length b], b)]
-                        | (i, Dense w b) <- zip (map (T.pack . show) [1 :: Int ..]) ds ]
 
 -- | TwoLayerNet with train_neuralnet.py's loop: each iteration a batch drawn with replacement, the
 -- update, the loss on the batch; the accuracies after every epoch's iteration and after the last.
 trainDense :: Opts -> Bool -> Mnist -> IO Run
 trainDense o barOn m = do
-  let cfg = TrainConfig (hidden o) 10 (oStd o) (oBatch o) (iterations o) (oSeed o) (optimizerOf o)
+  let cfg = TrainConfig (hidden o) 10 (initScale o) (oBatch o) (iterations o) (oSeed o) (optimizerOf o)
       perEpoch = iterPerEpoch (rows (xTrain m)) (oBatch o)
   start <- getCurrentTime
   let record h s = do
@@ -295,15 +300,30 @@ trainDense o barOn m = do
   let network = JObj [ ("kind", JStr "two_layer_net"), ("input_size", JInt (cols (xTrain m)))
                      , ("hidden_size", JInt (hidden o)), ("output_size", JInt 10) ]
   pure (Run (reverse (hLosses hist)) (reverse (hAccs hist)) (accuracies m net) (iterations o)
-            (realToFrac (diffUTCTime end start)) (denseArrays (layers net)) network)
+            (realToFrac (diffUTCTime end start)) (TwoLayerModel net) network)
 
--- | SimpleConvNet (the book's conv_param) with the book's Trainer: W1, W2, W3, then every batch
--- from one generator; the first --evaluate-samples images evaluated after every epoch's step; the
--- final test accuracy on every test image, the final train accuracy on the evaluated ones.
+-- | SimpleConvNet (the book's conv_param) or DeepConvNet with the book's Trainer: the weights, then
+-- every batch (and DeepConvNet's mask seed of every step) from one generator; the first
+-- --evaluate-samples images evaluated after every epoch's step; the final test accuracy on every
+-- test image, the final train accuracy on the evaluated ones.
 trainConvNet :: Opts -> Bool -> Mnist -> InputDim -> IO Run
-trainConvNet o barOn m dim = do
-  let (net0, g) = initConvNet dim defaultConvParam (hidden o) 10 (oStd o) (mkGen (oSeed o))
-      cfg = T'.TrainerConfig (epochs o) (oBatch o) (optimizerOf o) (Just (evalSamples o))
+trainConvNet o barOn m dim = case oNet o of
+  DeepConvNet -> let (net0, g) = initDeepConvNet dim (hidden o) 10 (mkGen (oSeed o))
+                 in trainWith o barOn m net0 g DeepConvModel (JObj (("kind", JStr "deep_conv_net") : common))
+  _ -> let (net0, g) = initConvNet dim defaultConvParam (hidden o) 10 (initScale o) (mkGen (oSeed o))
+           ConvParam fn fs pad stride = defaultConvParam
+           convParam = JObj [("filter_num", JInt fn), ("filter_size", JInt fs), ("pad", JInt pad), ("stride", JInt stride)]
+       in trainWith o barOn m net0 g SimpleConvModel
+            (JObj (("kind", JStr "simple_conv_net") : take 1 common ++ [("conv_param", convParam)] ++ drop 1 common))
+  where
+    common = [ ("input_dim", JArr (map JInt [inChannels dim, inHeight dim, inWidth dim]))
+             , ("hidden_size", JInt (hidden o)), ("output_size", JInt 10) ]
+
+-- | The Trainer's run of a network from its weights and the generator that drew them; the trained
+-- network as a parameters file's model, with its description.
+trainWith :: T'.Network n => Opts -> Bool -> Mnist -> n -> Gen -> (n -> Model) -> J -> IO Run
+trainWith o barOn m net0 g model network = do
+  let cfg = T'.TrainerConfig (epochs o) (oBatch o) (optimizerOf o) (Just (evalSamples o))
       dat = T'.TrainerData (xTrain m) (tTrain m) (xTest m) (tTest m)
       steps = T'.maxIter cfg (rows (xTrain m))
   start <- getCurrentTime
@@ -327,18 +347,6 @@ trainConvNet o barOn m dim = do
   (accs, _) <- readIORef state
   let net = T'.trainedNet r
       k = min (evalSamples o) (rows (xTrain m))
-      finalTrain = convNetAccuracy net (takeRows k (xTrain m)) (TLabels (Labels (VS.take k (labelVector (tTrain m)))))
-      ConvParam fn fs pad stride = defaultConvParam
-      network = JObj
-        [ ("kind", JStr "simple_conv_net"), ("input_dim", JArr (map JInt [inChannels dim, inHeight dim, inWidth dim]))
-        , ("conv_param", JObj [("filter_num", JInt fn), ("filter_size", JInt fs), ("pad", JInt pad), ("stride", JInt stride)])
-        , ("hidden_size", JInt (hidden o)), ("output_size", JInt 10) ]
+      finalTrain = T'.testAccuracy net (takeRows k (xTrain m)) (TLabels (Labels (VS.take k (labelVector (tTrain m)))))
   pure (Run (T'.trainLossList r) (reverse accs) (finalTrain, T'.testAcc r) steps (realToFrac (diffUTCTime end start))
-            (convArrays dim net) network)
-
--- | W1 (FN × C × FS × FS), b1, W2, b2, W3, b3.
-convArrays :: InputDim -> ConvNet -> [(Text, [Int], Vector Double)]
-convArrays dim net = case denseArrays (convNetParams net) of
-  ("W1", [fn, k], w1) : rest -> ("W1", [fn, inChannels dim, fs k, fs k], w1) : rest
-  arrays -> arrays
-  where fs k = round (sqrt (fromIntegral (k `div` inChannels dim) :: Double))
+            (model net) network)
