@@ -1,7 +1,10 @@
--- | The networks: the 3-layer network, TwoLayerNet, MultiLayerNet, SimpleConvNet and their gradient checks.
+-- | The networks: the 3-layer network, TwoLayerNet, MultiLayerNet, SimpleConvNet, DeepConvNet and their gradient
+-- checks.
 module DLScratch.NetworksSpec (spec) where
 
 import Control.Monad (forM_)
+import Data.List (mapAccumL)
+import qualified Data.Text as T
 import qualified Data.Vector.Storable as VS
 import Numeric.LinearAlgebra (Matrix, cols, flatten, fromLists, reshape, rows, scale, toLists, (><))
 import Test.Hspec
@@ -12,6 +15,7 @@ import DLScratch.Layers
 import DLScratch.Networks
 import qualified DLScratch.Networks as N
 import DLScratch.Rng
+import DLScratch.Train (Model (..), modelArrays)
 import DLScratch.Util (Window (..))
 import Support
 
@@ -205,3 +209,71 @@ spec = do
       bpLoss bp `shouldBe` convNetLoss net x t
       windowStride (convWindow (convNetConv net)) `shouldBe` 2
       VS.sum (VS.map abs (flatten (bpDx bp) - numDx)) / 120 `shouldSatisfy` (<= 1e-7)
+
+  describe "DeepConvNet (8.1)" $ do
+    it "the image through the convolutions (s + 2·pad − 2) and poolings (s // 2): 28 ends 4×4, 8 ends 1×1" $ do
+      map fst (deepConvSizes 28 28) `shouldBe` [28, 28, 14, 14, 16, 8, 8, 8, 4]
+      deepConvSizes 8 5 `shouldBe` [(8, 5), (8, 5), (4, 2), (4, 2), (6, 4), (3, 2), (3, 2), (3, 2), (1, 1)]
+    it "init: W1 … W8 of their shapes, drawn in order, each sqrt(2/n)·randn with n a unit's inputs; zero biases" $ do
+      let (net, _) = initDeepConvNet (InputDim 1 8 8) 5 3 (mkGen 3)
+          arrays = modelArrays (DeepConvModel net)
+          ws = [v | (k, _, v) <- arrays, T.head k == 'W']
+          fanIns = [9, 144, 144, 288, 288, 576, 64, 5] :: [Int]
+          counts = [144, 2304, 4608, 9216, 18432, 36864, 320, 15]
+          (z, _) = randn [sum counts] (mkGen 3)
+          pieces = snd (mapAccumL (\rest n -> (drop n rest, take n rest)) (VS.toList z) counts)
+      [(T.unpack k, sh) | (k, sh, _) <- arrays] `shouldBe`
+        [ ("W1", [16, 1, 3, 3]), ("b1", [16]), ("W2", [16, 16, 3, 3]), ("b2", [16]), ("W3", [32, 16, 3, 3]), ("b3", [32])
+        , ("W4", [32, 32, 3, 3]), ("b4", [32]), ("W5", [64, 32, 3, 3]), ("b5", [64]), ("W6", [64, 64, 3, 3]), ("b6", [64])
+        , ("W7", [64, 5]), ("b7", [5]), ("W8", [5, 3]), ("b8", [3]) ]
+      map VS.toList ws `shouldBe` [map (sqrt (2 / fromIntegral n) *) piece | (n, piece) <- zip fanIns pieces]
+      and [VS.all (== 0) v | (k, _, v) <- arrays, T.head k == 'b'] `shouldBe` True
+    -- zero filters: every image is 0 after the convolutions; W7 = 0, b7 = [1, 3], W8 = [[1, 0, 0], [0, 1, 0]],
+    -- b8 = [1, −2, 4]. Test mode: h = [1, 3]·0.5 = [0.5, 1.5], a8 = [1.5, −0.5, 4], y = 0.5·a8.
+    let zeroConvs = [Dense (reshape (cin * 9) (VS.replicate (fn * cin * 9) 0)) (VS.replicate fn 0)
+                    | (cin, fn) <- zip [1, 16, 16, 32, 32, 64] [16, 16, 32, 32, 64, 64]]
+        handNet b8 = deepConvNet (InputDim 1 4 4)
+          (zeroConvs ++ [Dense (reshape 2 (VS.replicate 128 0)) (vec [1, 3]), Dense (fromLists [[1, 0, 0], [0, 1, 0]]) b8]) 11
+        x1 = reshape 16 (VS.fromList [1 .. 16])
+    it "predict in test mode: each Dropout multiplies by 1 − 0.5 (zero weights: the last halves b8)" $ do
+      toLists (deepConvNetPredict False (handNet (vec [1, -2, 4])) x1) `shouldBe` [[0.75, -0.25, 2]]
+      let zeroAffine = deepConvNet (InputDim 1 4 4) (zeroConvs ++ [Dense (reshape 2 (VS.replicate 128 0)) (vec [0, 0]),
+                         Dense (reshape 3 (VS.replicate 6 0)) (vec [1, -2, 4])]) 0
+      toLists (deepConvNetPredict False zeroAffine x1) `shouldBe` [[0.5, -1, 2]]
+    it "a training-mode pass: the N × hidden mask, then the N × output one, from one generator of the seed" $ do
+      let (u, _) = uniforms 5 (mkGen 11)
+          [m1, m2, n1, n2, n3] = map (\a -> if a > 0.5 then 1 else 0) (VS.toList u)
+          a8 = [1 * m1 + 1, 3 * m2 - 2, 4]
+      toLists (deepConvNetPredict True (handNet (vec [1, -2, 4])) x1) `shouldBe` [zipWith (*) a8 [n1, n2, n3]]
+      -- the loss is a training-mode pass unless told
+      let net = handNet (vec [1, -2, 4])
+          t = TLabels (Labels (VS.fromList [2]))
+          ys = head (toLists (softmaxRows (deepConvNetPredict True net x1)))
+      deepConvNetLoss True net x1 t `shouldBe` negate (log (ys !! 2 + 1e-7))
+    it "accuracy: test mode over every sample, 100 at a time: 130 samples, the last 30 right, is 30/130" $ do
+      let net = handNet (vec [0, 10, 0])   -- every sample's scores [0.25, 5.75, 0]: class 1
+          x = reshape 16 (VS.replicate (130 * 16) 1)
+          t = TLabels (Labels (VS.generate 130 (\i -> if i >= 100 then 1 else 0)))
+      deepConvNetAccuracy net x t `shouldBe` 30 / 130
+    it "gradient: central differences of the training-mode loss (same mask seed) on a 1×8×8 image" $ do
+      let (net0, g) = initDeepConvNet (InputDim 1 8 8) 5 3 (mkGen 2)
+          net = net0 { deepDropoutSeed = 4 }
+          (xv, _) = rand [2 * 64] g
+          x = reshape 64 xv
+          t = TLabels (Labels (VS.fromList [1, 2]))
+          ps = deepConvNetParams net
+          grads = deepConvNetGradient net x t
+          lossWith k f = deepConvNetLoss True (withDeepConvNetParams [if i == k then f d else d | (i, d) <- zip [0 ..] ps] net) x t
+          h = 1e-4
+          bump v j e = v VS.// [(j, v VS.! j + e)]
+          numW k j = let Dense w b = ps !! k; c = cols w; at e = lossWith k (const (Dense (reshape c (bump (flatten w) j e)) b))
+                     in (at h - at (-h)) / (2 * h)
+          numB k j = let Dense w b = ps !! k; at e = lossWith k (const (Dense w (bump b j e)))
+                     in (at h - at (-h)) / (2 * h)
+      length grads `shouldBe` 8
+      forM_ (zip3 [0 ..] ps grads) $ \(k, Dense w b, Dense dw db) -> do
+        let nw = VS.length (flatten w)
+        forM_ [0, nw `div` 2, nw - 1] $ \j ->
+          (k, j, numW k j) `shouldSatisfy` (\(_, _, n) -> closeTo 1e-3 1e-7 (flatten dw VS.! j) n)
+        forM_ [0, VS.length b - 1] $ \j ->
+          (k, j, numB k j) `shouldSatisfy` (\(_, _, n) -> closeTo 1e-3 1e-7 (db VS.! j) n)

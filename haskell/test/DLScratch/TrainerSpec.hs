@@ -68,6 +68,22 @@ spec = describe "Trainer (common/trainer.py)" $ do
     stepLoss first `shouldBe` fst (extendLoss False after xb t)
     runningStats (stepNet first) `shouldBe` runningStats trained
     runningStats trained `shouldSatisfy` all (\(m, v) -> VS.any (/= 0) m && VS.all (> 0) v)
+  it "DeepConvNet: the step's mask seed for the gradient and for the loss after the update, a training-mode pass" $ do
+    let (xv, gx) = rand [12, 16] (mkGen 6)
+        x = (12 >< 16) (VS.toList xv)
+        dat = TrainerData x (Labels (VS.generate 12 (`mod` 3))) x (Labels (VS.generate 12 (`mod` 3)))
+        (net0, g1) = initDeepConvNet (InputDim 1 4 4) 4 3 gx
+        (idx, g2) = choice 12 4 g1
+        (u, g3) = nextUniform g2
+        seeded = net0 { deepDropoutSeed = floor (u * 2 ^ (31 :: Int)) }
+        (xb, tb) = batchOf x (tTrain dat) idx
+        t = labelTargets 3 tb
+        (ps, _) = update (SGD 0.1) (initState (SGD 0.1) (deepConvNetParams net0)) (deepConvNetParams net0)
+                         (deepConvNetGradient seeded xb t)
+        first = head (trainerSteps (config 2 4) dat net0 g1)
+    stepGen first `shouldBe` g3
+    stepLoss first `shouldBe` deepConvNetLoss True (withDeepConvNetParams ps seeded) xb t
+    stepLoss first `shouldSatisfy` (/= deepConvNetLoss False (withDeepConvNetParams ps seeded) xb t)
   it "evaluate_sample_num_per_epoch: the first k images (k = 1: an accuracy of 0 or 1)" $ do
     let r = uncurry (train (config 2 4) { evaluateSampleNumPerEpoch = Just 1 } (dataOf 3 12)) twoLayer
     (trainAccList r ++ testAccList r) `shouldSatisfy` all (`elem` [0, 1])

@@ -2,6 +2,7 @@
 -- | The generic validator, kind by kind, on ops.json's own ops.
 module DLScratch.ValidateSpec (spec) where
 
+import Control.Monad (forM_)
 import qualified Data.Aeson as A
 import qualified Data.ByteString.Lazy.Char8 as BL
 import qualified Data.Map.Strict as M
@@ -155,6 +156,46 @@ spec = do
       refused "train.trainer" (trainer "[[[[0, 0], [0, 0]]]]") `shouldBe` Just ShapeError
       refused "train.trainer" "{\"network\": {\"kind\": \"two_layer_net\", \"input_size\": 4, \"hidden_size\": 1, \"output_size\": 2}, \"x_train\": [[[[0, 0], [0, 0]]]], \"t_train\": [0], \"x_test\": [[[[0, 0], [0, 0]]]], \"t_test\": [0]}"
         `shouldBe` Just ShapeError
+  describe "DeepConvNet's hooks" $ do
+    it "deep_geometry: 4x4 images end 1x1 (PH, PW); 3x3 ones have nothing left to pool" $ do
+      map (symbol (valid "deep_conv_net.init" "{\"input_dim\": [1, 4, 4]}")) ["PH", "PW"] `shouldBe` [1, 1]
+      map (symbol (valid "deep_conv_net.init" "{}")) ["PH", "PW"] `shouldBe` [4, 4]
+      refused "deep_conv_net.init" "{\"input_dim\": [1, 3, 9]}" `shouldBe` Just ShapeError
+    it "deep_conv_net_size: 71795 + 68·hidden for 1x4x4 images and 3 outputs, at most 10^7" $ do
+      -- the convolutions' W and b: 160 + 2320 + 4640 + 9248 + 18496 + 36928 = 71792; b8: 3;
+      -- W7 64·1·1·h, b7 h, W8 3h: 68h. h = 146003 gives 9999999, h = 146004 gives 10000067.
+      let net h = "{\"input_dim\": [1, 4, 4], \"output_size\": 3, \"hidden_size\": " <> BL.pack (show (h :: Int)) <> "}"
+      refused "deep_conv_net.init" (net 146003) `shouldBe` Nothing
+      refused "deep_conv_net.init" (net 146004) `shouldBe` Just ValueError
+      refused "deep_conv_net.init" "{\"input_dim\": [1, 10000000, 10000000]}" `shouldBe` Just ValueError
+  describe "model_file: load_params' checks of a parameters file (shared_tests/data/models)" $ do
+    let models = "../shared_tests/data/models/"
+        evaluate' file x = do
+          let Just raw = A.decode ("{\"path\": \"" <> BL.pack (models ++ file) <> "\", \"x\": " <> x <> ", \"t\": [0]}")
+          validateIO schema (schemaOps schema M.! "model.evaluate") raw
+        six = "[[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]"
+    it "a good file: its network binds S0 (or C, IH, IW) and SL; params of init's shapes, in row-major order" $ do
+      Right a <- evaluate' "two_layer_net.json" six
+      map (symbol a) ["S0", "SL", "N"] `shouldBe` [6, 3, 1]
+      let model = arg a "path" :: Args
+          p = arg model "params" :: M.Map Text Tensor
+      name model "kind" `shouldBe` "two_layer_net"
+      map (\k -> shape (p M.! k)) ["W1", "b1", "W2", "b2"] `shouldBe` [[6, 4], [4], [4, 3], [3]]
+      -- the file's first numbers of W1, as written there
+      take 2 (VS.toList (values (p M.! "W1"))) `shouldBe` [0.8121726818316208, -0.3058782068250377]
+      Right d <- evaluate' "deep_conv_net.json" ("[[" <> BL.pack (show (replicate 8 (replicate 8 (0 :: Double)))) <> "]]")
+      map (symbol d) ["C", "IH", "IW", "SL", "N"] `shouldBe` [1, 8, 8, 3, 1]
+      shape (arg (arg d "path" :: Args) "params" M.! ("W7" :: Text) :: Tensor) `shouldBe` [64, 5]
+    it "a missing file, one that is not JSON, or not such a file: ValueError" $
+      forM_ ["no-such-model.json", "not-json.json", "bad-format.json", "bad-shape.json", "bad-keys.json", "bad-count.json"
+            , "bad-kind.json"] $ \file -> do
+        r <- evaluate' file six
+        (file, either (Just . errType) (const Nothing) r) `shouldBe` (file, Just ValueError)
+    it "x of the network's kind: 2-D for a two_layer_net, 4-D for a convolutional one (model_input)" $ do
+      (either (Just . errType) (const Nothing) <$> evaluate' "two_layer_net.json" "[[[[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]]]")
+        `shouldReturn` Just ShapeError
+      (either (Just . errType) (const Nothing) <$> evaluate' "simple_conv_net.json" (BL.pack (show [replicate 36 (0 :: Double)])))
+        `shouldReturn` Just ShapeError
   describe "the order of checks" $ do
     it "a symbol bound by an earlier argument: W is 4x1, so b has 1 element and x 4 columns" $ do
       refused "layer.affine" "{\"W\": [[1], [2], [3], [4]], \"b\": [0, 0], \"x\": [1, 2, 3, 4], \"dout\": [1]}" `shouldBe` Just ShapeError
