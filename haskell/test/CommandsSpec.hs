@@ -62,6 +62,8 @@ spec = do
       train ["--epochs", "2"] >>= oneLineError "bin/train" ["--epochs", "two_layer_net"]
       train ["--evaluate-samples", "10", "--net", "two_layer_net"] >>= oneLineError "bin/train" ["--evaluate-samples"]
       train ["--net", "simple_conv_net", "--evaluate-samples", "0"] >>= oneLineError "bin/train" ["--evaluate-samples", "0"]
+      train ["--net", "deep_conv_net", "--iters", "5"] >>= oneLineError "bin/train" ["--iters", "deep_conv_net"]
+      train ["--net", "deep_conv_net", "--weight-init-std", "0.1"] >>= oneLineError "bin/train" ["--weight-init-std", "deep_conv_net"]
     it "--help lists every option with its default, and the optimizers" $ do
       (code, out, _) <- train ["--help"]
       code `shouldBe` ExitSuccess
@@ -73,6 +75,10 @@ spec = do
       out `shouldSatisfy` ("sgd, momentum, nesterov, adagrad, rmsprop, adam" `isInfixOf`)
       -- train_convnet.py's defaults beside train_neuralnet.py's
       forM_ ["100 for simple_conv_net", "0.001 for simple_conv_net", "adam for simple_conv_net"] $ \d ->
+        out `shouldSatisfy` (d `isInfixOf`)
+      -- train_deepnet.py's: the Trainer's options, the learning rate, adam, no --weight-init-std
+      forM_ ["simple_conv_net or deep_conv_net", "simple_conv_net, deep_conv_net only", "0.001 for simple_conv_net, deep_conv_net"
+            , "adam for simple_conv_net, deep_conv_net", "two_layer_net,\n                         simple_conv_net only"] $ \d ->
         out `shouldSatisfy` (d `isInfixOf`)
     it "a small run: epochs by true division (300 / 128 = 2.34375: only after iteration 0) and the final evaluation" $
       withTempDir $ \dir -> do
@@ -130,6 +136,38 @@ spec = do
             [ (k, KM.lookup "shape" a) | k <- ["W1", "W2", "b3"], Just (A.Object a) <- [KM.lookup k ps] ]
               `shouldBe` [ ("W1", Just (A.toJSON [30, 1, 5, 5 :: Int])), ("W2", Just (A.toJSON [4320, 100 :: Int]))
                          , ("b3", Just (A.toJSON [10 :: Int])) ]
+          _ -> expectationFailure "no params object"
+
+    it "--net deep_conv_net: train_deepnet.py's defaults in the history, --save-params the deep_conv_net network" $
+      withTempDir $ \dir -> do
+        let out = dir </> "h.json"
+            params = dir </> "p.json"
+        -- 100 images in batches of 50: 2 steps an epoch, evaluated after step 0 on 20 images
+        (code, stdout', err) <- train [ "--net", "deep_conv_net", "--train-size", "100", "--test-size", "20", "--epochs", "1"
+                                      , "--batch-size", "50", "--evaluate-samples", "20", "--quiet", "--out", out
+                                      , "--save-params", params ]
+        (code, err) `shouldBe` (ExitSuccess, "")
+        take 2 (lines stdout') `shouldSatisfy` \ls -> case ls of
+          [epoch1, final] -> "epoch 1  train acc " `isPrefixOf` epoch1 && "final (after iteration 1)  train acc " `isPrefixOf` final
+          _ -> False
+        Just (A.Object h) <- A.decode <$> BLC.readFile out
+        fmap (\(A.Array v) -> length v) (KM.lookup "loss_history" h) `shouldBe` Just 2
+        case KM.lookup "options" h of
+          Just (A.Object o) -> do
+            map (`KM.lookup` o) ["net", "epochs", "evaluate_samples", "iters", "hidden", "optimizer", "lr"]
+              `shouldBe` map Just [ A.String "deep_conv_net", A.Number 1, A.Number 20, A.Number 2, A.Number 50
+                                  , A.String "adam", A.Number 0.001 ]
+            KM.lookup "weight_init_std" o `shouldBe` Nothing
+          _ -> expectationFailure "no options object"
+        Just (A.Object p) <- A.decode <$> BLC.readFile params
+        KM.lookup "network" p `shouldBe` A.decode "{\"kind\": \"deep_conv_net\", \"input_dim\": [1, 28, 28], \"hidden_size\": 50, \"output_size\": 10}"
+        case KM.lookup "params" p of
+          Just (A.Object ps) -> do
+            length (KM.keys ps) `shouldBe` 16
+            -- W7: 64 maps of the last pooling's 4x4 (28 -> 28, 28, 14, 14, 16, 8, 8, 8, 4)
+            [ (k, KM.lookup "shape" a) | k <- ["W1", "W6", "W7", "b8"], Just (A.Object a) <- [KM.lookup k ps] ]
+              `shouldBe` [ ("W1", Just (A.toJSON [16, 1, 3, 3 :: Int])), ("W6", Just (A.toJSON [64, 64, 3, 3 :: Int]))
+                         , ("W7", Just (A.toJSON [1024, 50 :: Int])), ("b8", Just (A.toJSON [10 :: Int])) ]
           _ -> expectationFailure "no params object"
 
   describe "bin/experiment" $ do
