@@ -447,9 +447,9 @@ function hooks.model_file(ctx, a)
     end
     local net = kinds.network(record.network, { name = "network", kinds = MODEL_KINDS }, ctx)
     local like = networks.NETWORKS[net.kind](net).params
-    local want, arrays = train.param_keys(like), object(record.params, "params")
-    if table.concat(keys or {}, ", ") ~= table.concat(want, ", ") then
-      fail("BadArgs", "its params are %s, not %s", table.concat(keys or {}, ", "), table.concat(want, ", "))
+    local arrays, want = object(record.params, "params"), train.param_keys(like)
+    if table.concat(keys, ", ") ~= table.concat(want, ", ") then
+      fail("BadArgs", "its params are %s, not %s", table.concat(keys, ", "), table.concat(want, ", "))
     end
     net.params = {}
     for _, key in ipairs(want) do
