@@ -2,17 +2,19 @@
 -- | The runner protocol's JSON. Doubles are written by 'show' (the shortest digits that read
 -- back to the same double); NaN and the infinities are the strings "NaN", "Infinity",
 -- "-Infinity" both ways.
-module DLScratch.Json (J (..), encodeJ, tensorJ, vectorJ, matrixJ, intsJ, decodeLine, numberOf) where
+module DLScratch.Json (J (..), encodeJ, tensorJ, vectorJ, matrixJ, intsJ, decodeLine, memberKeys, numberOf) where
 
 import Control.DeepSeq (NFData)
+import Control.Applicative ((<|>))
 import Control.Monad (when)
 import qualified Data.Aeson as A
 import qualified Data.Aeson.Internal as AT (IResult (ISuccess))
 import qualified Data.Aeson.Parser.Internal as AP
+import qualified Data.Attoparsec.ByteString.Char8 as P
 import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
 import qualified Data.ByteString.Char8 as BC
-import Data.List (intersperse)
+import Data.List (intersperse, nub)
 import qualified Data.Scientific as Sci
 import Data.Text (Text)
 import qualified Data.Vector.Storable as VS
@@ -59,6 +61,25 @@ decodeLine line = do
     Left "the line nests arrays and objects more than 1000 levels deep"
   _ <- A.eitherDecodeStrict' line :: Either String A.Value
   either (Left . snd) Right (AP.eitherDecodeStrictWith AP.jsonLast' AT.ISuccess line)
+
+-- | The member names, in the text's order (a repeated one where it first appears), of the object
+-- reached from the top through the members named by the path (the last of repeated ones, as
+-- 'decodeLine' keeps); Nothing when there is no such object. aeson's objects forget the order.
+memberKeys :: [Text] -> BS.ByteString -> Maybe [Text]
+memberKeys path0 = either (const Nothing) id . P.parseOnly (at path0)
+  where
+    at path = P.skipSpace *> ((pick path <$> members (next path)) <|> (Nothing <$ AP.value'))
+    next (p : rest) k | k == p = at rest
+    next _ _ = Nothing <$ AP.value'
+    pick [] kvs = Just (nub (map fst kvs))
+    pick (p : _) kvs = case [v | (k, v) <- kvs, k == p] of { [] -> Nothing; vs -> last vs }
+    -- an object's members in order, each value parsed by f of its name
+    members f = P.char '{' *> P.skipSpace *> (([] <$ P.char '}') <|> go)
+      where go = do
+              k <- AP.jstring <* P.skipSpace <* P.char ':'
+              v <- f k
+              c <- P.skipSpace *> (P.char ',' <|> P.char '}')
+              if c == ',' then ((k, v) :) <$> (P.skipSpace *> go) else pure [(k, v)]
 
 -- | Deepest level, level, inside a string, after a backslash.
 data Nest = Nest !Int !Int !Bool !Bool

@@ -20,6 +20,7 @@ module DLScratch.Train
   , Model (..)
   , modelArrays
   , writeParams
+  , ParamsText (..)
   , readParams
   ) where
 
@@ -32,7 +33,7 @@ import qualified Data.Text as T
 import Numeric.LinearAlgebra (Vector)
 import System.IO (Handle)
 import DLScratch.Array (Shape)
-import DLScratch.Json (J (..), decodeLine, encodeJ, vectorJ)
+import DLScratch.Json (J (..), decodeLine, encodeJ, memberKeys, vectorJ)
 import DLScratch.Layers (Convolution (..), Dense (..))
 import DLScratch.Util (Window (..))
 
@@ -153,7 +154,11 @@ writeParams h network model = B.hPutBuilder h (encodeJ file <> B.char7 '\n')
       , ("params", JObj [ (k, JObj [("shape", JArr (map JInt sh)), ("data", vectorJ v)])
                         | (k, sh, v) <- modelArrays model ]) ]
 
+-- | A parameters file as read: its JSON, and the names of its params in the file's order.
+data ParamsText = ParamsText { paramsJson :: A.Value, paramsOrder :: Maybe [Text] }
+
 -- | load_params' reading: the file as one JSON text, or why it cannot be read as one.
-readParams :: FilePath -> IO (Either String A.Value)
-readParams path = either (\e -> Left (show (e :: IOException))) decodeLine <$> try (BS.readFile path)
+readParams :: FilePath -> IO (Either String ParamsText)
+readParams path = either (\e -> Left (show (e :: IOException))) parse <$> try (BS.readFile path)
+  where parse bytes = (\v -> ParamsText v (memberKeys ["params"] bytes)) <$> decodeLine bytes
 -- endregion

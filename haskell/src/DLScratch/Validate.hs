@@ -15,7 +15,6 @@ import qualified Data.Aeson.Key as K
 import qualified Data.Aeson.KeyMap as KM
 import Data.Aeson.Types (Parser, parseEither, parseMaybe, (.!=), (.:), (.:!), (.:?))
 import Data.Char (isDigit)
-import Data.List (sort)
 import qualified Data.Map.Strict as M
 import Data.Maybe (fromMaybe)
 import Data.Text (Text)
@@ -32,7 +31,7 @@ import DLScratch.Functions (Labels (..), Targets (..), labelTargets)
 import DLScratch.Json (numberOf)
 import DLScratch.Networks
 import DLScratch.Rng (mkGen)
-import DLScratch.Train (Model (..), modelArrays, readParams)
+import DLScratch.Train (Model (..), ParamsText (..), modelArrays, readParams)
 import DLScratch.Util (Images, imagesOf)
 
 data Schema = Schema { maxElements :: !Int, seedLimit :: !Int, schemaOps :: M.Map Text OpSpec }
@@ -63,7 +62,7 @@ data Value = VNum !Double | VInt !Int | VBool !Bool | VName !Text | VArr !Tensor
 -- | An op's validated arguments and the dimensions its symbols were bound to.
 data Args = Args { argValues :: M.Map Text Value, argSymbols :: M.Map Text Int, argOk :: M.Map Text Text
                  , argWindow :: [Text]
-                 , argFiles :: M.Map Text (Either String A.Value) }  -- ^ the parameters files, read
+                 , argFiles :: M.Map Text (Either String ParamsText) }  -- ^ the parameters files, read
 
 type R = Either DLError
 
@@ -106,7 +105,7 @@ validateIO sc op raw = do
                     , Just (A.String p) <- [KM.lookup (K.fromText (argName s)) raw] ]
   pure (validateWith (M.fromList files) sc op raw)
 
-validateWith :: M.Map Text (Either String A.Value) -> Schema -> OpSpec -> A.Object -> R Args
+validateWith :: M.Map Text (Either String ParamsText) -> Schema -> OpSpec -> A.Object -> R Args
 validateWith files sc op raw = do
   a <- checkArgs sc (opArgs op) raw (Args M.empty M.empty (opOk op) (opWindow op) files)
   forM_ (opLimits op) $ \(Limit what count) -> do
@@ -449,7 +448,7 @@ thenHooks sc = M.fromList
 modelFile :: Schema -> ArgSpec -> Args -> R Args
 modelFile sc s a = do
   let path = name a (argName s)
-  record <- case M.lookup path (argFiles a) of
+  ParamsText record order <- case M.lookup path (argFiles a) of
     Just (Right v) -> Right v
     Just (Left e) -> valueError ("cannot read " ++ T.unpack path ++ " as JSON: " ++ e)
     Nothing -> internal ("model_file of " <> path)
@@ -464,8 +463,8 @@ modelFile sc s a = do
     net <- maybe (internal "network") Right (M.lookup "network" (argValues b))
     let want = [(k, sh) | (k, sh, _) <- modelArrays (initModel (arg b "network"))]
     arrays <- maybe (badArgs "params must be an object") Right (parseMaybe A.parseJSON =<< KM.lookup "params" o)
-    let given = map K.toText (KM.keys arrays)
-    unless (sort given == sort (map fst want)) $ badArgs ("its params are " ++ T.unpack (T.intercalate ", " given)
+    let given = fromMaybe (map K.toText (KM.keys arrays)) order   -- in the file's order
+    unless (given == map fst want) $ badArgs ("its params are " ++ T.unpack (T.intercalate ", " given)
       ++ ", not " ++ T.unpack (T.intercalate ", " (map fst want)))
     params <- flip traverse want $ \(key, wantShape) -> do
       let what = "params." ++ T.unpack key

@@ -28,4 +28,13 @@ spec = do
         `shouldBe` "[\"NaN\",\"Infinity\",\"-Infinity\"]"
     it "reads them back as numbers" $
       fmap isInfinite (numberOf (A.String "-Infinity")) `shouldBe` Just True
+  describe "memberKeys: an object's member names in the text's order" $ do
+    it "follows the path, the last of repeated members; a repeated name where it first appears" $ do
+      memberKeys ["params"] "{\"params\": {\"b1\": 1, \"W1\": [2, {\"z\": 3}], \"a\": \"x,}\"}}" `shouldBe` Just ["b1", "W1", "a"]
+      memberKeys ["p"] " {\"p\": {\"x\": 1}, \"q\": 2, \"p\": {\"y\": 1, \"x\": 2, \"y\": 3}} " `shouldBe` Just ["y", "x"]
+      memberKeys [] "{}" `shouldBe` Just []
+    it "Nothing where there is no such object" $ do
+      memberKeys ["params"] "{\"params\": [1, 2]}" `shouldBe` Nothing
+      memberKeys ["params"] "{\"other\": {}}" `shouldBe` Nothing
+      memberKeys ["params"] "[1]" `shouldBe` Nothing
 

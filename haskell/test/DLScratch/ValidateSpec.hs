@@ -4,6 +4,11 @@ module DLScratch.ValidateSpec (spec) where
 
 import Control.Monad (forM_)
 import qualified Data.Aeson as A
+import qualified Data.Aeson.Key as K
+import qualified Data.Aeson.KeyMap as KM
+import Data.List (isInfixOf)
+import System.FilePath ((</>))
+import DLScratch.DatasetsSpec (withTempDir)
 import qualified Data.ByteString.Lazy.Char8 as BL
 import qualified Data.Map.Strict as M
 import Data.Text (Text)
@@ -191,6 +196,20 @@ spec = do
             , "bad-kind.json"] $ \file -> do
         r <- evaluate' file six
         (file, either (Just . errType) (const Nothing) r) `shouldBe` (file, Just ValueError)
+    it "the params' keys in the network's order: the good file with b1 written after W2 is refused" $
+      withTempDir $ \dir -> do
+        good <- BL.readFile (models ++ "two_layer_net.json")
+        let Just (A.Object o) = A.decode good
+            Just (A.Object ps) = KM.lookup "params" o
+            entry k = "\"" <> BL.pack k <> "\": " <> A.encode (KM.lookup (K.fromString k) ps)
+            swapped = "{\"format\": \"dlscratch-params\", \"version\": 1, \"network\": " <> A.encode (KM.lookup "network" o)
+              <> ", \"params\": {" <> BL.intercalate ", " (map entry ["W1", "W2", "b1", "b2"]) <> "}}"
+            path = dir </> "swapped.json"
+        BL.writeFile path swapped
+        let Just raw = A.decode ("{\"path\": " <> A.encode path <> ", \"x\": " <> six <> ", \"t\": [0]}")
+        r <- validateIO schema (schemaOps schema M.! "model.evaluate") raw
+        either (\e -> (errType e, "W1, W2, b1, b2" `isInfixOf` errMessage e)) (const (InternalError, False)) r
+          `shouldBe` (ValueError, True)
     it "x of the network's kind: 2-D for a two_layer_net, 4-D for a convolutional one (model_input)" $ do
       (either (Just . errType) (const Nothing) <$> evaluate' "two_layer_net.json" "[[[[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]]]")
         `shouldReturn` Just ShapeError
