@@ -73,6 +73,8 @@ def decode_line(line: str, max_nesting: int) -> tuple[str, str, dict[str, Any]]:
 
 def encode(value: Any) -> Any:
     """Plain JSON values: arrays as nested lists, non-finite floats as strings."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float64 and np.isfinite(value).all():
+        return value.tolist()                  # nothing to replace: no walk through every number
     value = value.tolist() if isinstance(value, (np.ndarray, np.generic)) else value
     if isinstance(value, dict):
         return {k: encode(v) for k, v in value.items()}

@@ -79,12 +79,26 @@ def shape_of(v: Any, name: str) -> tuple[int, ...]:
 
 def parse_array(v: Any, name: str) -> np.ndarray:
     """A float64 array (a number is 0-D): not ragged, at most max_ndim dimensions, numbers, none of its dimensions 0."""
+    if isinstance(v, list) and v and (fast := plain_numbers(v)) is not None:
+        return fast
     if len(shape := shape_of(v, name)) > LIMITS["max_ndim"]:
         raise ShapeError(f"{name} has {len(shape)} dimensions, more than {LIMITS['max_ndim']}")
     flat = [number(x, f"every element of {name}") for x in np.array(v, dtype=object).reshape(-1)]
     if 0 in shape:
         raise ShapeError(f"{name} is empty ({dims(shape)})")
     return np.array(flat, dtype=np.float64).reshape(shape)
+
+
+def plain_numbers(v: list) -> np.ndarray | None:
+    """A rectangular nested list of int and float (no bool, no string, no empty or too deep list) as
+    float64 without a walk in Python; None when it is anything else (parse_array then looks closer)."""
+    try:
+        objects = np.array(v, dtype=object)
+    except ValueError:
+        return None
+    if objects.ndim > LIMITS["max_ndim"] or 0 in objects.shape or not {type(x) for x in objects.flat} <= {int, float}:
+        return None
+    return objects.astype(np.float64)
 
 
 def dim(req: Request, token: str) -> int | None:
@@ -374,7 +388,6 @@ def model_file(req: Request, arg: Spec) -> None:
     """The parameters file at `path` (README section 8) as {"kind", the network's arguments, "params"}: its
     network checked as the network kind checks one, its params exactly the keys and shapes that
     <kind>.init draws for that network."""
-    from .networks import NETWORKS
     path = req.values[arg["name"]]
     try:
         with open(path, encoding="utf-8") as fh:
@@ -385,19 +398,21 @@ def model_file(req: Request, arg: Spec) -> None:
         if not isinstance(record, dict) or record.get("format") != "dlscratch-params" or record.get("version") != 1:
             raise BadArgs('it has no "format": "dlscratch-params", "version": 1')
         net = network(req, {"name": "network", "kinds": MODEL_KINDS}, record.get("network"))
-        like = NETWORKS[net["kind"]](**{k: v for k, v in net.items() if k != "kind"}).params
+        init = checked(f"{net['kind']}.init", {k: v for k, v in record["network"].items() if k != "kind"})
+        like = {key: tuple(dim(init, t) for t in ok["shape"].split()) for key, ok in SCHEMA["ops"][f"{net['kind']}.init"]["ok"].items()}
         arrays = obj(record.get("params"), "params")
         if list(arrays) != list(like):
             raise BadArgs(f"its params are {', '.join(arrays)}, not {', '.join(like)}")
         params = {}
-        for key, want in like.items():
+        for key, want_shape in like.items():
             entry = obj(arrays[key], f"params.{key}")
             shape = tuple(int_list(req, {"name": f"params.{key}.shape", "min": 0, "max": "max_elements"}, entry.get("shape")))
-            data = [number(x, f"params.{key}.data") for x in expect(isinstance(entry.get("data"), list),
-                                                                    f"params.{key}.data", entry.get("data"), "a list")]
-            if shape != want.shape or len(data) != math.prod(shape):
-                raise BadArgs(f"params.{key} is {dims(shape)} with {len(data)} numbers, not {dims(want.shape)}")
-            params[key] = np.array(data, dtype=np.float64).reshape(shape)
+            raw = expect(isinstance(entry.get("data"), list), f"params.{key}.data", entry.get("data"), "a list")
+            data = plain_numbers(raw) if raw else None
+            data = data if data is not None and data.ndim == 1 else np.array([number(x, f"params.{key}.data") for x in raw])
+            if shape != want_shape or len(data) != math.prod(shape):
+                raise BadArgs(f"params.{key} is {dims(shape)} with {len(data)} numbers, not {dims(want_shape)}")
+            params[key] = data.astype(np.float64).reshape(shape)
     except ProtocolError as e:
         raise ValueError_(f"{path} is not a parameters file of section 8: {e.message}") from None
     req.values[arg["name"]] = {**net, "params": params}
@@ -421,6 +436,11 @@ def factor(req: Request, ref: str) -> int:
 
 def validate(op: str, raw: dict[str, Any]) -> SimpleNamespace:
     """The op's arguments as typed values (null counts as absent), or the contract's error."""
+    return SimpleNamespace(**checked(op, raw).values)
+
+
+def checked(op: str, raw: dict[str, Any]) -> Request:
+    """The checked request: its typed values and the dimensions its shapes bound."""
     spec, req = SCHEMA["ops"][op], Request(op)
     for arg in spec["args"]:
         if raw.get(arg["name"]) is None and "default" not in arg:
@@ -435,4 +455,4 @@ def validate(op: str, raw: dict[str, Any]) -> SimpleNamespace:
             raise ValueError_(f"{limit['what']} would hold {count} elements, above the limit of {LIMITS['max_elements']}")
     for hook in spec.get("hooks", []):
         HOOKS[hook](req)
-    return SimpleNamespace(**req.values)
+    return req
