@@ -116,9 +116,10 @@ module DLScratch
       return correct(x, t) / n.to_f if batch_size.nil? || batch_size >= n
 
       t = NArray.to_na(t) if t.is_a?(Array)
+      leading = [true] * (x.dim - 1) # the samples are NArray's last axis, whatever the image's rank
       hits = (0...n).step(batch_size).sum do |i|
         rows = i...[i + batch_size, n].min
-        correct(x[true, rows], t.dim == 1 ? t[rows] : t[true, rows])
+        correct(x[*leading, rows], t.dim == 1 ? t[rows] : t[true, rows])
       end
       hits / n.to_f
     end
@@ -530,13 +531,7 @@ module DLScratch
     # @param batch_size [Integer]
     # @return [Float] in 0..1
     def accuracy(x, t, batch_size: ACCURACY_BATCH)
-      n = Arrays.shape(x)[0]
-      t = NArray.to_na(t) if t.is_a?(Array)
-      hits = (0...n).step(batch_size).sum do |i|
-        rows = i...[i + batch_size, n].min
-        correct(x[true, true, true, rows], t.dim == 1 ? t[rows] : t[true, rows])
-      end
-      hits / n.to_f
+      super
     end
 
     private
@@ -649,13 +644,7 @@ module DLScratch
     # @param batch_size [Integer]
     # @return [Float] in 0..1
     def accuracy(x, t, batch_size: ACCURACY_BATCH)
-      n = Arrays.shape(x)[0]
-      t = NArray.to_na(t) if t.is_a?(Array)
-      hits = (0...n).step(batch_size).sum do |i|
-        rows = i...[i + batch_size, n].min
-        correct(x[true, true, true, rows], t.dim == 1 ? t[rows] : t[true, rows])
-      end
-      hits / n.to_f
+      super
     end
 
     # Backpropagation through a training-mode pass (the masks of {#dropout_seed}).
