@@ -21,9 +21,10 @@ from harness.ports import Port
 
 EXAMPLES = int(os.environ.get("DLSCRATCH_FUZZ_EXAMPLES", "50"))
 #: Families whose every example is large: a DeepConvNet example carries its 72,000 weights to
-#: every port and to the reference's 8 perturbed runs. They run this fraction of EXAMPLES here
+#: every port and to the reference's 8 perturbed runs, a model example makes every runner read a
+#: parameters file of up to 1.5 MB. They run this fraction of EXAMPLES here
 #: (`scripts/conformance --fuzz N` runs N of every family).
-FRACTION = {"deep_conv_net": 0.1}
+FRACTION = {"deep_conv_net": 0.1, "model": 0.2}
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ of the book's ch07/gradient_check.py among them."""
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import numpy as np
@@ -144,6 +145,19 @@ def deep_conv_net_args(seed: int) -> dict[str, Any]:
     return {**DEEP_STRUCTURE, "params": params, "x": r.rand(2, 1, 8, 8), "t": [0, 2], "seed": 11}
 
 
+def deep_loss(session: Session, port: Port, rid: str, listed: dict[str, Any], encoded: dict[str, str], key: str,
+              moved: np.ndarray) -> float:
+    """The training-mode loss with params[key] replaced: the request written from each parameter's
+    JSON (`encoded`, made once: 72,000 weights) and the moved one's."""
+    params = ",".join(f'"{name}":' + (json.dumps(moved.tolist()) if name == key else text) for name, text in encoded.items())
+    rest = ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in listed.items() if k != "params")
+    line = f'{{"id":{json.dumps(rid)},"op":"deep_conv_net.loss","args":{{"params":{{{params}}},{rest},"train_flg":true}}}}'
+    answer = session.client(port.name).request(line, rid)
+    if answer.kind != "ok":
+        pytest.fail(f"{port.name} deep_conv_net.loss: {answer.describe()}", pytrace=False)
+    return float(answer.body["loss"])
+
+
 def test_deep_conv_net_gradient_matches_sampled_central_differences(port: Port, session: Session) -> None:
     """gradient against (L(p + h) - L(p - h)) / 2h of the training-mode loss (the same masks, from the
     same seed) at DEEP_SAMPLES coordinates of every parameter, each asked of the port itself."""
@@ -157,6 +171,7 @@ def test_deep_conv_net_gradient_matches_sampled_central_differences(port: Port, 
     listed["t"] = [int(i) for i in np.argmax(np.asarray(scores["y"], float), axis=1)]
     backprop = ask(session, port, "gradcheck/deep/gradient", "deep_conv_net.gradient", listed)
     r = np.random.RandomState(31)
+    encoded = {name: json.dumps(v) for name, v in listed["params"].items()}
     problems = []
     for key, value in args["params"].items():
         g = np.asarray(backprop.get(key), float)
@@ -167,11 +182,9 @@ def test_deep_conv_net_gradient_matches_sampled_central_differences(port: Port, 
             idx = tuple(int(r.randint(0, n)) for n in value.shape)
             losses = []
             for sign in (1, -1):
-                moved = {name: v.copy() for name, v in args["params"].items()}
-                moved[key][idx] += sign * DEEP_H
-                body = ask(session, port, f"gradcheck/deep/{key}/{k}/{sign}", "deep_conv_net.loss",
-                           {**listed, "params": {n: v.tolist() for n, v in moved.items()}, "train_flg": True})
-                losses.append(float(body["loss"]))
+                moved = value.copy()
+                moved[idx] += sign * DEEP_H
+                losses.append(deep_loss(session, port, f"gradcheck/deep/{key}/{k}/{sign}", listed, encoded, key, moved))
             numerical = (losses[0] - losses[1]) / (2 * DEEP_H)
             if not abs(numerical - g[idx]) <= 1e-6 + 1e-4 * abs(g[idx]):
                 problems.append(f"{key}{list(idx)}: gradient {g[idx]:.9g}, central difference {numerical:.9g}")
