@@ -21,27 +21,32 @@ REPLACEMENTS: list[tuple[str, Any]] = [
 ]
 
 
-#: An example larger than this (a DeepConvNet's 72,000 weights) gets only the first
-#: SMALL_REPLACEMENTS replacements per argument, so that every port is not sent gigabytes.
+#: An op whose smallest case is larger than this in its arguments and answer (a DeepConvNet's
+#: 72,000 weights) gets only the first SMALL_REPLACEMENTS replacements per argument, so that
+#: every port is not sent, and does not answer, gigabytes.
 LARGE = 100_000
 SMALL_REPLACEMENTS = 1
 
 
-def seed_args() -> dict[str, dict[str, Any]]:
-    """Per op, the arguments of its smallest ok-case."""
+def seed_args() -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Per op, the arguments of its smallest ok-case; and the ops whose smallest case is large
+    in its arguments or in its answer (DeepConvNet.init answers 72,000 weights for any image)."""
     seeds: dict[str, dict[str, Any]] = {}
+    sizes: dict[str, int] = {}
     for c in CASES:
         if c.op in OPS and c.expected_error is None:
-            if c.op not in seeds or len(json.dumps(c.args or {})) < len(json.dumps(seeds[c.op])):
+            size = len(json.dumps(c.args or {}))
+            if c.op not in seeds or size < sizes[c.op]:
                 seeds[c.op] = c.args or {}
-    return seeds
+                sizes[c.op] = size + len(json.dumps(c.expect, default=str))
+    return seeds, {op for op, size in sizes.items() if size > LARGE}
 
 
-SEEDS = seed_args()
+SEEDS, LARGE_OPS = seed_args()
 
 
 def mutations(op: str, args: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    replacements = REPLACEMENTS[:SMALL_REPLACEMENTS] if len(json.dumps(args)) > LARGE else REPLACEMENTS
+    replacements = REPLACEMENTS[:SMALL_REPLACEMENTS] if op in LARGE_OPS else REPLACEMENTS
     for key in args:
         dropped = dict(args)
         del dropped[key]
