@@ -60,10 +60,12 @@ function M.is_array(v) return v == M.EMPTY_ARRAY or (type(v) == "table" and v[1]
 
 function M.is_object(v) return type(v) == "table" and v ~= M.EMPTY_ARRAY and v[1] == nil end
 
--- number(x): the JSON text of a number: %.15g or %.16g when it reads back to x, else %.17g (which always does).
+-- number(x): the JSON text of a number: a whole number as an integer (-0.0 as itself), else %.15g or %.16g when it
+-- reads back to x, else %.17g (which always does).
 function M.number(x)
   if x ~= x then return '"NaN"' end
   if x == huge or x == -huge then return x > 0 and '"Infinity"' or '"-Infinity"' end
+  if x == 0 and 1 / x < 0 then return "-0.0" end -- %d would drop the sign
   if x == floor(x) and x > -2 ^ 53 and x < 2 ^ 53 then return format("%d", x) end
   local s = format("%.15g", x)
   if tonumber(s) ~= x then s = format("%.16g", x) end

@@ -1,6 +1,7 @@
 -- The book's common/optimizer.py. Each optimizer has :update(params, grads),
 -- which changes the parameter tensors in place; its state (v, h, m, iter)
--- persists across calls and starts at zeros.
+-- persists across calls and starts at zeros. :state_dict(params) and
+-- :load_state_dict(state) read and set that state (bin/train's checkpoint).
 local tensor = require("dlscratch.tensor")
 local class = require("dlscratch.class")
 
@@ -19,11 +20,45 @@ local function state(self, name, params)
   return s
 end
 
--- optimizer(defaults, parent): a class whose new(hyper) takes each
+-- copy(list, n): the first n entries of a list or an FFI array, as a list
+local function copy(list, n)
+  local out = {}
+  for i = 1, n do out[i] = list[i] end
+  return out
+end
+
+-- What every optimizer shares: the names of its per-parameter state (state_keys) and their reading and setting.
+local Optimizer = class()
+M.Optimizer = Optimizer
+Optimizer.state_keys = {}
+
+-- state_dict(params): what the update keeps between steps, by name (shared_tests/README.md §8):
+-- for each of state_keys a table of tensors of the params' keys and shapes (copies).
+function Optimizer:state_dict(params)
+  local out = {}
+  for _, name in ipairs(self.state_keys) do
+    local s, arrays = state(self, name, params), {}
+    for k, p in pairs(params) do arrays[k] = tensor.new(tensor.copy_list(p.shape), copy(s[k], p.size)) end
+    out[name] = arrays
+  end
+  return out
+end
+
+-- load_state_dict(state): the state of state_dict (tensors, or anything with size and data), copied in.
+function Optimizer:load_state_dict(st)
+  for _, name in ipairs(self.state_keys) do
+    local arrays = {}
+    for k, a in pairs(st[name]) do arrays[k] = copy(a.data, a.size) end
+    self[name] = arrays
+  end
+end
+
+-- optimizer(defaults, parent, state_keys): a class whose new(hyper) takes each
 -- hyper-parameter from hyper or, when absent, from defaults.
-local function optimizer(defaults, parent)
-  local c = class(parent)
+local function optimizer(defaults, parent, state_keys)
+  local c = class(parent or Optimizer)
   c.defaults = defaults
+  c.state_keys = state_keys or (parent and parent.state_keys) or {}
   c.new = function(hyper)
     local self = setmetatable({}, c)
     for k, v in pairs(defaults) do
@@ -51,7 +86,7 @@ end
 
 -- region: momentum
 -- Momentum: v = momentum·v - lr·g; p += v
-local Momentum = optimizer({ lr = 0.01, momentum = 0.9 })
+local Momentum = optimizer({ lr = 0.01, momentum = 0.9 }, nil, { "v" })
 M.Momentum = Momentum
 function Momentum:update(params, grads)
   local v, lr, mom = state(self, "v", params), self.lr, self.momentum
@@ -88,7 +123,7 @@ end
 
 -- region: adagrad
 -- AdaGrad: h += g·g; p -= lr·g / (sqrt(h) + 1e-7)
-local AdaGrad = optimizer({ lr = 0.01 })
+local AdaGrad = optimizer({ lr = 0.01 }, nil, { "h" })
 M.AdaGrad = AdaGrad
 function AdaGrad:update(params, grads)
   local h, lr = state(self, "h", params), self.lr
@@ -104,7 +139,7 @@ end
 
 -- region: rmsprop
 -- RMSprop: h *= decay_rate; h += (1 - decay_rate)·g·g; p -= lr·g / (sqrt(h) + 1e-7)
-local RMSprop = optimizer({ lr = 0.01, decay_rate = 0.99 })
+local RMSprop = optimizer({ lr = 0.01, decay_rate = 0.99 }, nil, { "h" })
 M.RMSprop = RMSprop
 function RMSprop:update(params, grads)
   local h, lr, dr = state(self, "h", params), self.lr, self.decay_rate
@@ -122,7 +157,7 @@ end
 -- region: adam
 -- Adam: iter += 1; lr_t = lr·sqrt(1 - beta2^iter) / (1 - beta1^iter);
 -- m += (1 - beta1)·(g - m); v += (1 - beta2)·(g² - v); p -= lr_t·m / (sqrt(v) + 1e-7)
-local Adam = optimizer({ lr = 0.001, beta1 = 0.9, beta2 = 0.999 })
+local Adam = optimizer({ lr = 0.001, beta1 = 0.9, beta2 = 0.999 }, nil, { "m", "v" })
 M.Adam = Adam
 function Adam:update(params, grads)
   local m, v = state(self, "m", params), state(self, "v", params)
@@ -138,6 +173,18 @@ function Adam:update(params, grads)
       pd[i] = pd[i] - lr_t * mk[i] / (sqrt(vk[i]) + 1e-7)
     end
   end
+end
+
+-- Adam's state adds iter, the updates so far
+function Adam:state_dict(params)
+  local out = Optimizer.state_dict(self, params)
+  out.iter = self.iter or 0
+  return out
+end
+
+function Adam:load_state_dict(st)
+  Optimizer.load_state_dict(self, st)
+  self.iter = st.iter
 end
 -- endregion
 

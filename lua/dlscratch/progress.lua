@@ -8,9 +8,11 @@ local M = {}
 local ProgressBar = class()
 M.ProgressBar = ProgressBar
 
--- new(total, enabled): a bar of total steps, drawn only when enabled (a terminal, no --quiet).
-function ProgressBar.new(total, enabled)
-  return setmetatable({ total = math.max(total, 1), enabled = enabled, last = -1, start = os.clock() }, ProgressBar)
+-- new(total, enabled, first): a bar of total steps, drawn only when enabled (a terminal, no --quiet), its
+-- rate counted from step first (default 0: a resumed run starts later)
+function ProgressBar.new(total, enabled, first)
+  return setmetatable({ total = math.max(total, 1), enabled = enabled, last = -1, start = os.clock(), first = first or 0 },
+    ProgressBar)
 end
 
 -- update(done, name, value, ...): done of total steps, with each name's value (%.4f) shown.
@@ -25,7 +27,7 @@ function ProgressBar:update(done, ...)
     fields[#fields + 1] = string.format("%s %.4f", name, value)
   end
   local filled = math.floor(done / self.total * width)
-  local rate = done / math.max(now - self.start, 1e-9)
+  local rate = (done - self.first) / math.max(now - self.start, 1e-9)
   io.stderr:write(string.format("\r[%s%s] %d/%d %3d%%  %s  %.0f it/s  eta %.0fs\27[K",
     string.rep("#", filled), string.rep(".", width - filled), done, self.total,
     math.floor(100 * done / self.total), table.concat(fields, "  "), rate, (self.total - done) / rate))

@@ -24,6 +24,8 @@ local M = {}
 
 -- seeds are whole numbers 0 <= seed < SEED_LIMIT (2^31)
 M.SEED_LIMIT = 2 ^ 31
+-- the moduli: the state words of s1 lie in 0 .. M1-1, those of s2 in 0 .. M2-1
+M.M1, M.M2 = M1, M2
 
 -- region: rng
 local RNG = class()
@@ -36,6 +38,23 @@ function M.new(seed)
   for _ = 1, 8 do self:next() end
   return self
 end
+
+-- state(): the six state words, {s1 = {s1[0], s1[1], s1[2]}, s2 = {...}} (integers held in floats).
+function RNG:state()
+  return { s1 = { self.s10, self.s11, self.s12 }, s2 = { self.s20, self.s21, self.s22 } }
+end
+
+-- set_state(state): the words of state() put back, so that the next output follows them (each s1 word
+-- in 0 .. M1-1 and not all zero, each s2 word in 0 .. M2-1 and not all zero; the caller checks them).
+function RNG:set_state(state)
+  local s1, s2 = state.s1, state.s2
+  self.s10, self.s11, self.s12 = s1[1] + 0.0, s1[2] + 0.0, s1[3] + 0.0
+  self.s20, self.s21, self.s22 = s2[1] + 0.0, s2[2] + 0.0, s2[3] + 0.0
+  return self
+end
+
+-- from_state(state): a new generator at the words of state()
+function M.from_state(state) return setmetatable({}, RNG):set_state(state) end
 
 -- next(): one uniform in (0, 1).
 function RNG:next()

@@ -3,6 +3,7 @@
 --   for i = 0 .. iters-1:
 --     idx = choice(train_size, batch_size); grads = backprop on the batch;
 --     optimizer update; record the loss of the same batch after the update.
+local class = require("dlscratch.class")
 local jsonio = require("dlscratch.jsonio")
 local tensor = require("dlscratch.tensor")
 local networks = require("dlscratch.networks")
@@ -33,35 +34,59 @@ local function batch_labels(t, idx)
   return tensor.new({ #idx }, out)
 end
 
--- two_layer_net(x_train, t_train, opts, on_iter):
--- x_train: N x D tensor or a dataset (n, cols, :rows(idx)); t_train: a list of
--- N 0-based labels; opts: hidden_size, output_size, weight_init_std (0.01),
--- lr (0.1), batch_size (100), iters, seed (0), optimizer ("sgd"), hyper ({},
--- lr taken from opts.lr when absent). on_iter(i, network, loss) after each
--- iteration. Returns {loss_history, params, network}.
-function M.two_layer_net(x_train, t_train, opts, on_iter)
-  local n = x_train.n or x_train.shape[1]
-  local d = x_train.cols or x_train.shape[2]
+-- Loop: the loop of train_two_layer_net, one iteration at a time, so that a run can stop after any
+-- iteration and continue from its state (network, optimizer, rng, current_iter, loss_history).
+local Loop = class()
+M.Loop = Loop
+
+-- Loop.new(x_train, t_train, opts): x_train: N x D tensor or a dataset (n, cols, :rows(idx));
+-- t_train: a list of N 0-based labels; opts: hidden_size, output_size, weight_init_std (0.01),
+-- lr (0.1), batch_size (100), iters, seed (0), optimizer ("sgd"), hyper ({}, lr taken from opts.lr
+-- when absent). One generator seeded with seed draws W1, W2, then every batch.
+function Loop.new(x_train, t_train, opts)
   local rng = rng_mod.new(opts.seed or 0)
-  local net = networks.TwoLayerNet.new(d, opts.hidden_size, opts.output_size,
+  local net = networks.TwoLayerNet.new(x_train.cols or x_train.shape[2], opts.hidden_size, opts.output_size,
     opts.weight_init_std or 0.01, rng)
   local hyper = {}
   for k, v in pairs(opts.hyper or {}) do hyper[k] = v end
   if hyper.lr == nil then hyper.lr = opts.lr or 0.1 end
-  local opt = optimizers.create(opts.optimizer or "sgd", hyper)
-  local batch_size = opts.batch_size or 100
-  local history = {}
-  for i = 0, opts.iters - 1 do
-    local idx = rng:choice(n, batch_size)
-    local x_batch = batch_rows(x_train, idx)
-    local t_batch = batch_labels(t_train, idx)
-    local grads = net:gradient(x_batch, t_batch)
-    opt:update(net.params, grads)
-    local loss = net:loss(x_batch, t_batch)
-    history[i + 1] = loss
-    if on_iter then on_iter(i, net, loss) end
+  return setmetatable({
+    x_train = x_train, t_train = t_train, train_size = x_train.n or x_train.shape[1],
+    batch_size = opts.batch_size or 100, iters = opts.iters, network = net, rng = rng,
+    optimizer = optimizers.create(opts.optimizer or "sgd", hyper), current_iter = 0, loss_history = {},
+  }, Loop)
+end
+
+-- step(): iteration current_iter: idx = choice(train_size, batch_size), the gradient on that batch,
+-- the update, then the loss of the same batch (recorded); returns the loss.
+function Loop:step()
+  local idx = self.rng:choice(self.train_size, self.batch_size)
+  local x_batch, t_batch = batch_rows(self.x_train, idx), batch_labels(self.t_train, idx)
+  local net = self.network
+  self.optimizer:update(net.params, net:gradient(x_batch, t_batch))
+  local loss = net:loss(x_batch, t_batch)
+  self.current_iter = self.current_iter + 1
+  self.loss_history[self.current_iter] = loss
+  return loss
+end
+
+-- run(on_iter): the iterations current_iter .. iters-1; on_iter(i, network, loss) after each, and a
+-- true result stops the loop after that iteration. Whether every iteration was done.
+function Loop:run(on_iter)
+  while self.current_iter < self.iters do
+    local i = self.current_iter
+    local loss = self:step()
+    if on_iter and on_iter(i, self.network, loss) then return self.current_iter == self.iters end
   end
-  return { loss_history = history, params = net.params, network = net }
+  return true
+end
+
+-- two_layer_net(x_train, t_train, opts, on_iter): the whole loop of Loop.new's opts.
+-- Returns {loss_history, params, network}.
+function M.two_layer_net(x_train, t_train, opts, on_iter)
+  local loop = Loop.new(x_train, t_train, opts)
+  loop:run(on_iter)
+  return { loss_history = loop.loss_history, params = loop.network.params, network = loop.network }
 end
 
 M.train_two_layer_net = M.two_layer_net
@@ -102,20 +127,32 @@ end
 
 -- save_params(path, port, network, params): writes the parameters file; network is the JSON text of the
 -- network object. Returns true, or nil and the reason the file cannot be written.
-function M.save_params(path, port, network, params)
-  local arrays = {}
-  for i, key in ipairs(M.param_keys(params)) do
-    local p, data = params[key], {}
+-- arrays_text(arrays, keys): the JSON object {key: {"shape": [...], "data": [...]}} of the tensors of arrays,
+-- in the order of keys (default: param_keys), each number written so that it reads back to the same double
+function M.arrays_text(arrays, keys)
+  local parts = {}
+  for i, key in ipairs(keys or M.param_keys(arrays)) do
+    local p, data = arrays[key], {}
     for k = 1, p.size do data[k] = jsonio.number(p.data[k]) end
-    arrays[i] = { key, M.ordered({ { "shape", jsonio.encode(jsonio.array(tensor.copy_list(p.shape))) },
+    parts[i] = { key, M.ordered({ { "shape", jsonio.encode(jsonio.array(tensor.copy_list(p.shape))) },
       { "data", "[" .. table.concat(data, ", ") .. "]" } }) }
   end
+  return M.ordered(parts)
+end
+
+-- write_text(path, text): the file holds text and a newline; true, or nil and why it cannot be written
+function M.write_text(path, text)
   local f, err = io.open(path, "w")
   if not f then return nil, err end
-  f:write(M.ordered({ { "format", '"dlscratch-params"' }, { "version", "1" }, { "port", jsonio.encode(port) },
-    { "network", network }, { "params", M.ordered(arrays) } }), "\n")
+  local ok, write_err = f:write(text, "\n")
   f:close()
+  if not ok then return nil, write_err end
   return true
+end
+
+function M.save_params(path, port, network, params)
+  return M.write_text(path, M.ordered({ { "format", '"dlscratch-params"' }, { "version", "1" },
+    { "port", jsonio.encode(port) }, { "network", network }, { "params", M.arrays_text(params) } }))
 end
 
 -- read_params(path): the decoded JSON of a parameters file and the keys of its params in the order

@@ -32,7 +32,8 @@ end
 -- new(network, x_train, t_train, x_test, t_test, opts): x N x D tensors, t tensors
 -- of N labels; opts: epochs (20), mini_batch_size (100), optimizer (a lower-case
 -- name, "sgd"), optimizer_param ({lr = 0.01}), evaluate_sample_num_per_epoch (nil:
--- all), rng (a generator seeded 0), on_step(trainer, loss) after every step.
+-- all), rng (a generator seeded 0), on_step(trainer, loss) after every step (a true result stops
+-- the training after it; trainer.current_iter is then still the step's index).
 function Trainer.new(network, x_train, t_train, x_test, t_test, opts)
   opts = opts or {}
   local self = setmetatable({
@@ -75,13 +76,18 @@ function Trainer:train_step()
     self.train_acc_list[self.current_epoch] = net:accuracy(first(self.x_train, self.t_train, n))
     self.test_acc_list[self.current_epoch] = net:accuracy(first(self.x_test, self.t_test, n))
   end
-  if self.on_step then self.on_step(self, loss) end
+  local stop = self.on_step and self.on_step(self, loss)
   self.current_iter = self.current_iter + 1
+  return stop
 end
 
--- train(): max_iter steps, then the accuracy on the whole test set (test_acc).
+-- train(): the steps current_iter .. max_iter-1 (a trainer whose state was restored continues where it
+-- stopped), then the accuracy on the whole test set (test_acc). When on_step returns true the training
+-- stops after that step, and train returns nil.
 function Trainer:train()
-  for _ = 1, self.max_iter do self:train_step() end
+  while self.current_iter < self.max_iter do
+    if self:train_step() and self.current_iter < self.max_iter then return nil end
+  end
   self.test_acc = self.network:accuracy(self.x_test, self.t_test)
   return self.test_acc
 end
