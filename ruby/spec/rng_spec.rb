@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require 'spec_helper'
+require 'json'
 
 RSpec.describe DLScratch::Rng do
   it 'takes one MRG32k3a step as worked out by hand from the state (12345, 12345, 12345) x 2' do
@@ -9,6 +10,31 @@ RSpec.describe DLScratch::Rng do
     # p1 = 592852 * 12345 mod 4294967087 = 3023790853
     # p2 = -842977 * 12345 mod 4294944443 = 2478282264
     expect(rng.next_u).to eq((3_023_790_853 - 2_478_282_264) * 2.328306549295727688e-10)
+  end
+
+  it 'gives its six state words and takes them back (a checkpoint\'s "rng"), the next outputs the same' do
+    rng = described_class.allocate
+    %i[@s10 @s11 @s12 @s20 @s21 @s22].each { |v| rng.instance_variable_set(v, 12_345) }
+    rng.next_u # the step worked out above: p1 and p2 enter each triple at its end
+    expect(rng.state).to eq('s1' => [12_345, 12_345, 3_023_790_853], 's2' => [12_345, 12_345, 2_478_282_264])
+    source = described_class.new(5)
+    source.uniform(3)
+    copy = described_class.new(0)
+    copy.state = JSON.parse(JSON.generate(source.state))
+    expect(copy.uniform(4)).to eq(source.uniform(4))
+  end
+
+  it 'refuses state words outside 0 .. m - 1, all zero or not three integers' do
+    good = [1, 2, 3]
+    rng = described_class.new(0)
+    expect { rng.state = { 's1' => [4_294_967_086, 0, 0], 's2' => [4_294_944_442, 0, 0] } }.not_to raise_error
+    expect { rng.state = { 's1' => [4_294_967_087, 0, 0], 's2' => good } }.to raise_error(ArgumentError, /s1 must be three integers in 0 .. 4294967086/)
+    expect { rng.state = { 's1' => good, 's2' => [4_294_944_443, 1, 1] } }.to raise_error(ArgumentError, /s2 must be three integers in 0 .. 4294944442/)
+    expect { rng.state = { 's1' => [0, 0, 0], 's2' => good } }.to raise_error(ArgumentError, /s1 is all zeros/)
+    expect { rng.state = { 's1' => good, 's2' => [-1, 2, 3] } }.to raise_error(ArgumentError, /s2 must be/)
+    expect { rng.state = { 's1' => [1.5, 2, 3], 's2' => good } }.to raise_error(ArgumentError, /s1 must be/)
+    expect { rng.state = { 's1' => [1, 2], 's2' => good } }.to raise_error(ArgumentError, /s1 must be/)
+    expect { rng.state = { 's2' => good } }.to raise_error(ArgumentError, /s1 must be/)
   end
 
   # Fixed outputs, the same bits as the Python reference's (python/bin/runner, rng.*).

@@ -56,7 +56,7 @@ RSpec.describe DLScratch::Train do
   it '--help lists every option with its default (by --net where they differ), and the optimizers' do
     out = expect_help('train')
     %w[--net --data-dir --iters --epochs --evaluate-samples --batch-size --hidden --lr --optimizer --weight-init-std
-       --seed --train-size --test-size --out --save-params --quiet].each do |flag|
+       --seed --train-size --test-size --out --save-params --checkpoint --stop-after --resume --quiet].each do |flag|
       expect(out).to match(/^\s*#{flag}\b.*\(([\w, ]+ only; )?default: [^)]+\)$/), "#{flag} without its default"
     end
     expect(out[/--optimizer.*/]).to include('adagrad, adam, momentum, nesterov, rmsprop, sgd')
@@ -225,6 +225,177 @@ RSpec.describe DLScratch::Train do
       expect_refused('train', '--data-dir', @conv_dir, '--net', 'deep_conv_net', '--weight-init-std', '0.1',
                      /^bin\/train: --weight-init-std does not apply to --net deep_conv_net$/)
       expect_refused('train', '--data-dir', @dir, '--save-params', @dir, /--save-params .*is a directory/)
+    end
+
+    # bin/train's [stdout, stderr, status] with --quiet and --out in the small directory.
+    def train_status(*args, out: 'h.json')
+      run_cmd('train', '--quiet', '--out', File.join(@dir, out), *args)
+    end
+
+    def history(name) = JSON.parse(File.read(File.join(@dir, name)))
+
+    # The uninterrupted run of +args+, and the same run stopped after +stop+ iterations then
+    # resumed: their histories, and the checkpoint.
+    def stopped_and_resumed(args, stop)
+      _, err, status = train_status(*args, out: 'full.json')
+      expect(status).to be_success, err
+      out, err, status = train_status(*args, '--stop-after', stop.to_s, out: 'part.json')
+      expect(status.exitstatus).to eq(0), err
+      ckpt = File.join(@dir, 'part.ckpt.json')
+      expect(out.lines.last.chomp)
+        .to eq("interrupted after iteration #{stop - 1}: checkpoint written to #{ckpt} (continue with --resume #{ckpt})")
+      data_dir = args[args.index('--data-dir') + 1]
+      _, err, status = train_status('--data-dir', data_dir, '--resume', ckpt, out: 'resumed.json')
+      expect(status).to be_success, err
+      [history('full.json'), history('part.json'), JSON.parse(File.read(ckpt)), history('resumed.json')]
+    end
+
+    # Everything but the seconds, which are the loop's wall time
+    def timeless(h) = h.except('seconds')
+
+    it 'stops after --stop-after N iterations with a checkpoint that --resume continues to the uninterrupted history' do
+      args = ['--data-dir', @dir, '--iters', '11', '--batch-size', '10', '--hidden', '5', '--optimizer', 'adam',
+              '--lr', '0.05', '--seed', '4']
+      full, part, ckpt, resumed = stopped_and_resumed(args, 6)
+      expect(part.keys).to eq(%w[port options loss_history acc_iters train_acc test_acc stopped_after checkpoint seconds])
+      expect(part['stopped_after']).to eq(6)
+      expect(part['checkpoint']).to eq(File.join(@dir, 'part.ckpt.json'))
+      expect(part['loss_history']).to eq(full['loss_history'].first(6))
+      expect(part['acc_iters']).to eq([0, 4]) # 40 / 10 = 4 iterations an epoch
+      expect(ckpt.keys).to eq(%w[format version port network options iteration rng optimizer params history])
+      expect(ckpt.values_at('format', 'version', 'port', 'iteration')).to eq(['dlscratch-checkpoint', 1, 'ruby', 6])
+      expect(ckpt['network']).to eq('kind' => 'two_layer_net', 'input_size' => 4, 'hidden_size' => 5, 'output_size' => 10)
+      expect(ckpt['options']).to eq(full['options'])
+      expect(ckpt['optimizer']['name']).to eq('adam')
+      expect(ckpt['optimizer']['state'].keys).to eq(%w[iter m v])
+      expect(ckpt['optimizer']['state']['iter']).to eq(6)
+      expect(ckpt['optimizer']['state']['m'].transform_values { |a| a['shape'] })
+        .to eq('W1' => [4, 5], 'b1' => [5], 'W2' => [5, 10], 'b2' => [10])
+      expect(ckpt['rng'].keys).to eq(%w[s1 s2])
+      expect(ckpt['history'].keys).to eq(%w[loss_history acc_iters train_acc test_acc seconds])
+      expect(ckpt['history']['loss_history']).to eq(part['loss_history'])
+      # the generator's words: those of seed 4 after W1 (20 normals), W2 (50) and 6 batches of 10
+      rng = DLScratch::Rng.new(4)
+      rng.normal(20)
+      rng.normal(50)
+      rng.uniform(60)
+      expect(ckpt['rng']).to eq(rng.state)
+      expect(timeless(resumed)).to eq(timeless(full))
+      expect(resumed['seconds']).to be > part['seconds']
+    end
+
+    it 'resumes the Trainer\'s nets exactly, a resumed run stopped and resumed again' do
+      args = ['--net', 'simple_conv_net', '--data-dir', @conv_dir, '--epochs', '2', '--batch-size', '10',
+              '--evaluate-samples', '15', '--hidden', '4', '--optimizer', 'momentum', '--lr', '0.05', '--seed', '2']
+      full, part, ckpt, resumed = stopped_and_resumed(args, 3)
+      expect(part['acc_iters']).to eq([0])
+      expect(ckpt['optimizer']['state'].keys).to eq(%w[v])
+      expect(ckpt['options']).to include('epochs' => 2, 'evaluate_samples' => 15, 'iters' => 8)
+      expect(timeless(resumed)).to eq(timeless(full))
+      # again, stopped once more in the resumed part (after 6 of 8), then to the end
+      ckpt_file = File.join(@dir, 'part.ckpt.json')
+      _, err, status = train_status('--data-dir', @conv_dir, '--resume', ckpt_file, '--stop-after', '6',
+                                    '--checkpoint', File.join(@dir, 'again.json'), out: 'again-h.json')
+      expect(status.exitstatus).to eq(0), err
+      expect(history('again-h.json')['stopped_after']).to eq(6)
+      _, err, status = train_status('--data-dir', @conv_dir, '--resume', File.join(@dir, 'again.json'), out: 'end.json')
+      expect(status).to be_success, err
+      expect(timeless(history('end.json'))).to eq(timeless(full))
+
+      deep = ['--net', 'deep_conv_net', '--data-dir', @conv_dir, '--epochs', '1', '--batch-size', '10',
+              '--evaluate-samples', '10', '--hidden', '3', '--optimizer', 'rmsprop', '--lr', '0.01']
+      full, _, ckpt, resumed = stopped_and_resumed(deep, 2)
+      expect(ckpt['optimizer']['state'].keys).to eq(%w[h])
+      expect(ckpt['params'].keys).to eq((1..8).flat_map { |i| %W[W#{i} b#{i}] })
+      expect(timeless(resumed)).to eq(timeless(full)) # the same mask seeds after the restored generator
+    end
+
+    it 'stops after the step in progress on SIGINT (status 130) and SIGTERM (143), the checkpoint written' do
+      { 'INT' => 130, 'TERM' => 143 }.each do |sig, code|
+        ckpt = File.join(@dir, "#{sig}.ckpt.json")
+        Open3.popen3(File.join(BinHelpers::BIN, 'train'), '--data-dir', @dir, '--iters', '1000000', '--batch-size', '10',
+                     '--quiet', '--out', File.join(@dir, "#{sig}.json"), '--checkpoint', ckpt) do |_in, out, _err, wait|
+          expect(out.gets).to start_with('epoch 0 ') # the loop runs, the handlers set
+          Process.kill(sig, wait.pid)
+          rest = out.read
+          expect(wait.value.exitstatus).to eq(code)
+          expect(rest.lines.last).to start_with('interrupted after iteration ')
+        end
+        h = history("#{sig}.json")
+        expect(h['loss_history'].size).to eq(h['stopped_after'])
+        expect(JSON.parse(File.read(ckpt))['iteration']).to eq(h['stopped_after'])
+      end
+    end
+
+    context 'with a checkpoint to resume' do
+      # A checkpoint of 3 of 8 iterations with Adam, then +change+ applied to its JSON object.
+      def checkpoint(&change)
+        ckpt = File.join(@dir, 'c.ckpt.json')
+        unless File.exist?(ckpt)
+          _, err, status = train_status('--data-dir', @dir, '--iters', '8', '--batch-size', '10', '--hidden', '3',
+                                        '--optimizer', 'adam', '--stop-after', '3', '--checkpoint', ckpt)
+          expect(status).to be_success, err
+        end
+        doc = JSON.parse(File.read(ckpt))
+        change&.call(doc)
+        path = File.join(@dir, 'bad.json')
+        File.write(path, JSON.generate(doc))
+        path
+      end
+
+      def refused(path, message, *extra)
+        expect_refused('train', '--data-dir', @dir, '--quiet', '--out', File.join(@dir, 'r.json'), '--resume', path, *extra,
+                       message)
+      end
+
+      it 'refuses a file that is not a checkpoint of version 1' do
+        path = File.join(@dir, 'not.json')
+        File.write(path, '{"format": ')
+        refused(path, /not\.json: not JSON/)
+        refused(File.join(@dir, 'none.json'), /none\.json: cannot read it/)
+        refused(checkpoint { |d| d['format'] = 'dlscratch-params' }, /is not "dlscratch-checkpoint"/)
+        refused(checkpoint { |d| d['version'] = 2 }, /a checkpoint of version 2; this trainer reads version 1/)
+        refused(checkpoint { |d| d.delete('options') }, /the checkpoint has no "options"/)
+      end
+
+      it 'refuses a training option given with --resume: the checkpoint fixes it' do
+        refused(checkpoint, /^bin\/train: --lr cannot be given with --resume: the checkpoint fixes it$/, '--lr', '0.5')
+        refused(checkpoint, /--net cannot be given with --resume/, '--net', 'two_layer_net')
+        refused(checkpoint, /--seed cannot be given with --resume/, '--seed', '0')
+      end
+
+      it 'refuses bad options, a network that is not theirs, data of fewer images' do
+        refused(checkpoint { |d| d['options']['lr'] = 'fast' }, /options\.lr is "fast", not a finite number/)
+        refused(checkpoint { |d| d['options']['net'] = 'lenet' }, /options\.net is "lenet", not one of/)
+        refused(checkpoint { |d| d['options']['batch_size'] = 0 }, /options\.batch_size is 0, not a whole number >= 1/)
+        refused(checkpoint { |d| d['options']['optimizer'] = 'lbfgs' }, /options\.optimizer is "lbfgs", not one of/)
+        refused(checkpoint { |d| d['network']['hidden_size'] = 4 }, /its network .* is not its options'/)
+        refused(checkpoint { |d| d['options']['train_size'] = 50 }, /the run used 50 training images; .* has 40/)
+      end
+
+      it 'refuses an iteration outside 0 < I < the run\'s iterations, and a history that disagrees with it' do
+        refused(checkpoint { |d| d['iteration'] = 0 }, /its iteration 0 is not in 1 \.\. 7 \(the run has 8\)/)
+        refused(checkpoint { |d| d['iteration'] = 8 }, /its iteration 8 is not in 1 \.\. 7/)
+        refused(checkpoint { |d| d['iteration'] = 3.0 }, /the checkpoint\.iteration is 3\.0, not an integer/)
+        refused(checkpoint { |d| d['iteration'] = 4 }, /history\.loss_history has 3 losses for iteration 4/)
+        refused(checkpoint { |d| d['history']['acc_iters'] = [1] }, /history\.acc_iters is \[1\], not the epochs' ends before iteration 3: \[0\]/)
+        refused(checkpoint { |d| d['history']['test_acc'] = [] }, /history\.test_acc has 0 accuracies for 1 evaluations/)
+        refused(checkpoint { |d| d['history']['loss_history'][1] = 'low' }, /history\.loss_history holds "low", not a number/)
+      end
+
+      it 'refuses params and optimizer state of other keys or shapes, another optimizer, bad generator words' do
+        refused(checkpoint { |d| d['params']['W1']['shape'] = [3, 4] }, /params\.W1 has the shape \[3,4\], not \[4,3\]/)
+        refused(checkpoint { |d| d['params']['W1']['data'].pop }, /params\.W1 has 11 numbers for the shape \[4,3\]/)
+        refused(checkpoint { |d| d['params']['b1']['data'][0] = nil }, /params\.b1\.data holds null, not a number/)
+        refused(checkpoint { |d| d['params'].delete('b2') }, /params has the keys W1, b1, W2, not W1, b1, W2, b2/)
+        refused(checkpoint { |d| d['params'] = d['params'].to_a.reverse.to_h }, /params has the keys W2|params has the keys b2/)
+        refused(checkpoint { |d| d['optimizer']['name'] = 'sgd' }, /optimizer\.name is "sgd", not the options' "adam"/)
+        refused(checkpoint { |d| d['optimizer']['state'].delete('iter') }, /optimizer\.state has the keys m, v, not iter, m, v/)
+        refused(checkpoint { |d| d['optimizer']['state']['iter'] = 0 }, /optimizer\.state\.iter is 0, not a count of updates >= 1/)
+        refused(checkpoint { |d| d['optimizer']['state']['v']['W2']['shape'] = [10, 3] }, /optimizer\.state\.v\.W2 has the shape/)
+        refused(checkpoint { |d| d['rng']['s1'] = [0, 0, 0] }, /rng\.s1 is all zeros/)
+        refused(checkpoint { |d| d['rng']['s2'][0] = 4_294_944_443 }, /rng\.s2 must be three integers in 0 \.\. 4294944442/)
+      end
     end
 
     it 'refuses a bad data file before training, naming it' do

@@ -16,6 +16,14 @@ module DLScratch
       params.transform_values { |p| Arrays.zeros_like(p) }
     end
 
+    # Copies of the NArrays of +arrays+ (a state read back must not share storage with its
+    # source: the updates change the state in place).
+    # @param arrays [Hash{String=>NArray}]
+    # @return [Hash{String=>NArray}]
+    def self.copy_state(arrays)
+      arrays.transform_values(&:dup)
+    end
+
     # region: sgd
     # p ← p − lr·g
     class SGD
@@ -31,6 +39,17 @@ module DLScratch
       def update(params, grads)
         params.each_key { |key| params[key].sbt!(@lr * grads[key]) }
       end
+
+      # What the update keeps between steps (README §8's checkpoint): nothing.
+      # @return [Hash] {}
+      def state
+        {}
+      end
+
+      # Restores {#state}: there is none.
+      # @param _state [Hash] {}
+      # @return [void]
+      def state=(_state); end
     end
     # endregion
 
@@ -55,6 +74,19 @@ module DLScratch
           @v[key] = (@momentum * @v[key]) - (@lr * grads[key])
           params[key].add!(@v[key])
         end
+      end
+
+      # What the update keeps between steps (README §8's checkpoint), after at least one update.
+      # @return [Hash{String=>Hash{String=>NArray}}] {"v" => the velocities}; Nesterov's too
+      def state
+        { 'v' => @v }
+      end
+
+      # Restores {#state}, so that the next update is the one that would have followed it.
+      # @param state [Hash{String=>Hash{String=>NArray}}] {"v" => ...} of the params' keys and shapes
+      # @return [void]
+      def state=(state)
+        @v = Optimizers.copy_state(state.fetch('v'))
       end
     end
     # endregion
@@ -102,18 +134,30 @@ module DLScratch
           params[key].sbt!(@lr * g / (NMath.sqrt(@h[key]) + 1e-7))
         end
       end
+
+      # What the update keeps between steps (README §8's checkpoint), after at least one update.
+      # @return [Hash{String=>Hash{String=>NArray}}] {"h" => the accumulated squares}; RMSprop's too
+      def state
+        { 'h' => @h }
+      end
+
+      # Restores {#state}, so that the next update is the one that would have followed it.
+      # @param state [Hash{String=>Hash{String=>NArray}}] {"h" => ...} of the params' keys and shapes
+      # @return [void]
+      def state=(state)
+        @h = Optimizers.copy_state(state.fetch('h'))
+      end
     end
     # endregion
 
     # region: rmsprop
     # h ← decay_rate·h + (1 − decay_rate)·g·g;  p ← p − lr·g / (√h + 1e-7)
-    class RMSprop
+    class RMSprop < AdaGrad
       # @param lr [Float] learning rate
       # @param decay_rate [Float] of the squared-gradient average
       def initialize(lr: 0.01, decay_rate: 0.99)
-        @lr = lr
+        super(lr: lr)
         @decay_rate = decay_rate
-        @h = nil
       end
 
       # Updates +params+ in place.
@@ -165,6 +209,22 @@ module DLScratch
           params[key].sbt!(lr_t * @m[key] / (NMath.sqrt(@v[key]) + 1e-7))
         end
       end
+
+      # What the update keeps between steps (README §8's checkpoint), after at least one update.
+      # @return [Hash{String=>Object}] {"iter" => t, the updates so far; "m", "v" => the moments}
+      def state
+        { 'iter' => @iter, 'm' => @m, 'v' => @v }
+      end
+
+      # Restores {#state}, so that the next update is the one that would have followed it.
+      # @param state [Hash{String=>Object}] {"iter" => Integer, "m", "v" => arrays of the params'
+      #   keys and shapes}
+      # @return [void]
+      def state=(state)
+        @iter = Integer(state.fetch('iter'))
+        @m = Optimizers.copy_state(state.fetch('m'))
+        @v = Optimizers.copy_state(state.fetch('v'))
+      end
     end
     # endregion
 
@@ -177,6 +237,11 @@ module DLScratch
       'rmsprop' => [RMSprop, %i[lr decay_rate]],
       'adam' => [Adam, %i[lr beta1 beta2]]
     }.freeze
+
+    # The keys of each optimizer's {SGD#state} (README §8): "iter" a count, the others arrays of
+    # the params' keys and shapes.
+    STATE_KEYS = { 'sgd' => [], 'momentum' => %w[v], 'nesterov' => %w[v], 'adagrad' => %w[h], 'rmsprop' => %w[h],
+                   'adam' => %w[iter m v] }.freeze
 
     module_function
 

@@ -37,6 +37,29 @@ module DLScratch
       8.times { next_u }
     end
 
+    # The six state words (README §12), as a checkpoint stores them (README §8).
+    # @return [Hash{String=>Array<Integer>}] {"s1" => [s1[0], s1[1], s1[2]], "s2" => [...]}
+    def state
+      { 's1' => [@s10, @s11, @s12], 's2' => [@s20, @s21, @s22] }
+    end
+
+    # Sets the six state words, so that the next uniform is the one that followed {#state}.
+    # @param words [Hash{String=>Array<Integer>}] as {#state} gives them
+    # @return [void]
+    # @raise [ArgumentError] unless s1 is three Integers in 0...m1 and s2 three in 0...m2,
+    #   neither all zero (states the generator never reaches)
+    def state=(words)
+      s1, s2 = words.values_at('s1', 's2')
+      { 's1' => [s1, M1], 's2' => [s2, M2] }.each do |name, (w, m)|
+        unless w.is_a?(Array) && w.size == 3 && w.all? { |x| x.is_a?(Integer) && x >= 0 && x < m }
+          raise ArgumentError, "#{name} must be three integers in 0 .. #{m - 1}"
+        end
+        raise ArgumentError, "#{name} is all zeros, which the generator never reaches" if w.all?(&:zero?)
+      end
+      @s10, @s11, @s12 = s1
+      @s20, @s21, @s22 = s2
+    end
+
     # One uniform in (0, 1).
     def next_u
       p1 = ((A12 * @s11) - (A13N * @s10)) % M1

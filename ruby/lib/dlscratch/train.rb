@@ -50,11 +50,24 @@ module DLScratch
     # @param params [Hash{String=>NArray}]
     # @return [void]
     def save_params(path, network, params)
-      number = ->(v) { v.finite? ? v : { 1 => 'Infinity', -1 => '-Infinity' }.fetch(v.infinite?, 'NaN') }
-      arrays = params.transform_values { |v| { shape: Arrays.shape(v), data: v.to_a.flatten.map(&number) } }
-      doc = { format: 'dlscratch-params', version: 1, port: 'ruby', network: network, params: arrays }
+      doc = { format: 'dlscratch-params', version: 1, port: 'ruby', network: network, params: portable_arrays(params) }
       FileUtils.mkdir_p(File.dirname(path))
       File.write(path, "#{JSON.generate(doc)}\n")
+    end
+
+    # Arrays in the notation of the parameters file: each as its shape and its row-major data,
+    # every number a Float (whose to_s reads back to the same double) or, when not finite,
+    # "NaN", "Infinity", "-Infinity".
+    # @param arrays [Hash{String=>NArray}]
+    # @return [Hash{String=>Hash{Symbol=>Array}}] {key => {shape:, data:}}, in the arrays' order
+    def portable_arrays(arrays)
+      arrays.transform_values { |v| { shape: Arrays.shape(v), data: v.to_a.flatten.map { |x| portable_number(x) } } }
+    end
+
+    # @param value [Float]
+    # @return [Float, String] the value, or "NaN", "Infinity", "-Infinity" when it is not finite
+    def portable_number(value)
+      value.finite? ? value : { 1 => 'Infinity', -1 => '-Infinity' }.fetch(value.infinite?, 'NaN')
     end
 
     # Reads a parameters file (the book's load_params) as the JSON value it holds; the checks
@@ -86,16 +99,29 @@ module DLScratch
       opt = Optimizers.build(optimizer, { lr: lr }.merge(hyper))
       result = Result.new(network, [])
       iters.times do |i|
-        batch_mask = NArray.to_na(rng.choice(train_size, batch_size))
-        x_batch = x_train[true, batch_mask]
-        t_batch = t_train[batch_mask]
-        grads = network.gradient(x_batch, t_batch)
-        opt.update(network.params, grads)
-        loss = network.loss(x_batch, t_batch)
+        loss = two_layer_step(network, opt, rng, x_train, t_train, batch_size)
         result.loss_history << loss
         yield i, network, loss if block_given?
       end
       result
+    end
+
+    # One iteration of the loop: the batch choice(train_size, batch_size) drawn from +rng+, the
+    # gradient, the update, then the batch's loss with the updated parameters.
+    # @param network [TwoLayerNet] its params updated in place
+    # @param optimizer [Optimizers::SGD, Optimizers::Adam, ...]
+    # @param rng [Rng] the run's one generator
+    # @param x_train [NArray] N×D float64 (NArray shape [D, N])
+    # @param t_train [NArray] N integer labels
+    # @param batch_size [Integer]
+    # @return [Float] the loss
+    def two_layer_step(network, optimizer, rng, x_train, t_train, batch_size)
+      batch_mask = NArray.to_na(rng.choice(x_train.shape[1], batch_size))
+      x_batch = x_train[true, batch_mask]
+      t_batch = t_train[batch_mask]
+      grads = network.gradient(x_batch, t_batch)
+      optimizer.update(network.params, grads)
+      network.loss(x_batch, t_batch)
     end
     # endregion
   end

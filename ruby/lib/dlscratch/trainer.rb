@@ -33,6 +33,9 @@ module DLScratch
     attr_reader :max_iter
     # @return [Integer] the steps taken, and the epochs evaluated
     attr_reader :current_iter, :current_epoch
+    # @return [Optimizers::SGD, Optimizers::Adam, ...] the optimizer of the updates (its state
+    #   is what a checkpoint saves)
+    attr_reader :optimizer
 
     # @param network [TwoLayerNet, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet]
     # @param x_train [NArray] N×D float64 (NArray shape [D, N]), N×C×H×W for a SimpleConvNet
@@ -89,15 +92,39 @@ module DLScratch
       loss
     end
 
-    # {#max_iter} steps, then the accuracy on the whole test set.
+    # The steps left up to {#max_iter} (all of them, unless {#resume} continued a stopped run),
+    # then the accuracy on the whole test set.
     # @yieldparam trainer [Trainer] after every step (see {#train_step})
     # @yieldparam loss [Float]
     # @return [Float] {#test_acc}
     def train(&block)
-      @max_iter.times { train_step(&block) }
+      train_step(&block) while @current_iter < @max_iter
+      final_test_accuracy
+    end
+
+    # The accuracy on the whole test set, as {#train} measures it after its steps.
+    # @return [Float] {#test_acc}
+    def final_test_accuracy
       @test_acc = @network.accuracy(@x_test, @t_test)
       puts "test acc:#{@test_acc}" if @verbose
       @test_acc
+    end
+
+    # Continues a run stopped after +iteration+ steps: the steps taken, the records so far and
+    # the epochs counted (one per evaluation). The network's params, the generator and the
+    # optimizer's state are restored through those objects themselves.
+    # @param iteration [Integer] the steps taken, 0 <= iteration <= {#max_iter}
+    # @param train_loss_list [Array<Float>] one loss per step taken
+    # @param train_acc_list [Array<Float>] the evaluations so far
+    # @param test_acc_list [Array<Float>] as many
+    # @return [self]
+    def resume(iteration, train_loss_list:, train_acc_list:, test_acc_list:)
+      @current_iter = iteration
+      @current_epoch = train_acc_list.size
+      @train_loss_list.replace(train_loss_list)
+      @train_acc_list.replace(train_acc_list)
+      @test_acc_list.replace(test_acc_list)
+      self
     end
 
     private
