@@ -98,6 +98,33 @@ RSpec.describe DLScratch::Runner do
     expect(ok['test_acc']).to be_between(0.0, 1.0)
   end
 
+  it 'evaluates a parameters file with half: the weights and x rounded to binary16, the arithmetic float64' do
+    Dir.mktmpdir do |dir|
+      path = File.join(dir, 'p.json')
+      # W1 = diag(0.1, 1/3), W2 = I, b2 = (1 + 2^-11, 0); x = (1/3, 0.1)
+      params = { 'W1' => na([[0.1, 0.0], [0.0, 1.0 / 3]]), 'b1' => na([0.0, 0.0]), 'W2' => na([[1.0, 0.0], [0.0, 1.0]]),
+                 'b2' => na([1 + (2.0**-11), 0.0]) }
+      DLScratch::Train.save_params(path, { kind: 'two_layer_net', input_size: 2, hidden_size: 2, output_size: 2 }, params)
+      request = ->(half) { %({"id": "m", "op": "model.evaluate", "args": {"path": "#{path}", "x": [[0.3333333333333333, 0.1]], "t": [0], "half": #{half}}}) }
+      full, half = answers(request.call(false), request.call(true)).map { |a| a['ok'] }
+      # binary16: 0.1 -> 1638·2^-14, 1/3 -> 1365·2^-12, 1 + 2^-11 -> 1 (a tie, to even); both hidden
+      # units are 1365·2^-12 · 1638·2^-14 = 2235870·2^-26, exact in float64
+      p = 2_235_870 * (2.0**-26)
+      expect(half['y']).to eq([[1.0 + p, p]])
+      expect(half['accuracy']).to eq(1.0)
+      expect(full['y'][0][1]).to be_all_close((1.0 / 3) * 0.1, rtol: 1e-15)
+      expect(full['y'][0][1]).not_to eq(p)
+      expect(answers(request.call('"yes"'))[0].dig('error', 'type')).to eq('BadArgs')
+    end
+  end
+
+  it 'answers util.to_float16 for an array of any shape and for a number' do
+    a = answers('{"id": "h", "op": "util.to_float16", "args": {"x": [[0.1, 65520], [-1e-9, "NaN"]]}}',
+                '{"id": "s", "op": "util.to_float16", "args": {"x": 65519.99}}')
+    expect(a[0]['ok']['y']).to eq([[0.0999755859375, 'Infinity'], [-0.0, 'NaN']])
+    expect(a[1]['ok']['y']).to eq(65_504.0)
+  end
+
   it 'reads the contract from $DLSCRATCH_OPS_JSON when it is set: an op it does not list is unknown' do
     Dir.mktmpdir do |dir|
       schema = DLScratch::Validate.schema.merge('ops' => DLScratch::Validate.schema['ops'].except('gate.and'))

@@ -59,4 +59,46 @@ RSpec.describe DLScratch::Util do
       expect(lhs).to be_within(1e-12).of(rhs)
     end
   end
+
+  describe '.to_float16' do
+    # Each value worked by hand: q = 2^(e − 10), e = floor(log2 |x|) >= −14, y = roundTiesToEven(x / q)·q.
+    it 'rounds to the nearest binary16 value, ties to even, held in a float64' do
+      {
+        0.1 => 0.0999755859375,               # q = 2^−14: 0.1 / q = 1638.4 → 1638
+        1.0 / 3 => 0.333251953125,            # q = 2^−12: 1365.33 → 1365
+        65_504.0 => 65_504.0,                 # the largest binary16, 2047·2^5
+        65_519.99 => 65_504.0,                # 2047.4997 → 2047
+        2.0**-24 => 2.0**-24,                 # the smallest subnormal
+        2.0**-25 => 0.0,                      # half a quantum: a tie, to the even 0
+        3 * (2.0**-25) => 2.0**-23,           # 1.5 quanta: a tie between 1 and 2, to 2
+        1 + (2.0**-11) => 1.0,                # q = 2^−10: 1024.5 → 1024 (even)
+        1 + (3 * (2.0**-11)) => 1 + (2.0**-9), # 1025.5 → 1026 (even)
+        1.00048828125 => 1.0,                 # 1 + 2^−11 written out
+        2.0**-14 => 2.0**-14,                 # the smallest normal
+        -2.5 => -2.5
+      }.each do |x, y|
+        expect(described_class.to_float16(x)).to eq(y), "#{x} gave #{described_class.to_float16(x)}, not #{y}"
+      end
+    end
+
+    it 'overflows from 65520 on, keeps the signs of zeros and infinities, and NaN' do
+      expect(described_class.to_float16(65_520.0)).to eq(Float::INFINITY) # 2047.5·2^5: a tie, to 2048·2^5 > 65504
+      expect(described_class.to_float16(-65_520.0)).to eq(-Float::INFINITY)
+      expect(described_class.to_float16(1e300)).to eq(Float::INFINITY)
+      y = described_class.to_float16(-(2.0**-26)) # a quarter of a quantum: to 0, negative
+      expect(y).to eq(0.0)
+      expect(1 / y).to eq(-Float::INFINITY)
+      expect(1 / described_class.to_float16(-0.0)).to eq(-Float::INFINITY)
+      expect(described_class.to_float16(-Float::INFINITY)).to eq(-Float::INFINITY)
+      expect(described_class.to_float16(Float::NAN)).to be_nan
+    end
+
+    it 'rounds every element of an array of any shape, keeping its shape' do
+      x = na([[[0.1, 65_520.0], [-(2.0**-26), 3.0]]])
+      y = described_class.to_float16(x)
+      expect(y.shape).to eq(x.shape)
+      expect(y.typecode).to eq(NArray::DFLOAT)
+      expect(rows(y)).to eq([[[0.0999755859375, Float::INFINITY], [-0.0, 3.0]]])
+    end
+  end
 end

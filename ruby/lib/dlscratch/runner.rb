@@ -117,12 +117,16 @@ module DLScratch
     op('deep_conv_net.predict') { |a| deep_net.(a).predict(a[:x], train_flg: a[:train_flg]) }
     op('deep_conv_net.loss') { |a| deep_net.(a).loss(a[:x], a[:t], train_flg: a[:train_flg]) }
     %w[accuracy gradient].each { |m| op("deep_conv_net.#{m}") { |a| deep_net.(a).public_send(m, a[:x], a[:t]) } }
-    # the network of a parameters file (checked by the hook model_file): test-mode scores, accuracy
+    # the network of a parameters file (checked by the hook model_file): test-mode scores, accuracy;
+    # with half (ch08/half_float_network.py) its weights and x rounded to binary16, the arithmetic float64
     op('model.evaluate') do |a|
-      model = a[:path]
-      net = NETWORKS.fetch(model[:kind]).call(**model.except(:kind))
-      { y: net.predict(a[:x]), accuracy: net.accuracy(a[:x], a[:t]) }
+      model, x = a[:path], a[:x]
+      params = model[:params]
+      params, x = params.transform_values { |p| Util.to_float16(p) }, Util.to_float16(x) if a[:half]
+      net = NETWORKS.fetch(model[:kind]).call(**model.except(:kind, :params), params: params)
+      { y: net.predict(x), accuracy: net.accuracy(x, a[:t]) }
     end
+    op('util.to_float16') { |a| Util.to_float16(a[:x]) }
     op('optimizer.run') do |a|
       params = a[:params].transform_values(&box)
       opt = Optimizers.build(a[:name], a[:hyper])

@@ -5,7 +5,8 @@ require_relative 'arrays'
 
 module DLScratch
   # im2col and col2im (book 7.4.3, common/util.py): the windows of a batch of images as the
-  # rows of one matrix, so that a convolution or a pooling is one matrix operation.
+  # rows of one matrix, so that a convolution or a pooling is one matrix operation; and the
+  # rounding to half precision of book 8.3.4 ({Util.to_float16}).
   #
   # Both work on the flat storage: every entry of col has one position in the zero-padded
   # image, padded[n, c, i·stride + y, j·stride + x] at flat index
@@ -113,6 +114,38 @@ module DLScratch
       hp, wp = h + (2 * pad), w + (2 * pad)
       (NArray.int(c, 1, 1, 1).indgen! * (hp * wp)) + (NArray.int(1, ow, 1, 1).indgen! * stride) +
         (NArray.int(1, 1, oh, 1).indgen! * (stride * wp)) + (NArray.int(1, 1, 1, n).indgen! * (c * hp * wp))
+    end
+    # endregion
+
+    # region: half_float
+    # The largest finite binary16 value, (2 − 2^−10)·2^15.
+    HALF_MAX = 65_504.0
+    # The smallest normal binary16 exponent: below 2^−14 the quantum stays 2^−24 (the subnormals).
+    HALF_MIN_EXPONENT = -14
+
+    # Each element rounded to the nearest IEEE binary16 value, ties to the even significand, and
+    # held in a float64 again (numpy's astype(np.float16), book 8.3.4): with e = floor(log2 |v|),
+    # at least −14, the quantum is q = 2^(e − 10) and y = roundTiesToEven(v / q)·q, each step
+    # exact (scalings by powers of two); |y| > 65504 is ±Infinity; ±0, ±Infinity and NaN stay
+    # themselves (a tiny negative that rounds to 0 is −0.0).
+    # @param x [NArray, Float] float64 of any shape
+    # @return [NArray, Float] the same shape
+    def to_float16(x)
+      x.is_a?(NArray) ? x.collect { |v| half(v) } : half(x)
+    end
+
+    # {to_float16} of one number.
+    # @param value [Float]
+    # @return [Float]
+    def half(value)
+      return value if value.nan? || value.infinite? || value.zero?
+
+      magnitude = value.abs
+      exponent = [Math.frexp(magnitude)[1] - 1, HALF_MIN_EXPONENT].max # frexp: |v| = m·2^k, m in [0.5, 1)
+      quantum = Math.ldexp(1.0, exponent - 10)
+      y = (magnitude / quantum).round(half: :even) * quantum
+      y = Float::INFINITY if y > HALF_MAX
+      value.negative? ? -y : y
     end
     # endregion
   end
