@@ -90,6 +90,9 @@ describe("bin/train", function()
     assert_refused(train .. " --epochs 2", "bin/train: --epochs does not apply to --net two_layer_net")
     assert_refused(train .. " --evaluate-samples 10", "bin/train: --evaluate-samples does not apply to --net two_layer_net")
     assert_refused(train .. " --net simple_conv_net --epochs 0", "bin/train: --epochs must be at least 1, not 0")
+    assert_refused(train .. " --stop-after 0", "bin/train: --stop-after must be at least 1, not 0")
+    assert_refused(train .. " --checkpoint /nonexistent/c.json",
+      "bin/train: cannot write --checkpoint /nonexistent/c.json: No such file or directory")
     assert_refused(train .. " --save-params /nonexistent/p.json",
       "bin/train: cannot write --save-params /nonexistent/p.json: No such file or directory")
   end)
@@ -110,7 +113,7 @@ describe("bin/train", function()
     assert.truthy(out:find("usage: bin/train", 1, true))
     for _, option in ipairs({ "--lua", "--net", "--data-dir", "--iters", "--epochs", "--evaluate-samples", "--batch-size",
       "--hidden", "--lr", "--optimizer", "--weight-init-std", "--seed", "--train-size", "--test-size", "--out",
-      "--save-params" }) do
+      "--save-params", "--checkpoint", "--stop-after", "--resume" }) do
       assert.truthy(out:find("\n  " .. literal(option) .. " [^\n]*\n?[^\n]*%(default: "), option)
     end
     assert.truthy(out:find("sgd, momentum, nesterov, adagrad, rmsprop or adam", 1, true))

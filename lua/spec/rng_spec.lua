@@ -43,4 +43,20 @@ describe("rng (MRG32k3a)", function()
   it("choice(seed 1, 10, 10) draws with replacement", function()
     assert.are.same({ 3, 3, 8, 2, 4, 2, 2, 0, 1, 4 }, rng.new(1):choice(10, 10))
   end)
+
+  it("state() and set_state: one step worked by hand from s1 = (1, 2, 3), s2 = (4, 5, 6)", function()
+    local g = rng.from_state({ s1 = { 1, 2, 3 }, s2 = { 4, 5, 6 } })
+    -- p1 = 1403580·2 - 810728·1 = 1996432; p2 = 527612·6 - 1370589·4 = -2316684, + m2 = 4292627759;
+    -- p1 <= p2: u = (1996432 - 4292627759 + 4294967087)·norm = 4335760·norm
+    assert.are.equal(4335760 * 2.328306549295727688e-10, g:next())
+    assert.are.same({ s1 = { 2, 3, 1996432 }, s2 = { 5, 6, 4292627759 } }, g:state())
+  end)
+
+  it("a generator set to another's words continues its sequence", function()
+    local a = rng.new(7)
+    a:uniform(5)
+    local b = rng.new(0):set_state(a:state())
+    assert.are.same(a:uniform(4), b:uniform(4))
+    assert.are.same({ 4294967087, 4294944443 }, { rng.M1, rng.M2 })
+  end)
 end)
