@@ -12,8 +12,9 @@ module DLScratch
   # bin/bench (shared_tests/README.md §9): times the book's TwoLayerNet training step
   # (forward, SoftmaxWithLoss, the whole backward with the first Affine's dx, SGD with lr 0.1;
   # float64), or with --net simple_conv_net chapter 7's SimpleConvNet step (the convolution's
-  # dx1 = col2im(dout·W_col) included), on the §9 inputs and prints the median ms per step,
-  # next to the Python reference's figure measured in the same run.
+  # dx1 = col2im(dout·W_col) included), or with --net deep_conv_net chapter 8's DeepConvNet step
+  # (a training-mode pass with the masks of seed 0), on the §9 inputs and prints the median ms
+  # per step, next to the Python reference's figure measured in the same run.
   module Bench
     INPUT = 784
     OUTPUT = 10
@@ -23,7 +24,10 @@ module DLScratch
     DEFAULTS = { net: 'two_layer_net', repeats: 7, steps: 50, hidden: nil, batch: 100, check: false, reference: true,
                  json: false }.freeze
     # --hidden's default for each --net.
-    HIDDEN = { 'two_layer_net' => 50, 'simple_conv_net' => 100 }.freeze
+    HIDDEN = { 'two_layer_net' => 50, 'simple_conv_net' => 100, 'deep_conv_net' => 50 }.freeze
+    # The layers whose dW, db are each net's gradients W1, b1, W2, b2, ... in order.
+    GRADIENT_LAYERS = { 'two_layer_net' => %w[Affine1 Affine2], 'simple_conv_net' => %w[Conv1 Affine1 Affine2],
+                        'deep_conv_net' => (1..6).map { |i| "Conv#{i}" } + %w[Affine1 Affine2] }.freeze
     # SimpleConvNet's convolution (the book's conv_param) on 28 × 28 images: 30 filters of
     # 5 × 5, an output of 24 × 24.
     FILTERS = 30
@@ -43,10 +47,10 @@ module DLScratch
         o.program_name = 'bin/bench'
         o.banner = "Usage: bin/bench [options]\n\n" \
                    "Median ms per TwoLayerNet training step (#{INPUT}-hidden-#{OUTPUT}, float64: forward, loss, the\n" \
-                   "whole backward, SGD), or with --net simple_conv_net per SimpleConvNet step, of the Ruby port,\n" \
-                   "and of the Python reference in the same run.\n\n"
+                   "whole backward, SGD), or with --net simple_conv_net / deep_conv_net per SimpleConvNet /\n" \
+                   "DeepConvNet step, of the Ruby port, and of the Python reference in the same run.\n\n"
         nets = HIDDEN.keys
-        o.on('--net NAME', "#{nets.join(' or ')} (default: two_layer_net)") do |v|
+        o.on('--net NAME', "#{nets[0...-1].join(', ')} or #{nets[-1]} (default: two_layer_net)") do |v|
           opts[:net] = CLI.check(v, "choose from #{nets.join(', ')}") { nets.include?(v) }
         end
         positive = lambda do |flag, text|
@@ -86,29 +90,34 @@ module DLScratch
     end
 
     # The §9 inputs: one generator seeded with 0 draws x = rand(batch, 784) first (as
-    # N×1×28×28 for the conv net), then the network's weights as its init draws them (std 0.01);
-    # t_i = i mod 10.
+    # N×1×28×28 for the conv nets), then the network's weights as its init draws them (std 0.01;
+    # DeepConvNet's He scales, its masks those of seed 0); t_i = i mod 10.
     # @param hidden [Integer]
     # @param batch [Integer]
-    # @param net [String] two_layer_net or simple_conv_net
-    # @return [Array(TwoLayerNet, NArray, NArray), Array(SimpleConvNet, NArray, NArray)] the
-    #   network, x and t
+    # @param net [String] two_layer_net, simple_conv_net or deep_conv_net
+    # @return [Array(TwoLayerNet, NArray, NArray), Array(SimpleConvNet, NArray, NArray),
+    #   Array(DeepConvNet, NArray, NArray)] the network, x and t
     def inputs(hidden, batch, net = 'two_layer_net')
       rng = Rng.new(0)
       x = rng.rand(batch, INPUT)
       t = NArray.int(batch).indgen! % OUTPUT
-      return [SimpleConvNet.new(hidden_size: hidden, rng: rng), x.reshape(28, 28, 1, batch), t] if net == 'simple_conv_net'
-
-      [TwoLayerNet.new(INPUT, hidden, OUTPUT, rng: rng), x, t]
+      images = x.reshape(28, 28, 1, batch)
+      case net
+      when 'simple_conv_net' then [SimpleConvNet.new(hidden_size: hidden, rng: rng), images, t]
+      when 'deep_conv_net' then [DeepConvNet.new(hidden_size: hidden, rng: rng, dropout_seed: 0), images, t]
+      else [TwoLayerNet.new(INPUT, hidden, OUTPUT, rng: rng), x, t]
+      end
     end
 
     # Multiply-adds of the step's matrix products, 2 flops each: per Affine x·W, xᵀ·dout and
-    # dout·Wᵀ; for the conv net also the convolution's col·W_colᵀ, doutᵀ·col and dout·W_col.
+    # dout·Wᵀ; for the conv nets also each convolution's col·W_colᵀ, doutᵀ·col and dout·W_col
+    # (per image OH·OW·FN·C·FH·FW each).
     # @param hidden [Integer]
     # @param batch [Integer]
     # @param net [String]
     # @return [Integer]
     def flops_per_step(hidden, batch, net = 'two_layer_net')
+      return 3 * 2 * batch * deep_multiply_adds(hidden) if net == 'deep_conv_net'
       return 3 * 2 * batch * ((INPUT * hidden) + (hidden * OUTPUT)) if net == 'two_layer_net'
 
       pooled = FILTERS * ((CONV_OUT / 2)**2)
@@ -116,20 +125,33 @@ module DLScratch
       3 * 2 * (conv + (batch * ((pooled * hidden) + (hidden * OUTPUT))))
     end
 
+    # DeepConvNet's multiply-adds of one image's forward products on 28 × 28: each convolution's
+    # OH·OW·FN·C·9 (28·28·16·9, 28·28·16·144, 14·14·32·144, 16·16·32·288, 8·8·64·288, 8·8·64·576)
+    # and the Affines' 64·PH·PW·hidden + hidden·10: 8,772,340 for hidden 50.
+    # @param hidden [Integer]
+    # @return [Integer]
+    def deep_multiply_adds(hidden)
+      sizes = DeepConvNet.sizes(28, 28)
+      outs = sizes.values_at(0, 1, 3, 4, 6, 7) # after each convolution; the others are the poolings'
+      channels = [1, *DeepConvNet::CONVS.map(&:first)]
+      convs = DeepConvNet::CONVS.each_with_index.sum { |(filters, _), i| outs[i].inject(:*) * filters * channels[i] * 9 }
+      ph, pw = sizes.last
+      convs + (channels.last * ph * pw * hidden) + (hidden * OUTPUT)
+    end
+
     # One step of the book's gradient (its loop, keeping the loss and dx1) on the §9 inputs,
-    # before its update.
+    # before its update; DeepConvNet's loss is its training-mode pass (the masks of seed 0).
     # @param hidden [Integer]
     # @param batch [Integer]
     # @param net [String]
-    # @return [Hash] "loss", "dx1" (rows) and "grads" (W1, b1, W2, b2 and for the conv net W3,
-    #   b3, as rows)
+    # @return [Hash] "loss", "dx1" (rows) and "grads" (W1, b1, W2, b2, ... as rows: 3 pairs for
+    #   the SimpleConvNet, 8 for the DeepConvNet)
     def check(hidden, batch, net = 'two_layer_net')
       network, x, t = inputs(hidden, batch, net)
       loss = network.loss(x, t)
       dout = network.last_layer.backward(1.0)
       network.layers.values.reverse_each { |layer| dout = layer.backward(dout) }
-      names = net == 'two_layer_net' ? %w[Affine1 Affine2] : %w[Conv1 Affine1 Affine2]
-      grads = names.each.with_index(1).each_with_object({}) do |(name, i), g|
+      grads = GRADIENT_LAYERS.fetch(net).each.with_index(1).each_with_object({}) do |(name, i), g|
         g["W#{i}"] = network.layers[name].dW
         g["b#{i}"] = network.layers[name].db
       end
@@ -151,7 +173,7 @@ module DLScratch
       0
     end
 
-    # ms per step of each repeat of +steps+ book steps (TwoLayerNet#gradient, then SGD), after
+    # ms per step of each repeat of +steps+ book steps (the network's #gradient, then SGD), after
     # 3 warm-up steps, and the minor page faults per timed step.
     # @param repeats [Integer]
     # @param steps [Integer] steps per repeat
@@ -223,7 +245,9 @@ module DLScratch
                            ratio: py_ms && (ms / py_ms))
         return
       end
-      shape = opts[:net] == 'two_layer_net' ? "#{INPUT}-#{opts[:hidden]}-#{OUTPUT}" : "conv 30x5x5-pool-#{opts[:hidden]}-#{OUTPUT}"
+      shape = { 'two_layer_net' => "#{INPUT}-#{opts[:hidden]}-#{OUTPUT}",
+                'simple_conv_net' => "conv 30x5x5-pool-#{opts[:hidden]}-#{OUTPUT}",
+                'deep_conv_net' => "6 convs 3x3 16-16-32-32-64-64, 3 pools-#{opts[:hidden]}-#{OUTPUT}" }.fetch(opts[:net])
       puts format('ruby    %<ms>.3f ms/step (%<shape>s, batch %<b>d; median of %<r>d x %<s>d)  ' \
                   '%<g>.2f GFLOP/s  %<f>.1f page faults/step  products: %<p>s',
                   ms: ms, shape: shape, b: opts[:batch], r: opts[:repeats], s: opts[:steps], g: gflops, f: faults,
