@@ -8,8 +8,11 @@ module DLScratch
     # @param width [Integer] characters of the bar
     # @param stream [IO] where the bar is drawn
     # @param enabled [Boolean, nil] draw it (nil: only when +stream+ is a terminal)
-    def initialize(total, width: 30, stream: $stderr, enabled: nil)
+    # @param done [Integer] steps already done before this bar (a resumed run's): the rate
+    #   counts only the steps after them
+    def initialize(total, width: 30, stream: $stderr, enabled: nil, done: 0)
       @total = [total, 1].max
+      @first = done
       @width = width
       @stream = stream
       @enabled = enabled.nil? ? stream.tty? : enabled
@@ -30,7 +33,7 @@ module DLScratch
       @last_draw = t
       frac = done.fdiv(@total)
       filled = (frac * @width).floor
-      rate = done / [t - @start, 1e-9].max
+      rate = (done - @first) / [t - @start, 1e-9].max
       eta = rate.positive? ? (@total - done) / rate : 0.0
       extra = fields.map { |k, v| format('%s %.4f', k, v) }.join('  ')
       bar = "[#{'#' * filled}#{'.' * (@width - filled)}]"

@@ -312,7 +312,7 @@ module DLScratch
     # @param opts [Hash]
     # @return [String, nil] the signal that stopped the run ("INT", "TERM"), nil otherwise
     def train(run, opts)
-      bar = ProgressBar.new(run.steps, enabled: opts[:quiet] ? false : nil)
+      bar = ProgressBar.new(run.steps, enabled: opts[:quiet] ? false : nil, done: run.done)
       start = Process.clock_gettime(Process::CLOCK_MONOTONIC)
       caught = nil
       while_trapping(STOP_SIGNALS, ->(sig) { caught ||= sig }) do
