@@ -111,6 +111,7 @@ local OPS = {
   ["multi_layer_net_extend.gradient"] = function(v) return extend(v):gradient(v.x, v.t) end,
   ["multi_layer_net_extend.numerical_gradient"] = function(v) return extend(v):numerical_gradient(v.x, v.t) end,
   ["util.im2col"] = function(v) return { col = util.im2col(v.input_data, v.filter_h, v.filter_w, v.stride, v.pad) } end,
+  ["util.to_float16"] = function(v) return { y = util.to_float16(v.x) } end,
   ["util.col2im"] = function(v)
     return { x = util.col2im(v.col, v.input_shape, v.filter_h, v.filter_w, v.stride, v.pad) }
   end,
@@ -128,8 +129,13 @@ local OPS = {
   ["deep_conv_net.accuracy"] = function(v) return { accuracy = deep_net(v):accuracy(v.x, v.t) } end,
   ["deep_conv_net.gradient"] = function(v) return deep_net(v):gradient(v.x, v.t) end,
   ["model.evaluate"] = function(v)
+    local x = v.x
+    if v.half then -- ch08/half_float_network.py: binary16 weights and images, float64 arithmetic
+      for key, p in pairs(v.path.params) do v.path.params[key] = util.to_float16(p) end
+      x = util.to_float16(x)
+    end
     local net = MODELS[v.path.kind](v.path)
-    return { y = net:predict(v.x), accuracy = net:accuracy(v.x, v.t) }
+    return { y = net:predict(x), accuracy = net:accuracy(x, v.t) }
   end,
   ["optimizer.run"] = function(v)
     local opt = optimizers.create(v.name, v.hyper)

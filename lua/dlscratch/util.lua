@@ -1,9 +1,10 @@
 -- im2col and col2im (book 7.4.3, common/util.py): the windows of a batch of images as the rows
 -- of one matrix, so that a convolution or a pooling is one matrix operation. Images are tensors
--- N x C x H x W over flat row-major storage; the padding is never stored.
+-- N x C x H x W over flat row-major storage; the padding is never stored. And to_float16 (8.3.4),
+-- the rounding of numpy's astype(np.float16), for ch08/half_float_network.py.
 local tensor = require("dlscratch.tensor")
 
-local floor, max, min = math.floor, math.max, math.min
+local floor, max, min, fmod, huge = math.floor, math.max, math.min, math.fmod, math.huge
 
 local M = {}
 
@@ -83,6 +84,43 @@ function M.col2im(col, input_shape, filter_h, filter_w, stride, pad)
     end
   end
   return tensor.new({ n, c, h, w }, img)
+end
+-- endregion
+
+-- region: half_float
+local HALF_MAX, HALF_MIN_NORMAL = 65504.0, 2.0 ^ -14
+
+-- half(x): x rounded to the nearest IEEE binary16 value, ties to the even significand, as a double.
+-- For finite x ≠ 0: q = 2^(e−10) with e = floor(log2 |x|) for |x| >= 2^−14, q = 2^−24 below (the
+-- subnormals); y = roundTiesToEven(|x| / q)·q with x's sign, every step exact (scalings by powers of two
+-- and a whole part taken of a number below 2^12); |y| > 65504 (every |x| >= 65520) is ±Infinity. ±0,
+-- ±Infinity and NaN are themselves; a negative x that rounds to 0 gives −0.0.
+local function half(x)
+  if x ~= x or x == 0 then return x end
+  local a = x < 0 and -x or x
+  if a >= 65520.0 then return x < 0 and -huge or huge end
+  local q = 2.0 ^ -24
+  if a >= HALF_MIN_NORMAL then
+    local e = floor(math.log(a) / math.log(2.0)) -- then corrected to 2^e <= a < 2^(e+1)
+    while 2.0 ^ e > a do e = e - 1 end
+    while 2.0 ^ (e + 1) <= a do e = e + 1 end
+    q = 2.0 ^ (e - 10)
+  end
+  local v = a / q
+  local r = floor(v)
+  local rest = v - r
+  if rest > 0.5 or (rest == 0.5 and fmod(r, 2) ~= 0) then r = r + 1 end
+  local y = r * q
+  if y > HALF_MAX then y = huge end
+  return x < 0 and -y or y
+end
+M.half = half
+
+-- to_float16(x): each element of the tensor x rounded by half, a new tensor of x's shape
+function M.to_float16(x)
+  local d, s = {}, x.data
+  for i = 1, x.size do d[i] = half(s[i]) end
+  return tensor.new(tensor.copy_list(x.shape), d)
 end
 -- endregion
 

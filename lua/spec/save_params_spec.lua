@@ -110,4 +110,24 @@ describe("save_params", function()
     assert.are.same({ { 2.5, -2 }, { 0.5, 0 } }, answer.ok.y)
     assert.are.equal(1, answer.ok.accuracy)
   end)
+
+  it("model.evaluate with half: the weights and x rounded to binary16, the arithmetic in float64", function()
+    -- W1 = [[0.1, 0], [0, 1]], b1 = 0, W2 = I, b2 = (1/3, 0); rounded: 0.1 -> 0.0999755859375,
+    -- 1/3 -> 0.333251953125, x's 3.0001 -> 3 (quantum 2^-9). x = (2, 3): (2·0.0999755859375 + 0.333251953125, 3)
+    local path = os.tmpname()
+    write(path, '{"format": "dlscratch-params", "version": 1, "port": "lua", "network": {"kind": "two_layer_net", '
+      .. '"input_size": 2, "hidden_size": 2, "output_size": 2}, "params": {"W1": {"shape": [2, 2], "data": [0.1, 0, 0, 1]}, '
+      .. '"b1": {"shape": [2], "data": [0, 0]}, "W2": {"shape": [2, 2], "data": [1, 0, 0, 1]}, '
+      .. '"b2": {"shape": [2], "data": [0.3333333333333333, 0]}}}')
+    local function scores(half)
+      local answer = jsonio.decode(runner.handle(jsonio.encode({ id = "h", op = "model.evaluate",
+        args = { path = path, x = { { 2, 3.0001 } }, t = jsonio.array({ 1 }), half = half } })))
+      return answer.ok.y[1]
+    end
+    assert.are.same({ 0.533203125, 3 }, scores(true))
+    local exact = scores(false)
+    assert.is_near(0.2 + 1 / 3, exact[1], 1e-15)
+    assert.are.equal(3.0001, exact[2])
+    os.remove(path)
+  end)
 end)

@@ -66,4 +66,25 @@ describe("util", function()
     for i = 1, x.size do rhs = rhs + x.data[i] * back.data[i] end
     assert.is_true(math.abs(lhs - rhs) <= 1e-12 * math.abs(lhs), lhs .. " vs " .. rhs)
   end)
+
+  it("to_float16 rounds to the nearest binary16 value, ties to even, and keeps it in a double", function()
+    local cases = {
+      { 0.1, 0.0999755859375 }, { 1 / 3, 0.333251953125 }, { 65504, 65504 }, { 65519.99, 65504 },
+      { 65520, math.huge }, { -65520, -math.huge }, { 2 ^ -24, 2 ^ -24 },
+      { 2 ^ -25, 0 },                      -- a tie between 0 and 2^-24: to the even 0
+      { 3 * 2 ^ -25, 2 ^ -23 },            -- a tie between 1 and 2 quanta: to 2
+      { 1 + 2 ^ -11, 1 },                  -- a tie (1.00048828125): to the even significand 1
+      { 1 + 3 * 2 ^ -11, 1 + 2 ^ -9 },     -- a tie between 1 + 2^-10 and 1 + 2^-9: to the even one
+      { 2 ^ -14, 2 ^ -14 },                -- the smallest normal
+      { math.huge, math.huge }, { 0, 0 },
+    }
+    for _, c in ipairs(cases) do assert.are.equal(c[2], util.half(c[1]), tostring(c[1])) end
+    local minus_zero = util.half(-2 ^ -26)
+    assert.are.same({ 0, -math.huge }, { minus_zero, 1 / minus_zero }) -- -0.0
+    assert.are.equal(-math.huge, 1 / util.half(-0.0))
+    local nan = util.half(0 / 0)
+    assert.is_true(nan ~= nan)
+    local y = util.to_float16(tensor.new({ 2, 2 }, { 0.1, 1 / 3, 65520, 2 ^ -25 }))
+    assert.are.same({ { 2, 2 }, { 0.0999755859375, 0.333251953125, math.huge, 0 } }, { y.shape, values(y) })
+  end)
 end)
