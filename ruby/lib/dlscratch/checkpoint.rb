@@ -72,8 +72,12 @@ module DLScratch
       rescue JSON::ParserError, EncodingError => e
         raise Invalid, "not JSON (#{e.message.lines.first&.strip&.slice(0, 80)})"
       end
-      raise Invalid, %(not a dlscratch checkpoint (its "format" is not "#{FORMAT}")) unless doc.is_a?(Hash) && doc['format'] == FORMAT
-      raise Invalid, "a checkpoint of version #{shown(doc['version'])}; this trainer reads version #{VERSION}" unless doc['version'] == VERSION
+      unless doc.is_a?(Hash) && doc['format'] == FORMAT
+        raise Invalid, %(not a dlscratch checkpoint (its "format" is not "#{FORMAT}"))
+      end
+      unless doc['version'] == VERSION
+        raise Invalid, "a checkpoint of version #{shown(doc['version'])}; this trainer reads version #{VERSION}"
+      end
 
       field(doc, 'options', Hash, 'the checkpoint')
       doc
@@ -91,16 +95,25 @@ module DLScratch
     # @return [State]
     # @raise [Invalid]
     def restore(doc, network:, shapes:, steps:, iter_per_epoch:)
-      raise Invalid, "its network #{shown(doc['network'], 100)} is not its options' #{JSON.generate(network)}" unless doc['network'] == network
+      unless doc['network'] == network
+        raise Invalid, "its network #{shown(doc['network'], 100)} is not its options' #{JSON.generate(network)}"
+      end
 
       iteration = field(doc, 'iteration', Integer, 'the checkpoint')
-      raise Invalid, "its iteration #{iteration} is not in 1 .. #{steps - 1} (the run has #{steps})" unless iteration.positive? && iteration < steps
+      unless iteration.positive? && iteration < steps
+        raise Invalid, "its iteration #{iteration} is not in 1 .. #{steps - 1} (the run has #{steps})"
+      end
 
-      State.new(iteration, rng_words(field(doc, 'rng', Hash, 'the checkpoint')), optimizer_state(doc, shapes),
-                arrays(doc['params'], shapes, 'params'), history(field(doc, 'history', Hash, 'the checkpoint'), iteration, iter_per_epoch))
+      rng = rng_words(field(doc, 'rng', Hash, 'the checkpoint'))
+      params = arrays(doc['params'], shapes, 'params')
+      optimizer = optimizer_state(doc, shapes)
+      State.new(iteration, rng, optimizer, params, history(field(doc, 'history', Hash, 'the checkpoint'), iteration, iter_per_epoch))
     end
 
-    # The generator's words, checked as {Rng#state=} checks them
+    # The generator's words, checked as {Rng#state=} checks them.
+    # @param obj [Hash] the checkpoint's "rng"
+    # @return [Hash{String=>Array<Integer>}] "s1", "s2"
+    # @raise [Invalid]
     def rng_words(obj)
       Rng.new.state = obj
       obj.slice('s1', 's2')
@@ -108,7 +121,12 @@ module DLScratch
       raise Invalid, "rng.#{e.message}"
     end
 
-    # The optimizer's state of the options' optimizer: "iter" a count >= 1, the others arrays
+    # The optimizer's state of the options' optimizer: its name that one, the keys those of
+    # {Optimizers::STATE_KEYS}, "iter" a count >= 1, the others arrays of the params' shapes.
+    # @param doc [Hash] the checkpoint
+    # @param shapes [Hash{String=>Array<Integer>}] the params' row-major shapes
+    # @return [Hash{String=>Object}] for the optimizer's #state=
+    # @raise [Invalid]
     def optimizer_state(doc, shapes)
       opt = field(doc, 'optimizer', Hash, 'the checkpoint')
       name = doc['options']['optimizer']
@@ -131,7 +149,13 @@ module DLScratch
       end
     end
 
-    # Arrays of exactly the keys, in order, and shapes of +shapes+, as float64 NArrays
+    # Arrays in the notation of the parameters file, of exactly the keys, in order, and shapes
+    # of +shapes+.
+    # @param obj [Hash] {key => {"shape" => [...], "data" => [...]}}
+    # @param shapes [Hash{String=>Array<Integer>}] row-major shapes
+    # @param where [String] what obj is, for a message ("params")
+    # @return [Hash{String=>NArray}] float64
+    # @raise [Invalid]
     def arrays(obj, shapes, where)
       raise Invalid, "#{where} is #{shown(obj)}, not an object" unless obj.is_a?(Hash)
       raise Invalid, "#{where} has the keys #{obj.keys.join(', ')}, not #{shapes.keys.join(', ')}" unless obj.keys == shapes.keys
@@ -141,14 +165,21 @@ module DLScratch
         raise Invalid, "#{where}.#{key} has the shape #{shown(got)}, not #{JSON.generate(shape)}" unless got == shape
 
         data = field(obj[key], 'data', Array, "#{where}.#{key}")
-        raise Invalid, "#{where}.#{key} has #{data.size} numbers for the shape #{JSON.generate(shape)}" unless data.size == shape.inject(1, :*)
+        unless data.size == shape.inject(1, :*)
+          raise Invalid, "#{where}.#{key} has #{data.size} numbers for the shape #{JSON.generate(shape)}"
+        end
 
         [key, NArray.to_na(data.map { |v| number(v, "#{where}.#{key}.data") }).reshape!(*shape.reverse)]
       end
     end
 
     # The history: one loss per iteration done, acc_iters the epochs' ends before it, as many
-    # accuracy pairs, the seconds so far
+    # accuracy pairs, the seconds so far.
+    # @param hist [Hash] the checkpoint's "history"
+    # @param iteration [Integer] the iterations done
+    # @param iter_per_epoch [Float]
+    # @return [Hash{Symbol=>Object}] {HISTORY_LISTS} (Floats; acc_iters Integers) and :seconds
+    # @raise [Invalid]
     def history(hist, iteration, iter_per_epoch)
       lists = HISTORY_LISTS.to_h { |key| [key, field(hist, key.to_s, Array, 'history')] }
       losses = lists[:loss_history].size
@@ -167,24 +198,38 @@ module DLScratch
       lists.merge(seconds: number(hist['seconds'], 'history.seconds'))
     end
 
-    # A JSON number, or one of README §2's strings, as a Float
+    # A JSON number, or one of README §2's strings, as a Float.
+    # @param value [Object] a decoded JSON value
+    # @param where [String] where it is, for a message
+    # @return [Float]
+    # @raise [Invalid]
     def number(value, where)
       return value.to_f if value.is_a?(Numeric)
 
       NON_FINITE.fetch(value) { raise Invalid, "#{where} holds #{shown(value)}, not a number" }
     end
 
-    # obj[key] of the class +kind+ (an Integer, a Hash, an Array)
+    # obj[key], which must be there and of the class +kind+.
+    # @param obj [Object] a decoded JSON object (anything else has no key)
+    # @param key [String]
+    # @param kind [Class] Integer, Hash or Array
+    # @param where [String] what obj is, for a message
+    # @return [Integer, Hash, Array]
+    # @raise [Invalid]
     def field(obj, key, kind, where)
       raise Invalid, %(#{where} has no "#{key}") unless obj.is_a?(Hash) && obj.key?(key)
 
       value = obj[key]
       return value if value.is_a?(kind)
 
-      raise Invalid, "#{where}.#{key} is #{shown(value)}, not #{{ Integer => 'an integer', Hash => 'an object' }.fetch(kind, 'a list')}"
+      what = { Integer => 'an integer', Hash => 'an object' }.fetch(kind, 'a list')
+      raise Invalid, "#{where}.#{key} is #{shown(value)}, not #{what}"
     end
 
-    # a JSON value as a message shows it, cut to +limit+ characters
+    # A JSON value as a message shows it.
+    # @param value [Object]
+    # @param limit [Integer] characters kept
+    # @return [String] its JSON text, cut to +limit+ characters and "..."
     def shown(value, limit = 40)
       text = JSON.generate(value)
       text.size > limit ? "#{text[0, limit]}..." : text

@@ -172,7 +172,9 @@ module DLScratch
     # @raise [Checkpoint::Invalid]
     def checkpoint_options(options, opts)
       net = options['net']
-      raise Checkpoint::Invalid, "options.net is #{Checkpoint.shown(net)}, not one of #{NET_DEFAULTS.keys.join(', ')}" unless NET_DEFAULTS.key?(net)
+      unless NET_DEFAULTS.key?(net)
+        raise Checkpoint::Invalid, "options.net is #{Checkpoint.shown(net)}, not one of #{NET_DEFAULTS.keys.join(', ')}"
+      end
 
       accepted = NET_DEFAULTS[net].reject { |_, default| default.nil? }.keys
       ([:iters, :seed, :train_size, :test_size] + accepted).uniq.each do |key|
@@ -236,7 +238,7 @@ module DLScratch
       data = load_data(opts, saved)
       run = Run.new(opts, *data)
       resume(run, saved, opts[:resume]) if saved
-      caught = train(run, opts)
+      caught = run_steps(run, opts)
       return stop(run, opts, caught) unless run.finished?
 
       finish(run, opts)
@@ -311,7 +313,7 @@ module DLScratch
     # @param run [Run]
     # @param opts [Hash]
     # @return [String, nil] the signal that stopped the run ("INT", "TERM"), nil otherwise
-    def train(run, opts)
+    def run_steps(run, opts)
       bar = ProgressBar.new(run.steps, enabled: opts[:quiet] ? false : nil, done: run.done)
       start = Process.clock_gettime(Process::CLOCK_MONOTONIC)
       caught = nil
@@ -474,7 +476,10 @@ module DLScratch
       # training images and on the whole test set; the loop's on all of both.
       # @return [Array(Float, Float)] train, test
       def final_accuracies
-        return [@network.accuracy(@x_train, @t_train, batch_size: EVAL_BATCH), @network.accuracy(@x_test, @t_test, batch_size: EVAL_BATCH)] unless @trainer
+        unless @trainer
+          return [@network.accuracy(@x_train, @t_train, batch_size: EVAL_BATCH),
+                  @network.accuracy(@x_test, @t_test, batch_size: EVAL_BATCH)]
+        end
 
         test = @trainer.final_test_accuracy
         seen = [@opts[:evaluate_samples], @t_train.size].min
