@@ -122,3 +122,29 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         lines.append(f"dlscratch harness: case files unreadable: {CASES_ERROR}")
     return lines
 
+
+
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+IDX_STEMS = {"train-images-idx3-ubyte": 1000, "train-labels-idx1-ubyte": 1000,
+             "t10k-images-idx3-ubyte": 500, "t10k-labels-idx1-ubyte": 500}
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 1000 training and 500 test images of Fashion-MNIST (and their labels) as plain
+    IDX files: the trainers' runs on a subset see the same first images, loaded in milliseconds."""
+    import gzip
+
+    if not FASHION_MNIST.is_dir():
+        pytest.skip(f"{FASHION_MNIST} is not installed (Debian package dataset-fashion-mnist)")
+    d = tmp_path_factory.mktemp("small-data")
+    for stem, count in IDX_STEMS.items():
+        raw = gzip.decompress((FASHION_MNIST / f"{stem}.gz").read_bytes())
+        ndim = raw[3]
+        dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+        item = 1
+        for size in dims[1:]:
+            item *= size
+        header = raw[:4] + count.to_bytes(4, "big") + raw[8:4 + 4 * ndim]
+        (d / stem).write_bytes(header + raw[4 + 4 * ndim:4 + 4 * ndim + count * item])
+    return d

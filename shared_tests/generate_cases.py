@@ -569,6 +569,21 @@ def deep_conv_net() -> list[Spec]:
     ]
 
 
+def half_float() -> list[Spec]:
+    r = rs(52)
+    ties = [(2 * k + 1) * 2.0 ** (e - 11) for e in (-14, -3, 0, 7, 15) for k in (1024, 1500, 2047)]
+    return [
+        ("util/to_float16/reference/magnitudes", "util.to_float16",
+         {"x": L(r.randn(4, 6) * 2.0 ** r.randint(-30, 20, (4, 6)))}),
+        ("util/to_float16/reference/ties", "util.to_float16", {"x": ties + [-t for t in ties]}),
+        ("util/to_float16/reference/subnormals", "util.to_float16", {"x": L(r.randn(12) * 2.0 ** -20)}),
+        ("util/to_float16/reference/edges", "util.to_float16",
+         {"x": [65504.0, 65519.0, 65520.0, -65536.0, 1e300, -1e-300, 0.0, -0.0, "Infinity", "-Infinity", "NaN"]}),
+        ("util/to_float16/reference/images", "util.to_float16", {"x": L(r.randint(0, 256, (1, 1, 3, 3)) / 255.0)}),
+        ("util/to_float16/reference/scalar", "util.to_float16", {"x": 3.14159}),
+    ]
+
+
 MODELS = "shared_tests/data/models"
 
 
@@ -581,6 +596,10 @@ def model() -> list[Spec]:
          {"path": f"{MODELS}/simple_conv_net.json", "x": L(r.rand(4, 1, 6, 6)), "t": L(r.randint(0, 3, 4))}),
         ("model/evaluate/reference/deep_conv_net", "model.evaluate",
          {"path": f"{MODELS}/deep_conv_net.json", "x": L(r.rand(3, 1, 8, 8)), "t": L(r.randint(0, 3, 3))}),
+        ("model/evaluate/reference/simple_conv_net/half", "model.evaluate",
+         {"path": f"{MODELS}/simple_conv_net.json", "x": L(r.rand(4, 1, 6, 6)), "t": L(r.randint(0, 3, 4)), "half": True}),
+        ("model/evaluate/reference/two_layer_net/half", "model.evaluate",
+         {"path": f"{MODELS}/two_layer_net.json", "x": L(r.randn(5, 6)), "t": L(r.randint(0, 3, 5)), "half": True}),
     ]
 
 
@@ -721,7 +740,7 @@ FAMILIES = {
     "batch_norm": batch_norm, "net3": net3, "two_layer_net": two_layer_net,
     "multi_layer_net": multi_layer_net, "multi_layer_net_extend": multi_layer_net_extend,
     "im2col": im2col, "convolution": convolution, "pooling": pooling, "simple_conv_net": simple_conv_net,
-    "deep_conv_net": deep_conv_net, "model": model,
+    "deep_conv_net": deep_conv_net, "model": model, "half_float": half_float,
     "optimizers": optimizers, "rng": rng, "train": lambda: train() + trainer(),
     "data": data,
 }

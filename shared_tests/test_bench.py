@@ -145,3 +145,73 @@ def test_torch_conv_baseline_is_the_books_step() -> None:
         pytest.skip("PyTorch is not installed (scripts/bench --with-torch installs it into .venv-torch)")
     got = check_output([str(py), str(REPO_ROOT / "scripts" / "py" / "bench_steps.py"), "--impl", "torch", *CONV], REPO_ROOT)
     assert_same_conv_work(got, "pytorch (autograd)")
+
+
+# --- the deep step (README section 9, --net deep_conv_net) -----------------------------------
+
+DEEP = ["--net", "deep_conv_net"]
+#: The sums of the deep step, longest first: dW1's and db1's over the batch's 28·28 windows, then
+#: every layer's forward and backward sums (9, 144, 144, 288, 288, 576 terms a convolution, 1024
+#: and 50 the Affines), whose errors all reach the gradients; 8 for the softmax and the loss.
+DEEP_TERMS = BATCH * 28 * 28 + 2 * (9 + 144 + 144 + 288 + 288 + 576 + 1024 + 50) + 8
+
+
+def deep_reference() -> tuple[dict, dict]:
+    """The reference's DeepConvNet step at the test's sizes, and per array the bound
+    DEEP_TERMS·eps·max|array| of a result whose sums run in any order."""
+    got = check_output([str(REPO_ROOT / "python" / "bin" / "bench"), *DEEP], REPO_ROOT)
+    eps = float(np.finfo(np.float64).eps)
+
+    def bound(v) -> float:
+        return DEEP_TERMS * eps * float(np.max(np.abs(np.asarray(v, float))))
+
+    return got, {"loss": bound(got["loss"]), "dx1": bound(got["dx1"]),
+                 "grads": {key: bound(v) for key, v in got["grads"].items()}}
+
+
+def assert_same_deep_work(got: dict, name: str) -> None:
+    want, bound = deep_reference()
+    assert sorted(got["grads"]) == sorted(want["grads"]), f"{name}: gradients of {sorted(got['grads'])}"
+    assert abs(got["loss"] - want["loss"]) <= bound["loss"], f"{name}: loss {got['loss']} vs {want['loss']}"
+    for key, w, b in [("dx1", want["dx1"], bound["dx1"]), *((k, v, bound["grads"][k]) for k, v in want["grads"].items())]:
+        g, w = np.asarray(got["dx1"] if key == "dx1" else got["grads"][key], float), np.asarray(w, float)
+        assert g.shape == w.shape, f"{name}: {key} is {g.shape}, want {w.shape}"
+        assert np.all(np.abs(g - w) <= b), f"{name}: {key} differs by {np.max(np.abs(g - w)):.3g}, beyond {b:.3g}"
+
+
+def test_deep_bench_step_is_the_books_step(port: Port) -> None:
+    reason = bench_absent(port)
+    if reason:
+        pytest.skip(reason)
+    assert_same_deep_work(check_output([*port.bench_argv(), *DEEP], port.cwd), port.name)
+
+
+def test_deep_reference_step_is_the_networks_gradient() -> None:
+    """The reference's bench step is deep_conv_net.gradient with seed 0 on the section-9 inputs."""
+    sys.path.insert(0, str(REPO_ROOT / "python"))
+    try:
+        from dlscratch.bench import bench_inputs
+    finally:
+        sys.path.pop(0)
+    want, bound = deep_reference()
+    net, x, t = bench_inputs(HIDDEN, BATCH, "deep_conv_net")
+    grads = net.gradient(x, t)
+    for key, g in grads.items():
+        assert np.array_equal(g, np.asarray(want["grads"][key])), key
+    assert abs(net.loss(x, t) - want["loss"]) <= bound["loss"]
+
+
+def test_a_deep_step_without_its_dx1_or_masks_is_noticed() -> None:
+    want, _ = deep_reference()
+    with pytest.raises(AssertionError, match="dx1"):
+        assert_same_deep_work({**want, "dx1": np.zeros_like(np.asarray(want["dx1"])).tolist()}, "fake")
+    sys.path.insert(0, str(REPO_ROOT / "python"))
+    try:
+        from dlscratch.bench import bench_inputs
+    finally:
+        sys.path.pop(0)
+    net, x, t = bench_inputs(HIDDEN, BATCH, "deep_conv_net")
+    net.dropout_seed = 1                       # other masks: another step
+    other = net.gradient(x, t)
+    with pytest.raises(AssertionError):
+        assert_same_deep_work({**want, "grads": {k: v.tolist() for k, v in other.items()}}, "fake")

@@ -1,7 +1,8 @@
 """Models that move between languages (README sections 4 and 8): a model trained and saved by one
 port's `bin/train --save-params` is loaded by every port's `model.evaluate`, which must give the
 reference's scores on the same images (rtol 1e-12) and the same accuracy. Every pair of ports,
-for a SimpleConvNet and a TwoLayerNet each trained for a few steps on Fashion-MNIST."""
+for a SimpleConvNet and a TwoLayerNet each trained for a few steps on Fashion-MNIST; and the same
+models evaluated with binary16 weights (model.evaluate's `half`) give the same scores everywhere."""
 from __future__ import annotations
 
 import gzip
@@ -33,10 +34,8 @@ def fashion_test_images() -> tuple[np.ndarray, list[int]]:
 
 
 @pytest.fixture(scope="session")
-def saved_models(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path | str]:
+def saved_models(tmp_path_factory: pytest.TempPathFactory, small_data: Path) -> dict[tuple[str, str], Path | str]:
     """(net, port) -> the parameters file that port's trainer saved (or why there is none)."""
-    if not (FASHION / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip("Fashion-MNIST is not installed (dataset-fashion-mnist)")
     tmp = tmp_path_factory.mktemp("models")
     out: dict[tuple[str, str], Path | str] = {}
     for port in ALL_PORTS.values():
@@ -45,19 +44,19 @@ def saved_models(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, st
         for net, options in RUNS.items():
             path = tmp / f"{net}-{port.name}.json"
             argv = [*port.train_argv(), *options, "--out", str(tmp / f"history-{net}-{port.name}.json"),
-                    "--save-params", str(path)]
+                    "--save-params", str(path), "--data-dir", str(small_data)]
             run = subprocess.run(argv, cwd=port.cwd, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
             out[(net, port.name)] = path if run.returncode == 0 else f"{' '.join(argv)}: {run.stderr[-500:]}"
     return out
 
 
-def evaluate(session: Session, port: str, path: Path, net: str) -> Any:
+def evaluate(session: Session, port: str, path: Path, net: str, half: bool = False) -> Any:
     x, t = fashion_test_images()
     if net == "two_layer_net":
         x = x.reshape(IMAGES, 784)
-    rid = f"models/{net}/{path.stem}/{port}"
-    return session.client(port).request(dumps({"id": rid, "op": "model.evaluate",
-                                               "args": {"path": str(path), "x": x.tolist(), "t": t}}), rid, timeout=120)
+    rid = f"models/{net}/{path.stem}/{port}/{'half' if half else 'float64'}"
+    args = {"path": str(path), "x": x.tolist(), "t": t, **({"half": True} if half else {})}
+    return session.client(port).request(dumps({"id": rid, "op": "model.evaluate", "args": args}), rid, timeout=120)
 
 
 @pytest.mark.parametrize("net", sorted(RUNS))
@@ -79,3 +78,28 @@ def test_a_saved_model_gives_the_same_scores_in_every_port(port: Port, saved_by:
     worst = float(np.max(np.abs(y - ref))) / scale
     assert np.allclose(y, ref, rtol=RTOL, atol=RTOL * scale), f"scores differ from the reference's by {worst:.2e} of their largest"
     assert got.body["accuracy"] == want.body["accuracy"]
+
+
+@pytest.mark.parametrize("net", sorted(RUNS))
+def test_half_precision_weights_give_the_same_scores_in_every_port(port: Port, net: str, saved_models: dict,
+                                                                   session: Session) -> None:
+    """ch08/half_float_network.py: the weights and images rounded to binary16, float64 arithmetic.
+    Every port rounds them alike (the same scores as the reference's within rtol 1e-12), and the
+    rounding is real: the scores move from the float64 ones, by less than binary16's 2^-11
+    relative rounding could move them through a few layers."""
+    require_present(port)
+    path = saved_models.get((net, port.name))
+    if path is None:
+        pytest.skip(f"{port.name} has no trainer here")
+    assert isinstance(path, Path), path
+    want = evaluate(session, REFERENCE_PORT, path, net, half=True)
+    got = evaluate(session, port.name, path, net, half=True)
+    full = evaluate(session, port.name, path, net)
+    assert want.kind == got.kind == full.kind == "ok", f"{port.name}: {got.describe()} / {full.describe()}"
+    y, ref, y64 = (np.asarray(a.body["y"], float) for a in (got, want, full))
+    scale = float(np.max(np.abs(ref)))
+    assert np.allclose(y, ref, rtol=RTOL, atol=RTOL * scale), \
+        f"half-precision scores differ from the reference's by {np.max(np.abs(y - ref)) / scale:.2e} of their largest"
+    assert got.body["accuracy"] == want.body["accuracy"]
+    moved = float(np.max(np.abs(y - y64))) / scale
+    assert 0 < moved < 1e-2, f"the half-precision scores moved by {moved:.2e} of their largest"

@@ -59,13 +59,14 @@ def run_trainer(port: Port, out: Path, options: list[str] = OPTIONS) -> dict[str
 
 def run_selected(request: pytest.FixtureRequest, tmp: Path, options: list[str], workers: int | None = None) \
         -> dict[str, dict[str, Any]]:
-    """Every selected port's trainer (and the reference's) with these options, `workers` at a time
-    (all at once when None)."""
+    """Every selected port's trainer (and the reference's) with these options on the first images of
+    Fashion-MNIST (the `small_data` directory), `workers` at a time (all at once when None)."""
     from conftest import selected_ports
     wanted = {p.name: p for p in selected_ports(request.config)}
     if REFERENCE_PORT in ALL_PORTS:
         wanted.setdefault(REFERENCE_PORT, ALL_PORTS[REFERENCE_PORT])
     todo = [p for p in wanted.values() if trainer_absent(p) is None]
+    options = [*options, "--data-dir", str(request.getfixturevalue("small_data"))]
     with ThreadPoolExecutor(max_workers=workers or max(1, len(todo))) as pool:
         results = pool.map(lambda p: run_trainer(p, tmp / f"train-{p.name}.json", options), todo)
         return {p.name: r for p, r in zip(todo, results)}

@@ -1,6 +1,6 @@
 """Time the book's TwoLayerNet training step (784-50-10, batch 100, float64: forward, loss, the
-whole backward, SGD), or with --net simple_conv_net the SimpleConvNet step of chapter 7, on the
-inputs of shared_tests/README.md §9.
+whole backward, SGD), or with --net simple_conv_net / deep_conv_net the SimpleConvNet step of
+chapter 7 / the DeepConvNet step of chapter 8, on the inputs of shared_tests/README.md §9.
 
     bin/bench [--net two_layer_net] [--repeats 7] [--steps 50] [--hidden 50] [--batch 100] [--check] [--json]
 """
@@ -16,7 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .cli import OneLineParser, positive_int
-from .networks import SimpleConvNet, TwoLayerNet
+from .layers import Affine, Convolution
+from .networks import DEEP_CONVS, DEEP_POOL_AFTER, DeepConvNet, SimpleConvNet, TwoLayerNet
 from .optimizers import SGD
 from .rng import MRG32k3a
 
@@ -25,8 +26,22 @@ INPUT, OUTPUT, LR = 784, 10, 0.1
 
 #: SimpleConvNet's convolution (the book's conv_param) and its output, pooled by 2 x 2 of stride 2.
 FILTERS, FILTER_SIZE, CONV_OUT = 30, 5, 24
-NETS = ("two_layer_net", "simple_conv_net")
-DEFAULT_HIDDEN = {"two_layer_net": 50, "simple_conv_net": 100}
+NETS = ("two_layer_net", "simple_conv_net", "deep_conv_net")
+DEFAULT_HIDDEN = {"two_layer_net": 50, "simple_conv_net": 100, "deep_conv_net": 50}
+Network = TwoLayerNet | SimpleConvNet | DeepConvNet
+
+
+def deep_conv_macs(hidden: int) -> int:
+    """Multiply-adds of one image's forward products in DeepConvNet: each convolution's
+    OH·OW·FN·(C·3·3) (a pad-p layer makes a side s into s + 2p − 2, a pooling into s // 2), then the Affines."""
+    macs, channels, side = 0, 1, 28
+    for i, (filters, pad) in enumerate(DEEP_CONVS, start=1):
+        side += 2 * pad - 2
+        macs += side * side * filters * channels * 9
+        channels = filters
+        if i in DEEP_POOL_AFTER:
+            side //= 2
+    return macs + channels * side * side * hidden + hidden * OUTPUT
 
 
 def flops_per_step(hidden: int, batch: int, net: str = "two_layer_net") -> int:
@@ -34,20 +49,23 @@ def flops_per_step(hidden: int, batch: int, net: str = "two_layer_net") -> int:
     dout·Wᵀ (the first layer's dx included); the convolution's col·W_colᵀ, doutᵀ·col, dout·W_col."""
     if net == "two_layer_net":
         return 3 * 2 * batch * (INPUT * hidden + hidden * OUTPUT)
+    if net == "deep_conv_net":
+        return 3 * 2 * batch * deep_conv_macs(hidden)
     pooled = FILTERS * (CONV_OUT // 2) ** 2
     conv = batch * CONV_OUT * CONV_OUT * FILTERS * FILTER_SIZE * FILTER_SIZE
     return 3 * 2 * (conv + batch * (pooled * hidden + hidden * OUTPUT))
 
 
-def bench_inputs(hidden: int, batch: int, net: str = "two_layer_net") -> tuple[TwoLayerNet | SimpleConvNet, NDArray[np.float64],
-                                                                                NDArray[np.int64]]:
-    """shared_tests/README.md §9: x = rand(batch, 784) (as N x 1 x 28 x 28 for the conv net), then the
-    network's weights from the same generator (seed 0, std 0.01); t_i = i mod 10."""
+def bench_inputs(hidden: int, batch: int, net: str = "two_layer_net") -> tuple[Network, NDArray[np.float64], NDArray[np.int64]]:
+    """shared_tests/README.md §9: x = rand(batch, 784) (as N x 1 x 28 x 28 for the conv nets), then the
+    network's weights from the same generator (seed 0; std 0.01, He's scales for DeepConvNet); t_i = i mod 10."""
     rng = MRG32k3a(0)
     x = rng.rand(batch, INPUT)
     t = np.arange(batch) % OUTPUT
     if net == "simple_conv_net":
         return SimpleConvNet(hidden_size=hidden, rng=rng), x.reshape(batch, 1, 28, 28), t
+    if net == "deep_conv_net":      # its Dropout masks: those of seed 0, every step
+        return DeepConvNet(hidden_size=hidden, rng=rng), x.reshape(batch, 1, 28, 28), t
     return TwoLayerNet(INPUT, hidden, OUTPUT, rng=rng), x, t
 
 
@@ -56,12 +74,11 @@ def check(hidden: int, batch: int, net: str = "two_layer_net") -> dict:
     network, x, t = bench_inputs(hidden, batch, net)
     loss = network.loss(x, t)
     dout = network.last_layer.backward(1)
-    for layer in reversed(network.layers.values()):
+    layers = list(network.layers.values()) if isinstance(network.layers, dict) else network.layers
+    for layer in reversed(layers):
         dout = layer.backward(dout)
-    names = ("Affine1", "Affine2") if net == "two_layer_net" else ("Conv1", "Affine1", "Affine2")
-    grads = {}
-    for i, name in enumerate(names, start=1):
-        grads[f"W{i}"], grads[f"b{i}"] = network.layers[name].dW, network.layers[name].db
+    weighted = [layer for layer in layers if isinstance(layer, (Affine, Convolution))]
+    grads = {key: v for i, layer in enumerate(weighted, start=1) for key, v in ((f"W{i}", layer.dW), (f"b{i}", layer.db))}
     return {"loss": float(loss), "dx1": dout.tolist(), "grads": {k: v.tolist() for k, v in grads.items()}}
 
 
@@ -92,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     p = OneLineParser("bin/bench", " ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--repeats", metavar="N", type=positive_int, default=7, help="timed repeats; the median is reported")
     p.add_argument("--steps", metavar="N", type=positive_int, default=50, help="steps per repeat")
-    p.add_argument("--net", metavar="NAME", choices=NETS, default="two_layer_net", help="two_layer_net or simple_conv_net")
+    p.add_argument("--net", metavar="NAME", choices=NETS, default="two_layer_net",
+                   help="two_layer_net, simple_conv_net or deep_conv_net")
     p.add_argument("--hidden", metavar="N", type=positive_int, default=None,
                    help="hidden units (default: 50; 100 for simple_conv_net)")
     p.add_argument("--batch", metavar="N", type=positive_int, default=100, help="images per batch")
@@ -113,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        shape = f"784-{hidden}-10" if args.net == "two_layer_net" else f"conv 30x5x5-pool-{hidden}-10"
+        shape = {"two_layer_net": f"784-{hidden}-10", "simple_conv_net": f"conv 30x5x5-pool-{hidden}-10",
+                 "deep_conv_net": f"6 conv 3x3-3 pool-{hidden}-10"}[args.net]
         print(f"python  {ms:.3f} ms/step ({shape}, batch {args.batch}; median of {args.repeats} x "
               f"{args.steps})  {result['gflops']:.2f} GFLOP/s  {faults:.1f} page faults/step")
     return 0

@@ -35,6 +35,13 @@ class SGD:
             if step is None or step.shape != g.shape:
                 step = self.step[key] = np.empty_like(g, dtype=np.float64)
             params[key] -= np.multiply(self.lr, g, out=step)
+
+    def state_dict(self) -> dict[str, object]:
+        """What the update keeps between steps (README section 8's checkpoint): nothing."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        pass
 # endregion
 
 
@@ -53,6 +60,13 @@ class Momentum:
         for key in params:
             self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
             params[key] += self.v[key]
+
+    def state_dict(self) -> dict[str, object]:
+        """{"v": the velocities}; Nesterov's too."""
+        return {"v": self.v}
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        self.v = dict(state["v"])
 # endregion
 
 
@@ -86,17 +100,23 @@ class AdaGrad:
         for key in params:
             self.h[key] += grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
+
+    def state_dict(self) -> dict[str, object]:
+        """{"h": the accumulated squares}; RMSprop's too."""
+        return {"h": self.h}
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        self.h = dict(state["h"])
 # endregion
 
 
 # region: rmsprop
-class RMSprop:
+class RMSprop(AdaGrad):
     """h ← decay·h + (1 − decay)·g²;  W ← W − lr·g / (sqrt(h) + 1e-7)."""
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
-        self.lr = lr
+        super().__init__(lr)
         self.decay_rate = decay_rate
-        self.h: Params | None = None
 
     def update(self, params: Params, grads: Params) -> None:
         if self.h is None:
@@ -131,6 +151,13 @@ class Adam:
             self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
             self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + EPSILON)
+
+    def state_dict(self) -> dict[str, object]:
+        """{"iter": updates so far, "m", "v": the moments}."""
+        return {"iter": self.iter, "m": self.m, "v": self.v}
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        self.iter, self.m, self.v = int(state["iter"]), dict(state["m"]), dict(state["v"])
 # endregion
 
 

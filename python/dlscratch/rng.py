@@ -26,7 +26,7 @@ SEED_LIMIT = 2**31
 DISCARD = 8
 # endregion
 
-__all__ = ["MRG32k3a", "SEED_LIMIT"]
+__all__ = ["M1", "M2", "MRG32k3a", "SEED_LIMIT"]
 
 
 # region: rng
@@ -43,6 +43,17 @@ class MRG32k3a:
         self._s2 = [word, word, word]
         for _ in range(DISCARD):
             self.next_uniform()
+
+    def state(self) -> dict[str, list[int]]:
+        """The six state words (README section 8's checkpoint): {"s1": [...], "s2": [...]}."""
+        return {"s1": list(self._s1), "s2": list(self._s2)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, list[int]]) -> MRG32k3a:
+        """The generator whose next output follows the state words of `state()`."""
+        rng = cls.__new__(cls)
+        rng._s1, rng._s2 = [int(w) for w in state["s1"]], [int(w) for w in state["s2"]]
+        return rng
 
     def next_uniform(self) -> float:
         """One uniform in (0, 1)."""

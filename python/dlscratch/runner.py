@@ -22,7 +22,7 @@ from .protocol import ProtocolError, UnknownOp, ValueError_, decode_line, encode
 from .rng import MRG32k3a
 from .train import train_two_layer_net
 from .trainer import Trainer
-from .util import col2im, im2col
+from .util import col2im, im2col, to_float16
 from .validate import LIMITS, validate
 
 Ok = dict[str, Any]
@@ -98,9 +98,12 @@ def model_evaluate(a: Args) -> Ok:
     """The network of a parameters file: its test-mode scores of x and its accuracy on t."""
     model = dict(a.path)
     kind, params = model.pop("kind"), model.pop("params")
+    x = a.x
+    if a.half:  # ch08/half_float_network.py: binary16 weights and images, float64 arithmetic
+        params = {key: to_float16(value) for key, value in params.items()}
+        x = to_float16(x)
     net = NETWORKS[kind](**model, params=params)
-    scores = net.predict(a.x)
-    return {"y": scores, "accuracy": net.accuracy(a.x, a.t)}
+    return {"y": net.predict(x), "accuracy": net.accuracy(x, a.t)}
 
 
 def optimizer_run(a: Args) -> Ok:
@@ -173,6 +176,7 @@ OPS: dict[str, Callable[[Args], Ok]] = {
     "multi_layer_net_extend.gradient": lambda a: extend_net(a).gradient(a.x, a.t),
     "multi_layer_net_extend.numerical_gradient": lambda a: extend_net(a).numerical_gradient(a.x, a.t),
     "util.im2col": lambda a: {"col": im2col(a.input_data, a.filter_h, a.filter_w, a.stride, a.pad)},
+    "util.to_float16": lambda a: {"y": to_float16(a.x)},
     "util.col2im": lambda a: {"x": col2im(a.col, tuple(a.input_shape), a.filter_h, a.filter_w, a.stride, a.pad)},
     "layer.convolution": lambda a: run(Convolution(a.W, a.b, a.stride, a.pad), (a.x,), a.dout, "dW", "db"),
     "layer.pooling": lambda a: run(Pooling(a.pool_h, a.pool_w, a.stride, a.pad), (a.x,), a.dout),

@@ -10,6 +10,7 @@ import csv
 import json
 import math
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -22,7 +23,8 @@ from numpy.typing import NDArray
 
 from .datasets import DEFAULT_DATA_DIR, IdxError, load_mnist
 from .networks import CONV_PARAM, DeepConvNet, Params, SimpleConvNet, TwoLayerNet
-from .optimizers import OPTIMIZERS, make_optimizer
+from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from .checkpoint import Checkpoint, CheckpointError, encode_arrays, read_checkpoint, restore, write_checkpoint
 from .cli import OneLineParser, fail, finite_float, positive_int, seed
 from .progress import ProgressBar
 from .rng import MRG32k3a
@@ -64,19 +66,25 @@ def train_two_layer_net(
     hyper = dict(hyper or {})
     hyper.setdefault("lr", lr)
     opt = make_optimizer(optimizer, hyper)
-    train_size = x_train.shape[0]
     result = TrainResult(network)
     for i in range(iters):
-        batch_mask = rng.choice(train_size, batch_size)
-        x_batch = x_train[batch_mask]
-        t_batch = t_train[batch_mask]
-        grads = network.gradient(x_batch, t_batch)
-        opt.update(network.params, grads)
-        loss = network.loss(x_batch, t_batch)
+        loss = two_layer_step(network, opt, rng, x_train, t_train, batch_size)
         result.loss_history.append(loss)
         if on_iter is not None:
             on_iter(i, network, loss)
     return result
+
+
+def two_layer_step(network: TwoLayerNet, opt: Optimizer, rng: MRG32k3a, x_train: NDArray[np.float64],
+                   t_train: NDArray[np.int64], batch_size: int) -> float:
+    """One iteration: the batch choice(train_size, batch_size), the gradient, the update, then
+    the batch's loss with the new parameters."""
+    batch_mask = rng.choice(x_train.shape[0], batch_size)
+    x_batch = x_train[batch_mask]
+    t_batch = t_train[batch_mask]
+    grads = network.gradient(x_batch, t_batch)
+    opt.update(network.params, grads)
+    return network.loss(x_batch, t_batch)
 # endregion
 
 
@@ -126,8 +134,8 @@ def build_parser() -> OneLineParser:
         "Fashion-MNIST or MNIST; print train/test accuracy once an epoch and at the end, write the history "
         "(JSON or CSV) and plot it to a PNG.",
     )
-    p.add_argument("--net", metavar="NAME", choices=list(NET_DEFAULTS), default="two_layer_net",
-                   help="two_layer_net, simple_conv_net or deep_conv_net")
+    p.add_argument("--net", metavar="NAME", choices=list(NET_DEFAULTS), default=None,
+                   help="two_layer_net, simple_conv_net or deep_conv_net (default: two_layer_net)")
     p.add_argument("--data-dir", metavar="DIR", type=Path, default=DEFAULT_DATA_DIR, help="directory with the four IDX files")
     p.add_argument("--iters", metavar="N", type=positive_int, help=f"iterations {by_net('iters')}")
     p.add_argument("--epochs", metavar="N", type=positive_int, help=f"epochs of the Trainer {by_net('epochs')}")
@@ -141,7 +149,8 @@ def build_parser() -> OneLineParser:
                         f"defaults {by_net('optimizer')}")
     p.add_argument("--weight-init-std", metavar="X", type=finite_float,
                    help=f"standard deviation of the initial weights {by_net('weight_init_std')}")
-    p.add_argument("--seed", metavar="K", type=seed, default=0, help="seeds the one generator: the weights, then every batch")
+    p.add_argument("--seed", metavar="K", type=seed, default=None,
+                   help="seeds the one generator: the weights, then every batch (default: 0)")
     p.add_argument("--train-size", metavar="N", type=positive_int, default=None, help="use the first N training images (default: all)")
     p.add_argument("--test-size", metavar="N", type=positive_int, default=None, help="use the first N test images (default: all)")
     p.add_argument("--out", metavar="FILE", type=Path, default=Path("train-python.json"), help="history file, .json or .csv")
@@ -149,8 +158,20 @@ def build_parser() -> OneLineParser:
     p.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
     p.add_argument("--save-params", metavar="FILE", type=Path, default=None,
                    help="write the trained parameters in the portable format of README section 8 (default: not written)")
+    p.add_argument("--checkpoint", metavar="FILE", type=Path, default=None,
+                   help="where a stopped run writes its checkpoint (default: --out with .ckpt.json)")
+    p.add_argument("--stop-after", metavar="N", type=positive_int, default=None,
+                   help="stop as Ctrl-C does once N iterations of the run are done (default: run to the end)")
+    p.add_argument("--resume", metavar="FILE", type=Path, default=None,
+                   help="continue the run of a checkpoint; it fixes the network and every training option "
+                        "(default: a new run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+#: The options a checkpoint fixes (README section 8): giving one with --resume is a usage error.
+RUN_OPTIONS = ("net", "iters", "epochs", "evaluate_samples", "batch_size", "hidden", "lr", "optimizer",
+               "weight_init_std", "seed", "train_size", "test_size")
 
 
 def is_epoch_end(i: int, iter_per_epoch: float) -> bool:
@@ -215,9 +236,17 @@ def check_writable(prog: str, path: Path) -> None:
 
 
 def parse_options(argv: list[str] | None) -> tuple[OneLineParser, Any]:
-    """The options with --net's defaults filled in; an option the network does not accept is a usage error."""
+    """The options with --net's defaults filled in; an option the network does not accept is a usage error.
+    With --resume the run's options come from the checkpoint instead."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.resume is not None:
+        given = [o for o in RUN_OPTIONS if getattr(args, o) is not None]
+        if given:
+            parser.error(f"--{given[0].replace('_', '-')} cannot be given with --resume: the checkpoint fixes it")
+        return parser, args
+    args.net = args.net or "two_layer_net"
+    args.seed = 0 if args.seed is None else args.seed
     for option, default in NET_DEFAULTS[args.net].items():
         given = getattr(args, option)
         if default is None and given is not None:
@@ -240,20 +269,68 @@ def network_description(network: TwoLayerNet | SimpleConvNet | DeepConvNet, args
 # region: save_params
 def save_params(path: Path, network_spec: dict[str, Any], params: Params) -> None:
     """The portable parameters file of README section 8: each array's shape and row-major data."""
-    def number(v: float) -> float | str:
-        return v if math.isfinite(v) else ("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
-
-    arrays = {k: {"shape": list(v.shape), "data": [number(float(x)) for x in v.reshape(-1)]} for k, v in params.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"format": "dlscratch-params", "version": 1, "port": "python", "network": network_spec,
-                                "params": arrays}) + "\n")
+                                "params": encode_arrays(params)}) + "\n")
 # endregion
 
 
+def checkpoint_options(options: dict[str, Any], args: Any) -> None:
+    """The run's options from a checkpoint's, each checked as its command-line option would be."""
+    net = options.get("net")
+    if net not in NET_DEFAULTS:
+        raise CheckpointError(f"options.net is {json.dumps(net)}, not one of {', '.join(NET_DEFAULTS)}")
+    wanted = ["iters", "seed", "train_size", "test_size", *(o for o, d in NET_DEFAULTS[net].items() if d is not None)]
+    for option in dict.fromkeys(wanted):
+        v = options.get(option)
+        if option == "optimizer":
+            ok, what = v in OPTIMIZERS, f"one of {', '.join(OPTIMIZERS)}"
+        elif option in ("lr", "weight_init_std"):
+            ok, what = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v), "a finite number"
+        elif option == "seed":
+            ok, what = isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**31, "a seed in 0 <= seed < 2^31"
+        else:
+            ok, what = isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number >= 1"
+        if not ok:
+            raise CheckpointError(f"options.{option} is {json.dumps(v)}, not {what}")
+        setattr(args, option, v)
+    args.net = net
+    for option, default in NET_DEFAULTS[net].items():
+        if default is None:
+            setattr(args, option, None)
+
+
+def stopped_after(args: Any, i: int, steps: int, stop: list[int]) -> bool:
+    """Whether the run stops after iteration i: a signal arrived, or --stop-after N with i = N − 1 < steps − 1."""
+    return bool(stop) or (args.stop_after is not None and i + 1 == args.stop_after < steps)
+
+
+def catch_signals(stop: list[int]) -> dict[int, Any]:
+    """SIGINT and SIGTERM append their number to `stop` (the loop checks it after each step); the old handlers."""
+    def handler(signum: int, _frame: Any) -> None:
+        stop.append(signum)
+    return {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except KeyboardInterrupt:  # Ctrl-C before the training loop: nothing to save
+        return 128 + signal.SIGINT
+
+
+def run(argv: list[str] | None) -> int:
     parser, args = parse_options(argv)
+    saved: dict[str, Any] | None = None
+    if args.resume is not None:
+        try:
+            saved, options = read_checkpoint(args.resume)
+            checkpoint_options(options, args)
+        except CheckpointError as e:
+            fail(parser.prog, f"{args.resume}: {e}")
     plot_path = None if args.no_plot else (args.plot or args.out.with_suffix(".png"))
-    for path in (args.out, plot_path, args.save_params):
+    checkpoint_path = args.checkpoint or args.out.with_suffix(".ckpt.json")
+    for path in (args.out, plot_path, args.save_params, checkpoint_path):
         if path is not None:
             check_writable(parser.prog, path)
     conv = args.net in TRAINER_NETS
@@ -265,49 +342,110 @@ def main(argv: list[str] | None = None) -> int:
         x_train, t_train = x_train[: args.train_size], t_train[: args.train_size]
     if args.test_size:
         x_test, t_test = x_test[: args.test_size], t_test[: args.test_size]
+    if saved is not None:
+        for what, n, x in (("training", args.train_size, x_train), ("test", args.test_size, x_test)):
+            if x.shape[0] != n:
+                fail(parser.prog, f"{args.resume}: the run used {n} {what} images; {args.data_dir} has {x.shape[0]}")
     iter_per_epoch = max(x_train.shape[0] / args.batch_size, 1)
-    acc_iters: list[int] = []
-    train_acc: list[float] = []
-    test_acc: list[float] = []
     steps = int(args.epochs * iter_per_epoch) if conv else args.iters
     bar = ProgressBar(steps, enabled=False if args.quiet else None)
 
-    def on_iter(i: int, network: TwoLayerNet, loss: float) -> None:
-        if is_epoch_end(i, iter_per_epoch):
-            acc_iters.append(i)
-            train_acc.append(batched_accuracy(network, x_train, t_train))
-            test_acc.append(batched_accuracy(network, x_test, t_test))
-            bar.write(f"epoch {round(i / iter_per_epoch)}  train acc {train_acc[-1]:.4f}  test acc {test_acc[-1]:.4f}")
-        bar.update(i + 1, loss=loss)
-
-    def on_step(trainer: Trainer, loss: float) -> None:
-        i = trainer.current_iter
-        if is_epoch_end(i, iter_per_epoch):
-            acc_iters.append(i)
-            bar.write(f"epoch {trainer.current_epoch}  train acc {trainer.train_acc_list[-1]:.4f}  "
-                      f"test acc {trainer.test_acc_list[-1]:.4f}")
-        bar.update(i + 1, loss=loss)
-
-    start = time.perf_counter()
-    if conv:
-        rng = MRG32k3a(args.seed)
+    rng = MRG32k3a(args.seed)
+    if args.net == "two_layer_net":
+        network: Any = TwoLayerNet(x_train.shape[1], args.hidden, 10, args.weight_init_std, rng=rng)
+        optimizer = make_optimizer(args.optimizer, {"lr": args.lr})
+        history: dict[str, Any] = {"loss_history": [], "acc_iters": [], "train_acc": [], "test_acc": [], "seconds": 0.0}
+    else:
         network = SimpleConvNet(hidden_size=args.hidden, weight_init_std=args.weight_init_std, rng=rng) \
             if args.net == "simple_conv_net" else DeepConvNet(hidden_size=args.hidden, rng=rng)
         trainer = Trainer(network, x_train, t_train, x_test, t_test, args.epochs, args.batch_size, args.optimizer,
-                          {"lr": args.lr}, args.evaluate_samples, rng=rng, on_step=on_step)
-        final_test = trainer.train()
-        loss_history, train_acc, test_acc = trainer.train_loss_list, trainer.train_acc_list, trainer.test_acc_list
+                          {"lr": args.lr}, args.evaluate_samples, rng=rng)
+        optimizer = trainer.optimizer
+        history = {"loss_history": trainer.train_loss_list, "acc_iters": [], "train_acc": trainer.train_acc_list,
+                   "test_acc": trainer.test_acc_list, "seconds": 0.0}
+    spec = network_description(network, args)
+    options = run_options(args, steps, x_train.shape[0], x_test.shape[0], conv)
+    start_iter = 0
+    if saved is not None:
+        shapes = {k: v.shape for k, v in network.params.items()}
+        try:
+            ck = restore(saved, spec, shapes, steps, lambda i: is_epoch_end(i, iter_per_epoch))
+        except CheckpointError as e:
+            fail(parser.prog, f"{args.resume}: {e}")
+        for key, value in ck.params.items():
+            network.params[key][...] = value        # in place: the layers hold these arrays
+        optimizer.load_state_dict(ck.optimizer_state)
+        for key in ("loss_history", "acc_iters", "train_acc", "test_acc"):
+            history[key][:] = ck.history[key]
+        history["seconds"] = ck.history["seconds"]
+        rng, start_iter = ck.rng, ck.iteration
+        if conv:
+            trainer.rng, trainer.current_iter, trainer.current_epoch = rng, start_iter, len(history["acc_iters"])
+
+    def step(i: int) -> float:
+        """Iteration i with its evaluation at an epoch's end; the batch loss."""
+        if conv:
+            trainer.train_step()
+            loss = trainer.train_loss_list[-1]
+        else:
+            loss = two_layer_step(network, optimizer, rng, x_train, t_train, args.batch_size)
+            history["loss_history"].append(loss)
+        if is_epoch_end(i, iter_per_epoch):
+            history["acc_iters"].append(i)
+            if not conv:
+                history["train_acc"].append(batched_accuracy(network, x_train, t_train))
+                history["test_acc"].append(batched_accuracy(network, x_test, t_test))
+            bar.write(f"epoch {round(i / iter_per_epoch)}  train acc {history['train_acc'][-1]:.4f}  "
+                      f"test acc {history['test_acc'][-1]:.4f}")
+        bar.update(i + 1, loss=loss)
+        return loss
+
+    stop: list[int] = []
+    previous = catch_signals(stop)
+    start = time.perf_counter()
+    try:
+        for i in range(start_iter, steps):
+            step(i)
+            if stopped_after(args, i, steps, stop):
+                break
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    seconds = history["seconds"] + time.perf_counter() - start
+    bar.close()
+    record: dict[str, Any] = {"port": "python", "options": options,
+                              **{k: history[k] for k in ("loss_history", "acc_iters", "train_acc", "test_acc")}}
+    done = len(history["loss_history"])
+    if done < steps:
+        current_rng = trainer.rng if conv else rng
+        write_checkpoint(checkpoint_path, Checkpoint(spec, options, done, current_rng, optimizer.state_dict(),
+                                                     network.params, {**history, "seconds": seconds}))
+        write_history(args.out, {**record, "stopped_after": done, "checkpoint": str(checkpoint_path), "seconds": seconds})
+        print(f"interrupted after iteration {done - 1}: checkpoint written to {checkpoint_path} "
+              f"(continue with --resume {checkpoint_path})")
+        return 128 + stop[0] if stop else 0
+    if conv:
+        final_test = trainer.final_test_accuracy()
         final_train = network.accuracy(x_train[: args.evaluate_samples], t_train[: args.evaluate_samples])
-        seconds = time.perf_counter() - start
     else:
-        result = train_two_layer_net(x_train, t_train, hidden_size=args.hidden, output_size=10,
-                                     weight_init_std=args.weight_init_std, lr=args.lr, batch_size=args.batch_size,
-                                     iters=args.iters, seed=args.seed, optimizer=args.optimizer, on_iter=on_iter)
-        seconds = time.perf_counter() - start
-        network, loss_history = result.network, result.loss_history
         final_train = batched_accuracy(network, x_train, t_train)
         final_test = batched_accuracy(network, x_test, t_test)
-    bar.close()
+    record.update(final_iter=steps - 1, final_train_acc=final_train, final_test_acc=final_test, seconds=seconds)
+    write_history(args.out, record)
+    print(f"final (after iteration {steps - 1})  train acc {final_train:.4f}  test acc {final_test:.4f}"
+          f"  ({seconds:.1f} s, {1000 * seconds / steps:.2f} ms/iter)")
+    print(f"history written to {args.out}")
+    if args.save_params is not None:
+        save_params(args.save_params, spec, network.params)
+        print(f"parameters written to {args.save_params}")
+    if plot_path is not None:
+        plot_history(plot_path, record)
+        print(f"plot written to {plot_path}")
+    return 0
+
+
+def run_options(args: Any, steps: int, train_size: int, test_size: int, conv: bool) -> dict[str, Any]:
+    """The history's "options" (and the checkpoint's)."""
     options = {
         "net": args.net,
         "data_dir": str(args.data_dir),
@@ -318,34 +456,12 @@ def main(argv: list[str] | None = None) -> int:
         "optimizer": args.optimizer,
         **({} if args.weight_init_std is None else {"weight_init_std": args.weight_init_std}),
         "seed": args.seed,
-        "train_size": int(x_train.shape[0]),
-        "test_size": int(x_test.shape[0]),
+        "train_size": train_size,
+        "test_size": test_size,
     }
     if conv:
         options.update(epochs=args.epochs, evaluate_samples=args.evaluate_samples)
-    record = {
-        "port": "python",
-        "options": options,
-        "loss_history": loss_history,
-        "acc_iters": acc_iters,
-        "train_acc": train_acc,
-        "test_acc": test_acc,
-        "final_iter": steps - 1,
-        "final_train_acc": final_train,
-        "final_test_acc": final_test,
-        "seconds": seconds,
-    }
-    write_history(args.out, record)
-    print(f"final (after iteration {steps - 1})  train acc {final_train:.4f}  test acc {final_test:.4f}"
-          f"  ({seconds:.1f} s, {1000 * seconds / steps:.2f} ms/iter)")
-    print(f"history written to {args.out}")
-    if args.save_params is not None:
-        save_params(args.save_params, network_description(network, args), network.params)
-        print(f"parameters written to {args.save_params}")
-    if plot_path is not None:
-        plot_history(plot_path, record)
-        print(f"plot written to {plot_path}")
-    return 0
+    return options
 
 
 if __name__ == "__main__":

@@ -89,6 +89,9 @@ class Trainer:
         """max_iter steps, then the accuracy on the whole test set."""
         for _ in range(self.max_iter):
             self.train_step()
+        return self.final_test_accuracy()
+
+    def final_test_accuracy(self) -> float:
         self.test_acc = self.network.accuracy(self.x_test, self.t_test)
         if self.verbose:
             print(f"test acc:{self.test_acc}")

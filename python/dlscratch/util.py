@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 
-__all__ = ["conv_output_size", "col2im", "col2im_t", "im2col", "im2col_t", "windows"]
+__all__ = ["conv_output_size", "col2im", "col2im_t", "im2col", "im2col_t", "to_float16", "windows"]
 
 
 # region: im2col
@@ -63,4 +63,13 @@ def col2im_t(col_t: Array, input_shape: tuple[int, int, int, int], filter_h: int
             # window (i, j) puts its (y, x) entry at (i·stride + y, j·stride + x)
             img[:, :, y:y + stride * out_h:stride, x:x + stride * out_w:stride] += entries[:, y, x].transpose(1, 0, 2, 3)
     return img[:, :, pad:pad + h, pad:pad + w]
+# endregion
+
+
+# region: half_float
+def to_float16(x: Array) -> Array:
+    """Each element rounded to the nearest binary16 value (ties to even; beyond 65504 ±inf) and
+    held in float64 again: numpy's float64 → float16 conversion rounds once, correctly."""
+    with np.errstate(over="ignore"):    # beyond 65504 is ±inf by definition, not an accident
+        return np.asarray(x, dtype=np.float64).astype(np.float16).astype(np.float64)
 # endregion
