@@ -1,7 +1,7 @@
 -- Lua side of bin/bench: times the training step under the interpreter running
 -- this file and prints one JSON line {"interpreter", "ms_per_step",
 -- "page_faults_per_step", "repeats", ...}, or with --check the step's values.
---   luajit bin/bench.lua [--net two_layer_net|simple_conv_net] [--repeats N (7)] [--steps N (50)]
+--   luajit bin/bench.lua [--net two_layer_net|simple_conv_net|deep_conv_net] [--repeats N (7)] [--steps N (50)]
 --                        [--hidden N (50; 100 for simple_conv_net)] [--batch N (100)] [--check]
 local here = (arg and arg[0] or ""):match("^(.*)/bin/[^/]*$") or "."
 package.path = here .. "/?.lua;" .. here .. "/?/init.lua;" .. package.path
@@ -22,7 +22,7 @@ local function summarize(mode)
   for k = 1, #lines - 1 do
     local r = jsonio.decode(lines[k])
     if ref_ms then r.ratio = r.ms_per_step / ref_ms end
-    r.target_ratio = r.net ~= "simple_conv_net" and targets[r.interpreter] or nil -- the targets are TwoLayerNet's
+    r.target_ratio = r.net == "two_layer_net" and targets[r.interpreter] or nil -- the targets are TwoLayerNet's
     out.results[k] = r
   end
   -- the port measured first (luajit when both are) is the one of "ms_per_step"
@@ -46,7 +46,10 @@ local function summarize(mode)
       r.ratio and string.format("%.1f", r.ratio) or "-", r.target_ratio and tostring(r.target_ratio) or "-", r.gflops,
       r.page_faults_per_step))
   end
-  if r1.net == "simple_conv_net" then
+  if r1.net == "deep_conv_net" then
+    print(string.format("(DeepConvNet 6 conv 3x3-3 pool-%d-10, batch %d: forward in training mode, loss, the whole backward, SGD;",
+      r1.hidden, r1.batch))
+  elseif r1.net == "simple_conv_net" then
     print(string.format("(SimpleConvNet conv 30x5x5-pool-%d-10, batch %d: forward, loss, the whole backward, SGD;",
       r1.hidden, r1.batch))
   else

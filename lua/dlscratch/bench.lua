@@ -1,9 +1,10 @@
 -- The book's training step, timed (shared_tests/README.md §9): TwoLayerNet's forward, the
 -- SoftmaxWithLoss loss, the whole backward (the first Affine's dx1 = dout·W1ᵀ included), SGD with
 -- lr 0.1, float64; or with net "simple_conv_net" the same three parts for chapter 7's SimpleConvNet
--- (dx1 = col2im(dout·W_col), the convolution's input gradient). Inputs from one generator seeded 0:
--- x = rand(batch, 784) (as N x 1 x 28 x 28 for the convolution), then the weights as the network
--- draws them (std 0.01), t_i = i mod 10.
+-- (dx1 = col2im(dout·W_col), the convolution's input gradient), with net "deep_conv_net" for chapter
+-- 8's DeepConvNet (a training-mode pass, the Dropout masks of seed 0 every step). Inputs from one
+-- generator seeded 0: x = rand(batch, 784) (as N x 1 x 28 x 28 for the convolutions), then the weights
+-- as the network draws them (std 0.01; He's scales for DeepConvNet), t_i = i mod 10.
 local networks = require("dlscratch.networks")
 local optimizers = require("dlscratch.optimizers")
 local rng_mod = require("dlscratch.rng")
@@ -13,9 +14,9 @@ local M = {}
 
 M.INPUT, M.OUTPUT, M.LR = 784, 10, 0.1
 M.HIDDEN, M.BATCH = 50, 100
-M.NETS = { "two_layer_net", "simple_conv_net" }
+M.NETS = { "two_layer_net", "simple_conv_net", "deep_conv_net" }
 -- the hidden units of each network's step unless told
-M.DEFAULT_HIDDEN = { two_layer_net = 50, simple_conv_net = 100 }
+M.DEFAULT_HIDDEN = { two_layer_net = 50, simple_conv_net = 100, deep_conv_net = 50 }
 -- SimpleConvNet's convolution (the book's conv_param) and its output side on 28 x 28 images
 local FILTERS, FILTER_SIZE, CONV_OUT = 30, 5, 24
 
@@ -29,26 +30,45 @@ function M.inputs(hidden, batch, net)
   if net == "simple_conv_net" then
     return networks.SimpleConvNet.new({ hidden_size = hidden, weight_init_std = 0.01 }, rng), x:reshape({ batch, 1, 28, 28 }), t
   end
+  if net == "deep_conv_net" then -- its masks: those of dropout_seed 0, every step
+    return networks.DeepConvNet.new({ hidden_size = hidden, dropout_seed = 0 }, rng), x:reshape({ batch, 1, 28, 28 }), t
+  end
   return networks.TwoLayerNet.new(M.INPUT, hidden, M.OUTPUT, 0.01, rng), x, t
 end
 
+-- deep_conv_macs(hidden): the multiply-adds of one image's forward products in DeepConvNet: each
+-- convolution's OH·OW·FN·(C·3·3) (a side s becomes s + 2·pad − 2, and s // 2 after a pooling), then
+-- the Affines' 64·4·4·hidden + hidden·10 (8,772,340 for hidden 50)
+function M.deep_conv_macs(hidden)
+  local sizes = networks.deep_conv_sizes(28, 28)
+  local outputs = { sizes[1], sizes[2], sizes[4], sizes[5], sizes[7], sizes[8] } -- each convolution's output
+  local macs, channels = 0, 1
+  for i, conv in ipairs(networks.DEEP_CONVS) do
+    macs = macs + outputs[i][1] * outputs[i][2] * conv[1] * channels * 9
+    channels = conv[1]
+  end
+  local last = sizes[#sizes]
+  return macs + channels * last[1] * last[2] * hidden + hidden * M.OUTPUT
+end
+
 -- flops(hidden, batch, net): 2 per multiply-add of the step's products: per Affine x·W, xᵀ·dout
--- and dout·Wᵀ; the convolution's col·W_colᵀ, doutᵀ·col and dout·W_col.
+-- and dout·Wᵀ; per convolution col·W_colᵀ, doutᵀ·col and dout·W_col.
 function M.flops(hidden, batch, net)
+  if net == "deep_conv_net" then return 3 * 2 * batch * M.deep_conv_macs(hidden) end
   if net ~= "simple_conv_net" then return 3 * 2 * batch * (M.INPUT * hidden + hidden * M.OUTPUT) end
   local pooled = FILTERS * (CONV_OUT / 2) ^ 2
   local conv = batch * CONV_OUT * CONV_OUT * FILTERS * FILTER_SIZE * FILTER_SIZE
   return 3 * 2 * (conv + batch * (pooled * hidden + hidden * M.OUTPUT))
 end
 
--- check(hidden, batch, net): one step of the book's gradient before its update:
--- {loss, dx1, grads = {W1, b1, W2, b2[, W3, b3]}}.
+-- check(hidden, batch, net): one step of the book's gradient before its update (DeepConvNet's loss a
+-- training-mode pass): {loss, dx1, grads = {W1, b1, W2, b2[, W3, b3 .. W8, b8]}}.
 function M.check(hidden, batch, net)
   local network, x, t = M.inputs(hidden, batch, net)
   local loss = network:loss(x, t)
   local dout = network.last_layer:backward()
   for i = #network.layers, 1, -1 do dout = network.layers[i]:backward(dout) end
-  local owners = network.conv1 and { network.conv1, network.affine1, network.affine2 } or
+  local owners = network.weighted or network.conv1 and { network.conv1, network.affine1, network.affine2 } or
     { network.affine1, network.affine2 }
   local grads = {}
   for i, layer in ipairs(owners) do grads["W" .. i], grads["b" .. i] = layer.dW, layer.db end

@@ -285,7 +285,7 @@ describe("bin/bench", function()
     assert_refused(bench .. " --bogus", "bin/bench: unknown option --bogus (see --help)")
     assert_refused(bench .. " --no-python", "bin/bench: unknown option --no-python (see --help)")
     assert_refused("bin/bench --lua", "bin/bench: --lua needs a value")
-    assert_refused(bench .. " --net lenet", "bin/bench: --net must be two_layer_net or simple_conv_net, not lenet")
+    assert_refused(bench .. " --net lenet", "bin/bench: --net must be two_layer_net, simple_conv_net or deep_conv_net, not lenet")
     assert_refused(bench .. " --net", "bin/bench: --net needs a value")
   end)
 
@@ -323,5 +323,22 @@ describe("bin/bench", function()
     local r = jsonio.decode(out:match("([^\n]+)\n$"))
     assert.are.same({ PORT, "simple_conv_net" }, { r.port, r.net })
     assert.is_true(r.ms_per_step > 0)
+  end)
+
+  it("--net deep_conv_net: DeepConvNet's step, its loss, dx1 and sixteen gradients; 5,263.4 MFLOP a step of 100", function()
+    local status, out, err = run(bench .. " --net deep_conv_net --check --hidden 3 --batch 2")
+    assert.are.equal(0, status, err)
+    local c = jsonio.decode(out:match("([^\n]+)\n$"))
+    assert.is_true(c.loss > 0 and c.loss == c.loss, tostring(c.loss))
+    assert.are.same({ 2, 1, 28, 28 }, { #c.dx1, #c.dx1[1], #c.dx1[1][1], #c.dx1[1][1][1] })
+    -- W1 16 x 1 x 3 x 3 ... W7 (64·4·4) x 3, W8 3 x 10
+    assert.are.same({ 16, 16, 16, 16, 32, 32, 32, 32, 64, 64, 64, 64, 1024, 3, 3, 10 },
+      { #c.grads.W1, #c.grads.b1, #c.grads.W2, #c.grads.b2, #c.grads.W3, #c.grads.b3, #c.grads.W4, #c.grads.b4,
+        #c.grads.W5, #c.grads.b5, #c.grads.W6, #c.grads.b6, #c.grads.W7, #c.grads.b7, #c.grads.W8, #c.grads.b8 })
+    assert.are.same({ 1, 3, 3 }, { #c.grads.W1[1], #c.grads.W1[1][1], #c.grads.W1[1][1][1] })
+    -- per image 28·28·16·9 + 28·28·16·144 + 14·14·32·144 + 16·16·32·288 + 8·8·64·288 + 8·8·64·576 + 1024·50 + 50·10
+    local bench_mod = require("dlscratch.bench")
+    assert.are.equal(8772340, bench_mod.deep_conv_macs(50))
+    assert.are.equal(5263.404e6, bench_mod.flops(50, 100, "deep_conv_net"))
   end)
 end)
