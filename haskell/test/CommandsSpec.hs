@@ -13,7 +13,10 @@ import qualified Data.Text as T
 import System.Directory
 import System.Exit (ExitCode (..))
 import System.FilePath ((</>))
-import System.Process (readProcessWithExitCode)
+import System.IO (hGetContents, hGetLine)
+import System.Posix.Signals (sigINT, signalProcess)
+import System.Process (CreateProcess (..), StdStream (..), createProcess, getPid, proc, readProcessWithExitCode,
+                       waitForProcess)
 import Test.Hspec
 import DLScratch.DatasetsSpec (withTempDir)
 
@@ -38,6 +41,12 @@ withBadDataDir act = withTempDir $ \dir -> do
     createFileLink (fashion </> f) (dir </> f)
   copyFile (fashion </> "t10k-images-idx3-ubyte.gz") (dir </> "t10k-labels-idx1-ubyte.gz")
   act dir
+
+-- | The object with its member k (an object) changed by f.
+inside :: K.Key -> (A.Object -> A.Object) -> A.Object -> A.Object
+inside k f o = case KM.lookup k o of
+  Just (A.Object v) -> KM.insert k (A.Object (f v)) o
+  _ -> o
 
 spec :: Spec
 spec = do
@@ -70,7 +79,7 @@ spec = do
       out `shouldSatisfy` ("usage: bin/train" `isPrefixOf`)
       forM_ ["--net", "--data-dir", "--iters", "--epochs", "--evaluate-samples", "--batch-size", "--hidden", "--lr"
             , "--optimizer", "--weight-init-std", "--seed", "--train-size", "--test-size", "--out", "--save-params"
-            , "--quiet"] $ \opt ->
+            , "--checkpoint", "--stop-after", "--resume", "--quiet"] $ \opt ->
         [ l | l <- lines out, ("  " ++ opt ++ " ") `isPrefixOf` l, "(default: " `isInfixOf` l ] `shouldSatisfy` (not . null)
       out `shouldSatisfy` ("sgd, momentum, nesterov, adagrad, rmsprop, adam" `isInfixOf`)
       -- train_convnet.py's defaults beside train_neuralnet.py's
@@ -169,6 +178,81 @@ spec = do
               `shouldBe` [ ("W1", Just (A.toJSON [16, 1, 3, 3 :: Int])), ("W6", Just (A.toJSON [64, 64, 3, 3 :: Int]))
                          , ("W7", Just (A.toJSON [1024, 50 :: Int])), ("b8", Just (A.toJSON [10 :: Int])) ]
           _ -> expectationFailure "no params object"
+
+    describe "--stop-after, --resume, SIGINT (README §8's interrupted runs)" $ do
+      let small = ["--train-size", "300", "--test-size", "100", "--batch-size", "50", "--quiet"]
+          keysOf path = do
+            Just (A.Object h) <- A.decode <$> BLC.readFile path
+            pure h
+          -- the whole run's record: everything but the seconds
+          sameRun a b = KM.delete "seconds" a `shouldBe` KM.delete "seconds" b
+      forM_ [ ["--iters", "12", "--optimizer", "adam"], ["--iters", "13", "--optimizer", "nesterov"]
+            , ["--net", "simple_conv_net", "--epochs", "2", "--evaluate-samples", "40", "--optimizer", "rmsprop"]
+            , ["--net", "deep_conv_net", "--epochs", "2", "--evaluate-samples", "20", "--train-size", "100", "--batch-size", "25"] ] $ \run' ->
+        it ("a run stopped and resumed is the uninterrupted run exactly: " ++ unwords run') $ withTempDir $ \dir -> do
+          let args = small ++ run'
+              [whole, part, ckpt, resumed] = map (dir </>) ["whole.json", "part.json", "part.ckpt.json", "resumed.json"]
+          (code0, _, err0) <- train (args ++ ["--out", whole])
+          (code0, err0) `shouldBe` (ExitSuccess, "")
+          (code1, out1, err1) <- train (args ++ ["--out", part, "--stop-after", "5"])
+          (code1, err1) `shouldBe` (ExitSuccess, "")
+          last (lines out1) `shouldBe` ("interrupted after iteration 4: checkpoint written to " ++ ckpt
+                                        ++ " (continue with --resume " ++ ckpt ++ ")")
+          stopped <- keysOf part
+          (KM.lookup "stopped_after" stopped, KM.lookup "checkpoint" stopped, KM.lookup "final_iter" stopped)
+            `shouldBe` (Just (A.Number 5), Just (A.String (T.pack ckpt)), Nothing)
+          fmap (\(A.Array v) -> length v) (KM.lookup "loss_history" stopped) `shouldBe` Just 5
+          (code2, _, err2) <- train ["--resume", ckpt, "--quiet", "--out", resumed]
+          (code2, err2) `shouldBe` (ExitSuccess, "")
+          w <- keysOf whole
+          r <- keysOf resumed
+          sameRun r w
+      it "SIGINT finishes the step, writes the history and the checkpoint, exit status 130" $ withTempDir $ \dir -> do
+        let out = dir </> "s.json"
+        (_, Just hout, Just herr, ph) <- createProcess (proc "bin/train" (small ++ ["--iters", "1000000", "--out", out]))
+          { std_out = CreatePipe, std_err = CreatePipe }
+        first <- hGetLine hout   -- the evaluation after iteration 0: training has started
+        first `shouldSatisfy` ("epoch 0  train acc " `isPrefixOf`)
+        getPid ph >>= mapM_ (signalProcess sigINT)
+        code <- waitForProcess ph
+        rest <- hGetContents hout
+        err <- hGetContents herr
+        (code, err) `shouldBe` (ExitFailure 130, "")
+        last (lines rest) `shouldSatisfy` ("interrupted after iteration " `isPrefixOf`)
+        h <- keysOf out
+        case KM.lookup "stopped_after" h of
+          Just (A.Number n) -> do
+            n `shouldSatisfy` (>= 1)
+            fmap (\(A.Array v) -> fromIntegral (length v)) (KM.lookup "loss_history" h) `shouldBe` Just n
+          v -> expectationFailure ("stopped_after: " ++ show v)
+        doesFileExist (dir </> "s.ckpt.json") `shouldReturn` True
+      it "refuses bad checkpoints and run options with --resume in one line, exit status 2" $ withTempDir $ \dir -> do
+        let ckpt = dir </> "c.json"
+            write path v = BLC.writeFile path (A.encode v)
+            edited f = do
+              Just (A.Object c) <- A.decode <$> BLC.readFile ckpt
+              let path = dir </> "bad.json"
+              write path (A.Object (f c))
+              pure path
+        (code, _, _) <- train (small ++ ["--iters", "10", "--out", dir </> "h.json", "--checkpoint", ckpt, "--stop-after", "3"])
+        code `shouldBe` ExitSuccess
+        train ["--resume", ckpt, "--seed", "1"] >>= oneLineError "bin/train" ["--seed", "--resume"]
+        train ["--resume", ckpt, "--net", "two_layer_net"] >>= oneLineError "bin/train" ["--net", "--resume"]
+        train ["--resume", dir </> "none.json"] >>= oneLineError "bin/train" ["none.json"]
+        BLC.writeFile (dir </> "text.json") "not json"
+        train ["--resume", dir </> "text.json"] >>= oneLineError "bin/train" ["text.json", "not JSON"]
+        p1 <- edited (KM.insert "format" (A.String "dlscratch-params"))
+        train ["--resume", p1] >>= oneLineError "bin/train" ["dlscratch-checkpoint"]
+        p2 <- edited (KM.insert "version" (A.Number 2))
+        train ["--resume", p2] >>= oneLineError "bin/train" ["version 2"]
+        p3 <- edited (KM.insert "iteration" (A.Number 10))
+        train ["--resume", p3] >>= oneLineError "bin/train" ["iteration 10", "1 .. 9"]
+        p4 <- edited (inside "params" (inside "W1" (KM.insert "shape" (A.toJSON [50, 784 :: Int]))))
+        train ["--resume", p4] >>= oneLineError "bin/train" ["params.W1", "[50,784]"]
+        p5 <- edited (inside "options" (KM.insert "train_size" (A.Number 70000)))
+        train ["--resume", p5] >>= oneLineError "bin/train" ["60000 training images", "70000"]
+        p6 <- edited (inside "rng" (KM.insert "s2" (A.toJSON [0, 0, 0 :: Int])))
+        train ["--resume", p6] >>= oneLineError "bin/train" ["rng.s2"]
 
   describe "bin/experiment" $ do
     let experiment = run "bin/experiment"

@@ -10,7 +10,7 @@ module DLScratch.Optimizers
   , withHyper
   , optimizerName
   , optimizerNames
-  , OptState
+  , OptState (..)
   , initState
   , update
   ) where

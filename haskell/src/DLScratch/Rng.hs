@@ -16,6 +16,8 @@ module DLScratch.Rng
   , rand
   , randn
   , maxSeed
+  , genWords
+  , genFromWords
   ) where
 
 import Data.Int (Int64)
@@ -41,6 +43,25 @@ a23n = 1370589
 -- | 1 / (m1 + 1), the classic constant (multiplied, never divided).
 norm :: Double
 norm = 2.328306549295727688e-10
+
+-- | The six state words as the checkpoint of README §8 holds them: (s1, s2), oldest word first.
+genWords :: Gen -> ([Integer], [Integer])
+genWords (Gen a b c d e f) = (map toInteger [a, b, c], map toInteger [d, e, f])
+
+-- | The generator of six state words, or what is wrong with them: each s1 word in 0 .. m1 − 1 and
+-- each s2 word in 0 .. m2 − 1, neither triple all zero (a state the recurrence never reaches).
+genFromWords :: ([Integer], [Integer]) -> Either String Gen
+genFromWords (s1, s2) = do
+  (a, b, c) <- triple "s1" m1 s1
+  (d, e, f) <- triple "s2" m2 s2
+  pure (Gen a b c d e f)
+  where
+    triple what m ws
+      | length ws /= 3 || any (\w -> w < 0 || w >= toInteger m) ws =
+          Left ("rng." ++ what ++ " must be three integers in 0 .. " ++ show (m - 1))
+      | all (== 0) ws = Left ("rng." ++ what ++ " is all zeros, which the generator never reaches")
+      | [a, b, c] <- map fromInteger ws = Right (a, b, c)
+      | otherwise = Left ("rng." ++ what ++ ": three words")
 
 -- | Seeds are 0 <= k < maxSeed (2^31).
 maxSeed :: Int

@@ -11,6 +11,8 @@ module DLScratch.Train
   , defaultTrainConfig
   , TrainState (..)
   , trainSteps
+  , initialState
+  , trainStepsFrom
   , trainTwoLayerNet
   , batchOf
   , iterPerEpoch
@@ -19,6 +21,8 @@ module DLScratch.Train
     -- * Parameters files
   , Model (..)
   , modelArrays
+  , modelParams
+  , withModelParams
   , writeParams
   , ParamsText (..)
   , readParams
@@ -80,11 +84,20 @@ batchOf x (Labels t) idx = (reshape c (VS.concat (map row (VS.toList idx))), Lab
 -- | The states after iterations 1..iters: one generator seeded with the
 -- seed draws W1, W2, then each batch as @choice(train_size, batch_size)@.
 trainSteps :: TrainConfig -> Matrix Double -> Labels -> [TrainState]
-trainSteps cfg x t = take (iters cfg) (drop 1 (iterate stepOnce s0))
+trainSteps cfg x t = trainStepsFrom cfg x t (initialState cfg (cols x))
+
+-- | The state before iteration 0: the network of @input_size@ columns that the seed draws, the
+-- optimizer's initial state and the generator after the weights.
+initialState :: TrainConfig -> Int -> TrainState
+initialState cfg inputSize = TrainState 0 (0 / 0) net0 (initState (optimizer cfg) (layers net0)) g0
+  where (net0, g0) = initTwoLayerNet inputSize (hiddenSize cfg) (outputSize cfg) (weightInitStd cfg) (mkGen (seed cfg))
+
+-- | The states after the iterations that follow a state, up to iters (a resumed run: the
+-- state of a checkpoint gives the iterations it had not done, the same as the whole run's).
+trainStepsFrom :: TrainConfig -> Matrix Double -> Labels -> TrainState -> [TrainState]
+trainStepsFrom cfg x t s0 = take (iters cfg - stIter s0) (drop 1 (iterate stepOnce s0))
   where
-    (net0, g0) = initTwoLayerNet (cols x) (hiddenSize cfg) (outputSize cfg) (weightInitStd cfg) (mkGen (seed cfg))
     opt = optimizer cfg
-    s0 = TrainState 0 (0 / 0) net0 (initState opt (layers net0)) g0
     n = rows x
     stepOnce (TrainState i _ net st g) =
       let (idx, g') = choice n (batchSize cfg) g
@@ -142,6 +155,21 @@ modelArrays model = concat [ [("W" <> i, sh, flatten w), ("b" <> i, [VS.length b
       DeepConvModel net -> (deepConvNetParams net, map convWindow (deepConvLayers net))
     shapes = [ [rows w, cols w `div` (fh * fw), fh, fw] | (Dense w _, Window fh fw _ _) <- zip ps windows ]
              ++ [ [rows w, cols w] | Dense w _ <- drop (length windows) ps ]
+
+-- | Its parameters in the network's order, every W as rows (a convolution's as W_col).
+modelParams :: Model -> Params
+modelParams model = case model of
+  TwoLayerModel net -> layers net
+  SimpleConvModel net -> convNetParams net
+  DeepConvModel net -> deepConvNetParams net
+
+-- | The network with other parameters of the same shapes (an optimizer's state in a network's
+-- shapes, for 'modelArrays').
+withModelParams :: Params -> Model -> Model
+withModelParams ps model = case model of
+  TwoLayerModel net -> TwoLayerModel net { layers = ps }
+  SimpleConvModel net -> SimpleConvModel (withConvNetParams ps net)
+  DeepConvModel net -> DeepConvModel (withDeepConvNetParams ps net)
 
 -- | save_params: the portable parameters file of README §8, @{"format": "dlscratch-params",
 -- "version": 1, "port": "haskell", "network": …, "params": {"W1": {"shape": […], "data": […]}, …}}@,

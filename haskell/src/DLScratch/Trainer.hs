@@ -13,6 +13,9 @@ module DLScratch.Trainer
   , Trained (..)
   , maxIter
   , trainerSteps
+  , resumedStep
+  , trainerStepsFrom
+  , finalTestAccuracy
   , train
   , trainM
   ) where
@@ -129,11 +132,22 @@ maxIter cfg trainSize = truncate (fromIntegral (epochs cfg) * iterPerEpoch train
 -- takes the gradient, updates, and records the batch's loss; when @i mod iter_per_epoch == 0@
 -- (exactly) the accuracies of the first evaluate_sample_num_per_epoch train and test images.
 trainerSteps :: Network n => TrainerConfig -> TrainerData -> n -> Gen -> [TrainerStep n]
-trainerSteps cfg dat net0 g0 =
-  take (maxIter cfg n) (drop 1 (iterate step (TrainerStep (-1) (0 / 0) Nothing net0 st0 g0)))
+trainerSteps cfg dat net0 g0 = trainerStepsFrom cfg dat (resumedStep 0 net0 (initState (trainerOptimizer cfg) (weights net0)) g0)
+
+-- | The state before step i (i steps done): the network, the optimizer's state and the generator
+-- after step i − 1 (for i = 0 the initial network, the state before any update and the generator
+-- after the weights).
+resumedStep :: Int -> n -> OptState (Weights n) -> Gen -> TrainerStep n
+resumedStep i net st g = TrainerStep (i - 1) (0 / 0) Nothing net st g
+
+-- | The steps after a state, up to max_iter (a resumed run: the steps a checkpoint had not done,
+-- the same as the whole run's).
+trainerStepsFrom :: Network n => TrainerConfig -> TrainerData -> TrainerStep n -> [TrainerStep n]
+trainerStepsFrom cfg dat s0 =
+  take (maxIter cfg n - (stepIter s0 + 1)) (drop 1 (iterate step s0))
   where
     opt = trainerOptimizer cfg
-    st0 = initState opt (weights net0)
+    net0 = stepNet s0
     n = rows (xTrain dat)
     perEpoch = iterPerEpoch n (miniBatchSize cfg)
     targets = labelTargets (outputSize net0)
@@ -157,6 +171,10 @@ trainerSteps cfg dat net0 g0 =
             Nothing -> Nothing
       in TrainerStep (i + 1) l accuracies net' st' g2
 
+-- | The accuracy on the whole test set, after the last step.
+finalTestAccuracy :: Network n => TrainerData -> n -> Double
+finalTestAccuracy dat net = testAccuracy net (xTest dat) (labelTargets (outputSize net) (tTest dat))
+
 -- | The whole run, then the accuracy on the whole test set (one step held at a time).
 train :: Network n => TrainerConfig -> TrainerData -> n -> Gen -> Trained n
 train cfg dat net0 g0 = runIdentity (trainM (const (pure ())) cfg dat net0 g0)
@@ -167,7 +185,7 @@ trainM :: (Monad m, Network n) => (TrainerStep n -> m ()) -> TrainerConfig -> Tr
 trainM onStep cfg dat net0 g0 = go [] [] net0 g0 (trainerSteps cfg dat net0 g0)
   where
     go losses accs net g [] =
-      let acc = testAccuracy net (xTest dat) (labelTargets (outputSize net) (tTest dat))
+      let acc = finalTestAccuracy dat net
       in pure (Trained (reverse losses) (map fst (reverse accs)) (map snd (reverse accs)) acc net g)
     go losses accs _ _ (s : rest) = s `seq` onStep s >>
       go (stepLoss s : losses) (maybe accs (: accs) (stepAccuracies s)) (stepNet s) (stepGen s) rest
