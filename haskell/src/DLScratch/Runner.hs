@@ -15,7 +15,7 @@ import qualified Data.Map.Strict as M
 import Data.Maybe (fromMaybe)
 import Data.Text (Text, pack, unpack)
 import qualified Data.Vector.Storable as VS
-import Numeric.LinearAlgebra (Matrix, Vector, flatten, reshape, rows)
+import Numeric.LinearAlgebra (Matrix, Vector, cmap, flatten, reshape, rows)
 import System.IO
 import DLScratch.Array
 import DLScratch.Datasets (Idx (..), readIdx)
@@ -197,12 +197,21 @@ pureBindings = M.fromList $
   , ("deep_conv_net.gradient", \a -> let net = deepConvNetOf a in
       deepOut (withDeepConvNetParams (deepConvNetGradient net (arg a "x") (arg a "t")) net))
   , ("model.evaluate", \a ->
+      -- with half: every weight and every element of x rounded to binary16 (half_float_network.py),
+      -- the arithmetic float64
       let model = arg a "path" :: Args
-          (x, t) = (arg a "x" :: Matrix Double, arg a "t" :: Targets)
+          half = if arg a "half" then pmap (VS.map toFloat16) else id :: Params -> Params
+          (x, t) = ((if arg a "half" then cmap toFloat16 else id) (arg a "x" :: Matrix Double), arg a "t" :: Targets)
           (scores, acc) = case name model "kind" of
-            "two_layer_net" -> let net = twoLayerNetOf model in (predict net x, accuracy net x t)
-            "simple_conv_net" -> let net = convNetOf model in (convNetPredict net x, convNetAccuracy net x t)
-            _ -> let net = deepConvNetOf model in (deepConvNetPredict False net x, deepConvNetAccuracy net x t)
+            "two_layer_net" -> let net0 = twoLayerNetOf model
+                                   net = net0 { layers = half (layers net0) }
+                               in (predict net x, accuracy net x t)
+            "simple_conv_net" -> let net0 = convNetOf model
+                                     net = withConvNetParams (half (convNetParams net0)) net0
+                                 in (convNetPredict net x, convNetAccuracy net x t)
+            _ -> let net0 = deepConvNetOf model
+                     net = withDeepConvNetParams (half (deepConvNetParams net0)) net0
+                 in (deepConvNetPredict False net x, deepConvNetAccuracy net x t)
       in [ok a "y" scores, ok a "accuracy" acc])
   , ("train.trainer", trainer)
   , ("optimizer.run", \a ->
@@ -229,7 +238,7 @@ pureBindings = M.fromList $
     gates = [("gate.and", andGate), ("gate.nand", nandGate), ("gate.or", orGate), ("gate.xor", xorGate)]
     elementwise = [ ("fn.identity", identity), ("fn.step", step), ("fn.sigmoid", sigmoid)
                   , ("fn.sigmoid_grad", sigmoidGrad), ("fn.relu", relu), ("fn.relu_grad", reluGrad)
-                  , ("fn.tanh", tanhActivation) ]
+                  , ("fn.tanh", tanhActivation), ("util.to_float16", toFloat16) ]
     onBatch f a = f (netOf a) (arg a "x") (arg a "t")   -- the network's f on the batch x, t
     onSimpleNet f a = f (arg a "W") (arg a "x") (arg a "t")
     -- x and dout as one row each, through an elementwise layer: out and dx

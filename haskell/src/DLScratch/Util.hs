@@ -20,6 +20,7 @@ module DLScratch.Util
   , channelsLast
   , fromChannelsLast
   , loop
+  , toFloat16
   ) where
 
 import Control.DeepSeq (NFData (..))
@@ -141,3 +142,23 @@ loop from to body = go from
   where go !i | i >= to = pure ()
               | otherwise = body i >> go (i + 1)
 {-# INLINE loop #-}
+
+-- region: half_float
+-- | The nearest IEEE binary16 value (ties to the even significand), held in a Double: numpy's
+-- @astype(np.float16)@ without a binary16 type. For finite x ≠ 0 the quantum is
+-- q = 2^max(e − 10, −24) with e = floor(log2 |x|) (2^−24 below the smallest normal 2^−14, the
+-- subnormals' spacing), and y = roundTiesToEven(x / q)·q, every step exact (x / q and the
+-- product scale by a power of two). |y| > 65504 (the largest binary16: every |x| >= 65520) is
+-- ±Infinity; ±0, ±Infinity and NaN are themselves; a negative x that rounds to 0 gives −0.0.
+toFloat16 :: Double -> Double
+toFloat16 x
+  | isNaN x || isInfinite x || x == 0 = x
+  | abs y > 65504 = if x > 0 then 1 / 0 else -1 / 0
+  | y == 0 = if x < 0 then -0.0 else 0
+  | otherwise = y
+  where
+    e = exponent x - 1   -- x = m·2^exponent x with 1/2 <= |m| < 1
+    k = max (e - 10) (-24)
+    -- Haskell's round is round-half-to-even
+    y = scaleFloat k (fromInteger (round (scaleFloat (-k) x)))
+-- endregion

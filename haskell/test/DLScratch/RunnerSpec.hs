@@ -34,6 +34,9 @@ spec = do
       A.Object o | Just (A.Object ok) <- KM.lookup "ok" o, Just (A.Array ys) <- KM.lookup "y" ok ->
         map (maybe 0 id . numberOf) (foldr (:) [] ys) `shouldBeNear'` [0.01821127, 0.24519181, 0.73659691]
       _ -> expectationFailure (show v)
+  it "util.to_float16 keeps x's shape: [[0.1, 65520], [-2^-26, 1/3]] -> [[0.0999755859375, Infinity], [-0.0, 0.333251953125]]" $ do
+    v <- answer "{\"id\": \"h\", \"op\": \"util.to_float16\", \"args\": {\"x\": [[0.1, 65520], [-1.4901161193847656e-08, 0.3333333333333333]]}}"
+    (okValue v >>= KM.lookup "y") `shouldBe` A.decode "[[0.0999755859375, \"Infinity\"], [-0.0, 0.333251953125]]"
   it "weight_init_std names are case-insensitive as in the book (He, ReLU, Xavier, SIGMOID)" $ do
     let request op std = "{\"id\": \"w\", \"op\": \"multi_layer_net." <> op <> "\", \"args\": {\"input_size\": 3, "
           <> "\"hidden_size_list\": [2], \"output_size\": 2, \"weight_init_std\": \"" <> std <> "\", "

@@ -12,6 +12,11 @@ import DLScratch.Util
 image :: [[Double]] -> Images
 image rs = Images (ImageShape 1 1 (length rs) (length (head rs))) (VS.fromList (concat rs))
 
+-- | toFloat16 of x is want, bit for bit (the sign of a zero included).
+roundsTo :: Double -> Double -> Expectation
+roundsTo x want = (isNegativeZero got, got) `shouldBe` (isNegativeZero want, want)
+  where got = toFloat16 x
+
 spec :: Spec
 spec = describe "im2col and col2im" $ do
   it "convOutputSize rounds down: (7 + 2·1 − 3) // 2 + 1 = 4" $
@@ -58,3 +63,28 @@ spec = describe "im2col and col2im" $ do
     let x = Images (ImageShape 2 3 2 2) (VS.generate 24 fromIntegral)
     toLists (channelsLast (Images (ImageShape 1 2 1 2) (VS.fromList [1, 2, 3, 4]))) `shouldBe` [[1, 3], [2, 4]]
     fromChannelsLast 2 2 2 (channelsLast x) `shouldBe` x
+  describe "toFloat16 (8.3.4): the nearest binary16, ties to even" $ do
+    it "rounds to the 11-bit significand: 0.1 -> 0.0999755859375, 1/3 -> 0.333251953125" $ do
+      roundsTo 0.1 0.0999755859375
+      roundsTo (1 / 3) 0.333251953125
+    it "keeps 65504, the largest binary16; 65519.99 rounds down to it, 65520 and above overflow" $ do
+      roundsTo 65504 65504
+      roundsTo 65519.99 65504
+      roundsTo 65520 (1 / 0)
+      roundsTo (-65520) (-1 / 0)
+    it "subnormals: 2^-24 kept, 2^-25 a tie to the even 0, 3*2^-25 a tie to 2 quanta, -2^-26 to -0.0" $ do
+      roundsTo (2 ** (-24)) (2 ** (-24))
+      roundsTo (2 ** (-25)) 0
+      roundsTo (3 * 2 ** (-25)) (2 ** (-23))
+      roundsTo (-(2 ** (-26))) (-0.0)
+    it "ties to the even significand: 1 + 2^-11 -> 1, 1 + 3*2^-11 -> 1 + 2^-9" $ do
+      roundsTo (1 + 2 ** (-11)) 1
+      roundsTo 1.00048828125 1
+      roundsTo (1 + 3 * 2 ** (-11)) (1 + 2 ** (-9))
+    it "the smallest normal 2^-14 is itself; NaN, the infinities and the zeros are themselves" $ do
+      roundsTo (2 ** (-14)) (2 ** (-14))
+      isNaN (toFloat16 (0 / 0)) `shouldBe` True
+      roundsTo (1 / 0) (1 / 0)
+      roundsTo (-1 / 0) (-1 / 0)
+      roundsTo (-0.0) (-0.0)
+      roundsTo 0 0
