@@ -24,7 +24,7 @@ EXAMPLES = int(os.environ.get("DLSCRATCH_FUZZ_EXAMPLES", "50"))
 #: every port and to the reference's 8 perturbed runs, a model example makes every runner read a
 #: parameters file of up to 1.5 MB. They run this fraction of EXAMPLES here
 #: (`scripts/conformance --fuzz N` runs N of every family).
-FRACTION = {"deep_conv_net": 0.1, "model": 0.2}
+FRACTION = {"deep_conv_net": 0.04, "model": 0.2}
 
 
 @pytest.fixture(scope="module")

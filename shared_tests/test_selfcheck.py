@@ -152,37 +152,45 @@ def blas_kernels() -> list[str | None]:
     return [None, "Prescott", "Sandybridge"] + (["Haswell"] if "avx2" in cpu_flags() else [])
 
 
-@pytest.mark.parametrize("kernel", blas_kernels(), ids=lambda k: k or "native")
-def test_generated_cases_up_to_date(kernel: str | None) -> None:
-    """The committed reference cases agree with a regeneration on this CPU and under other
-    OpenBLAS kernels: bit for bit, or within each case's tolerance for the ops whose results
-    go through BLAS or libm (the ops whose `machine_rounded` is true in ops.json)."""
+#: The regenerations: each OpenBLAS kernel, then the native kernel with numpy's SIMD loops off.
+VARIANTS: list[tuple[str, dict[str, str | None]]] = [
+    (k or "native", {"OPENBLAS_CORETYPE": k}) for k in blas_kernels()] + [
+    ("without_numpy_simd", {"NPY_DISABLE_CPU_FEATURES": " ".join(NUMPY_SIMD_FEATURES)})]
+
+
+@pytest.fixture(scope="module")
+def regenerations() -> dict[str, subprocess.CompletedProcess]:
+    """`generate_cases.py --check` under every variant, two at a time (each is one busy process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     if REFERENCE_PORT not in ALL_PORTS:
         pytest.skip(f"no {REFERENCE_PORT!r} port in the ports description")
     reason = ALL_PORTS[REFERENCE_PORT].absent_reason()
     if reason:
         pytest.skip(f"the Python reference is needed to regenerate ({reason})")
-    env = dict(os.environ)
-    env.pop("OPENBLAS_L2_SIZE", None)
-    if kernel is None:
+
+    def regenerate(variant: dict[str, str | None]) -> subprocess.CompletedProcess:
+        env = dict(os.environ)
+        env.pop("OPENBLAS_L2_SIZE", None)
         env.pop("OPENBLAS_CORETYPE", None)
-    else:
-        env["OPENBLAS_CORETYPE"] = kernel
-    run = subprocess.run([sys.executable, str(SHARED_TESTS / "generate_cases.py"), "--check", "--verbose"],
-                         capture_output=True, text=True, timeout=300, env=env)
+        env.update({k: v for k, v in variant.items() if v is not None})
+        return subprocess.run([sys.executable, str(SHARED_TESTS / "generate_cases.py"), "--check", "--verbose"],
+                              capture_output=True, text=True, timeout=300, env=env)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = pool.map(regenerate, [v for _, v in VARIANTS])
+        return dict(zip([name for name, _ in VARIANTS], runs))
+
+
+@pytest.mark.parametrize("variant", [name for name, _ in VARIANTS])
+def test_generated_cases_up_to_date(variant: str, regenerations: dict[str, subprocess.CompletedProcess]) -> None:
+    """The committed reference cases agree with a regeneration on this CPU and under other
+    OpenBLAS kernels, and with numpy's SIMD loops (exp, log, sums), which dispatch on the CPU
+    too, disabled: bit for bit, or within each case's tolerance for the ops whose results go
+    through BLAS or libm (the ops whose `machine_rounded` is true in ops.json)."""
+    run = regenerations[variant]
     assert run.returncode == 0, run.stdout + run.stderr
     assert CASES_DIR.is_dir()
-
-
-def test_generated_cases_up_to_date_without_numpy_simd() -> None:
-    """numpy's SIMD loops (exp, log, sums) dispatch on the CPU too: with all of them disabled
-    the regeneration agrees as well."""
-    if REFERENCE_PORT not in ALL_PORTS or ALL_PORTS[REFERENCE_PORT].absent_reason():
-        pytest.skip("the Python reference is needed to regenerate")
-    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(NUMPY_SIMD_FEATURES))
-    run = subprocess.run([sys.executable, str(SHARED_TESTS / "generate_cases.py"), "--check"],
-                         capture_output=True, text=True, timeout=300, env=env)
-    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_a_moved_exact_value_is_noticed(tmp_path: Path) -> None:

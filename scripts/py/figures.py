@@ -1,5 +1,7 @@
 """Draw the book's chapter-6 figures from the results of `bin/experiment` (any port, several at once),
-and chapter 7's first-layer filters (figure 7-24) from `bin/train --net simple_conv_net --save-params`.
+chapter 7's first-layer filters (figure 7-24) from `bin/train --net simple_conv_net --save-params`,
+and chapter 8's misclassified test images (figure 8-6) and half-precision accuracy from a trained
+network's parameters file (`bin/train --net deep_conv_net --save-params`, or any network's).
 
     scripts/figures RESULT.json... [--out-dir DIR]
     scripts/figures --run NAME [--scale S] [--seed K] [--port P]... [--out-dir DIR]
@@ -19,6 +21,15 @@ drew before it from `--seed` (bin/train's default seed 0), drawn as the book's v
 does (gray, 8 a row); with several ports' files, `filters-ports.png` puts every port's trained
 filters one row under the other and the table gives each one's largest difference from the
 reference's.
+
+A parameters file of a DeepConvNet (or given with `--chapter8`, of any network) gives
+`misclassified.png` (`-PORT` for another port's file): the first 20 Fashion-MNIST test images
+that the network gets wrong, each titled with its predicted and its true class, as the book's
+`misclassified_mnist.py` draws them; and `half-precision.json` / `.png`: its test accuracy on the
+10000 test images in float64 and with its weights and images rounded to binary16 (the book's
+`half_float_network.py`). Every `--eval-port P` also evaluates the binary16 network in port P's
+runner (`model.evaluate` with `half`, the port's own rounding) on the first `--eval-images`
+images, and the table compares each with the reference's figure on the same images.
 """
 
 from __future__ import annotations
@@ -336,12 +347,122 @@ def filter_figures(paths: list[Path], seed: int, out_dir: Path) -> None:
                 print(f"  {rec.get('port'):<8} W1's largest difference from python's, relative to its largest entry: {d:.2e}")
 
 
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot"]
+EVAL_BATCH = 250
+
+
+def load_network(path: Path) -> tuple[Result, Any]:
+    """A parameters file of any network bin/train saves, as the reference's network."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+    from dlscratch.networks import NETWORKS
+    try:
+        record = json.loads(path.read_text())
+        spec = dict(record["network"])
+        kind = spec.pop("kind")
+        params = {k: np.array([float(v) for v in a["data"]], dtype=np.float64).reshape(a["shape"])
+                  for k, a in record["params"].items()}
+        return record, NETWORKS[kind](**spec, params=params)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
+        fail(f"{path} is not a parameters file of bin/train --save-params ({e})")
+
+
+def predictions(network: Any, x: np.ndarray) -> np.ndarray:
+    """The test-mode argmax of every image, 100 at a time (misclassified_mnist.py's batches)."""
+    return np.concatenate([np.argmax(network.predict(x[i:i + 100]), axis=1) for i in range(0, len(x), 100)])
+
+
+def port_half_accuracy(port_name: str, path: Path, x: np.ndarray, t: np.ndarray) -> float:
+    """model.evaluate with half in a port's runner, EVAL_BATCH images a request: the fraction correct."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared_tests"))
+    from harness.jsonio import dumps
+    from harness.ports import load_ports
+    ports = load_ports()
+    if port_name not in ports:
+        fail(f"--eval-port {port_name}: not a port of shared_tests/ports.json ({', '.join(ports)})")
+    correct = 0
+    with ports[port_name].client(timeout=3600) as client:
+        for i in range(0, len(x), EVAL_BATCH):
+            rid = f"half/{i}"
+            answer = client.request(dumps({"id": rid, "op": "model.evaluate", "args": {
+                "path": str(path.resolve()), "x": x[i:i + EVAL_BATCH].tolist(), "t": t[i:i + EVAL_BATCH].tolist(),
+                "half": True}}), rid)
+            if answer.kind != "ok":
+                fail(f"{port_name}'s model.evaluate: {answer.describe()}")
+            correct += round(answer.body["accuracy"] * len(t[i:i + EVAL_BATCH]))
+    return correct / len(x)
+
+
+def chapter8_figures(paths: list[Path], data_dir: Path, eval_ports: list[str], eval_images: int, out_dir: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+    from dlscratch.datasets import IdxError, load_mnist
+    from dlscratch.util import to_float16
+    for path in paths:
+        record, network = load_network(path)
+        flat = record["network"]["kind"] == "two_layer_net"
+        try:
+            _, (x, t) = load_mnist(data_dir, flatten=flat)
+        except IdxError as e:
+            fail(str(e))
+        port = record.get("port", "?")
+        y = predictions(network, x)
+        wrong = np.flatnonzero(y != t)
+        acc64 = 1 - wrong.size / len(t)
+        fig = plt.figure(figsize=(7.5, 7))
+        fig.subplots_adjust(left=0, right=1, bottom=0, top=0.93, hspace=0.45, wspace=0.1)
+        fig.suptitle(f"misclassified test images ({port}'s {record['network']['kind']}, test accuracy {acc64:.4f})",
+                     fontsize=10)
+        for k, i in enumerate(wrong[:20]):
+            ax = fig.add_subplot(4, 5, k + 1, xticks=[], yticks=[])
+            ax.imshow(x[i].reshape(28, 28), cmap="gray_r", interpolation="nearest")
+            ax.set_title(f"{FASHION_CLASSES[y[i]]}\n(true: {FASHION_CLASSES[t[i]]})", fontsize=7)
+        name = "misclassified" if port == REFERENCE else f"misclassified-{port}"
+        save(fig, out_dir / f"{name}.png")
+        print(f"  {wrong.size} of {len(t)} test images misclassified")
+
+        half = type(network)(**{k: v for k, v in record["network"].items() if k != "kind"},
+                             params={k: to_float16(v) for k, v in network.params.items()})
+        x16 = to_float16(x)
+        y16 = predictions(half, x16)
+        acc16 = float(np.mean(y16 == t))
+        result: Result = {"params_file": str(path), "trained_by": port, "network": record["network"],
+                          "test_images": int(len(t)), "float64_accuracy": acc64, "binary16_accuracy": acc16,
+                          "predictions_changed": int(np.sum(y16 != y)), "ports": {}}
+        print(f"  test accuracy of {len(t)} images: float64 {acc64:.4f}, binary16 weights and images {acc16:.4f} "
+              f"({result['predictions_changed']} predictions changed)")
+        n = min(eval_images, len(t))
+        ref_n = float(np.mean(y16[:n] == t[:n]))
+        for p in eval_ports:
+            got = port_half_accuracy(p, path, x[:n], t[:n])    # the port rounds the images itself
+            result["ports"][p] = {"images": n, "binary16_accuracy": got, "reference_on_these": ref_n}
+            print(f"  {p:<8} binary16 accuracy on the first {n} images {got:.4f} (python {ref_n:.4f})")
+        (out_dir / "half-precision.json").write_text(json.dumps(result, indent=1) + "\n")
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+        bars = ax.bar(["float64", "binary16"], [acc64, acc16], color=["C0", "C1"], width=0.5)
+        ax.bar_label(bars, labels=[f"{acc64:.4f}", f"{acc16:.4f}"])
+        ax.set_ylim(min(acc64, acc16) - 0.05, 1)
+        ax.set_ylabel(f"test accuracy ({len(t)} images)")
+        ax.set_title(f"{record['network']['kind']}: weights and images in half precision", fontsize=10)
+        save(fig, out_dir / "half-precision.png")
+        print(f"  {out_dir / 'half-precision.json'}")
+
+
 def is_params_file(path: Path) -> bool:
     try:
         with open(path, encoding="utf-8") as fh:
             return '"dlscratch-params"' in fh.read(200)
     except OSError:
         return False
+
+
+def network_kind(path: Path) -> str | None:
+    """The "kind" of a parameters file's network, read from its first bytes."""
+    with open(path, encoding="utf-8") as fh:
+        head = fh.read(400)
+    for kind in ("deep_conv_net", "simple_conv_net", "two_layer_net"):
+        if f'"kind": "{kind}"' in head or f'"kind":"{kind}"' in head:
+            return kind
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,6 +476,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", metavar="K", type=checked(int, lambda v: 0 <= v < 2**31, "a whole number in 0 <= K < 2^31"), default=0,
                    help="with --run: the experiments' --seed; with a parameters file: the seed its trainer drew the filters from")
     p.add_argument("--port", metavar="P", action="append", default=[], help="with --run: a port besides the reference (repeatable; default: every port with an experiment)")
+    p.add_argument("--chapter8", action="store_true",
+                   help="draw chapter 8's figures from every parameters file given, whatever its network")
+    p.add_argument("--data-dir", metavar="DIR", type=Path, default=Path("/usr/share/datasets/fashion-mnist"),
+                   help="the test images of chapter 8's figures")
+    p.add_argument("--eval-port", metavar="P", action="append", default=[],
+                   help="chapter 8: evaluate the binary16 network in this port's runner too (repeatable)")
+    p.add_argument("--eval-images", metavar="N", type=checked(int, lambda v: v >= 1, "a whole number >= 1"), default=1000,
+                   help="chapter 8: test images each --eval-port evaluates")
     p.add_argument("--out-dir", metavar="DIR", type=Path, default=Path("out/figures"), help="where the PNGs go (the gallery is docs/figures)")
     p.error = lambda message: fail(message)  # type: ignore[method-assign]
     args = p.parse_args(argv)
@@ -365,9 +494,14 @@ def main(argv: list[str] | None = None) -> int:
     params = [path for path in args.results if is_params_file(path)]
     args.results = [path for path in args.results if path not in params]
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    deep = [path for path in params if args.chapter8 or network_kind(path) == "deep_conv_net"]
+    params = [path for path in params if path not in deep]
     if params:
         print("filters (figure 7-24):")
         filter_figures(params, args.seed, args.out_dir)
+    if deep:
+        print("misclassified images (figure 8-6) and half precision:")
+        chapter8_figures(deep, args.data_dir, args.eval_port, args.eval_images, args.out_dir)
     groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for path in args.results:
         record = load(path)
