@@ -12,8 +12,9 @@ description = {
   detailed = [[
     Perceptrons, activation functions, losses, numerical gradients, backpropagation
     layers, TwoLayerNet, MultiLayerNet, MultiLayerNetExtend, the book's optimizers
-    and its Trainer, im2col, Convolution, Pooling and SimpleConvNet, with a shared
-    MRG32k3a generator so results match the Python/NumPy reference.
+    and its Trainer, im2col, Convolution, Pooling, SimpleConvNet and DeepConvNet, with a
+    shared MRG32k3a generator so results match the Python/NumPy reference; bin/train's
+    checkpoints, with the small C module dlscratch.signals for SIGINT and SIGTERM.
   ]],
   license = "MIT",
 }
@@ -28,6 +29,7 @@ build = {
   type = "builtin",
   modules = {
     ["dlscratch.bench"] = "dlscratch/bench.lua",
+    ["dlscratch.checkpoint"] = "dlscratch/checkpoint.lua",
     ["dlscratch.class"] = "dlscratch/class.lua",
     ["dlscratch.cli"] = "dlscratch/cli.lua",
     ["dlscratch.datasets"] = "dlscratch/datasets.lua",
@@ -48,6 +50,9 @@ build = {
     ["dlscratch.trainer"] = "dlscratch/trainer.lua",
     ["dlscratch.util"] = "dlscratch/util.lua",
     ["dlscratch.validate"] = "dlscratch/validate.lua",
+    ["dlscratch.signals"] = {
+      sources = { "csrc/signals.c" },
+    },
   },
   install = {
     bin = {

@@ -1,5 +1,5 @@
 -- Every module returns a table (class returns the helper function) and sets no global.
-local MODULES = { "bench", "class", "cli", "datasets", "experiments", "functions", "gates", "gradient", "graph",
+local MODULES = { "bench", "checkpoint", "class", "cli", "datasets", "experiments", "functions", "gates", "gradient", "graph",
   "jsonio", "layers", "networks", "optimizers", "progress", "rng", "runner", "tensor", "train", "trainer", "util", "validate" }
 
 describe("modules", function()
