@@ -1,6 +1,7 @@
 {-# LANGUAGE OverloadedStrings #-}
 -- | dlscratch-bench: milliseconds per training step of the book's TwoLayerNet, or with
--- --net simple_conv_net of its SimpleConvNet (shared_tests/README.md §9): forward,
+-- --net simple_conv_net of its SimpleConvNet, or with --net deep_conv_net of its DeepConvNet
+-- (shared_tests/README.md §9): forward,
 -- SoftmaxWithLoss, the whole backward (the first layer's dx1 included), SGD lr 0.1; every value
 -- of the step forced, wall-clock time, median of repeats; beside the Python reference's figure
 -- measured in the same run.
@@ -35,6 +36,7 @@ import DLScratch.Layers (Dense (..))
 import DLScratch.Networks
 import DLScratch.Optimizers
 import DLScratch.Rng (mkGen, rand)
+import DLScratch.Train (Model (DeepConvModel), modelArrays)
 
 inputN, outputN :: Int
 inputN = 784
@@ -58,6 +60,15 @@ convInputs hidden batch = (net, reshape inputN xv, t)
     (net, _) = initConvNet (InputDim 1 28 28) defaultConvParam hidden outputN 0.01 g1
     t = TLabels (Labels (VS.generate batch (`mod` outputN)))
 
+-- | §9's inputs for DeepConvNet: @x = rand(batch, 784)@ as N × 1 × 28 × 28, then W1 … W8 as
+-- deep_conv_net.init draws them (He's scales); its masks those of seed 0 (init's), every step.
+deepInputs :: Int -> Int -> (DeepConvNet, Matrix Double, Targets)
+deepInputs hidden batch = (net, reshape inputN xv, t)
+  where
+    (xv, g1) = rand [batch, inputN] (mkGen 0)
+    (net, _) = initDeepConvNet (InputDim 1 28 28) hidden outputN g1
+    t = TLabels (Labels (VS.generate batch (`mod` outputN)))
+
 -- | The book's step: backpropagation (the loss, dx1 and the gradients), then
 -- @p ← p − 0.1·g@ for W1, b1, W2, b2.
 trainStep :: Matrix Double -> Targets -> Net -> (Backprop, Net)
@@ -69,6 +80,24 @@ trainStep x t net = (bp, net { layers = sgdStep (layers net) (bpGrads bp) })
 convStep :: Matrix Double -> Targets -> ConvNet -> (Backprop, ConvNet)
 convStep x t net = (bp, withConvNetParams (sgdStep (convNetParams net) (bpGrads bp)) net)
   where bp = convNetBackprop net x t
+
+-- | DeepConvNet's step: the backpropagation of a training-mode pass with seed 0's masks (dx1 of the
+-- first convolution included), then SGD lr 0.1 on W1, b1, …, W8, b8.
+deepStep :: Matrix Double -> Targets -> DeepConvNet -> (Backprop, DeepConvNet)
+deepStep x t net = (bp, withDeepConvNetParams (sgdStep (deepConvNetParams net) (bpGrads bp)) net)
+  where bp = deepConvNetBackprop net x t
+
+-- | Multiply-adds of one image's forward products in DeepConvNet: each convolution's
+-- OH·OW·FN·(C·3·3) (a pad-p layer makes a side s into s + 2p − 2, a pooling into s // 2), then
+-- the Affines' (64·PH·PW)·hidden + hidden·10: 8,772,340 for hidden 50.
+deepMacs :: Int -> Int
+deepMacs hidden = convs + channels * side * side * hidden + hidden * outputN
+  where
+    (convs, channels, side) = foldl layer (0, 1, 28) (zip [1 ..] deepConvs)
+    layer (m, c, s0) (i, (filters, pad)) =
+      let s1 = s0 + 2 * pad - 2
+          s2 = if i `elem` deepPoolAfter then s1 `div` 2 else s1
+      in (m + s1 * s1 * filters * c * 9, filters, s2)
 
 -- | @p ← p − 0.1·g@
 sgdStep :: Params -> Grads -> Params
@@ -102,8 +131,14 @@ stepTimes repeats steps step net0 = do
   go repeats net1 [] (0 :: Int)
 
 -- | One step's values before its update, as §9's --check line: for SimpleConvNet dx1 is
--- N × 1 × 28 × 28 and W1 30 × 1 × 5 × 5.
+-- N × 1 × 28 × 28 and W1 30 × 1 × 5 × 5; for DeepConvNet W1 … W6 are FN × C × 3 × 3.
 checkJ :: String -> Int -> Int -> J
+checkJ "deep_conv_net" hidden batch = JObj
+  [ ("loss", JNum (bpLoss bp)), ("dx1", tensorJ (Tensor [rows (bpDx bp), 1, 28, 28] (flatten (bpDx bp))))
+  , ("grads", JObj [ (k, tensorJ (Tensor sh v)) | (k, sh, v) <- modelArrays (DeepConvModel (withDeepConvNetParams (bpGrads bp) n)) ]) ]
+  where
+    (n, x, t) = deepInputs hidden batch
+    bp = deepConvNetBackprop n x t
 checkJ net hidden batch = JObj
   [ ("loss", JNum (bpLoss bp)), ("dx1", if conv then images (bpDx bp) else matrixJ (bpDx bp))
   , ("grads", JObj (concat [ [("W" <> k, weightJ k w), ("b" <> k, vectorJ b)]
@@ -144,7 +179,7 @@ data Opts = Opts
   , oCheck, oReference, oJson :: Bool
   }
 
--- | --hidden, by default 50 for TwoLayerNet and 100 for SimpleConvNet.
+-- | --hidden, by default 50 for TwoLayerNet and DeepConvNet, 100 for SimpleConvNet.
 hiddenOf :: Opts -> Int
 hiddenOf o = fromMaybe (if oNet o == "simple_conv_net" then 100 else 50) (oHidden o)
 
@@ -157,13 +192,15 @@ usage = unlines
   , "Times the book's TwoLayerNet training step (784-N-10, float64: forward, SoftmaxWithLoss, the whole"
   , "backward including the first Affine's dx, SGD lr 0.1; every value forced), or with --net"
   , "simple_conv_net the SimpleConvNet step (30 filters of 5x5 on 1x28x28, 2x2 pooling, N hidden, 10"
-  , "classes; the convolution's dx included), on the inputs of shared_tests/README.md section 9: the"
-  , "median over the repeats, and the Python reference's figure (python -m dlscratch.bench) in the same run."
+  , "classes; the convolution's dx included), or with --net deep_conv_net the DeepConvNet step (six 3x3"
+  , "convolutions, three 2x2 poolings, N hidden, 10 classes, training mode with the masks of seed 0; the first"
+  , "convolution's dx included), on the inputs of shared_tests/README.md section 9: the median over the"
+  , "repeats, and the Python reference's figure (python -m dlscratch.bench) in the same run."
   , ""
-  , "  --net NAME       two_layer_net or simple_conv_net (default: two_layer_net)"
+  , "  --net NAME       two_layer_net, simple_conv_net or deep_conv_net (default: two_layer_net)"
   , "  --repeats N      timed repeats, N >= 1; the median is reported (default: 7)"
   , "  --steps N        steps per repeat, N >= 1 (default: 50)"
-  , "  --hidden N       hidden units, N >= 1 (default: 50; 100 for simple_conv_net)"
+  , "  --hidden N       hidden units, N >= 1 (default: 50; 100 for simple_conv_net; 50 for deep_conv_net)"
   , "  --batch N        images per batch, N >= 1 (default: 100)"
   , "  --check          instead of timing: the loss, dx1 and gradients of one step as one JSON line (default: off)"
   , "  --no-reference   do not run the Python reference (default: off)"
@@ -183,8 +220,8 @@ parseArgs = go (Opts "two_layer_net" 7 50 100 Nothing False True False)
       ("--json" : rest) -> go o { oJson = True } rest
       (a : rest) | "--" `isPrefixOf` a, (flag, '=' : val) <- break (== '=') a -> go o (flag : val : rest)
       ("--net" : v : rest)
-        | v `elem` ["two_layer_net", "simple_conv_net"] -> go o { oNet = v } rest
-        | otherwise -> Left ("--net " ++ show v ++ ": not one of two_layer_net, simple_conv_net")
+        | v `elem` ["two_layer_net", "simple_conv_net", "deep_conv_net"] -> go o { oNet = v } rest
+        | otherwise -> Left ("--net " ++ show v ++ ": not one of two_layer_net, simple_conv_net, deep_conv_net")
       (flag : rest) | Just set <- lookup flag counts -> case rest of
         v : rest' -> count flag v >>= \n -> go (set n o) rest'
         [] -> Left (flag ++ " needs a value")
@@ -210,16 +247,24 @@ main = do
 bench :: Opts -> IO ()
 bench o = do
   let conv = oNet o == "simple_conv_net"
+      deep = oNet o == "deep_conv_net"
       hidden = hiddenOf o
-      shape = if conv then "conv 30x5x5-pool-" ++ show hidden ++ "-10" else "784-" ++ show hidden ++ "-10"
-  (times, faults) <- if conv
-    then let (net, x, t) = convInputs hidden (oBatch o) in evaluate x >> stepTimes (oRepeats o) (oSteps o) (convStep x t) net
-    else let (net, x, t) = benchInputs hidden (oBatch o) in evaluate x >> stepTimes (oRepeats o) (oSteps o) (trainStep x t) net
+      shape | conv = "conv 30x5x5-pool-" ++ show hidden ++ "-10"
+            | deep = "6 conv 3x3-3 pool-" ++ show hidden ++ "-10"
+            | otherwise = "784-" ++ show hidden ++ "-10"
+      timed step (net, x, _) = evaluate x >> stepTimes (oRepeats o) (oSteps o) step net
+  (times, faults) <- case () of
+    _ | conv -> let i@(_, x, t) = convInputs hidden (oBatch o) in timed (convStep x t) i
+      | deep -> let i@(_, x, t) = deepInputs hidden (oBatch o) in timed (deepStep x t) i
+      | otherwise -> let i@(_, x, t) = benchInputs hidden (oBatch o) in timed (trainStep x t) i
   let ms = median times
       -- multiply-adds, 2 flops each: the convolution's col·W_colᵀ, doutᵀ·col, dout·W_col (576 windows
       -- of 25 for 30 filters) and the Affines' three products each
-      flops = fromIntegral (if conv then 3 * 2 * oBatch o * (576 * 30 * 25 + 4320 * hidden + hidden * outputN)
-                            else 3 * 2 * oBatch o * (inputN * hidden + hidden * outputN)) :: Double
+      -- (DeepConvNet: the three products of each of its convolutions and Affines, deepMacs)
+      flops = fromIntegral (3 * 2 * oBatch o * perImage) :: Double
+      perImage | conv = 576 * 30 * 25 + 4320 * hidden + hidden * outputN
+               | deep = deepMacs hidden
+               | otherwise = inputN * hidden + hidden * outputN
       f3 x = showFFloat (Just 3) x ""
       gflops = flops / (ms * 1e6)
   if oJson o

@@ -348,3 +348,30 @@ spec = do
             _ -> expectationFailure ("no grads object: " ++ out)
         _ -> expectationFailure ("not a JSON object: " ++ out)
       bench ["--net", "lenet"] >>= oneLineError "bin/bench" ["--net", "lenet"]
+    it "--net deep_conv_net --check: dx1 N x 1 x 28 x 28, W1 16 x 1 x 3 x 3 ... W7 of the last 4 x 4 pooling, 16 gradients" $ do
+      (code, out, _) <- bench ["--net", "deep_conv_net", "--check", "--hidden", "3", "--batch", "2"]
+      code `shouldBe` ExitSuccess
+      let shape v = case v of
+            A.Array xs -> length xs : maybe [] shape (foldr (const . Just) Nothing xs)
+            _ -> []
+      case A.decode (BLC.pack out) of
+        Just (A.Object o) -> do
+          fmap shape (KM.lookup "dx1" o) `shouldBe` Just [2, 1, 28, 28]
+          case KM.lookup "grads" o of
+            Just (A.Object g) -> do
+              length (KM.keys g) `shouldBe` 16
+              map (fmap shape . (`KM.lookup` g)) ["W1", "b1", "W4", "W6", "b6", "W7", "b7", "W8", "b8"]
+                `shouldBe` map Just [[16, 1, 3, 3], [16], [32, 32, 3, 3], [64, 64, 3, 3], [64], [1024, 3], [3], [3, 10], [10]]
+            _ -> expectationFailure ("no grads object: " ++ out)
+        _ -> expectationFailure ("not a JSON object: " ++ out)
+    it "--net deep_conv_net --json: the flops of README §9's products (batch 2, hidden 3: 104,684,904 a step)" $ do
+      -- per image: 28·28·16·9 + 28·28·16·144 + 14·14·32·144 + 16·16·32·288 + 8·8·64·288 + 8·8·64·576
+      -- = 8,720,640 for the convolutions, 1024·3 + 3·10 = 3,102 for the Affines; times 3 products, 2 flops, 2 images
+      (code, out, _) <- bench ["--net", "deep_conv_net", "--repeats", "1", "--steps", "1", "--json", "--hidden", "3", "--batch", "2"]
+      code `shouldBe` ExitSuccess
+      case A.decode (BLC.pack (last (lines out))) of
+        Just (A.Object o) | Just (A.Number ms) <- KM.lookup "ms_per_step" o, Just (A.Number gf) <- KM.lookup "gflops" o -> do
+          KM.lookup "net" o `shouldBe` Just (A.String "deep_conv_net")
+          let flops = realToFrac gf * realToFrac ms * 1e6 :: Double
+          abs (flops - 104684904) / 104684904 `shouldSatisfy` (< 1e-9)
+        _ -> expectationFailure ("not the JSON object: " ++ out)

@@ -78,6 +78,7 @@ module DLScratch.Networks
   , deepConvNetLoss
   , deepConvNetAccuracy
   , deepConvNetGradient
+  , deepConvNetBackprop
   ) where
 
 import Control.DeepSeq (NFData (..))
@@ -674,13 +675,18 @@ deepConvNetAccuracy net = blockAccuracy accuracyBatch (deepConvNetPredict False 
 
 -- | Backpropagation through a training-mode pass: dW, db of W1 (as W_col), b1, …, W8, b8.
 deepConvNetGradient :: DeepConvNet -> Matrix Double -> Targets -> Grads
-deepConvNetGradient net x t = convGrads ++ [g7, g8]
+deepConvNetGradient net x t = bpGrads (deepConvNetBackprop net x t)
+
+-- | The loss of a training-mode pass, dx (one image per row: the first convolution's
+-- col2im(dout·W_col)) and the gradients of W1 (as W_col), b1, …, W8, b8.
+deepConvNetBackprop :: DeepConvNet -> Matrix Double -> Targets -> Backprop
+deepConvNetBackprop net x t = Backprop l (imagesRows dx) (convGrads ++ [g7, g8])
   where
     (scores, DeepTape blockTapes flatShape at7 rt7 dt7 at8 dt8) = deepForward True net x
-    (_, st) = softmaxWithLossForward scores t
+    ((l, _), st) = softmaxWithLossForward scores t
     (d7, g8) = affineBackward (deepOutput net) at8 (dropoutBackward dt8 (softmaxWithLossBackward st))
     (d6, g7) = affineBackward (deepHidden net) at7 (reluBackward rt7 (dropoutBackward dt7 d7))
-    (_, convGrads) = mapAccumR back (Images flatShape (flatten d6)) (zip (deepConvLayers net) blockTapes)
+    (dx, convGrads) = mapAccumR back (Images flatShape (flatten d6)) (zip (deepConvLayers net) blockTapes)
     back dout (layer, ConvBlockTape ct convShape rt pt) =
       let dpool = maybe dout (`poolingBackward` dout) pt
       in convolutionBackward layer ct (Images convShape (flatten (reluBackward rt (imagesRows dpool))))
