@@ -25,10 +25,15 @@ INPUT, OUTPUT = 784, 10
 
 
 
-NETS = ("two_layer_net", "simple_conv_net")
-TITLES = {"two_layer_net": "TwoLayerNet", "simple_conv_net": "SimpleConvNet"}
-#: The conv step is about 45 times the MLP's work: a tenth of --steps per repeat (at least 1).
-CONV_STEP_DIVISOR = 10
+NETS = ("two_layer_net", "simple_conv_net", "deep_conv_net")
+TITLES = {"two_layer_net": "TwoLayerNet", "simple_conv_net": "SimpleConvNet", "deep_conv_net": "DeepConvNet"}
+#: The conv step is about 45 times the MLP's work, the deep step 10 times the conv step's: a
+#: tenth and a hundredth of --steps per repeat (at least 1).
+STEP_DIVISOR = {"two_layer_net": 1, "simple_conv_net": 10, "deep_conv_net": 100}
+DEFAULT_HIDDEN = {"two_layer_net": 50, "simple_conv_net": 100, "deep_conv_net": 50}
+CHARTS = {"two_layer_net": "bench.png", "simple_conv_net": "bench-conv.png", "deep_conv_net": "bench-deep.png"}
+#: The steps that scripts/py/bench_steps.py also writes in plain numpy and PyTorch.
+BASELINE_NETS = ("two_layer_net", "simple_conv_net")
 
 
 def size_args(hidden: int, batch: int, net: str = "two_layer_net") -> list[str]:
@@ -170,6 +175,9 @@ def flops(hidden: int, batch: int, net: str = "two_layer_net") -> int:
     dout·W_col (30 filters of 5 x 5 over 24 x 24 windows, pooled to 30·12·12 = 4320 inputs)."""
     if net == "two_layer_net":
         return 3 * 2 * batch * (INPUT * hidden + hidden * OUTPUT)
+    if net == "deep_conv_net":
+        from dlscratch.bench import deep_conv_macs     # README section 9: the six convolutions and two Affines
+        return 3 * 2 * batch * deep_conv_macs(hidden)
     return 3 * 2 * batch * (24 * 24 * 30 * 25 + 4320 * hidden + hidden * OUTPUT)
 
 
@@ -188,7 +196,7 @@ def measure(ports: list[Port], torch_py: Path | None, args: argparse.Namespace, 
             repeats: int, steps: int, net: str = "two_layer_net") -> list[dict]:
     rows = []
     for impl, py in (("numpy", Path(sys.executable)), ("torch", torch_py)):
-        if py is None:
+        if py is None or net not in BASELINE_NETS:
             continue
         rec = baseline(impl, py, repeats, steps, hidden, batch, args.timeout, net)
         rows.append({"name": "numpy (plain)" if impl == "numpy" else "pytorch (autograd)", **rec})
@@ -199,6 +207,8 @@ def measure(ports: list[Port], torch_py: Path | None, args: argparse.Namespace, 
 
 
 def shape_text(net: str, hidden: int) -> str:
+    if net == "deep_conv_net":
+        return f"1x28x28, 6 conv 3x3 (16-16-32-32-64-64), 3 pool 2x2, {hidden}-{OUTPUT}"
     return f"{INPUT}-{hidden}-{OUTPUT}" if net == "two_layer_net" else f"1x28x28, conv 30x5x5, pool 2x2, {hidden}-{OUTPUT}"
 
 
@@ -226,12 +236,14 @@ def print_table(net: str, rows: list[dict], hidden: int, batch: int, repeats: in
 def main(argv: list[str] | None = None) -> int:
     p = OneLineParser("scripts/bench", " ".join(__doc__.strip().splitlines()[:2]))
     p.add_argument("--port", action="append", metavar="NAME", help="only these ports, repeatable (default: every present port)")
-    p.add_argument("--net", metavar="NAME", choices=[*NETS, "both"], default="both",
-                   help="the step timed: two_layer_net, simple_conv_net or both")
+    p.add_argument("--net", metavar="NAME", choices=[*NETS, "all"], default="all",
+                   help="the step timed: two_layer_net, simple_conv_net, deep_conv_net or all")
     p.add_argument("--repeats", metavar="N", type=positive_int, default=7, help="timed repeats per row; the median is reported")
     p.add_argument("--steps", metavar="N", type=positive_int, default=50,
-                   help=f"steps per repeat (default: 50; the SimpleConvNet step a {CONV_STEP_DIVISOR}th of it, at least 1)")
-    p.add_argument("--hidden", metavar="N", type=positive_int, default=None, help="hidden units (default: 50; 100 for SimpleConvNet)")
+                   help="steps per repeat (default: 50; the SimpleConvNet step a 10th of it, the DeepConvNet step a "
+                        "100th, at least 1)")
+    p.add_argument("--hidden", metavar="N", type=positive_int, default=None,
+                   help="hidden units (default: 50; 100 for SimpleConvNet)")
     p.add_argument("--batch", metavar="N", type=positive_int, default=100, help="images per batch")
     p.add_argument("--with-torch", action="store_true",
                    help=f"add a PyTorch row ({TORCH_PIN}, installed into .venv-torch when missing)")
@@ -255,9 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         return scaling(ports, torch_py, args)
 
     tables: dict[str, dict] = {}
-    for net in (NETS if args.net == "both" else (args.net,)):
-        hidden = args.hidden or (50 if net == "two_layer_net" else 100)
-        steps = args.steps if net == "two_layer_net" else max(1, args.steps // CONV_STEP_DIVISOR)
+    for net in (NETS if args.net == "all" else (args.net,)):
+        hidden = args.hidden or DEFAULT_HIDDEN[net]
+        steps = max(1, args.steps // STEP_DIVISOR[net])
         rows = measure(ports, torch_py, args, hidden, args.batch, args.repeats, steps, net)
         ref = next((r["ms_per_step"] for r in rows if r["name"] == "python" and r.get("ms_per_step")), None)
         plain = next((r["ms_per_step"] for r in rows if r["name"] == "numpy (plain)" and r.get("ms_per_step")), None)
@@ -286,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     for net, table in tables.items():
         charted = [r for r in table["rows"] if r.get("ratio")]
         if charted:
-            png = args.out_dir / ("bench.png" if net == "two_layer_net" else "bench-conv.png")
+            png = args.out_dir / CHARTS[net]
             chart(png, charted, f"{TITLES[net]} training step ({shape_text(net, table['hidden'])}, batch {args.batch})\n{machine()}")
             print(f"chart: {png}")
     print(f"figures: {args.out_dir / 'bench.json'}")
