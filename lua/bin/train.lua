@@ -137,8 +137,25 @@ local function parse(argv)
   return o
 end
 
--- options_from(o, options): the run's options from a checkpoint's "options", each checked as its
--- command-line option is (iters too, which for the Trainer's networks is recomputed from the epochs)
+-- How a checkpoint's options are checked, as their command-line options are: {accepts(v), what it must be}
+local function whole(v) return type(v) == "number" and v == math.floor(v) and v - v == 0 end
+local function finite(v) return type(v) == "number" and v - v == 0 end
+local function count(v) return whole(v) and v >= 1 end
+local OPTION_CHECKS = {
+  optimizer = { function(v)
+    for _, name in ipairs(OPTIMIZER_NAMES) do if v == name then return true end end
+    return false
+  end, "one of " .. table.concat(OPTIMIZER_NAMES, ", ") },
+  lr = { finite, "a finite number" }, weight_init_std = { finite, "a finite number" },
+  seed = { function(v) return whole(v) and v >= 0 and v < rng.SEED_LIMIT end, "a seed in 0 <= seed < 2^31" },
+}
+for _, option in ipairs({ "iters", "epochs", "evaluate_samples", "batch_size", "hidden", "train_size", "test_size" }) do
+  OPTION_CHECKS[option] = { count, "a whole number >= 1" }
+end
+
+-- options_from(o, options): the run's options from a checkpoint's "options": net, then those the
+-- network accepts, seed, train_size, test_size and iters (for the Trainer's networks recomputed from
+-- the epochs), each checked as its command-line option is
 local function options_from(o, options)
   local function refuse(option, what)
     command:fail("%s: options.%s is %s, not %s", o.resume, option, jsonio.encode(options[option] or jsonio.null):sub(1, 40),
@@ -146,24 +163,12 @@ local function options_from(o, options)
   end
   local net = options.net
   if type(net) ~= "string" or not NET_DEFAULTS[net] then refuse("net", "one of " .. table.concat(NETS, ", ")) end
-  local function whole(v) return type(v) == "number" and v == math.floor(v) and v - v == 0 end
-  local checks = {
-    optimizer = function(v)
-      for _, name in ipairs(OPTIMIZER_NAMES) do if v == name then return true end end
-      return false
-    end,
-    lr = function(v) return type(v) == "number" and v - v == 0 end, -- finite
-    seed = function(v) return whole(v) and v >= 0 and v < rng.SEED_LIMIT end,
-  }
-  checks.weight_init_std = checks.lr
-  local whats = { optimizer = "one of " .. table.concat(OPTIMIZER_NAMES, ", "), lr = "a finite number",
-    weight_init_std = "a finite number", seed = "a seed in 0 <= seed < 2^31" }
   o.net = net
   for _, option in ipairs(RUN_OPTIONS) do
     if option ~= "net" and (option == "iters" or NET_DEFAULTS[net][option] ~= false) then
-      local v, check = options[option], checks[option] or function(x) return whole(x) and x >= 1 end
-      if not check(v) then refuse(option, whats[option] or "a whole number >= 1") end
-      o[option] = type(v) == "number" and option ~= "lr" and option ~= "weight_init_std" and math.floor(v) or v
+      local v, check = options[option], OPTION_CHECKS[option]
+      if not check[1](v) then refuse(option, check[2]) end
+      o[option] = check[1] == finite and v or (whole(v) and math.floor(v) or v)
     end
   end
   if NET_DEFAULTS[net].iters == false then o.iters = nil end
