@@ -6,7 +6,7 @@
 module Main (main) where
 
 import Control.Exception (IOException, evaluate, try)
-import Control.Monad (when)
+import Control.Monad (forM_, when)
 import qualified Data.Aeson as A
 import qualified Data.Aeson.Key as K
 import qualified Data.Aeson.KeyMap as KM
@@ -315,7 +315,7 @@ train o loop = do
   let conv = oNet o `elem` trainerNets
   (m, (imgH, imgW)) <- loadMnistShaped (oDataDir o) (oTrainSize o) (oTestSize o) >>= either failWith pure
   -- a resumed run needs the checkpoint's images: the first train_size and test_size of --data-dir's
-  when (isJust (lResume loop)) $ forM_' [("training", rows (xTrain m), oTrainSize o), ("test", rows (xTest m), oTestSize o)] $
+  when (isJust (lResume loop)) $ forM_ [("training", rows (xTrain m), oTrainSize o), ("test", rows (xTest m), oTestSize o)] $
     \(what, have, want) -> when (Just have /= want) $ failWith ("--data-dir " ++ show (oDataDir o) ++ " has "
       ++ show have ++ " " ++ what ++ " images, fewer than the checkpoint's " ++ maybe "" show want)
   when (oNet o == SimpleConvNet && min imgH imgW < 6) $ failWith ("--net simple_conv_net: the images are "
@@ -375,7 +375,6 @@ train o loop = do
           hClose h
           putStrLn ("parameters written to " ++ path)
         _ -> pure ()
-  where forM_' xs f = mapM_ f xs
 
 -- | The iterations before i after which a run evaluates (@k mod iter_per_epoch == 0@).
 evaluatedBefore :: Double -> Int -> [Int]

@@ -296,7 +296,8 @@ integer at k o = case KM.lookup (K.fromText k) o of
 -- | A JSON integer (written without a fraction or with a zero one: 3 or 3.0 as Python reads 3).
 wholeNumber :: String -> A.Value -> Either String Integer
 wholeNumber at v = case v of
-  A.Number s | Sci.isInteger s, abs (Sci.base10Exponent s) < 400 -> Right (either (const 0 :: Double -> Integer) id (Sci.floatingOrInteger s))
+  -- (a bounded exponent: 1e1000000000 is not expanded)
+  A.Number s | Sci.isInteger s, Sci.base10Exponent s < 400, Right n <- (Sci.floatingOrInteger s :: Either Double Integer) -> Right n
   _ -> Left (at ++ " is " ++ shortJson v ++ ", not an integer")
 
 -- | A number, or one of the strings "NaN", "Infinity", "-Infinity".
