@@ -1,6 +1,6 @@
 -- | What the commands of bin/ share: the one-line refusal, Python's readings of numbers, and the
 -- progress bar on stderr.
-module Cli (refuse, readInteger, readNumber, fmt4, progress) where
+module Cli (refuse, readInteger, readNumber, fmt4, progress, progressFrom) where
 
 import Data.Char (isDigit)
 import Data.Time.Clock (UTCTime, diffUTCTime, getCurrentTime)
@@ -46,13 +46,18 @@ fmt4 x = showFFloat (Just 4) x ""
 -- | The bar after @done@ of @total@ steps since @start@, with named values (the loss, an accuracy):
 -- @[#####.....] done/total P%  loss 0.1234  R it/s  eta Es@.
 progress :: UTCTime -> Int -> Int -> [(String, Double)] -> IO ()
-progress start total done fields = do
+progress = progressFrom 0
+
+-- | 'progress' of a run that started at step @from@ (a resumed run): the rate and the time left
+-- from the steps done since @start@.
+progressFrom :: Int -> UTCTime -> Int -> Int -> [(String, Double)] -> IO ()
+progressFrom from start total done fields = do
   now <- getCurrentTime
   let el = realToFrac (diffUTCTime now start) :: Double
       frac = fromIntegral done / fromIntegral (max total 1) :: Double
       width = 30
       filled = floor (frac * fromIntegral width)
-      rate = fromIntegral done / max el 1e-9
+      rate = fromIntegral (done - from) / max el 1e-9
       eta = fromIntegral (total - done) / max rate 1e-9
   hPutStr stderr ("\r[" ++ replicate filled '#' ++ replicate (width - filled) '.' ++ "] "
                   ++ show done ++ "/" ++ show total ++ " " ++ show (round (100 * frac) :: Int) ++ "%"

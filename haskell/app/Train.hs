@@ -31,7 +31,7 @@ import System.IO.Error (ioeGetErrorString)
 import System.Posix.Process (exitImmediately)
 import System.Posix.Signals (Handler (Catch), installHandler, sigINT, sigTERM)
 
-import Cli (fmt4, progress, readInteger, readNumber, refuse)
+import Cli (fmt4, progressFrom, readInteger, readNumber, refuse)
 import DLScratch.Checkpoint
 import DLScratch.Datasets
 import DLScratch.Functions (Labels (..), Targets (..))
@@ -402,7 +402,7 @@ drive o loop steps prior done lossOf visit states = do
           accs' <- maybe accs (: accs) <$> visit (length accs) s
           now <- getCurrentTime
           drawn' <- if lBar loop && (diffUTCTime now drawn > 0.1 || i == steps)
-            then progress start steps i [("loss", l)] >> pure now
+            then progressFrom (length (savedLosses prior)) start steps i [("loss", l)] >> pure now
             else pure drawn
           stop <- stopAfter i
           case stop of
