@@ -386,8 +386,8 @@ data Driven s = Driven [Double] [(Int, Double, Double)] (Maybe s) (Maybe ExitCod
 
 -- | The loop over a run's states from a checkpoint's history (or an empty one): for each state
 -- its loss, the evaluation that @visit@ prints and answers (given the number before it), the
--- progress bar; then a signal, or --stop-after once that many iterations are done (not the
--- run's last), stops it.
+-- progress bar; then a signal, or --stop-after N when the iterations done reach exactly N (not
+-- the run's last; an N a resumed run has already passed never stops it), stops it.
 drive :: Opts -> Loop -> Int -> SavedHistory -> (s -> Int) -> (s -> Double)
       -> (Int -> s -> IO (Maybe (Int, Double, Double))) -> [s] -> IO (Driven s)
 drive o loop steps prior done lossOf visit states = do
@@ -417,7 +417,7 @@ drive o loop steps prior done lossOf visit states = do
       | i >= steps = pure Nothing
       | otherwise = readIORef (lSignal loop) >>= \sig -> pure $ case sig of
           Just code -> Just code
-          Nothing | Just n <- oStopAfter o, i >= n -> Just ExitSuccess
+          Nothing | Just n <- oStopAfter o, i == n -> Just ExitSuccess
           _ -> Nothing
 
 -- | The progress bar cleared for a line.

@@ -40,6 +40,7 @@ class Concept:
     ops: tuple[str, ...]               # op names or globs of the conformance cases it covers
     where: tuple[tuple[str, str], ...] = ()   # extra (arg, value) filters on those cases
     note: str = ""
+    tested_by: str = ""                # a harness test instead of cases (a command's behaviour, no op)
 
     def covers(self, case: Case) -> bool:
         if case.op is None or not any(fnmatch.fnmatchcase(case.op, g) for g in self.ops):
@@ -74,7 +75,7 @@ def concepts_from_schema() -> tuple[Concept, ...]:
                 ops.append(op)
         chapter = spec.get("chapter")
         out.append(Concept(name, spec["title"], str(chapter) if chapter else "", tuple(ops), where,
-                           spec.get("note", "")))
+                           spec.get("note", ""), spec.get("tested_by", "")))
     return tuple(out)
 
 
