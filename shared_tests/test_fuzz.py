@@ -22,9 +22,10 @@ from harness.ports import Port
 EXAMPLES = int(os.environ.get("DLSCRATCH_FUZZ_EXAMPLES", "50"))
 #: Families whose every example is large: a DeepConvNet example carries its 72,000 weights to
 #: every port and to the reference's 8 perturbed runs, a model example makes every runner read a
-#: parameters file of up to 1.5 MB. They run this fraction of EXAMPLES here
+#: parameters file of up to 1.5 MB, a gradient example is a numerical gradient of up to
+#: thousands of coordinates. They run this fraction of EXAMPLES here
 #: (`scripts/conformance --fuzz N` runs N of every family).
-FRACTION = {"deep_conv_net": 0.04, "model": 0.2}
+FRACTION = {"deep_conv_net": 0.04, "model": 0.2, "gradient": 0.5}
 
 
 @pytest.fixture(scope="module")

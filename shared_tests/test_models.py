@@ -36,18 +36,22 @@ def fashion_test_images() -> tuple[np.ndarray, list[int]]:
 @pytest.fixture(scope="session")
 def saved_models(tmp_path_factory: pytest.TempPathFactory, small_data: Path) -> dict[tuple[str, str], Path | str]:
     """(net, port) -> the parameters file that port's trainer saved (or why there is none)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     tmp = tmp_path_factory.mktemp("models")
-    out: dict[tuple[str, str], Path | str] = {}
-    for port in ALL_PORTS.values():
-        if port.absent_reason() or not port.train_file or not port.train_file.is_file():
-            continue
-        for net, options in RUNS.items():
-            path = tmp / f"{net}-{port.name}.json"
-            argv = [*port.train_argv(), *options, "--out", str(tmp / f"history-{net}-{port.name}.json"),
-                    "--save-params", str(path), "--data-dir", str(small_data)]
-            run = subprocess.run(argv, cwd=port.cwd, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
-            out[(net, port.name)] = path if run.returncode == 0 else f"{' '.join(argv)}: {run.stderr[-500:]}"
-    return out
+    todo = [(net, port) for port in ALL_PORTS.values()
+            if not port.absent_reason() and port.train_file and port.train_file.is_file() for net in RUNS]
+
+    def train(job: tuple[str, Port]) -> Path | str:
+        net, port = job
+        path = tmp / f"{net}-{port.name}.json"
+        argv = [*port.train_argv(), *RUNS[net], "--out", str(tmp / f"history-{net}-{port.name}.json"),
+                "--save-params", str(path), "--data-dir", str(small_data)]
+        run = subprocess.run(argv, cwd=port.cwd, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+        return path if run.returncode == 0 else f"{' '.join(argv)}: {run.stderr[-500:]}"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:      # each trainer is one busy process
+        return {(net, port.name): result for (net, port), result in zip(todo, pool.map(train, todo))}
 
 
 def evaluate(session: Session, port: str, path: Path, net: str, half: bool = False) -> Any:

@@ -24,10 +24,10 @@ RTOL = 1e-12
 RUNS: dict[str, list[str]] = {
     "two_layer_net": ["--iters", "10", "--batch-size", "100", "--train-size", "500", "--test-size", "100",
                       "--optimizer", "momentum", "--hidden", "20", "--seed", "5"],
-    "simple_conv_net": ["--net", "simple_conv_net", "--epochs", "2", "--batch-size", "10", "--train-size", "50",
+    "simple_conv_net": ["--net", "simple_conv_net", "--epochs", "2", "--batch-size", "5", "--train-size", "25",
                         "--test-size", "20", "--evaluate-samples", "20", "--hidden", "10", "--seed", "6"],
-    "deep_conv_net": ["--net", "deep_conv_net", "--epochs", "2", "--batch-size", "10", "--train-size", "50",
-                      "--test-size", "20", "--evaluate-samples", "20", "--hidden", "10", "--seed", "7"],
+    "deep_conv_net": ["--net", "deep_conv_net", "--epochs", "2", "--batch-size", "4", "--train-size", "20",
+                      "--test-size", "10", "--evaluate-samples", "10", "--hidden", "10", "--seed", "7"],
 }
 STEPS = 10
 

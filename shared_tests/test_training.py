@@ -16,9 +16,10 @@ import pytest
 from conftest import ALL_PORTS, REFERENCE_PORT
 from harness.ports import Port
 
-# Batches of 128 from 1000 images: 7.8125 iterations an epoch, so the book's float rule
+# Batches of 64 from 500 images: 7.8125 iterations an epoch, so the book's float rule
 # evaluates after iterations 0 and 125 (an integer division would say every 7).
-OPTIONS = ["--train-size", "1000", "--test-size", "500", "--iters", "200", "--batch-size", "128",
+ITERS = 140
+OPTIONS = ["--train-size", "500", "--test-size", "500", "--iters", str(ITERS), "--batch-size", "64",
            "--seed", "1", "--quiet"]
 ACC_ITERS = [0, 125]
 RTOL, ATOL = 1e-6, 1e-12
@@ -34,9 +35,9 @@ def trainer_absent(port: Port) -> str | None:
     return None
 
 
-# SimpleConvNet with the Trainer: 300 images in batches of 50, 6 steps an epoch, evaluated on 100.
-CONV_OPTIONS = ["--net", "simple_conv_net", "--train-size", "300", "--test-size", "100", "--epochs", "2",
-                "--batch-size", "50", "--evaluate-samples", "100", "--hidden", "30", "--seed", "1", "--quiet"]
+# SimpleConvNet with the Trainer: 150 images in batches of 25, 6 steps an epoch, evaluated on 100.
+CONV_OPTIONS = ["--net", "simple_conv_net", "--train-size", "150", "--test-size", "100", "--epochs", "2",
+                "--batch-size", "25", "--evaluate-samples", "100", "--hidden", "30", "--seed", "1", "--quiet"]
 CONV_ACC_ITERS = [0, 6]
 
 
@@ -120,14 +121,14 @@ def test_trainer_matches_python(port: Port, request: pytest.FixtureRequest) -> N
     assert "error" not in got, got.get("error")
     want_hist = np.asarray(ref["loss_history"], float)
     got_hist = np.asarray(got.get("loss_history", []), float)
-    assert got_hist.shape == want_hist.shape == (200,), \
+    assert got_hist.shape == want_hist.shape == (ITERS,), \
         f"loss_history has {got_hist.shape} entries, python {want_hist.shape}"
     bad = np.flatnonzero(~(np.abs(got_hist - want_hist) <= ATOL + RTOL * np.abs(want_hist)))
     assert bad.size == 0, (f"{port.name} loss_history differs from python's at {bad.size} iterations, "
                            f"first at {bad[0]}: {got_hist[bad[0]]!r} vs {want_hist[bad[0]]!r}")
     assert ref["acc_iters"] == ACC_ITERS, f"python evaluated after {ref['acc_iters']}"
     assert got.get("acc_iters") == ACC_ITERS, f"{port.name} evaluated after {got.get('acc_iters')}"
-    assert got.get("final_iter") == 199, f"final_iter {got.get('final_iter')}"
+    assert got.get("final_iter") == ITERS - 1, f"final_iter {got.get('final_iter')}"
     for key in ("train_acc", "test_acc", "final_train_acc", "final_test_acc"):
         assert key in got, f"{port.name}'s history has no {key}"
         assert np.allclose(got[key], ref[key], rtol=RTOL, atol=1e-12), \
