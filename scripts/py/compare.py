@@ -27,7 +27,7 @@ from harness import REPO_ROOT as ROOT
 from harness.cases import Case, CaseFormatError, load_cases
 from harness.ports import Port, load_ports
 
-from concepts import CONCEPT_BY_NAME, CONCEPTS, LANGUAGES, cases_of
+from concepts import CONCEPT_BY_NAME, CONCEPTS, LANG_BY_KEY, LANGUAGES, Language, cases_of
 from layout import MIN_COLUMN, Style, render_concept, render_list
 from markers import scan_sources
 from status import PortRun, port_language, run_status, status_from_json
@@ -46,12 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
             markers (comment lines in the sources):
               Python, Ruby   # region: NAME   ...   # endregion
               Lua, Haskell   -- region: NAME   ...   -- endregion
+            inside a region, '# part: NAME' / '-- part: NAME' starts a part (forward,
+            backward, update, ...): the languages are aligned part by part.
             scanned: python/dlscratch/*.py, ruby/lib/**/*.rb, lua/dlscratch/*.lua,
             haskell/src/**/*.hs. See shared_tests/README.md section 10.
 
             examples:
               scripts/compare affine
               scripts/compare adam --width 100 --no-status
+              scripts/compare affine --lang python,lua --width 120
               scripts/compare --list
               scripts/compare --html site/   (then open site/index.html)
               scripts/compare --check"""))
@@ -68,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layout", choices=("auto", "columns", "stacked"), default="auto",
                    help=f"columns when every column gets at least {MIN_COLUMN} characters "
                         "(auto, the default), or force one layout")
+    p.add_argument("--lang", metavar="KEYS",
+                   help="the columns to show, comma-separated, in this order (default: "
+                        + ",".join(lang.key for lang in LANGUAGES) + ")")
     p.add_argument("--no-status", action="store_true",
                    help="do not run the conformance cases (no status in the headers)")
     p.add_argument("--status-json", metavar="FILE",
@@ -101,6 +107,22 @@ def terminal_width(opt_width: int | None) -> int:
         except OSError:
             continue
     return 80
+
+
+def parse_languages(text: str | None) -> tuple[Language, ...]:
+    """--lang python,haskell: the languages of those keys, in that order (ValueError: a key
+    that is not one, or none at all)."""
+    if text is None:
+        return LANGUAGES
+    keys = [k.strip().lower() for k in text.split(",")]
+    if not all(keys):
+        raise ValueError(f"--lang {text!r}: an empty language key; give comma-separated keys "
+                         f"among {', '.join(LANG_BY_KEY)}")
+    unknown = [k for k in keys if k not in LANG_BY_KEY]
+    if unknown:
+        raise ValueError(f"--lang: unknown language {', '.join(map(repr, unknown))}; the "
+                         f"languages are {', '.join(LANG_BY_KEY)}")
+    return tuple(LANG_BY_KEY[k] for k in dict.fromkeys(keys))
 
 
 def load_everything(opt: argparse.Namespace) -> tuple[Path, list[Port], list[Case]]:
@@ -149,6 +171,11 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] | None = None
         parser.print_usage(sys.stderr)
         print("scripts/compare: give one CONCEPT, or --list, --html DIR or --check",
               file=sys.stderr)
+        return 2
+    try:
+        languages = parse_languages(opt.lang)
+    except ValueError as exc:
+        print(f"scripts/compare: {exc}", file=sys.stderr)
         return 2
     try:
         root, ports, cases = load_everything(opt)
@@ -203,7 +230,7 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] | None = None
         print(f"scripts/compare: {exc}", file=sys.stderr)
         return 2
     write(render_concept(concept, scan, runs, mine, terminal_width(opt.width), opt.layout,
-                         color, not opt.no_line_numbers))
+                         color, not opt.no_line_numbers, languages))
     return 0
 
 

@@ -3,18 +3,26 @@ wide enough, stacked otherwise, with line numbers, status headers and failures."
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.cases import Case
 
 from harness.run import FAIL
 
 from concepts import CONCEPTS, LANGUAGES, Concept, Language, cases_of
-from markers import Fragment, Scan
+from markers import HEAD, Fragment, Scan
 from status import PortRun, tally, tally_text
+
+try:  # Pygments gives the tokens that lines are wrapped between; without it, a plain tokenizer.
+    from pygments.lexers import get_lexer_by_name
+    from pygments.token import Comment, String
+except ImportError:  # pragma: no cover - depends on the environment
+    get_lexer_by_name = None
+    Comment = String = None
 
 
 MIN_COLUMN = 38          # code columns narrower than this are unreadable: stack instead
@@ -42,22 +50,99 @@ def cut(text: str, width: int) -> list[str]:
     return pieces
 
 
-def wrap_code(line: str, width: int) -> list[str]:
-    """Wrap a code line to `width` cells: break after the last space of a piece when there is
-    one in its second half, continue with a hanging indent (the line's indentation + 2)."""
+# A fallback tokenizer for when Pygments is missing: strings, numbers, words, spaces, one
+# character of anything else.
+_TOKEN_RE = re.compile(r"(?:[rbfuRBFU]{1,2})?(?:\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')"
+                       r"|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\w*|\w+|\s+|.")
+
+
+def tokenize(lines: list[str], lexer: str | None) -> list[list[tuple[str, str]]]:
+    """The (kind, text) tokens of each line, kind "comment" (prose, broken between words),
+    "space" or "code" (never broken). A string literal with everything inside it is one token;
+    a docstring counts as prose. `lexer` is a Pygments lexer name (None: a plain tokenizer)."""
+    out: list[list[tuple[str, str]]] = [[] for _ in lines]
+    raw = _pygments_tokens(lines, lexer) if lexer else None
+    if raw is None:
+        for k, line in enumerate(lines):
+            out[k] = [("space" if t.isspace() else "code", t) for t in _TOKEN_RE.findall(line)]
+        return out
+    k, depth, in_string = 0, 0, False
+    for ttype, text in raw:
+        kind = ("comment" if ttype in Comment or ttype in String.Doc else
+                "string" if ttype in String else "space" if text.isspace() else "code")
+        if kind == "string" and ttype in String.Interpol:
+            depth += text.count("{") - text.count("}")
+        for j, chunk in enumerate(text.split("\n")):
+            if j:
+                k += 1
+                in_string = False
+            if k >= len(lines) or not chunk:
+                continue
+            toks = out[k]
+            # One token from a string's first piece to its last, interpolations included.
+            if (kind == "string" or depth > 0) and in_string and toks:
+                toks[-1] = ("code", toks[-1][1] + chunk)
+            else:
+                toks.append(("code" if kind == "string" else kind, chunk))
+            in_string = kind == "string" or depth > 0
+        if kind != "string" and depth <= 0:
+            in_string = False
+    return out
+
+
+def _pygments_tokens(lines: list[str], lexer: str) -> list[tuple[object, str]] | None:
+    if get_lexer_by_name is None:
+        return None
+    try:
+        lex = get_lexer_by_name(lexer, stripnl=False, ensurenl=True)
+    except Exception:   # pragma: no cover - an unknown lexer name: plain tokens
+        return None
+    return list(lex.get_tokens("\n".join(lines) + "\n"))
+
+
+def _atoms(tokens: list[tuple[str, str]]) -> list[str]:
+    """The unbreakable pieces of a line: code tokens whole, comments split into words."""
+    atoms: list[str] = []
+    for kind, text in tokens:
+        atoms += re.findall(r"\s+|\S+", text) if kind == "comment" else [text]
+    return atoms
+
+
+def wrap_code(line: str, width: int, tokens: list[tuple[str, str]] | None = None) -> list[str]:
+    """Wrap a code line to `width` cells between tokens (never inside an identifier, number
+    or string; comments between words): break at the last space of a piece when it is in the
+    piece's second half, else after its last whole token; continue with a hanging indent (the
+    line's indentation + 2). Only a token longer than a whole line is cut."""
     if cell_width(line) <= width or width <= 8:
         return cut(line, width) if width > 0 else [line]
+    if tokens is None:
+        tokens = tokenize([line], None)[0]
     indent = " " * min(len(line) - len(line.lstrip(" ")) + 2, width // 2)
-    pieces, rest, room = [], line, width
-    while cell_width(rest) > room:
-        piece = cut(rest, room)[0]
-        space = piece.rfind(" ")
-        if space > room // 2 and piece[:space].strip():
-            piece = piece[:space + 1]
-        pieces.append(piece.rstrip())
-        rest = rest[len(piece):]
+    queue = _atoms(tokens)
+    pieces: list[str] = []
+    cur: list[str] = []
+    room = width
+    while queue:
+        atom = queue.pop(0)
+        if cell_width("".join(cur) + atom) <= room:
+            cur.append(atom)
+            continue
+        if not "".join(cur).strip():        # one token wider than the line: cut it
+            head = cut(atom, room - cell_width("".join(cur)))
+            pieces.append("".join(cur) + head[0])
+            queue[:0] = ["".join(head[1:])] if len(head) > 1 else []
+        else:
+            spaces = [k for k, a in enumerate(cur) if a.isspace()
+                      and cell_width("".join(cur[:k])) > room // 2 and "".join(cur[:k]).strip()]
+            k = spaces[-1] if spaces else len(cur)
+            pieces.append("".join(cur[:k]).rstrip())
+            queue[:0] = cur[k:] + [atom]
+        cur = []
         room = width - len(indent)
-    pieces.append(rest)
+        while queue and queue[0].isspace():
+            queue.pop(0)
+    if "".join(cur).strip() or not pieces:
+        pieces.append("".join(cur).rstrip())
     return [pieces[0]] + [indent + p for p in pieces[1:]]
 
 
@@ -78,17 +163,58 @@ class Style:
 
 
 @dataclass
+class CodeLine:
+    number: int | None                   # the file line; None for a "... file:lines" note
+    text: str
+    tokens: list[tuple[str, str]] | None = None
+
+
+@dataclass
 class Column:
     lang: Language
     head: list[tuple[str, str]]          # (text, style) lines
     fragments: list[Fragment]
     placeholder: str = ""                # "(not marked)" / "(port not present)"
+    # part name -> its lines, over the fragments in file order
+    parts: dict[str, list[CodeLine]] = field(default_factory=dict)
+
+
+def column_parts(lang: Language, frags: list[Fragment]) -> dict[str, list[CodeLine]]:
+    """Each part's lines over the fragments; a later fragment's first part starts with a note
+    of where that fragment is."""
+    parts: dict[str, list[CodeLine]] = {}
+    for k, frag in enumerate(frags):
+        tokens = tokenize(frag.lines, lang.lexer)
+        for j, (name, a, b) in enumerate(frag.parts):
+            lines = parts.setdefault(name, [])
+            if k and j == 0:
+                lines += ([CodeLine(None, "")] if lines else []) + [CodeLine(None, f"... {frag.where}")]
+            elif lines:
+                lines.append(CodeLine(None, ""))
+            lines += [CodeLine(frag.numbers[i], frag.lines[i], tokens[i]) for i in range(a, b)]
+    return parts
+
+
+def part_order(cols: list[Column]) -> list[str]:
+    """The rows of the aligned view: the union of the columns' parts in the first column's
+    order (Python's, the book's), a part only a later column has right after the part it
+    follows there."""
+    order: list[str] = []
+    for col in cols:
+        after = -1
+        for name in col.parts:
+            if name in order:
+                after = order.index(name)
+            else:
+                after += 1
+                order.insert(after, name)
+    return order
 
 
 def build_columns(concept: Concept, scan: Scan, runs: dict[str, PortRun] | None,
-                  cases: list[Case]) -> list[Column]:
+                  cases: list[Case], languages: tuple[Language, ...] = LANGUAGES) -> list[Column]:
     cols = []
-    for lang in LANGUAGES:
+    for lang in languages:
         frags = scan.of(concept.name, lang.key)
         head: list[tuple[str, str]] = [(lang.title, "lang")]
         head += [(f.where, "dim") for f in frags]
@@ -101,35 +227,39 @@ def build_columns(concept: Concept, scan: Scan, runs: dict[str, PortRun] | None,
                 head.append(("no port in ports.json", "none"))
             for r in port_runs:
                 head.append(tally_text(r, cases))
-        cols.append(Column(lang, head, frags, placeholder))
+        cols.append(Column(lang, head, frags, placeholder, column_parts(lang, frags)))
     return cols
 
 
-def code_rows(col: Column, width: int | None, numbers: bool) -> list[tuple[str, str]]:
-    """The code of a column as (text, style) rows of at most `width` cells (None: no wrap)."""
-    if not col.fragments:
-        return [(col.placeholder, "none")]
+def code_rows(col: Column, part: str, width: int | None, numbers: bool) -> list[tuple[str, str]]:
+    """One part of a column as (text, style) rows of at most `width` cells (None: no wrap)."""
     rows: list[tuple[str, str]] = []
-    for k, frag in enumerate(col.fragments):
-        if k:
-            rows.append(("", ""))
-            rows.append((f"... {frag.where}" if width is None else
-                         cut(f"... {frag.where}", width)[0], "dim"))
-        for i, line in enumerate(frag.lines):
-            gutter = f"{frag.start + i:>{GUTTER - 1}} " if numbers else ""
-            if width is None:
-                rows.append((gutter + line, ""))
-                continue
-            room = width - len(gutter)
-            for j, piece in enumerate(wrap_code(line, room)):
-                rows.append(((gutter if j == 0 else " " * len(gutter)) + piece, ""))
+    for line in col.parts.get(part, []):
+        if line.number is None:
+            rows.append((line.text if width is None else cut(line.text, width)[0], "dim"))
+            continue
+        gutter = f"{line.number:>{GUTTER - 1}} " if numbers else ""
+        if width is None:
+            rows.append((gutter + line.text, ""))
+            continue
+        for j, piece in enumerate(wrap_code(line.text, width - len(gutter), line.tokens)):
+            rows.append(((gutter if j == 0 else " " * len(gutter)) + piece, ""))
     return rows
+
+
+def part_rule(part: str | None, width: int) -> str:
+    """The rule above a row of the aligned view, with the part's name: "── forward ─────"."""
+    bar = "\u2500" if _utf8() else "-"
+    if part is None:
+        return bar * width
+    return cut(f"{bar * 2} {part} " + bar * max(0, width - cell_width(part) - 4), width)[0]
 
 
 def natural_width(col: Column, numbers: bool) -> int:
     """The cells a column needs to show everything without wrapping."""
-    code = [cell_width(line) + (GUTTER if numbers else 0) for f in col.fragments for line in f.lines]
-    code += [cell_width(f"... {f.where}") for f in col.fragments[1:]]
+    code = [cell_width(line.text) + (GUTTER if numbers and line.number is not None else 0)
+            for lines in col.parts.values() for line in lines]
+    code += [cell_width(name) + 6 for name in col.parts]
     return max([12, cell_width(col.placeholder)] + code + [cell_width(t) for t, _ in col.head])
 
 
@@ -155,8 +285,12 @@ def column_widths(cols: list[Column], width: int, sep: str, numbers: bool) -> li
 
 def render_columns(title: list[str], cols: list[Column], width: int, style: Style,
                    numbers: bool) -> str:
+    """The aligned view: one column per language, one row per part (a language lacking the
+    part leaves its cell empty), each row under a rule that names the part."""
     sep = separator()
     widths = column_widths(cols, width, sep, numbers)
+    order = part_order(cols)
+    named = len(order) > 1 or order[:1] != [HEAD]
     heads = []
     for c, w in zip(cols, widths):
         rows: list[tuple[str, str]] = []
@@ -164,17 +298,23 @@ def render_columns(title: list[str], cols: list[Column], width: int, style: Styl
             rows += [(piece, kind) for piece in cut(text, w)]
         heads.append(rows)
     head_h = max(len(h) for h in heads)
-    blocks = []
-    for c, h, w in zip(cols, heads, widths):
-        rule = ("\u2500" if _utf8() else "-") * w
-        blocks.append(h + [("", "")] * (head_h - len(h)) + [(rule, "rule")]
-                      + code_rows(c, w, numbers))
-    height = max(len(b) for b in blocks)
+    blocks = [h + [("", "")] * (head_h - len(h)) for h in heads]
+    if not order:
+        order, named = [HEAD], False
+    for k, part in enumerate(order):
+        cells = [code_rows(c, part, w, numbers) for c, w in zip(cols, widths)]
+        if k == 0:
+            cells = [cell or [(c.placeholder, "none")] if c.placeholder else cell
+                     for c, cell in zip(cols, cells)]
+        height = max(len(cell) for cell in cells)
+        for block, cell, w in zip(blocks, cells, widths):
+            block.append((part_rule(part if named else None, w), "rule"))
+            block += cell + [("", "")] * (height - len(cell))
     out = list(title) + [""]
-    for i in range(height):
+    for i in range(len(blocks[0])):
         parts = []
         for b, w in zip(blocks, widths):
-            text, kind = b[i] if i < len(b) else ("", "")
+            text, kind = b[i]
             parts.append(style(pad(text, w), kind))
         out.append(sep.join(parts).rstrip())
     return "\n".join(out)
@@ -186,14 +326,24 @@ def separator() -> str:
 
 def render_stacked(title: list[str], cols: list[Column], width: int, style: Style,
                    numbers: bool) -> str:
+    """One language after the other, each in its parts (named when there is more than one)."""
     out = list(title)
     bar = "\u2500" if _utf8() else "-"
+    order = part_order(cols)
+    named = len(order) > 1 or order[:1] != [HEAD]
     for c in cols:
         out.append("")
         out.append(style(f"{bar * 2} {c.lang.title} " + bar * max(0, width - len(c.lang.title) - 4),
                          "lang"))
         out += [style(text, kind) for text, kind in c.head[1:]]
-        out += [style(text, kind).rstrip() for text, kind in code_rows(c, None, numbers)]
+        if not c.parts:
+            out.append(style(c.placeholder, "none"))
+        for part in order:
+            if part not in c.parts:
+                continue
+            if named:
+                out.append(style(f"{bar} {part}", "rule"))
+            out += [style(text, kind).rstrip() for text, kind in code_rows(c, part, None, numbers)]
     return "\n".join(out)
 
 
@@ -227,15 +377,17 @@ def failure_lines(runs: dict[str, PortRun] | None, cases: list[Case], style: Sty
 
 def render_concept(concept: Concept, scan: Scan, runs: dict[str, PortRun] | None,
                    cases: list[Case], width: int, layout: str = "auto", color: bool = False,
-                   numbers: bool = True) -> str:
-    return "\n".join([render_code(concept, scan, runs, cases, width, layout, color, numbers)]
+                   numbers: bool = True, languages: tuple[Language, ...] = LANGUAGES) -> str:
+    return "\n".join([render_code(concept, scan, runs, cases, width, layout, color, numbers,
+                                  languages)]
                      + failure_lines(runs, cases, Style(color)))
 
 
 def render_code(concept: Concept, scan: Scan, runs: dict[str, PortRun] | None,
-                cases: list[Case], width: int, layout: str, color: bool, numbers: bool) -> str:
+                cases: list[Case], width: int, layout: str, color: bool, numbers: bool,
+                languages: tuple[Language, ...] = LANGUAGES) -> str:
     style = Style(color)
-    cols = build_columns(concept, scan, runs, cases)
+    cols = build_columns(concept, scan, runs, cases, languages)
     title = title_lines(concept, cases, style, width)
     naturals = [natural_width(c, numbers) for c in cols]
     widths = column_widths(cols, width, separator(), numbers)
