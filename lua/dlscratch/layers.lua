@@ -17,8 +17,10 @@ local M = {}
 local Relu = class()
 M.Relu = Relu
 
+-- part: init
 function Relu.new() return setmetatable({}, Relu) end
 
+-- part: forward
 function Relu:forward(x)
   local s, out, mask = x.data, {}, {}
   for i = 1, x.size do
@@ -33,6 +35,7 @@ function Relu:forward(x)
   return tensor.new(copy_list(x.shape), out)
 end
 
+-- part: backward
 function Relu:backward(dout)
   local s, dx, mask = dout.data, {}, self.mask
   for i = 1, dout.size do
@@ -48,8 +51,10 @@ end
 local Sigmoid = class()
 M.Sigmoid = Sigmoid
 
+-- part: init
 function Sigmoid.new() return setmetatable({}, Sigmoid) end
 
+-- part: forward
 function Sigmoid:forward(x)
   local s, out = x.data, {}
   for i = 1, x.size do out[i] = 1.0 / (1.0 + exp(-s[i])) end
@@ -57,6 +62,7 @@ function Sigmoid:forward(x)
   return self.out
 end
 
+-- part: backward
 function Sigmoid:backward(dout)
   local s, o, dx = dout.data, self.out.data, {}
   for i = 1, dout.size do dx[i] = s[i] * (1.0 - o[i]) * o[i] end
@@ -71,10 +77,12 @@ end
 local Affine = class()
 M.Affine = Affine
 
+-- part: init
 function Affine.new(W, b)
   return setmetatable({ W = W, b = b }, Affine)
 end
 
+-- part: forward
 function Affine:forward(x)
   local D, nd = self.W.shape[1], x:ndim()
   local x2 = x:reshape({ nd == 1 and 1 or x.shape[1], D })
@@ -84,6 +92,7 @@ function Affine:forward(x)
   return out
 end
 
+-- part: backward
 function Affine:backward(dout)
   local d2 = dout:reshape({ self.x.shape[1], self.W.shape[2] })
   self.dW = tensor.matmul_tn(self.x, d2)
@@ -100,8 +109,10 @@ end
 local SoftmaxWithLoss = class()
 M.SoftmaxWithLoss = SoftmaxWithLoss
 
+-- part: init
 function SoftmaxWithLoss.new() return setmetatable({}, SoftmaxWithLoss) end
 
+-- part: forward
 function SoftmaxWithLoss:forward(x, t)
   local x2 = functions.as_batch(x)
   self.t = t
@@ -112,11 +123,13 @@ function SoftmaxWithLoss:forward(x, t)
   return self.loss
 end
 
+-- part: helper
 -- y in the input's shape (1-D for a 1-D x).
 function SoftmaxWithLoss:output()
   return self.y:reshape(self.x_shape)
 end
 
+-- part: backward
 function SoftmaxWithLoss:backward()
   local n, c = self.y.shape[1], self.y.shape[2]
   local y, dx = self.y.data, {}
@@ -144,10 +157,12 @@ end
 local Dropout = class()
 M.Dropout = Dropout
 
+-- part: init
 function Dropout.new(dropout_ratio, rng)
   return setmetatable({ ratio = dropout_ratio, rng = rng }, Dropout)
 end
 
+-- part: forward
 function Dropout:forward(x, train_flg)
   local s, out = x.data, {}
   self.train = train_flg
@@ -166,6 +181,7 @@ function Dropout:forward(x, train_flg)
   return tensor.new(copy_list(x.shape), out)
 end
 
+-- part: backward
 function Dropout:backward(dout)
   local s, dx = dout.data, {}
   if self.train then
@@ -190,6 +206,7 @@ local EPS = 10e-7
 local BatchNormalization = class()
 M.BatchNormalization = BatchNormalization
 
+-- part: init
 function BatchNormalization.new(gamma, beta, momentum, running_mean, running_var)
   return setmetatable({
     gamma = gamma, beta = beta, momentum = momentum or 0.9,
@@ -197,6 +214,7 @@ function BatchNormalization.new(gamma, beta, momentum, running_mean, running_var
   }, BatchNormalization)
 end
 
+-- part: forward
 function BatchNormalization:forward(x, train_flg)
   local n = x.shape[1]
   local D = math.floor(x.size / n)
@@ -253,6 +271,7 @@ function BatchNormalization:forward(x, train_flg)
   return tensor.new(copy_list(x.shape), out)
 end
 
+-- part: backward
 -- backward (book): dbeta = Σ dout, dgamma = Σ xn·dout, dxn = gamma·dout,
 -- dxc = dxn / std, dstd = -Σ (dxn·xc) / (std·std), dvar = 0.5·dstd / std,
 -- dxc += (2/N)·xc·dvar, dmu = Σ dxc, dx = dxc - dmu / N.
@@ -316,16 +335,19 @@ end
 local Convolution = class()
 M.Convolution = Convolution
 
+-- part: init
 function Convolution.new(W, b, stride, pad)
   return setmetatable({ W = W, b = b, stride = stride or 1, pad = pad or 0 }, Convolution)
 end
 
+-- part: helper
 -- W_col: W's FN rows of C·FH·FW (a view)
 function Convolution:w_col()
   local fn = self.W.shape[1]
   return self.W:reshape({ fn, floor(self.W.size / fn) })
 end
 
+-- part: forward
 function Convolution:forward(x)
   local fn, fh, fw = self.W.shape[1], self.W.shape[3], self.W.shape[4]
   local n = x.shape[1]
@@ -345,6 +367,7 @@ function Convolution:forward(x)
   return tensor.new({ n, fn, oh, ow }, out)
 end
 
+-- part: backward
 function Convolution:backward(dout)
   local n, fn = dout.shape[1], dout.shape[2]
   local windows = dout.shape[3] * dout.shape[4]
@@ -372,10 +395,12 @@ end
 local Pooling = class()
 M.Pooling = Pooling
 
+-- part: init
 function Pooling.new(pool_h, pool_w, stride, pad)
   return setmetatable({ pool_h = pool_h, pool_w = pool_w, stride = stride or 2, pad = pad or 0 }, Pooling)
 end
 
+-- part: forward
 function Pooling:forward(x)
   local n, c = x.shape[1], x.shape[2]
   local oh = util.conv_output_size(x.shape[3], self.pool_h, self.stride, self.pad)
@@ -398,6 +423,7 @@ function Pooling:forward(x)
   return tensor.new({ n, c, oh, ow }, out)
 end
 
+-- part: backward
 function Pooling:backward(dout)
   local n, c = dout.shape[1], dout.shape[2]
   local windows, size, arg_max = dout.shape[3] * dout.shape[4], self.pool_h * self.pool_w, self.arg_max

@@ -36,17 +36,20 @@ def reuse(buf: NDArray | None, shape: tuple[int, ...], dtype: type = np.float64)
 class Relu:
     """out = max(0, x); the mask is x <= 0, so the gradient at exactly 0 is 0."""
 
+    # part: init
     def __init__(self) -> None:
         self.mask: NDArray[np.bool_] | None = None
         self.out: Array | None = None
         self.dx: Array | None = None
 
+    # part: forward
     def forward(self, x: Array) -> Array:
         self.mask = np.less_equal(x, 0, out=reuse(self.mask, np.shape(x), np.bool_))
         # max(x, 0) is the book's copy with out[mask] = 0: -0.0 gives +0.0, NaN stays NaN
         self.out = np.maximum(x, 0.0, out=reuse(self.out, np.shape(x)))
         return self.out
 
+    # part: backward
     def backward(self, dout: Array) -> Array:
         self.dx = reuse(self.dx, np.shape(dout))
         np.copyto(self.dx, dout)
@@ -59,13 +62,16 @@ class Relu:
 class Sigmoid:
     """out = 1 / (1 + exp(−x)); dx = dout·(1 − out)·out."""
 
+    # part: init
     def __init__(self) -> None:
         self.out: Array | None = None
 
+    # part: forward
     def forward(self, x: Array) -> Array:
         self.out = sigmoid(x)
         return self.out
 
+    # part: backward
     def backward(self, dout: Array) -> Array:
         return dout * (1.0 - self.out) * self.out
 # endregion
@@ -79,6 +85,7 @@ class Affine:
     sample: out and dx are 1-D, dW = x ⊗ dout, db = dout.
     """
 
+    # part: init
     def __init__(self, W: Array, b: Array) -> None:
         self.W = W
         self.b = b
@@ -90,6 +97,7 @@ class Affine:
         self.dx: Array | None = None
         self.dWt: Array | None = None
 
+    # part: forward
     def forward(self, x: Array) -> Array:
         self.original_x_shape = x.shape
         self.x = x.reshape(1, -1) if x.ndim == 1 else x.reshape(x.shape[0], -1)
@@ -98,6 +106,7 @@ class Affine:
         out += self.b
         return out[0] if x.ndim == 1 else out
 
+    # part: backward
     def backward(self, dout: Array) -> Array:
         dout2 = dout.reshape(1, -1) if dout.ndim == 1 else dout
         dx = self.dx = reuse(self.dx, (dout2.shape[0], self.W.shape[0]))
@@ -117,18 +126,21 @@ class SoftmaxWithLoss:
     A 1-D x is a batch of one (N = 1). backward ignores dout (it is the last layer).
     """
 
+    # part: init
     def __init__(self) -> None:
         self.loss: float | None = None
         self.y: Array | None = None
         self.t: NDArray | None = None
         self.dx: Array | None = None
 
+    # part: forward
     def forward(self, x: Array, t: ArrayLike) -> float:
         self.t = np.asarray(t)
         self.y = softmax(x)
         self.loss = cross_entropy_error(self.y, self.t)
         return self.loss
 
+    # part: backward
     def backward(self, dout: float = 1) -> Array:
         y2 = self.y.reshape(1, -1) if self.y.ndim == 1 else self.y
         batch_size = y2.shape[0]
@@ -148,12 +160,14 @@ class Dropout:
     """Training: out = x·mask with mask = rand(x.shape) > dropout_ratio; dx = dout·mask.
     Test: out = x·(1 − dropout_ratio), and backward gives dout·(1 − dropout_ratio)."""
 
+    # part: init
     def __init__(self, dropout_ratio: float = 0.5, rng: MRG32k3a | None = None) -> None:
         self.dropout_ratio = dropout_ratio
         self.rng = rng if rng is not None else MRG32k3a(0)
         self.mask: NDArray[np.bool_] | None = None
         self.train_flg = True
 
+    # part: forward
     def forward(self, x: Array, train_flg: bool = True) -> Array:
         self.train_flg = train_flg
         if train_flg:
@@ -161,6 +175,7 @@ class Dropout:
             return x * self.mask
         return x * (1.0 - self.dropout_ratio)
 
+    # part: backward
     def backward(self, dout: Array) -> Array:
         if self.train_flg:
             return dout * self.mask
@@ -176,6 +191,7 @@ class BatchNormalization:
     r ← momentum·r + (1 − momentum)·batch value; test mode uses the running statistics.
     """
 
+    # part: init
     def __init__(
         self,
         gamma: Array,
@@ -198,6 +214,7 @@ class BatchNormalization:
         self.dgamma: Array | None = None
         self.dbeta: Array | None = None
 
+    # part: forward
     def forward(self, x: Array, train_flg: bool = True) -> Array:
         self.input_shape = x.shape
         x = x.reshape(x.shape[0], -1)
@@ -229,6 +246,7 @@ class BatchNormalization:
             self.xn = xn
         return self.gamma * xn + self.beta
 
+    # part: backward
     def backward(self, dout: Array) -> Array:
         dout = dout.reshape(dout.shape[0], -1)
         dx = self.__backward(dout)
@@ -265,6 +283,7 @@ class Convolution:
     col is kept transposed (one column per window), and dout as dout_f, FN × N·out_h·out_w: then
     outᵀ = W_col·colᵀ, dW = dout_f·col and dcolᵀ = W_colᵀ·dout_f are each one product."""
 
+    # part: init
     def __init__(self, W: Array, b: Array, stride: int = 1, pad: int = 0) -> None:
         self.W = W
         self.b = b
@@ -275,6 +294,7 @@ class Convolution:
         self.dW: Array | None = None
         self.db: Array | None = None
 
+    # part: forward
     def forward(self, x: Array) -> Array:
         fn, _, fh, fw = self.W.shape
         n, _, h, w = x.shape
@@ -285,6 +305,7 @@ class Convolution:
         out += self.b[:, None]
         return out.reshape(fn, n, out_h, out_w).transpose(1, 0, 2, 3)
 
+    # part: backward
     def backward(self, dout: Array) -> Array:
         fn, c, fh, fw = self.W.shape
         dout_f = dout.transpose(1, 0, 2, 3).reshape(fn, -1)           # FN × N·out_h·out_w
@@ -305,6 +326,7 @@ class Pooling:
     are visited in the same order as strided views of the padded image, so the windows are never
     copied out: the same maximum, the same argmax."""
 
+    # part: init
     def __init__(self, pool_h: int, pool_w: int, stride: int = 2, pad: int = 0) -> None:
         self.pool_h = pool_h
         self.pool_w = pool_w
@@ -313,11 +335,13 @@ class Pooling:
         self.x_shape: tuple[int, ...] | None = None
         self.arg_max: NDArray[np.intp] | None = None
 
+    # part: helper
     def element(self, padded: Array, k: int, out_h: int, out_w: int) -> Array:
         """Element k (row by row) of every window: a strided view of the padded image."""
         y, x = divmod(k, self.pool_w)
         return padded[:, :, y:y + self.stride * out_h:self.stride, x:x + self.stride * out_w:self.stride]
 
+    # part: forward
     def forward(self, x: Array) -> Array:
         n, c, h, w = x.shape
         out_h = conv_output_size(h, self.pool_h, self.stride, self.pad)
@@ -339,6 +363,7 @@ class Pooling:
         self.x_shape = x.shape
         return out
 
+    # part: backward
     def backward(self, dout: Array) -> Array:
         n, c, h, w = self.x_shape
         out_h, out_w = dout.shape[2:]

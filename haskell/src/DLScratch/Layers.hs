@@ -88,6 +88,7 @@ rowOp f a v = reshape d (VS.generate (VS.length va) (\k -> f (VS.unsafeIndex va 
 -- ReLU ---------------------------------------------------------------------
 
 -- region: relu_layer
+-- part: forward
 -- | The input: its mask is @x <= 0@.
 newtype ReluTape = ReluTape (Matrix Double)
 
@@ -95,6 +96,7 @@ newtype ReluTape = ReluTape (Matrix Double)
 reluForward :: Matrix Double -> (Matrix Double, ReluTape)
 reluForward x = (mapM' (\a -> if a <= 0 then 0 else a) x, ReluTape x)
 
+-- part: backward
 -- | @dx = 0 where x <= 0 (so 0 at exactly 0), dout elsewhere@
 reluBackward :: ReluTape -> Matrix Double -> Matrix Double
 reluBackward (ReluTape x) = zipM (\a d -> if a <= 0 then 0 else d) x
@@ -103,6 +105,7 @@ reluBackward (ReluTape x) = zipM (\a d -> if a <= 0 then 0 else d) x
 -- Sigmoid ------------------------------------------------------------------
 
 -- region: sigmoid_layer
+-- part: forward
 -- | The output y = sigmoid(x).
 newtype SigmoidTape = SigmoidTape (Matrix Double)
 
@@ -110,6 +113,7 @@ newtype SigmoidTape = SigmoidTape (Matrix Double)
 sigmoidForward :: Matrix Double -> (Matrix Double, SigmoidTape)
 sigmoidForward x = let y = mapM' sigmoid x in (y, SigmoidTape y)
 
+-- part: backward
 -- | @dx = dout·(1 − y)·y@
 sigmoidBackward :: SigmoidTape -> Matrix Double -> Matrix Double
 sigmoidBackward (SigmoidTape y) dout = zipM (\d o -> d * (1 - o) * o) dout y
@@ -118,6 +122,7 @@ sigmoidBackward (SigmoidTape y) dout = zipM (\d o -> d * (1 - o) * o) dout y
 -- Affine -------------------------------------------------------------------
 
 -- region: affine
+-- part: init
 -- | The parameters of an affine layer, W (D×M) and b (M); the same type
 -- holds their gradients dW and db.
 data Dense = Dense { weight :: !(Matrix Double), bias :: !(Vector Double) }
@@ -126,6 +131,7 @@ data Dense = Dense { weight :: !(Matrix Double), bias :: !(Vector Double) }
 instance NFData Dense where
   rnf (Dense w b) = w `seq` b `seq` ()
 
+-- part: forward
 -- | The input x.
 newtype AffineTape = AffineTape (Matrix Double)
 
@@ -133,6 +139,7 @@ newtype AffineTape = AffineTape (Matrix Double)
 affineForward :: Dense -> Matrix Double -> (Matrix Double, AffineTape)
 affineForward (Dense w b) x = (rowOp (+) (mmul x w) b, AffineTape x)
 
+-- part: backward
 -- | @dx = dout·Wᵀ@, @dW = xᵀ·dout@, @db = Σ_rows dout@
 affineBackward :: Dense -> AffineTape -> Matrix Double -> (Matrix Double, Dense)
 affineBackward (Dense w _) (AffineTape x) dout =
@@ -142,6 +149,7 @@ affineBackward (Dense w _) (AffineTape x) dout =
 -- Softmax with loss --------------------------------------------------------
 
 -- region: softmax_with_loss
+-- part: forward
 -- | The softmax output y and the targets t.
 data SoftmaxTape = SoftmaxTape !(Matrix Double) !Targets
 
@@ -152,6 +160,7 @@ softmaxWithLossForward x t =
   let y = softmaxRows x
   in ((crossEntropyError y t, y), SoftmaxTape y t)
 
+-- part: backward
 -- | @dx = (y − t) / N@ with t one-hot (labels stand for their one-hot rows:
 -- @t[i, j] = 1@ where @j = t_i@); the book's backward ignores dout, and so
 -- does this one.
@@ -170,6 +179,7 @@ softmaxWithLossBackward (SoftmaxTape y t) = case t of
 -- Dropout ------------------------------------------------------------------
 
 -- region: dropout
+-- part: forward
 -- | The mask (1 kept, 0 dropped), or the test-mode scale @1 − ratio@.
 data DropoutTape = DropoutMask !(Matrix Double) | DropoutScale !Double
 
@@ -183,6 +193,7 @@ dropoutForward ratio True g x =
 dropoutForward ratio False g x =
   let s = 1 - ratio in ((mapM' (* s) x, DropoutScale s), g)
 
+-- part: backward
 -- | @dx = dout·mask@ (training), @dx = dout·(1 − ratio)@ (test mode: the
 -- derivative of its forward).
 dropoutBackward :: DropoutTape -> Matrix Double -> Matrix Double
@@ -193,6 +204,7 @@ dropoutBackward (DropoutScale s) dout = mapM' (* s) dout
 -- Batch normalization ------------------------------------------------------
 
 -- region: batch_norm
+-- part: init
 -- | γ, β and the running statistics, all of length D.
 data BatchNorm = BatchNorm
   { bnGamma, bnBeta, bnRunningMean, bnRunningVar :: !(Vector Double)
@@ -203,6 +215,7 @@ data BatchNorm = BatchNorm
 batchNormEps :: Double
 batchNormEps = 10e-7
 
+-- part: forward
 -- | What the backward pass needs.
 data BatchNormTape
   = BNTrain !(Matrix Double) !(Matrix Double) !(Vector Double)  -- ^ xc, xn, std
@@ -239,6 +252,7 @@ batchNormForward train bn x
     m = bnMomentum bn
     affineOut xn = rowOp (+) (rowOp (\a g -> g * a) xn (bnGamma bn)) (bnBeta bn)
 
+-- part: backward
 -- | Training (the book's backward):
 --
 -- > dβ = Σ dout; dγ = Σ xn·dout; dxn = γ·dout; dxc = dxn / std
@@ -271,11 +285,13 @@ batchNormBackward bn tape dout =
 -- Convolution --------------------------------------------------------------
 
 -- region: convolution
+-- part: init
 -- | The filters as W_col, FN rows of C·FH·FW (W's row-major order), and the bias b (FN), as an
 -- affine layer's parameters (the same type holds dW, db), with the filter's window: FH, FW,
 -- stride and pad.
 data Convolution = Convolution { convParams :: !Dense, convWindow :: !Window }
 
+-- part: forward
 -- | The input's shape and its col = im2col(x).
 data ConvolutionTape = ConvolutionTape !ImageShape !(Matrix Double)
 
@@ -289,6 +305,7 @@ convolutionForward (Convolution (Dense wcol b) win) x =
     col = im2col win x
     (oh, ow) = outputShape win sh
 
+-- part: backward
 -- | With dout as N·OH·OW rows of FN (one row per window, as col): @db = Σ_rows dout@,
 -- @dW = doutᵀ·col@, @dx = col2im(dout·W_col)@.
 convolutionBackward :: Convolution -> ConvolutionTape -> Images -> (Images, Dense)
@@ -300,9 +317,11 @@ convolutionBackward (Convolution (Dense wcol _) win) (ConvolutionTape sh col) do
 -- Pooling ------------------------------------------------------------------
 
 -- region: pooling
+-- part: init
 -- | Max pooling over windows of pool_h × pool_w, stride and pad (the book's stride is 2).
 newtype Pooling = Pooling Window
 
+-- part: forward
 -- | The input's shape and, for each output, where in x its maximum is (−1: in the padding).
 data PoolingTape = PoolingTape !ImageShape !(VS.Vector Int)
 
@@ -327,6 +346,7 @@ poolingForward (Pooling win@(Window ph pw s p)) (Images sh@(ImageShape n c h w) 
                 if isNaN v' || v' > v then first (e + 1) q' v' else first (e + 1) q v
       in first 1 (at 0) (valueAt (at 0))
 
+-- part: backward
 -- | @dx@: each @dout[n, c, i, j]@ added at its window's maximum (where windows overlap the
 -- routes add up; one in the padding is cut away with it).
 poolingBackward :: PoolingTape -> Images -> Images

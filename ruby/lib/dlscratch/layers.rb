@@ -29,6 +29,7 @@ module DLScratch
     # region: relu_layer
     # ReLU: y = max(0, x); ∂y/∂x = 0 where x <= 0 (0 at exactly 0), 1 elsewhere.
     class Relu < Layer
+      # part: forward
       # @param x [NArray] any shape
       # @return [NArray] max(0, x) (the mask x <= 0 kept)
       def forward(x)
@@ -38,6 +39,7 @@ module DLScratch
         out
       end
 
+      # part: backward
       # @param dout [NArray] of x's shape
       # @return [NArray] dout, 0 where x <= 0
       def backward(dout)
@@ -51,12 +53,14 @@ module DLScratch
     # region: sigmoid_layer
     # Sigmoid: y = 1 / (1 + exp(-x)); ∂L/∂x = dout · (1 − y) · y.
     class Sigmoid < Layer
+      # part: forward
       # @param x [NArray] any shape
       # @return [NArray] 1 / (1 + exp(-x)) (kept for backward)
       def forward(x)
         @out = Functions.sigmoid(x)
       end
 
+      # part: backward
       # @param dout [NArray] of x's shape
       # @return [NArray] dout · (1 − y) · y
       def backward(dout)
@@ -78,6 +82,7 @@ module DLScratch
       # @return [NArray] the weights (D, M), the bias (M,), and after {#backward} their gradients
       attr_reader :W, :b, :dW, :db
 
+      # part: init
       # @param w [NArray] D×M weights (NArray shape [M, D]), held by reference
       # @param b [NArray] M biases, held by reference
       def initialize(w, b)
@@ -85,6 +90,7 @@ module DLScratch
         @b = b
       end
 
+      # part: forward
       # @param x [NArray] N×D (or N×… multiplying to D), or one sample of D values
       # @return [NArray] x·W + b, N×M (M values for a 1-D x)
       def forward(x)
@@ -94,6 +100,7 @@ module DLScratch
         out + (@x.dim == 1 ? @b : @b.newdim(1))
       end
 
+      # part: backward
       # Sets {#dW} = xᵀ·dout and {#db} = Σ_rows dout.
       # @param dout [NArray] of the output's shape
       # @return [NArray] dout·Wᵀ in x's shape
@@ -120,6 +127,7 @@ module DLScratch
       # @return [NArray] softmax(x) of the last {#forward}
       attr_reader :y
 
+      # part: forward
       # @param x [NArray] N×C scores (C for one sample)
       # @param t [NArray, Array, Integer] labels or one-hot targets
       # @return [Float] cross_entropy_error(softmax(x), t)
@@ -129,6 +137,7 @@ module DLScratch
         @loss = Functions.cross_entropy_error(@y, t)
       end
 
+      # part: backward
       # @param _dout [Float] ignored, as in the book
       # @return [NArray] (y − onehot(t)) / N in x's shape
       def backward(_dout = 1.0)
@@ -147,6 +156,7 @@ module DLScratch
         dx
       end
 
+      # part: helper
       private
 
       def t_size
@@ -163,6 +173,7 @@ module DLScratch
       #   (a network sets it before each pass, so that its Dropout layers share one generator)
       attr_accessor :rng
 
+      # part: init
       # @param dropout_ratio [Float] in [0, 1)
       # @param rng [Rng] the generator the masks are drawn from
       def initialize(dropout_ratio = 0.5, rng: Rng.new(0))
@@ -170,6 +181,7 @@ module DLScratch
         @rng = rng
       end
 
+      # part: forward
       # @param x [NArray] any shape
       # @param train_flg [Boolean] training (a fresh mask) or test mode
       # @return [NArray] x·mask, or x·(1 − ratio) in test mode
@@ -183,6 +195,7 @@ module DLScratch
         end
       end
 
+      # part: backward
       # @param dout [NArray] of x's shape
       # @return [NArray] dout·mask, or dout·(1 − ratio) in test mode
       def backward(dout)
@@ -204,6 +217,7 @@ module DLScratch
       # @return [NArray, nil] D values the next {#forward} starts from (nil: zeros)
       attr_writer :running_mean, :running_var
 
+      # part: init
       # @param gamma [NArray] D scales
       # @param beta [NArray] D shifts
       # @param momentum [Float] of the running statistics
@@ -217,6 +231,7 @@ module DLScratch
         @running_var = running_var
       end
 
+      # part: forward
       # @param x [NArray] N×D (or N×… multiplying to D)
       # @param train_flg [Boolean] normalize by the batch's statistics (and update the running
       #   ones) or, in test mode, by the running statistics
@@ -230,6 +245,7 @@ module DLScratch
         forward2(x.reshape(d, rows), train_flg).reshape(*@input_shape)
       end
 
+      # part: backward
       # Sets {#dbeta} = Σ dout and {#dgamma} = Σ xn·dout.
       # @param dout [NArray] of x's shape
       # @return [NArray] dx in x's shape (test mode: γ·dout / √(running_var + eps))
@@ -242,6 +258,7 @@ module DLScratch
         dx.reshape(*@input_shape)
       end
 
+      # part: helper
       private
 
       def forward2(x, train_flg)
@@ -289,6 +306,7 @@ module DLScratch
       # @return [NArray] the filters FN×C×FH×FW, the bias (FN), and after {#backward} their gradients
       attr_reader :W, :b, :dW, :db
 
+      # part: init
       # @param w [NArray] FN×C×FH×FW filters (NArray shape [FW, FH, C, FN]), held by reference
       # @param b [NArray] FN biases, held by reference
       # @param stride [Integer]
@@ -300,6 +318,7 @@ module DLScratch
         @pad = pad
       end
 
+      # part: forward
       # @param x [NArray] N×C×H×W
       # @return [NArray] N×FN×OH×OW
       def forward(x)
@@ -312,6 +331,7 @@ module DLScratch
         out.reshape(fn, ow, oh, n).transpose(1, 2, 0, 3)
       end
 
+      # part: backward
       # Sets {#dW} = doutᵀ·col (in W's shape) and {#db} = Σ dout.
       # @param dout [NArray] N×FN×OH×OW
       # @return [NArray] col2im(dout·W_col), N×C×H×W
@@ -323,6 +343,7 @@ module DLScratch
         Util.col2im(Arrays.dot(rows, w_col), @x_shape, fh, fw, @stride, @pad)
       end
 
+      # part: helper
       private
 
       # W as FN rows of C·FH·FW (the current values: an optimizer or a numerical gradient
@@ -337,6 +358,7 @@ module DLScratch
     # maximum: the first NaN). Backward routes dout[n, c, i, j] to that element, adding where
     # windows overlap.
     class Pooling < Layer
+      # part: init
       # @param pool_h [Integer]
       # @param pool_w [Integer]
       # @param stride [Integer]
@@ -348,6 +370,7 @@ module DLScratch
         @pad = pad
       end
 
+      # part: forward
       # @param x [NArray] N×C×H×W
       # @return [NArray] N×C×OH×OW, each window's first maximum itself (-0.0 stays -0.0)
       def forward(x)
@@ -363,6 +386,7 @@ module DLScratch
         windows[@at].reshape(c, ow, oh, n).transpose(1, 2, 0, 3)
       end
 
+      # part: backward
       # @param dout [NArray] N×C×OH×OW
       # @return [NArray] N×C×H×W: dout at each window's maximum, summed where windows overlap
       def backward(dout)
