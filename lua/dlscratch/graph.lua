@@ -7,6 +7,7 @@ local class = require("dlscratch.class")
 local M = {}
 
 -- region: mul_layer
+-- part: helper
 local function mul(a, b)
   if tensor.is_tensor(a) then return tensor.zip(a, b, function(u, v) return u * v end) end
   return a * b
@@ -14,6 +15,7 @@ end
 -- endregion
 
 -- region: add_layer
+-- part: helper
 local function add(a, b)
   if tensor.is_tensor(a) then return tensor.zip(a, b, function(u, v) return u + v end) end
   return a + b
@@ -30,15 +32,18 @@ end
 local MulLayer = class()
 M.MulLayer = MulLayer
 
+-- part: init
 function MulLayer.new()
   return setmetatable({}, MulLayer)
 end
 
+-- part: forward
 function MulLayer:forward(x, y)
   self.x, self.y = x, y
   return mul(x, y)
 end
 
+-- part: backward
 function MulLayer:backward(dout)
   return mul(dout, self.y), mul(dout, self.x)
 end
@@ -49,14 +54,17 @@ end
 local AddLayer = class()
 M.AddLayer = AddLayer
 
+-- part: init
 function AddLayer.new()
   return setmetatable({}, AddLayer)
 end
 
+-- part: forward
 function AddLayer:forward(x, y)
   return add(x, y)
 end
 
+-- part: backward
 function AddLayer:backward(dout)
   return copy(dout), copy(dout)
 end

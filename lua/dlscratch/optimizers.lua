@@ -73,8 +73,10 @@ end
 
 -- region: sgd
 -- SGD: p -= lr·g
+-- part: init
 local SGD = optimizer({ lr = 0.01 })
 M.SGD = SGD
+-- part: update
 function SGD:update(params, grads)
   local lr = self.lr
   for k, p in pairs(params) do
@@ -86,8 +88,10 @@ end
 
 -- region: momentum
 -- Momentum: v = momentum·v - lr·g; p += v
+-- part: init
 local Momentum = optimizer({ lr = 0.01, momentum = 0.9 }, nil, { "v" })
 M.Momentum = Momentum
+-- part: update
 function Momentum:update(params, grads)
   local v, lr, mom = state(self, "v", params), self.lr, self.momentum
   for k, p in pairs(params) do
@@ -104,8 +108,10 @@ end
 -- Nesterov (the book's common/optimizer.py since 2021): the parameters move
 -- with the previous v, then v is updated:
 --   p += momentum²·v; p -= (1 + momentum)·lr·g; v *= momentum; v -= lr·g
+-- part: init
 local Nesterov = optimizer(Momentum.defaults, Momentum)
 M.Nesterov = Nesterov
+-- part: update
 function Nesterov:update(params, grads)
   local v, lr, mom = state(self, "v", params), self.lr, self.momentum
   local mom2, step = mom * mom, (1 + mom) * lr
@@ -123,8 +129,10 @@ end
 
 -- region: adagrad
 -- AdaGrad: h += g·g; p -= lr·g / (sqrt(h) + 1e-7)
+-- part: init
 local AdaGrad = optimizer({ lr = 0.01 }, nil, { "h" })
 M.AdaGrad = AdaGrad
+-- part: update
 function AdaGrad:update(params, grads)
   local h, lr = state(self, "h", params), self.lr
   for k, p in pairs(params) do
@@ -139,8 +147,10 @@ end
 
 -- region: rmsprop
 -- RMSprop: h *= decay_rate; h += (1 - decay_rate)·g·g; p -= lr·g / (sqrt(h) + 1e-7)
+-- part: init
 local RMSprop = optimizer({ lr = 0.01, decay_rate = 0.99 }, nil, { "h" })
 M.RMSprop = RMSprop
+-- part: update
 function RMSprop:update(params, grads)
   local h, lr, dr = state(self, "h", params), self.lr, self.decay_rate
   for k, p in pairs(params) do
@@ -157,8 +167,10 @@ end
 -- region: adam
 -- Adam: iter += 1; lr_t = lr·sqrt(1 - beta2^iter) / (1 - beta1^iter);
 -- m += (1 - beta1)·(g - m); v += (1 - beta2)·(g² - v); p -= lr_t·m / (sqrt(v) + 1e-7)
+-- part: init
 local Adam = optimizer({ lr = 0.001, beta1 = 0.9, beta2 = 0.999 }, nil, { "m", "v" })
 M.Adam = Adam
+-- part: update
 function Adam:update(params, grads)
   local m, v = state(self, "m", params), state(self, "v", params)
   self.iter = (self.iter or 0) + 1
@@ -175,6 +187,7 @@ function Adam:update(params, grads)
   end
 end
 
+-- part: state
 -- Adam's state adds iter, the updates so far
 function Adam:state_dict(params)
   local out = Optimizer.state_dict(self, params)

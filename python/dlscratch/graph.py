@@ -12,15 +12,18 @@ __all__ = ["AddLayer", "MulLayer", "buy_apple", "buy_apple_orange"]
 class MulLayer:
     """out = x·y; backward: dx = dout·y, dy = dout·x."""
 
+    # part: init
     def __init__(self) -> None:
         self.x: Any = None
         self.y: Any = None
 
+    # part: forward
     def forward(self, x: Any, y: Any) -> Any:
         self.x = x
         self.y = y
         return x * y
 
+    # part: backward
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return dout * self.y, dout * self.x
 # endregion
@@ -30,9 +33,11 @@ class MulLayer:
 class AddLayer:
     """out = x + y; backward: dx = dout, dy = dout."""
 
+    # part: forward
     def forward(self, x: Any, y: Any) -> Any:
         return x + y
 
+    # part: backward
     def backward(self, dout: Any) -> tuple[Any, Any]:
         return dout * 1, dout * 1
 # endregion

@@ -24,10 +24,12 @@ def zeros_like_all(params: Params) -> Params:
 class SGD:
     """W ← W − lr·∂L/∂W."""
 
+    # part: init
     def __init__(self, lr: float = 0.01) -> None:
         self.lr = lr
         self.step: Params = {}  # lr·g of each key, written in place every update
 
+    # part: update
     def update(self, params: Params, grads: Params) -> None:
         for key in params:
             g = grads[key]
@@ -36,6 +38,7 @@ class SGD:
                 step = self.step[key] = np.empty_like(g, dtype=np.float64)
             params[key] -= np.multiply(self.lr, g, out=step)
 
+    # part: state
     def state_dict(self) -> dict[str, object]:
         """What the update keeps between steps (README section 8's checkpoint): nothing."""
         return {}
@@ -49,11 +52,13 @@ class SGD:
 class Momentum:
     """v ← momentum·v − lr·∂L/∂W;  W ← W + v."""
 
+    # part: init
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         self.lr = lr
         self.momentum = momentum
         self.v: Params | None = None
 
+    # part: update
     def update(self, params: Params, grads: Params) -> None:
         if self.v is None:
             self.v = zeros_like_all(params)
@@ -61,6 +66,7 @@ class Momentum:
             self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
             params[key] += self.v[key]
 
+    # part: state
     def state_dict(self) -> dict[str, object]:
         """{"v": the velocities}; Nesterov's too."""
         return {"v": self.v}
@@ -75,6 +81,7 @@ class Nesterov(Momentum):
     """Nesterov's accelerated gradient in the book's form (common/optimizer.py since 2021):
     W ← W + momentum²·v − (1 + momentum)·lr·g, with the previous v;  then v ← momentum·v − lr·g."""
 
+    # part: update
     def update(self, params: Params, grads: Params) -> None:
         if self.v is None:
             self.v = zeros_like_all(params)
@@ -90,10 +97,12 @@ class Nesterov(Momentum):
 class AdaGrad:
     """h ← h + g²;  W ← W − lr·g / (sqrt(h) + 1e-7)."""
 
+    # part: init
     def __init__(self, lr: float = 0.01) -> None:
         self.lr = lr
         self.h: Params | None = None
 
+    # part: update
     def update(self, params: Params, grads: Params) -> None:
         if self.h is None:
             self.h = zeros_like_all(params)
@@ -101,6 +110,7 @@ class AdaGrad:
             self.h[key] += grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + EPSILON)
 
+    # part: state
     def state_dict(self) -> dict[str, object]:
         """{"h": the accumulated squares}; RMSprop's too."""
         return {"h": self.h}
@@ -114,10 +124,12 @@ class AdaGrad:
 class RMSprop(AdaGrad):
     """h ← decay·h + (1 − decay)·g²;  W ← W − lr·g / (sqrt(h) + 1e-7)."""
 
+    # part: init
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
         super().__init__(lr)
         self.decay_rate = decay_rate
 
+    # part: update
     def update(self, params: Params, grads: Params) -> None:
         if self.h is None:
             self.h = zeros_like_all(params)
@@ -133,6 +145,7 @@ class Adam:
     """lr_t = lr·sqrt(1 − β2^t) / (1 − β1^t);  m ← m + (1 − β1)(g − m);  v ← v + (1 − β2)(g² − v);
     W ← W − lr_t·m / (sqrt(v) + 1e-7)."""
 
+    # part: init
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:
         self.lr = lr
         self.beta1 = beta1
@@ -141,6 +154,7 @@ class Adam:
         self.m: Params | None = None
         self.v: Params | None = None
 
+    # part: update
     def update(self, params: Params, grads: Params) -> None:
         if self.m is None:
             self.m = zeros_like_all(params)
@@ -152,6 +166,7 @@ class Adam:
             self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + EPSILON)
 
+    # part: state
     def state_dict(self) -> dict[str, object]:
         """{"iter": updates so far, "m", "v": the moments}."""
         return {"iter": self.iter, "m": self.m, "v": self.v}

@@ -208,6 +208,9 @@ def part_order(cols: list[Column]) -> list[str]:
             else:
                 after += 1
                 order.insert(after, name)
+    if HEAD in order:          # a language whose first fragment is a helper: head still first
+        order.remove(HEAD)
+        order.insert(0, HEAD)
     return order
 
 

@@ -26,6 +26,7 @@ PARTS: dict[str, str] = {
     "forward": "the forward pass",
     "backward": "the backward pass",
     "update": "the update rule of an optimizer",
+    "state": "what a checkpoint keeps of it: state_dict and load_state_dict",
     "predict": "a network's prediction (the layers' forwards)",
     "loss": "a network's loss",
     "accuracy": "a network's accuracy",

@@ -16,6 +16,7 @@ module DLScratch.Graph
   ) where
 
 -- region: mul_layer
+-- part: forward
 -- | What the multiplication node's backward needs: its two inputs.
 data MulTape a = MulTape a a
 
@@ -23,16 +24,19 @@ data MulTape a = MulTape a a
 mulForward :: Num a => a -> a -> (a, MulTape a)
 mulForward x y = (x * y, MulTape x y)
 
+-- part: backward
 -- | @dx = dout·y@, @dy = dout·x@ (the inputs swapped)
 mulBackward :: Num a => MulTape a -> a -> (a, a)
 mulBackward (MulTape x y) dout = (dout * y, dout * x)
 -- endregion
 
 -- region: add_layer
+-- part: forward
 -- | @out = x + y@
 addForward :: Num a => a -> a -> a
 addForward = (+)
 
+-- part: backward
 -- | @dx = dout@, @dy = dout@
 addBackward :: a -> (a, a)
 addBackward dout = (dout, dout)

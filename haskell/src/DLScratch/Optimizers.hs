@@ -158,16 +158,19 @@ update :: Parameters p => Optimizer -> OptState p -> p -> p -> (p, OptState p)
 {-# SPECIALIZE update :: Optimizer -> OptState [Dense] -> [Dense] -> [Dense] -> ([Dense], OptState [Dense]) #-}
 update opt st params grads = case (opt, st) of
   -- region: sgd
+  -- part: update
   -- p ← p − lr·g
   (SGD a, _) -> (pzip (zipV (\p g -> p - a * g)) params grads, Stateless)
   -- endregion
   -- region: momentum
+  -- part: update
   -- v ← momentum·v − lr·g; p ← p + v
   (Momentum a m, Velocity v) ->
     let v' = pzip (\vi g -> scale m vi - scale a g) v grads
     in (pzip (+) params v', Velocity v')
   -- endregion
   -- region: nesterov
+  -- part: update
   -- p ← p + momentum²·v; p ← p − (1 + momentum)·lr·g (with the previous v); then
   -- v ← momentum·v; v ← v − lr·g
   (Nesterov a m, Velocity v) ->
@@ -178,12 +181,14 @@ update opt st params grads = case (opt, st) of
     in (p2, Velocity v2)
   -- endregion
   -- region: adagrad
+  -- part: update
   -- h ← h + g²; p ← p − lr·g / (√h + 1e-7)
   (AdaGrad a, SquareSum h) ->
     let h' = pzip (\hi g -> hi + g * g) h grads
     in (descend a h', SquareSum h')
   -- endregion
   -- region: rmsprop
+  -- part: update
   -- h ← decay·h; h ← h + (1 − decay)·g²; p ← p − lr·g / (√h + 1e-7)
   (RMSprop a d, SquareSum h) ->
     let h1 = pmap (scale d) h
@@ -191,6 +196,7 @@ update opt st params grads = case (opt, st) of
     in (descend a h', SquareSum h')
   -- endregion
   -- region: adam
+  -- part: update
   -- t ← t + 1; lr_t = lr·√(1 − β2^t) / (1 − β1^t)
   -- m ← m + (1 − β1)·(g − m); v ← v + (1 − β2)·(g² − v); p ← p − lr_t·m / (√v + 1e-7)
   (Adam a b1 b2, AdamState t m v) ->
@@ -206,7 +212,9 @@ update opt st params grads = case (opt, st) of
   _ -> update opt (initState opt params) params grads
   where
     -- region: adagrad
+    -- part: helper
     -- region: rmsprop
+    -- part: helper
     -- p ← p − lr·g / (√h + 1e-7)
     descend a h' =
       let stepv = pzip (\g hi -> scale a g / addC 1e-7 (sqrt hi)) grads h'

@@ -7,6 +7,7 @@ module DLScratch
   # Multiplication node of the computational graph (book 5.4.1):
   # out = x·y, ∂out/∂x = y, ∂out/∂y = x.
   class MulLayer
+    # part: forward
     # @param x [Numeric, NArray]
     # @param y [Numeric, NArray] of x's shape
     # @return [Numeric, NArray] x·y (x and y kept for backward)
@@ -16,6 +17,7 @@ module DLScratch
       x * y
     end
 
+    # part: backward
     # @param dout [Numeric, NArray] ∂L/∂out
     # @return [Array] [dx, dy] = [dout·y, dout·x]
     def backward(dout)
@@ -27,6 +29,7 @@ module DLScratch
   # region: add_layer
   # Addition node (book 5.4.2): out = x + y, both partial derivatives are 1.
   class AddLayer
+    # part: forward
     # @param x [Numeric, NArray]
     # @param y [Numeric, NArray] of x's shape
     # @return [Numeric, NArray] x + y
@@ -34,6 +37,7 @@ module DLScratch
       x + y
     end
 
+    # part: backward
     # @param dout [Numeric, NArray] ∂L/∂out
     # @return [Array] [dx, dy] = [dout, dout]
     def backward(dout)

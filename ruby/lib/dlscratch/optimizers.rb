@@ -27,11 +27,13 @@ module DLScratch
     # region: sgd
     # p ← p − lr·g
     class SGD
+      # part: init
       # @param lr [Float] learning rate
       def initialize(lr: 0.01)
         @lr = lr
       end
 
+      # part: update
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -40,6 +42,7 @@ module DLScratch
         params.each_key { |key| params[key].sbt!(@lr * grads[key]) }
       end
 
+      # part: state
       # What the update keeps between steps (README §8's checkpoint): nothing.
       # @return [Hash] {}
       def state
@@ -56,6 +59,7 @@ module DLScratch
     # region: momentum
     # v ← momentum·v − lr·g;  p ← p + v   (v starts at zeros)
     class Momentum
+      # part: init
       # @param lr [Float] learning rate
       # @param momentum [Float] in [0, 1]
       def initialize(lr: 0.01, momentum: 0.9)
@@ -64,6 +68,7 @@ module DLScratch
         @v = nil
       end
 
+      # part: update
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -76,6 +81,7 @@ module DLScratch
         end
       end
 
+      # part: state
       # What the update keeps between steps (README §8's checkpoint), after at least one update.
       # @return [Hash{String=>Hash{String=>NArray}}] {"v" => the velocities}; Nesterov's too
       def state
@@ -96,6 +102,7 @@ module DLScratch
     # 2021-01-18: the parameters move with the previous v, then v is updated:
     #   p ← p + momentum²·v;  p ← p − (1 + momentum)·lr·g;  v ← momentum·v;  v ← v − lr·g
     class Nesterov < Momentum
+      # part: update
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -116,12 +123,14 @@ module DLScratch
     # region: adagrad
     # h ← h + g·g;  p ← p − lr·g / (√h + 1e-7)
     class AdaGrad
+      # part: init
       # @param lr [Float] learning rate
       def initialize(lr: 0.01)
         @lr = lr
         @h = nil
       end
 
+      # part: update
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -135,6 +144,7 @@ module DLScratch
         end
       end
 
+      # part: state
       # What the update keeps between steps (README §8's checkpoint), after at least one update.
       # @return [Hash{String=>Hash{String=>NArray}}] {"h" => the accumulated squares}; RMSprop's too
       def state
@@ -153,6 +163,7 @@ module DLScratch
     # region: rmsprop
     # h ← decay_rate·h + (1 − decay_rate)·g·g;  p ← p − lr·g / (√h + 1e-7)
     class RMSprop < AdaGrad
+      # part: init
       # @param lr [Float] learning rate
       # @param decay_rate [Float] of the squared-gradient average
       def initialize(lr: 0.01, decay_rate: 0.99)
@@ -160,6 +171,7 @@ module DLScratch
         @decay_rate = decay_rate
       end
 
+      # part: update
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -181,6 +193,7 @@ module DLScratch
     #   t ← t + 1;  lr_t = lr·√(1 − β2ᵗ) / (1 − β1ᵗ)
     #   m ← m + (1 − β1)·(g − m);  v ← v + (1 − β2)·(g² − v);  p ← p − lr_t·m / (√v + 1e-7)
     class Adam
+      # part: init
       # @param lr [Float] learning rate
       # @param beta1 [Float] decay of the first moment
       # @param beta2 [Float] decay of the second moment
@@ -193,6 +206,7 @@ module DLScratch
         @v = nil
       end
 
+      # part: update
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -210,6 +224,7 @@ module DLScratch
         end
       end
 
+      # part: state
       # What the update keeps between steps (README §8's checkpoint), after at least one update.
       # @return [Hash{String=>Object}] {"iter" => t, the updates so far; "m", "v" => the moments}
       def state
