@@ -29,6 +29,7 @@ function M.is_error(v) return getmetatable(v) == CheckpointError end
 local function shown(v) return jsonio.encode(v == nil and jsonio.null or v):sub(1, 40) end
 
 -- region: checkpoint
+-- part: save
 -- write(path, c): the checkpoint of c = {port, network (the JSON text of the parameters file's "network"),
 -- options (the history's), iteration, rng (the generator), optimizer_name, optimizer (its object), params,
 -- history = {loss_history, acc_iters, train_acc, test_acc, seconds}}, written whole to path .. ".tmp"

@@ -88,6 +88,7 @@ end
 
 ---------------------------------------------------------------------------
 -- region: two_layer_net
+-- part: helper
 -- region: multi_layer_net
 -- init_weights(rng, sizes, std): W_i = std_i · randn(sizes[i], sizes[i+1]),
 -- drawn in order W1, W2, ...; biases zeros. std is a number or "he"/"relu"
@@ -124,6 +125,7 @@ M.accuracy = accuracy
 local TwoLayerNet = class()
 M.TwoLayerNet = TwoLayerNet
 
+-- part: init
 -- new(input_size, hidden_size, output_size, weight_init_std, seed or rng):
 -- draws W1 then W2 from one generator (a seed or an existing generator).
 function TwoLayerNet.new(input_size, hidden_size, output_size, weight_init_std, seed)
@@ -143,19 +145,23 @@ function TwoLayerNet.from_params(params)
   return self
 end
 
+-- part: predict
 function TwoLayerNet:predict(x)
   for _, layer in ipairs(self.layers) do x = layer:forward(x) end
   return x
 end
 
+-- part: loss
 function TwoLayerNet:loss(x, t)
   return self.last_layer:forward(self:predict(x), t)
 end
 
+-- part: accuracy
 function TwoLayerNet:accuracy(x, t)
   return accuracy(self:predict(x), t)
 end
 
+-- part: gradient
 -- gradient(x, t): backprop through every layer, the first Affine's dx included.
 function TwoLayerNet:gradient(x, t)
   self:loss(x, t)
@@ -164,6 +170,7 @@ function TwoLayerNet:gradient(x, t)
   return { W1 = self.affine1.dW, b1 = self.affine1.db, W2 = self.affine2.dW, b2 = self.affine2.db }
 end
 
+-- part: numerical_gradient
 function TwoLayerNet:numerical_gradient(x, t)
   local loss_W = function() return self:loss(x, t) end
   local grads = {}
@@ -362,6 +369,7 @@ local function drawn(rng, shape, std)
   return tensor.dense(z)
 end
 
+-- part: init
 -- new({input_dim ({1, 28, 28}), conv_param (fields missing take CONV_PARAM's), hidden_size (100),
 -- output_size (10), weight_init_std (0.01), seed (0), params}, rng): params given replace the drawn
 -- ones, which come from rng (default: a generator seeded with seed).
@@ -389,15 +397,18 @@ function SimpleConvNet.new(opts, rng)
   return self
 end
 
+-- part: predict
 function SimpleConvNet:predict(x)
   for _, layer in ipairs(self.layers) do x = layer:forward(x) end
   return x
 end
 
+-- part: loss
 function SimpleConvNet:loss(x, t)
   return self.last_layer:forward(self:predict(x), t)
 end
 
+-- part: accuracy
 -- accuracy(x, t): the fraction of all N samples whose argmax is t, predicted ACCURACY_BATCH at a
 -- time, a last partial batch included; x is a tensor or a dataset (x.shape, x:range(first, count)).
 function SimpleConvNet:accuracy(x, t)
@@ -412,6 +423,7 @@ function SimpleConvNet:accuracy(x, t)
   return hits / n
 end
 
+-- part: gradient
 -- gradient(x, t): backprop, the layers' backward in reverse order.
 function SimpleConvNet:gradient(x, t)
   self:loss(x, t)
@@ -422,6 +434,7 @@ function SimpleConvNet:gradient(x, t)
     W3 = self.affine2.dW, b3 = self.affine2.db }
 end
 
+-- part: numerical_gradient
 -- numerical_gradient(x, t): central differences of the loss over W1, b1, W2, b2, W3, b3.
 function SimpleConvNet:numerical_gradient(x, t)
   local loss_W = function() return self:loss(x, t) end
@@ -464,6 +477,7 @@ function M.deep_conv_sizes(h, w)
   return sizes
 end
 
+-- part: init
 -- new({input_dim ({1, 28, 28}), hidden_size (50), output_size (10), seed (0), params, dropout_seed (0)},
 -- rng): params given replace the drawn ones, which come from rng (default: a generator seeded with seed).
 function DeepConvNet.new(opts, rng)
@@ -505,6 +519,7 @@ function DeepConvNet.new(opts, rng)
   return self
 end
 
+-- part: predict
 -- predict(x, train_flg): test mode unless train_flg (each Dropout then multiplies by 1 − 0.5).
 function DeepConvNet:predict(x, train_flg)
   local masks = train_flg and rng_mod.new(self.dropout_seed) or nil
@@ -513,6 +528,7 @@ function DeepConvNet:predict(x, train_flg)
   return x
 end
 
+-- part: loss
 -- loss(x, t, train_flg): the book's loss is a training-mode pass unless train_flg is false.
 function DeepConvNet:loss(x, t, train_flg)
   if train_flg == nil then train_flg = true end
@@ -522,6 +538,7 @@ end
 -- accuracy(x, t): SimpleConvNet's: every sample, ACCURACY_BATCH at a time, in test mode.
 DeepConvNet.accuracy = SimpleConvNet.accuracy
 
+-- part: gradient
 -- gradient(x, t): backprop through a training-mode pass; W_i, b_i of the i-th Convolution or Affine.
 function DeepConvNet:gradient(x, t)
   self:loss(x, t, true)

@@ -29,6 +29,7 @@ local function rows(x, t, idx)
   return train.batch_rows(x, idx), tensor.new({ #idx }, labels)
 end
 
+-- part: init
 -- new(network, x_train, t_train, x_test, t_test, opts): x N x D tensors, t tensors
 -- of N labels; opts: epochs (20), mini_batch_size (100), optimizer (a lower-case
 -- name, "sgd"), optimizer_param ({lr = 0.01}), evaluate_sample_num_per_epoch (nil:
@@ -50,6 +51,7 @@ function Trainer.new(network, x_train, t_train, x_test, t_test, opts)
   return self
 end
 
+-- part: helper
 -- first(x, t, n): the first n rows (all of them when n is nil or larger)
 local function first(x, t, n)
   local idx = {}
@@ -60,6 +62,7 @@ end
 -- first_train(n): the first n training images (all when n is nil) and their labels
 function Trainer:first_train(n) return first(self.x_train, self.t_train, n) end
 
+-- part: step
 function Trainer:train_step()
   local net = self.network
   local x_batch, t_batch = rows(self.x_train, self.t_train, self.rng:choice(self.train_size, self.batch_size))
@@ -81,6 +84,7 @@ function Trainer:train_step()
   return stop
 end
 
+-- part: train
 -- train(): the steps current_iter .. max_iter-1 (a trainer whose state was restored continues where it
 -- stopped), then the accuracy on the whole test set (test_acc). When on_step returns true the training
 -- stops after that step, and train returns nil.

@@ -51,6 +51,7 @@ class Checkpoint:
 
 
 # region: checkpoint
+# part: save
 def write_checkpoint(path: Path, ck: Checkpoint) -> None:
     """The checkpoint as one JSON object; arrays in the notation of the parameters file."""
     state = {k: (v if k == "iter" else encode_arrays(v)) for k, v in ck.optimizer_state.items()}

@@ -118,6 +118,7 @@ class TwoLayerNet:
     (as the optimizers do) updates the network.
     """
 
+    # part: init
     def __init__(
         self,
         input_size: int,
@@ -147,23 +148,28 @@ class TwoLayerNet:
         """A network around existing parameters (W1, b1, W2, b2)."""
         return cls(params["W1"].shape[0], params["W1"].shape[1], params["W2"].shape[1], params=params)
 
+    # part: predict
     def predict(self, x: Array) -> Array:
         for layer in self.layers.values():
             x = layer.forward(x)
         return x
 
+    # part: loss
     def loss(self, x: Array, t: ArrayLike) -> float:
         return self.last_layer.forward(self.predict(x), t)
 
+    # part: accuracy
     def accuracy(self, x: Array, t: ArrayLike) -> float:
         return accuracy_of(self.predict(x), t)
 
+    # part: numerical_gradient
     def numerical_gradient(self, x: Array, t: ArrayLike) -> Params:
         def loss_w(_w: Array) -> float:
             return self.loss(x, t)
 
         return {key: numerical_gradient(loss_w, self.params[key]) for key in ("W1", "b1", "W2", "b2")}
 
+    # part: gradient
     def gradient(self, x: Array, t: ArrayLike) -> Params:
         """Backpropagation: forward, then the layers' backward in reverse order."""
         self.loss(x, t)
@@ -393,6 +399,7 @@ class SimpleConvNet:
     from one generator, zero biases; PH × PW is the pooled size, (conv output) // 2 on each side.
     """
 
+    # part: init
     def __init__(
         self,
         input_dim: tuple[int, int, int] = (1, 28, 28),
@@ -422,14 +429,17 @@ class SimpleConvNet:
         self.layers["Affine2"] = Affine(params["W3"], params["b3"])
         self.last_layer = SoftmaxWithLoss()
 
+    # part: predict
     def predict(self, x: Array) -> Array:
         for layer in self.layers.values():
             x = layer.forward(x)
         return x
 
+    # part: loss
     def loss(self, x: Array, t: ArrayLike) -> float:
         return self.last_layer.forward(self.predict(x), t)
 
+    # part: accuracy
     def accuracy(self, x: Array, t: ArrayLike, batch_size: int = ACCURACY_BATCH) -> float:
         """The fraction of all samples whose argmax is t, predicted batch_size at a time (the book
         leaves out a last partial batch but still divides by every sample)."""
@@ -438,12 +448,14 @@ class SimpleConvNet:
                       for i in range(0, len(x), batch_size))
         return correct / len(x)
 
+    # part: numerical_gradient
     def numerical_gradient(self, x: Array, t: ArrayLike) -> Params:
         def loss_w(_w: Array) -> float:
             return self.loss(x, t)
 
         return {key: numerical_gradient(loss_w, self.params[key]) for key in ("W1", "b1", "W2", "b2", "W3", "b3")}
 
+    # part: gradient
     def gradient(self, x: Array, t: ArrayLike) -> Params:
         """Backpropagation: forward, then the layers' backward in reverse order."""
         self.loss(x, t)
@@ -492,6 +504,7 @@ class DeepConvNet:
 
     use_dropout = True
 
+    # part: init
     def __init__(
         self,
         input_dim: tuple[int, int, int] = (1, 28, 28),
@@ -525,6 +538,7 @@ class DeepConvNet:
                         Affine(params["W8"], params["b8"]), Dropout(0.5)]
         self.last_layer = SoftmaxWithLoss()
 
+    # part: predict
     def predict(self, x: Array, train_flg: bool = False) -> Array:
         masks = MRG32k3a(self.dropout_seed) if train_flg else None
         for layer in self.layers:
@@ -535,10 +549,12 @@ class DeepConvNet:
                 x = layer.forward(x)
         return x
 
+    # part: loss
     def loss(self, x: Array, t: ArrayLike, train_flg: bool = True) -> float:
         """The book's loss is a training-mode pass (its Dropout masks drawn)."""
         return self.last_layer.forward(self.predict(x, train_flg), t)
 
+    # part: accuracy
     def accuracy(self, x: Array, t: ArrayLike, batch_size: int = ACCURACY_BATCH) -> float:
         """The fraction of all samples whose test-mode argmax is t, batch_size at a time."""
         labels = as_labels(np.empty((len(x), self.params["b8"].size)), t)
@@ -546,6 +562,7 @@ class DeepConvNet:
                       for i in range(0, len(x), batch_size))
         return correct / len(x)
 
+    # part: gradient
     def gradient(self, x: Array, t: ArrayLike) -> Params:
         """Backpropagation through a training-mode pass."""
         self.loss(x, t)

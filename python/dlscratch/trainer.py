@@ -25,6 +25,7 @@ class Trainer:
     recorded. A network with Dropout takes, after each batch, the seed of its masks:
     floor(u · 2^31) of the next uniform u."""
 
+    # part: init
     def __init__(
         self,
         network: Any,
@@ -61,6 +62,7 @@ class Trainer:
         self.test_acc_list: list[float] = []
         self.test_acc: float | None = None
 
+    # part: step
     def train_step(self) -> None:
         batch_mask = self.rng.choice(self.train_size, self.batch_size)
         x_batch, t_batch = self.x_train[batch_mask], self.t_train[batch_mask]
@@ -85,6 +87,7 @@ class Trainer:
             self.on_step(self, loss)
         self.current_iter += 1
 
+    # part: train
     def train(self) -> float:
         """max_iter steps, then the accuracy on the whole test set."""
         for _ in range(self.max_iter):

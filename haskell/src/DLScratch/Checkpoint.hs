@@ -48,6 +48,7 @@ import DLScratch.Rng (Gen, genFromWords, genWords)
 import DLScratch.Train (Model, modelArrays, modelParams, withModelParams)
 
 -- region: checkpoint
+-- part: state
 -- | What an optimizer's update keeps between steps, by the optimizer's name (README §8): sgd
 -- nothing; momentum and nesterov v; adagrad and rmsprop h; adam its iteration count, m and v.
 data SavedOptimizer
@@ -90,6 +91,7 @@ restoreOptimizer s = case s of
   SavedRMSprop h -> SquareSum h
   SavedAdam t m v -> AdamState t m v
 
+-- part: save
 -- | The run's record up to the checkpoint: every step's loss, the evaluations (iteration, train
 -- acc, test acc) and the seconds of training.
 data SavedHistory = SavedHistory { savedLosses :: [Double], savedAccs :: [(Int, Double, Double)], savedSeconds :: Double }

@@ -171,6 +171,7 @@ data Net = Net
 instance NFData Net where
   rnf (Net _ _ ps) = rnf ps
 
+-- part: init
 -- | The chapter-5 TwoLayerNet: Affine1 → ReLU → Affine2 → SoftmaxWithLoss.
 twoLayerNet :: Dense -> Dense -> Net
 twoLayerNet l1 l2 = Net Relu 0 [l1, l2]
@@ -209,6 +210,7 @@ initLayers wi sizes g0 = go (zip sizes (drop 1 sizes)) g0
       in (Dense w (VS.replicate nOut 0) : ds, g'')
 
 -- region: two_layer_net
+-- part: init
 -- | TwoLayerNet(input, hidden, output, weight_init_std) from a generator.
 initTwoLayerNet :: Int -> Int -> Int -> Double -> Gen -> (Net, Gen)
 initTwoLayerNet i hdn o s g =
@@ -216,6 +218,7 @@ initTwoLayerNet i hdn o s g =
 -- endregion
 
 -- region: two_layer_net
+-- part: helper
 data Tape = Tape AffineTape (Maybe ActTape)
 data ActTape = RT ReluTape | ST SigmoidTape
 
@@ -240,10 +243,12 @@ forwardAll net x0 = go (layers net) x0
           (out, tapes) = go ds o'
       in (out, Tape t (Just at) : tapes)
 
+-- part: predict
 -- | The scores of the last Affine layer (no softmax).
 predict :: Net -> Matrix Double -> Matrix Double
 predict net = fst . forwardAll net
 
+-- part: loss
 weightDecay :: Net -> Double
 weightDecay net = foldl (\acc (Dense w _) -> acc + 0.5 * lam * sumElements (w * w)) 0 (layers net)
   where lam = weightDecayLambda net
@@ -254,6 +259,7 @@ loss net x t =
   let ((l, _), _) = softmaxWithLossForward (predict net x) t
   in if weightDecayLambda net == 0 then l else l + weightDecay net
 
+-- part: accuracy
 -- | Mean of @argmax(y) == t@ over the rows.
 accuracy :: Net -> Matrix Double -> Targets -> Double
 accuracy net x t =
@@ -282,6 +288,7 @@ blockAccuracy k scores x t = fromIntegral (sum (map hits [0, k .. n - 1])) / fro
           Labels p = argmaxRows (scores (reshape c (VS.unsafeSlice (i * c) (m * c) xv)))
       in VS.length (VS.filter id (VS.zipWith (==) p (VS.unsafeSlice i m l)))
 
+-- part: gradient
 -- | What the book's @gradient@ computes on its way: the loss of the forward
 -- pass ('loss'), the gradient by the network's input (the first Affine's
 -- @dx = dout·W1ᵀ@) and the gradient by every parameter.
@@ -314,6 +321,7 @@ backprop net x t = Backprop l dx grads
 gradient :: Net -> Matrix Double -> Targets -> Grads
 gradient net x t = bpGrads (backprop net x t)
 
+-- part: numerical_gradient
 -- | Central differences of 'loss' over every element of W1, b1, W2, b2, …
 numericalGradient :: Net -> Matrix Double -> Targets -> Grads
 numericalGradient net x t = numericalGradientOf (\ds -> loss net { layers = ds } x t) (layers net)
@@ -491,6 +499,7 @@ accuracyBatch = 100
 convNetPool :: Pooling
 convNetPool = Pooling (Window 2 2 2 0)
 
+-- part: init
 -- | The network of the structure and the parameters (W1 as W_col, b1), (W2, b2), (W3, b3).
 convNet :: InputDim -> ConvParam -> Params -> ConvNet
 convNet dim (ConvParam _ fs pad stride) ps = case ps of
@@ -520,6 +529,7 @@ withConvNetParams ps net = case ps of
   [c, h, o] -> net { convNetConv = (convNetConv net) { convParams = c }, convNetHidden = h, convNetOutput = o }
   _ -> error "withConvNetParams: three layers of parameters"
 
+-- part: helper
 data ConvNetTape = ConvNetTape ConvolutionTape ImageShape ReluTape PoolingTape ImageShape AffineTape ReluTape AffineTape
 
 -- | The scores of the last Affine layer, and every layer's tape.
@@ -534,18 +544,22 @@ convNetForward net x = (scores, ConvNetTape ct (imageShape conv) rt1 pt (imageSh
     (r2, rt2) = reluForward a1
     (scores, at2) = affineForward (convNetOutput net) r2
 
+-- part: predict
 convNetPredict :: ConvNet -> Matrix Double -> Matrix Double
 convNetPredict net = fst . convNetForward net
 
+-- part: loss
 -- | SoftmaxWithLoss of the scores.
 convNetLoss :: ConvNet -> Matrix Double -> Targets -> Double
 convNetLoss net x t = fst (fst (softmaxWithLossForward (convNetPredict net x) t))
 
+-- part: accuracy
 -- | The fraction of all samples whose argmax is t, predicted 'accuracyBatch' at a time, a last
 -- partial batch included.
 convNetAccuracy :: ConvNet -> Matrix Double -> Targets -> Double
 convNetAccuracy net = blockAccuracy accuracyBatch (convNetPredict net)
 
+-- part: gradient
 -- | The loss, dx (one image per row) and the gradients of W1 (as W_col), b1, …, b3: the layers'
 -- backward from the last to the first.
 convNetBackprop :: ConvNet -> Matrix Double -> Targets -> Backprop
@@ -562,6 +576,7 @@ convNetBackprop net x t = Backprop l (imagesRows dx) [g1, g2, g3]
 convNetGradient :: ConvNet -> Matrix Double -> Targets -> Grads
 convNetGradient net x t = bpGrads (convNetBackprop net x t)
 
+-- part: numerical_gradient
 -- | Central differences of 'convNetLoss' over every element of W1, b1, W2, b2, W3, b3.
 convNetNumericalGradient :: ConvNet -> Matrix Double -> Targets -> Grads
 convNetNumericalGradient net x t =
@@ -603,6 +618,7 @@ data DeepConvNet = DeepConvNet
 instance NFData DeepConvNet where
   rnf net = rnf (deepConvNetParams net)
 
+-- part: init
 -- | The network of the structure and the parameters (W1 … W6 as W_col), its masks from the seed.
 deepConvNet :: InputDim -> Params -> Int -> DeepConvNet
 deepConvNet dim ps dropoutSeed = case splitAt (length deepConvs) ps of
@@ -631,6 +647,7 @@ deepConvNetParams net = map convParams (deepConvLayers net) ++ [deepHidden net, 
 withDeepConvNetParams :: Params -> DeepConvNet -> DeepConvNet
 withDeepConvNetParams ps net = deepConvNet (deepInput net) ps (deepDropoutSeed net)
 
+-- part: helper
 -- | A convolution's tape, its output's shape, the ReLU's tape and the pooling's after it, if any.
 data ConvBlockTape = ConvBlockTape ConvolutionTape ImageShape ReluTape (Maybe PoolingTape)
 
@@ -661,18 +678,22 @@ deepForward train net x = (scores, DeepTape blockTapes (imageShape flat) at7 rt7
     (a8, at8) = affineForward (deepOutput net) d7
     ((scores, dt8), _) = dropoutForward 0.5 train g a8
 
+-- part: predict
 -- | The scores (test mode without the flag: each Dropout multiplies by 1 − 0.5).
 deepConvNetPredict :: Bool -> DeepConvNet -> Matrix Double -> Matrix Double
 deepConvNetPredict train net = fst . deepForward train net
 
+-- part: loss
 -- | SoftmaxWithLoss of the scores (the book's loss is a training-mode pass).
 deepConvNetLoss :: Bool -> DeepConvNet -> Matrix Double -> Targets -> Double
 deepConvNetLoss train net x t = fst (fst (softmaxWithLossForward (deepConvNetPredict train net x) t))
 
+-- part: accuracy
 -- | The fraction of all samples whose test-mode argmax is t, 'accuracyBatch' at a time.
 deepConvNetAccuracy :: DeepConvNet -> Matrix Double -> Targets -> Double
 deepConvNetAccuracy net = blockAccuracy accuracyBatch (deepConvNetPredict False net)
 
+-- part: gradient
 -- | Backpropagation through a training-mode pass: dW, db of W1 (as W_col), b1, …, W8, b8.
 deepConvNetGradient :: DeepConvNet -> Matrix Double -> Targets -> Grads
 deepConvNetGradient net x t = bpGrads (deepConvNetBackprop net x t)

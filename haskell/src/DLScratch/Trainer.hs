@@ -123,10 +123,12 @@ data Trained n = Trained
   { trainLossList, trainAccList, testAccList :: [Double], testAcc :: Double, trainedNet :: n
   , trainedGen :: Gen }
 
+-- part: init
 -- | @max_iter = int(epochs·iter_per_epoch)@, the product in float64 as the book's.
 maxIter :: TrainerConfig -> Int -> Int
 maxIter cfg trainSize = truncate (fromIntegral (epochs cfg) * iterPerEpoch trainSize (miniBatchSize cfg))
 
+-- part: step
 -- | The max_iter steps from the network and the generator that drew its weights: each draws
 -- @choice(train_size, mini_batch_size)@, then with Dropout the masks' seed @floor(u·2^31)@,
 -- takes the gradient, updates, and records the batch's loss; when @i mod iter_per_epoch == 0@
@@ -171,6 +173,7 @@ trainerStepsFrom cfg dat s0 =
             Nothing -> Nothing
       in TrainerStep (i + 1) l accuracies net' st' g2
 
+-- part: train
 -- | The accuracy on the whole test set, after the last step.
 finalTestAccuracy :: Network n => TrainerData -> n -> Double
 finalTestAccuracy dat net = testAccuracy net (xTest dat) (labelTargets (outputSize net) (tTest dat))

@@ -35,6 +35,7 @@ module DLScratch
     module_function
 
     # region: checkpoint
+    # part: save
     # Writes the checkpoint as one JSON object, through a temporary file renamed over +path+ (a
     # signal during the write leaves the previous checkpoint whole).
     # @param path [String]

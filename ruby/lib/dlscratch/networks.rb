@@ -97,6 +97,7 @@ module DLScratch
     # @return [Layers::SoftmaxWithLoss]
     attr_reader :last_layer
 
+    # part: predict
     # The scores of the last Affine layer (no softmax).
     # @param x [NArray] N×D inputs (D values for one sample)
     # @return [NArray] N×C scores
@@ -104,6 +105,7 @@ module DLScratch
       @layers.each_value.inject(x) { |h, layer| layer.forward(h) }
     end
 
+    # part: accuracy
     # Mean of argmax(y) == t over the rows of a 2-D x (t labels or one-hot), predicting
     # +batch_size+ rows at a time (the same count as one predict of all of x: each row's
     # scores depend on that row only).
@@ -124,6 +126,7 @@ module DLScratch
       hits / n.to_f
     end
 
+    # part: numerical_gradient
     # ∂loss/∂p by central differences for every parameter, in the order of params.
     # @param x [NArray] N×D inputs (D values for one sample)
     # @param t [NArray, Array, Integer] labels or one-hot targets
@@ -134,6 +137,7 @@ module DLScratch
       end
     end
 
+    # part: gradient
     # Backpropagation as the book's +gradient+: forward for the loss, then every layer's
     # backward from dout = 1 (the first Affine's dx = dout·W1ᵀ included).
     # @param x [NArray] N×D inputs (D values for one sample)
@@ -144,6 +148,7 @@ module DLScratch
       backprop
     end
 
+    # part: helper
     private
 
     # Every layer's backward from dout = 1, after the forward pass of a loss.
@@ -167,6 +172,7 @@ module DLScratch
   class TwoLayerNet
     include LayeredNet
 
+    # part: init
     # W1 = std·randn(input, hidden), then W2 = std·randn(hidden, output), from one
     # generator; b1, b2 zeros. Or pass +params+ to use given weights (held by reference).
     # @param input_size [Integer]
@@ -196,6 +202,7 @@ module DLScratch
       @last_layer = Layers::SoftmaxWithLoss.new
     end
 
+    # part: loss
     # The cross-entropy loss of softmax(predict(x)) against t.
     # @param x [NArray] N×D inputs (D values for one sample)
     # @param t [NArray, Array, Integer] labels or one-hot targets
@@ -204,6 +211,7 @@ module DLScratch
       @last_layer.forward(predict(x), t)
     end
 
+    # part: helper
     private
 
     def collect_grads
@@ -478,6 +486,7 @@ module DLScratch
     # @return [Array<Integer>] C, IH, IW of the input
     attr_reader :input_dim
 
+    # part: init
     # @param input_dim [Array<Integer>] C, IH, IW
     # @param conv_param [Hash{Symbol=>Integer}] filter_num, filter_size, pad, stride (a key
     #   left out takes {CONV_PARAM}'s)
@@ -516,6 +525,7 @@ module DLScratch
       @last_layer = Layers::SoftmaxWithLoss.new
     end
 
+    # part: loss
     # The cross-entropy loss of softmax(predict(x)) against t.
     # @param x [NArray] N×C×IH×IW
     # @param t [NArray] N labels or N×output one-hot targets
@@ -524,6 +534,7 @@ module DLScratch
       @last_layer.forward(predict(x), t)
     end
 
+    # part: accuracy
     # The fraction of all samples whose argmax is t, predicted +batch_size+ at a time, a last
     # partial batch included (the book's loop leaves it out but still divides by every sample).
     # @param x [NArray] N×C×IH×IW
@@ -534,6 +545,7 @@ module DLScratch
       super
     end
 
+    # part: helper
     private
 
     def collect_grads
@@ -587,6 +599,7 @@ module DLScratch
     # @return [Integer] the seed of the generator of a training-mode pass's masks
     attr_accessor :dropout_seed
 
+    # part: init
     # @param input_dim [Array<Integer>] C, IH, IW
     # @param hidden_size [Integer]
     # @param output_size [Integer]
@@ -613,6 +626,7 @@ module DLScratch
       @last_layer = Layers::SoftmaxWithLoss.new
     end
 
+    # part: predict
     # The scores before the softmax.
     # @param x [NArray] N×C×IH×IW
     # @param train_flg [Boolean] training mode (the masks of {#dropout_seed}) or test mode (each
@@ -628,6 +642,7 @@ module DLScratch
       end
     end
 
+    # part: loss
     # The cross-entropy of softmax(predict(x)) against t; a training-mode pass by default, as
     # the book's loss always is.
     # @param x [NArray] N×C×IH×IW
@@ -638,6 +653,7 @@ module DLScratch
       @last_layer.forward(predict(x, train_flg: train_flg), t)
     end
 
+    # part: accuracy
     # The fraction of all samples whose test-mode argmax is t, +batch_size+ at a time.
     # @param x [NArray] N×C×IH×IW
     # @param t [NArray, Array] N labels or N×output one-hot targets
@@ -647,6 +663,7 @@ module DLScratch
       super
     end
 
+    # part: gradient
     # Backpropagation through a training-mode pass (the masks of {#dropout_seed}).
     # @param x [NArray] N×C×IH×IW
     # @param t [NArray, Array] N labels or N×output one-hot targets
@@ -656,6 +673,7 @@ module DLScratch
       backprop
     end
 
+    # part: helper
     private
 
     # W1 … W8 in order, each sqrt(2/n)·randn(shape), and zero biases
