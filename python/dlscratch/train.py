@@ -317,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv)
     except KeyboardInterrupt:  # Ctrl-C before the training loop: nothing to save
         return 128 + signal.SIGINT
+    except BrokenPipeError:    # stdout closed by the reader (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 def run(argv: list[str] | None) -> int:
@@ -395,8 +398,8 @@ def run(argv: list[str] | None) -> int:
             if not conv:
                 history["train_acc"].append(batched_accuracy(network, x_train, t_train))
                 history["test_acc"].append(batched_accuracy(network, x_test, t_test))
-            bar.write(f"epoch {round(i / iter_per_epoch)}  train acc {history['train_acc'][-1]:.4f}  "
-                      f"test acc {history['test_acc'][-1]:.4f}")
+            epoch = trainer.current_epoch if conv else round(i / iter_per_epoch)   # the Trainer counts from 1
+            bar.write(f"epoch {epoch}  train acc {history['train_acc'][-1]:.4f}  test acc {history['test_acc'][-1]:.4f}")
         bar.update(i + 1, loss=loss)
         return loss
 

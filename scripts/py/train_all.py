@@ -104,7 +104,7 @@ def trainer_args(args: argparse.Namespace, length: int, out: Path) -> list[str]:
             "--lr", repr(args.lr), "--optimizer", args.optimizer, "--seed", str(args.seed), "--quiet", "--out", str(out)]
     if args.net != "two_layer_net":
         argv += ["--evaluate-samples", str(args.evaluate_samples),
-                 "--save-params", str(out.with_name(out.name.replace("conv-", "params-", 1)))]
+                 "--save-params", str(out.with_name("params-" + out.name.split("-", 1)[1]))]
     if args.train_size:
         argv += ["--train-size", str(args.train_size)]
     if args.test_size:
@@ -199,12 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     overrides = iters_overrides(parser, args.epochs_for, all_ports, "--epochs-for") if conv else \
         iters_overrides(parser, args.iters_for, all_ports)
     ports = [p for p in selected if p.present and p.train_file and p.train_file.is_file()]
+    args.out_dir = args.out_dir.resolve()          # every trainer runs in its own port's directory
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    prefix = {"two_layer_net": "train", "simple_conv_net": "conv", "deep_conv_net": "deep"}[args.net]
     records: dict[str, dict] = {}
     rows = []
     for port in ports:
         length = overrides.get(port.name, args.epochs if conv else args.iters)
-        out = args.out_dir / f"{'conv' if conv else 'train'}-{port.name}.json"
+        out = args.out_dir / f"{prefix}-{port.name}.json"
         print(f"== {port.name}: {TITLES[args.net]}, {length} {'epochs' if conv else 'iterations'}", flush=True)
         record, seconds, error = run_port(port, trainer_args(args, length, out), args.timeout)
         if record is None:
@@ -225,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         if ref is not None and row["port"] in records:
             row["max_rel_diff"] = max_rel_diff(records[row["port"]]["loss_history"], ref["loss_history"])
-    png = args.out_dir / ("conv-loss-curves.png" if conv else "loss-curves.png")
+    png = args.out_dir / ("loss-curves.png" if prefix == "train" else f"{prefix}-loss-curves.png")
     if records:
         data = "Fashion-MNIST" if not args.data_dir else Path(args.data_dir).name
         plot(png, records, f"{TITLES[args.net]} on {data}, seed {args.seed}, {args.optimizer} lr {args.lr}")
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
     print("(the final accuracies are measured after each port's last iteration, on the train and test sets used"
           + ("; SimpleConvNet's train accuracy on the first --evaluate-samples training images)" if conv else ")"))
-    table = args.out_dir / ("conv-table.json" if conv else "table.json")
+    table = args.out_dir / ("table.json" if prefix == "train" else f"{prefix}-table.json")
     table.write_text(json.dumps(rows, indent=1) + "\n")
     if records:
         print(f"\nloss curves: {png}\ntable: {table}")
