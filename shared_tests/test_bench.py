@@ -96,28 +96,37 @@ def test_torch_baseline_is_the_books_step() -> None:
 CONV = ["--net", "simple_conv_net"]
 
 
-def conv_reference() -> tuple[dict, dict]:
-    """The reference's SimpleConvNet step at the test's sizes, and per array the bound of a result
-    whose longest sum has k terms in any order: (k + 8)·eps·max|array| (k: dW1's and db1's sums over
-    the batch's 24·24 windows, or W2's 4320 rows)."""
-    got = check_output([str(REPO_ROOT / "python" / "bin" / "bench"), *CONV], REPO_ROOT)
-    k = max(BATCH * 24 * 24, 4320) + 8
+def reference_with_bounds(net: list[str], terms: int) -> tuple[dict, dict]:
+    """The reference's step of `net` at the test's sizes, and per array the bound
+    terms·eps·max|array| of a result whose sums of up to `terms` terms run in any order."""
+    got = check_output([str(REPO_ROOT / "python" / "bin" / "bench"), *net], REPO_ROOT)
     eps = float(np.finfo(np.float64).eps)
 
     def bound(v) -> float:
-        return k * eps * float(np.max(np.abs(np.asarray(v, float))))
+        return terms * eps * float(np.max(np.abs(np.asarray(v, float))))
 
     return got, {"loss": bound(got["loss"]), "dx1": bound(got["dx1"]),
                  "grads": {key: bound(v) for key, v in got["grads"].items()}}
 
 
-def assert_same_conv_work(got: dict, name: str) -> None:
-    want, bound = conv_reference()
+def conv_reference() -> tuple[dict, dict]:
+    """The SimpleConvNet step's bound: (k + 8)·eps·max|array| with k the longest sum, dW1's and
+    db1's over the batch's 24·24 windows, or W2's 4320 rows."""
+    return reference_with_bounds(CONV, max(BATCH * 24 * 24, 4320) + 8)
+
+
+def assert_within_bounds(got: dict, want: dict, bound: dict, name: str) -> None:
+    """The loss, dx1 and every gradient of `got` within their bounds of `want`'s."""
+    assert sorted(got["grads"]) == sorted(want["grads"]), f"{name}: gradients of {sorted(got['grads'])}"
     assert abs(got["loss"] - want["loss"]) <= bound["loss"], f"{name}: loss {got['loss']} vs {want['loss']}"
     for key, w, b in [("dx1", want["dx1"], bound["dx1"]), *((k, v, bound["grads"][k]) for k, v in want["grads"].items())]:
         g, w = np.asarray(got["dx1"] if key == "dx1" else got["grads"][key], float), np.asarray(w, float)
         assert g.shape == w.shape, f"{name}: {key} is {g.shape}, want {w.shape}"
         assert np.all(np.abs(g - w) <= b), f"{name}: {key} differs by {np.max(np.abs(g - w)):.3g}, beyond {b:.3g}"
+
+
+def assert_same_conv_work(got: dict, name: str) -> None:
+    assert_within_bounds(got, *conv_reference(), name)
 
 
 def test_conv_bench_step_is_the_books_step(port: Port) -> None:
@@ -157,26 +166,12 @@ DEEP_TERMS = BATCH * 28 * 28 + 2 * (9 + 144 + 144 + 288 + 288 + 576 + 1024 + 50)
 
 
 def deep_reference() -> tuple[dict, dict]:
-    """The reference's DeepConvNet step at the test's sizes, and per array the bound
-    DEEP_TERMS·eps·max|array| of a result whose sums run in any order."""
-    got = check_output([str(REPO_ROOT / "python" / "bin" / "bench"), *DEEP], REPO_ROOT)
-    eps = float(np.finfo(np.float64).eps)
-
-    def bound(v) -> float:
-        return DEEP_TERMS * eps * float(np.max(np.abs(np.asarray(v, float))))
-
-    return got, {"loss": bound(got["loss"]), "dx1": bound(got["dx1"]),
-                 "grads": {key: bound(v) for key, v in got["grads"].items()}}
+    """The DeepConvNet step's bound DEEP_TERMS·eps·max|array|."""
+    return reference_with_bounds(DEEP, DEEP_TERMS)
 
 
 def assert_same_deep_work(got: dict, name: str) -> None:
-    want, bound = deep_reference()
-    assert sorted(got["grads"]) == sorted(want["grads"]), f"{name}: gradients of {sorted(got['grads'])}"
-    assert abs(got["loss"] - want["loss"]) <= bound["loss"], f"{name}: loss {got['loss']} vs {want['loss']}"
-    for key, w, b in [("dx1", want["dx1"], bound["dx1"]), *((k, v, bound["grads"][k]) for k, v in want["grads"].items())]:
-        g, w = np.asarray(got["dx1"] if key == "dx1" else got["grads"][key], float), np.asarray(w, float)
-        assert g.shape == w.shape, f"{name}: {key} is {g.shape}, want {w.shape}"
-        assert np.all(np.abs(g - w) <= b), f"{name}: {key} differs by {np.max(np.abs(g - w)):.3g}, beyond {b:.3g}"
+    assert_within_bounds(got, *deep_reference(), name)
 
 
 def test_deep_bench_step_is_the_books_step(port: Port) -> None:
