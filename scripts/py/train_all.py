@@ -30,7 +30,7 @@ TITLES = {"two_layer_net": "TwoLayerNet", "simple_conv_net": "SimpleConvNet", "d
 def build_parser() -> OneLineParser:
     p = OneLineParser(
         "scripts/train",
-        "Train the book's TwoLayerNet (or SimpleConvNet) with every port's bin/train on the same data, seed "
+        "Train the book's TwoLayerNet (or SimpleConvNet, or DeepConvNet) with every port's bin/train on the same data, seed "
         "and options; write one PNG with every loss curve and print a table of the final accuracy (after the "
         "last iteration), wall time and the largest relative difference of each loss history from the "
         "Python reference's; with --net simple_conv_net each port's trained parameters go to OUT_DIR/params-PORT.json.",
@@ -39,17 +39,17 @@ def build_parser() -> OneLineParser:
     p.add_argument("--port", action="append", metavar="NAME",
                    help="a port of shared_tests/ports.json, repeatable (default: every present port)")
     p.add_argument("--net", metavar="NAME", choices=list(NET_DEFAULTS), default="two_layer_net",
-                   help="two_layer_net or simple_conv_net (the Trainer of train_convnet.py)")
+                   help="two_layer_net, simple_conv_net or deep_conv_net (these two with the Trainer of train_convnet.py and train_deepnet.py)")
     p.add_argument("--iters", metavar="N", type=positive_int, default=None,
                    help="iterations for every port (two_layer_net only; default: 1000)")
     p.add_argument("--iters-for", action="append", default=[], metavar="PORT=N",
                    help="fewer iterations for a slow port, repeatable; histories are compared over the common prefix")
     p.add_argument("--epochs", metavar="N", type=positive_int, default=None,
-                   help="epochs of the Trainer for every port (simple_conv_net only; default: 1)")
+                   help="epochs of the Trainer for every port (the Trainer's nets only; default: 1)")
     p.add_argument("--epochs-for", action="append", default=[], metavar="PORT=N",
-                   help="fewer epochs for a slow port, repeatable (simple_conv_net only; a prefix of the same run)")
+                   help="fewer epochs for a slow port, repeatable (the Trainer's nets only; a prefix of the same run)")
     p.add_argument("--evaluate-samples", metavar="N", type=positive_int, default=None,
-                   help="train and test images evaluated each epoch (simple_conv_net only; default: 1000)")
+                   help="train and test images evaluated each epoch (the Trainer's nets only; default: 1000)")
     p.add_argument("--train-size", metavar="N", type=positive_int, default=None,
                    help="first N training images (default: all 60000); accuracy is measured once an epoch "
                         "(train_size / batch_size iterations), so a smaller set gives more accuracy points")
