@@ -61,6 +61,6 @@ def test_fuzz_notices_a_port_that_is_slightly_wrong() -> None:
         for fam in STRATEGIES:
             if fam in ("gates", "errors", "requests"):
                 continue
-            stats = fz.run_family(fam, max(1, round(30 * FRACTION.get(fam, 1.0))))
+            stats = fz.run_family(fam, max(1, round(15 * FRACTION.get(fam, 1.0))))
             assert stats.disagreements, f"{fam}: an error of 1e-11 relative went unnoticed"
             assert all(d.port == "perturbed" for d in stats.disagreements)
