@@ -134,7 +134,8 @@ def wrap_code(line: str, width: int, tokens: list[tuple[str, str]] | None = None
         else:
             spaces = [k for k, a in enumerate(cur) if a.isspace()
                       and cell_width("".join(cur[:k])) > room // 2 and "".join(cur[:k]).strip()]
-            k = spaces[-1] if spaces else len(cur)
+            # A space that does not fit is the break itself.
+            k = len(cur) if atom.isspace() or not spaces else spaces[-1]
             pieces.append("".join(cur[:k]).rstrip())
             queue[:0] = cur[k:] + [atom]
         cur = []
@@ -214,6 +215,14 @@ def part_order(cols: list[Column]) -> list[str]:
     return order
 
 
+def shown_order(concept: Concept, scan: Scan, cols: list[Column]) -> list[str]:
+    """The rows of the columns shown, in the order of every language's parts (Python's first),
+    whichever languages --lang shows and in whatever order."""
+    every = [Column(lang, [], scan.of(concept.name, lang.key), "",
+                    column_parts(lang, scan.of(concept.name, lang.key))) for lang in LANGUAGES]
+    return [p for p in part_order(every) if any(p in c.parts for c in cols)]
+
+
 def build_columns(concept: Concept, scan: Scan, runs: dict[str, PortRun] | None,
                   cases: list[Case], languages: tuple[Language, ...] = LANGUAGES) -> list[Column]:
     cols = []
@@ -287,12 +296,12 @@ def column_widths(cols: list[Column], width: int, sep: str, numbers: bool) -> li
 
 
 def render_columns(title: list[str], cols: list[Column], width: int, style: Style,
-                   numbers: bool) -> str:
+                   numbers: bool, order: list[str] | None = None) -> str:
     """The aligned view: one column per language, one row per part (a language lacking the
     part leaves its cell empty), each row under a rule that names the part."""
     sep = separator()
     widths = column_widths(cols, width, sep, numbers)
-    order = part_order(cols)
+    order = part_order(cols) if order is None else order
     named = len(order) > 1 or order[:1] != [HEAD]
     heads = []
     for c, w in zip(cols, widths):
@@ -328,11 +337,11 @@ def separator() -> str:
 
 
 def render_stacked(title: list[str], cols: list[Column], width: int, style: Style,
-                   numbers: bool) -> str:
+                   numbers: bool, order: list[str] | None = None) -> str:
     """One language after the other, each in its parts (named when there is more than one)."""
     out = list(title)
     bar = "\u2500" if _utf8() else "-"
-    order = part_order(cols)
+    order = part_order(cols) if order is None else order
     named = len(order) > 1 or order[:1] != [HEAD]
     for c in cols:
         out.append("")
@@ -391,14 +400,15 @@ def render_code(concept: Concept, scan: Scan, runs: dict[str, PortRun] | None,
                 languages: tuple[Language, ...] = LANGUAGES) -> str:
     style = Style(color)
     cols = build_columns(concept, scan, runs, cases, languages)
+    order = shown_order(concept, scan, cols)
     title = title_lines(concept, cases, style, width)
     naturals = [natural_width(c, numbers) for c in cols]
     widths = column_widths(cols, width, separator(), numbers)
     # Columns when no column has to be squeezed below MIN_COLUMN cells (or its natural width).
     fits = all(w >= min(n, MIN_COLUMN) for w, n in zip(widths, naturals))
     if layout == "columns" or (layout == "auto" and fits):
-        return render_columns(title, cols, max(width, len(cols) * 14), style, numbers)
-    return render_stacked(title, cols, width, style, numbers)
+        return render_columns(title, cols, max(width, len(cols) * 14), style, numbers, order)
+    return render_stacked(title, cols, width, style, numbers, order)
 
 
 def render_list(scan: Scan, cases: list[Case], style: Style) -> str:

@@ -55,7 +55,6 @@ class Fragment:
     # the region's first part marker (the whole region when it has none)
     parts: list[tuple[str, int, int]] = field(default_factory=list)
 
-    @property
     def part_lines(self, name: str) -> list[tuple[int, str]]:
         """The (file line, text) pairs of one part; [] when the fragment lacks it."""
         return [(self.numbers[i], self.lines[i]) for part, a, b in self.parts if part == name
