@@ -15,7 +15,8 @@ import subprocess
 from pathlib import Path
 
 from concepts import CONCEPTS, LANGUAGES, Concept, Language, cases_of
-from markers import Fragment, Scan
+from layout import Column, column_parts, part_order
+from markers import HEAD, Fragment, Scan
 from status import PortRun, tally, tally_text
 from harness.cases import Case
 from harness.conformance import family_order, fmt_rel
@@ -58,8 +59,19 @@ code, pre, .loc, .mono { font-family: "DejaVu Sans Mono", Menlo, Consolas, monos
 .ok { color: var(--ok); background: var(--okbg); }
 .fail { color: var(--fail); background: var(--failbg); font-weight: 600; }
 .none { color: var(--none); background: #eceff3; }
-.frag + .frag { border-top: 1px dashed var(--line); }
-.where { font-size: 11px; color: var(--dim); padding: 4px 10px 0; }
+/* The aligned grid: each language's section is a subgrid of the page's rows (its header, then
+   one row per part), its <pre> and the box around it dissolved so that each part is a cell. */
+.aligned { row-gap: 0; }
+.aligned > .impl { display: grid; grid-template-rows: subgrid; }
+.aligned .hl, .aligned .hl pre { display: contents; }
+.aligned .placeholder { grid-row: 2 / -1; }
+.part { display: block; margin: 0; padding: 2px 10px 8px; overflow-x: auto; white-space: pre;
+        font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px;
+        line-height: 1.4; border-top: 1px dashed var(--line); }
+.part::before { content: attr(data-part); display: block; font: 11px system-ui, sans-serif;
+                color: var(--dim); }
+.part.empty { background: repeating-linear-gradient(45deg, transparent 0 6px, #eef1f5 6px 7px); }
+.where { font-size: 11px; color: var(--dim); }
 .hl { background: transparent; }
 .hl pre { margin: 0; padding: 6px 10px 10px; overflow-x: auto; font-size: 12.5px; line-height: 1.4;
           background: transparent; }
@@ -91,15 +103,46 @@ def page(title: str, body: str, extra_css: str = "") -> str:
         f"{body}\n</body>\n</html>\n")
 
 
-def code_html(frag: Fragment, lang: Language) -> str:
+def line_html(frag: Fragment, lang: Language) -> list[str]:
+    """Each line of a fragment as HTML, highlighted when Pygments is there (the fragment lexed
+    whole, so that a docstring or a string over several lines is coloured right; Pygments
+    closes its spans at each line's end)."""
+    if highlight is None:
+        return [esc(line) for line in frag.lines]
     text = "\n".join(frag.lines) + "\n"
-    if highlight is not None:
-        fmt = HtmlFormatter(cssclass="hl", linenos="inline", linenostart=frag.start)
-        return highlight(text, get_lexer_by_name(lang.lexer), fmt)
-    width = len(str(frag.start + len(frag.lines)))
-    rows = [f"<span class=\"linenos\">{frag.start + i:>{width}} </span>{esc(line)}"
-            for i, line in enumerate(frag.lines)]
+    out = highlight(text, get_lexer_by_name(lang.lexer, stripnl=False),
+                    HtmlFormatter(nowrap=True)).split("\n")
+    return (out + [""] * len(frag.lines))[:len(frag.lines)]
+
+
+def numbered(number: int, html_line: str, width: int) -> str:
+    return f"<span class=\"linenos\">{number:>{width}} </span>{html_line}"
+
+
+def code_html(frag: Fragment, lang: Language) -> str:
+    """A whole fragment, numbered by its file lines (marker lines left out)."""
+    width = len(str(max(frag.numbers)))
+    rows = [numbered(n, h, width) for n, h in zip(frag.numbers, line_html(frag, lang))]
     return "<div class=\"hl\"><pre>" + "\n".join(rows) + "</pre></div>"
+
+
+def parts_html(frags: list[Fragment], lang: Language, order: list[str]) -> str:
+    """One <pre> of a language's code cut into one block per part of `order` (empty when the
+    language lacks it): the column's cells of the aligned grid."""
+    width = max(len(str(max(f.numbers))) for f in frags)
+    cells: dict[str, list[str]] = {name: [] for name in order}
+    for k, frag in enumerate(frags):
+        lines = line_html(frag, lang)
+        for j, (name, a, b) in enumerate(frag.parts):
+            cell = cells.setdefault(name, [])
+            if k and j == 0:
+                cell.append(f"<span class=\"where\">... {esc(frag.where)}</span>")
+            elif cell:
+                cell.append("")
+            cell += [numbered(frag.numbers[i], lines[i], width) for i in range(a, b)]
+    blocks = [f"<span class=\"part{'' if cells[name] else ' empty'}\" data-part=\"{esc(name)}\">"
+              + "\n".join(cells[name]) + "</span>" for name in order]
+    return "<div class=\"hl\"><pre>" + "".join(blocks) + "</pre></div>"
 
 
 def pygments_css() -> str:
@@ -122,17 +165,16 @@ def status_spans(runs: dict[str, PortRun] | None, lang: Language, cases: list[Ca
 
 
 def column_html(concept: Concept, lang: Language, scan: Scan, runs: dict[str, PortRun] | None,
-                cases: list[Case]) -> str:
+                cases: list[Case], order: list[str]) -> str:
+    """A language's column of the aligned grid: its header, then one cell per part of
+    `order` (a subgrid of the page's rows)."""
     frags = scan.of(concept.name, lang.key)
     locs = "".join(f"<p class=\"loc\">{esc(f.where)}</p>" for f in frags)
     status = status_spans(runs, lang, cases)
     head = (f"<header><h2>{esc(lang.title)}</h2>{locs}"
             + (f"<p class=\"statusline\">{status}</p>" if status else "") + "</header>")
     if frags:
-        body = "".join(
-            f"<div class=\"frag\">"
-            + (f"<div class=\"where\">{esc(f.where)}</div>" if len(frags) > 1 else "")
-            + code_html(f, lang) + "</div>" for f in frags)
+        body = parts_html(frags, lang, order)
     elif scan.present(lang.key):
         # Short lines, so that the column's max-content width (and so its share of the
         # grid) stays small beside the columns that hold code.
@@ -141,7 +183,8 @@ def column_html(concept: Concept, lang: Language, scan: Scan, runs: dict[str, Po
                 f"<br><code>{esc(lang.comment)} endregion</code></span></p>")
     else:
         body = "<p class=\"placeholder\">(port not present)</p>"
-    return (f"<section class=\"impl\" data-lang=\"{esc(lang.key)}\">{head}{body}</section>")
+    return (f"<section class=\"impl\" data-lang=\"{esc(lang.key)}\" "
+            f"style=\"grid-row: span {len(order) + 1}\">{head}{body}</section>")
 
 
 def failures_html(runs: dict[str, PortRun] | None, cases: list[Case]) -> str:
@@ -174,9 +217,12 @@ def concept_page(k: int, scan: Scan, runs: dict[str, PortRun] | None, all_cases:
             f"<code>{esc(concept.ops_text)}</code> ({len(cases)})"
             + (f"<br><span class=\"note\">{esc(concept.note)}</span>" if concept.note else "")
             + "</p>")
-    cols = "\n".join(column_html(concept, lang, scan, runs, cases) for lang in LANGUAGES)
+    order = part_order([Column(lang, [], scan.of(concept.name, lang.key), "",
+                               column_parts(lang, scan.of(concept.name, lang.key)))
+                        for lang in LANGUAGES]) or [HEAD]
+    cols = "\n".join(column_html(concept, lang, scan, runs, cases, order) for lang in LANGUAGES)
     body = (f"{nav}\n<h1>{esc(concept.name)} <small>{esc(concept.title)}</small></h1>\n{meta}\n"
-            f"<main class=\"columns\">\n{cols}\n</main>\n{failures_html(runs, cases)}\n"
+            f"<main class=\"columns aligned\">\n{cols}\n</main>\n{failures_html(runs, cases)}\n"
             f"<footer>{esc(stamp)}</footer>")
     return page(f"{concept.name} - dlscratch compare", body, pygments_css())
 

@@ -363,3 +363,28 @@ def test_multiline_strings_and_docstrings_tokenize_line_by_line():
     assert len(toks) == 3
     assert [k for k, _ in toks[1] if k != "space"] == ["comment"]   # prose: breaks between words
     assert ("code", "x") in toks[2] and ("code", "1") in toks[2]
+
+
+# --- the HTML page -------------------------------------------------------------------------------
+
+
+def test_html_concept_page_is_the_same_aligned_grid(parts_repo, tmp_path):
+    code, _ = run(["--html", str(tmp_path / "site"), "--root", str(parts_repo), "--no-status"])
+    assert code == 0
+    text = (tmp_path / "site" / "sgd.html").read_text(encoding="utf-8")
+    sections = re.findall(r'<section class="impl" data-lang="(\w+)" style="grid-row: span (\d+)">'
+                          r'(.*?)</section>', text, re.S)
+    assert [(lang, span) for lang, span, _ in sections] == \
+        [("python", "6"), ("ruby", "6"), ("lua", "6"), ("haskell", "6")]   # header + 5 parts
+    cells = {lang: re.findall(r'<span class="part( empty)?" data-part="(\w+)">', body)
+             for lang, _, body in sections}
+    rows = ["head", "init", "helper", "update", "state"]
+    for lang, empty in (("python", {"helper"}), ("ruby", {"helper", "state"}),
+                        ("lua", {"state"}), ("haskell", {"head", "init", "helper", "state"})):
+        assert [name for _, name in cells[lang]] == rows, lang
+        assert {name for e, name in cells[lang] if e} == empty, lang
+    body = dict((lang, b) for lang, _, b in sections)
+    update = body["haskell"].split('data-part="update">', 1)[1].split("</span></pre>")[0]
+    assert "sgdUpdate" in re.sub(r"<[^>]+>", "", update)
+    assert "grid-template-rows: subgrid" in text
+    assert not re.search(r"(region|endregion|part):", re.sub(r"<[^>]+>", "", text.split("<main", 1)[1]))
