@@ -36,6 +36,7 @@ module DLScratch
 
     # region: checkpoint
     # part: save
+
     # Writes the checkpoint as one JSON object, through a temporary file renamed over +path+ (a
     # signal during the write leaves the previous checkpoint whole).
     # @param path [String]

@@ -8,6 +8,7 @@ module DLScratch
   # out = x·y, ∂out/∂x = y, ∂out/∂y = x.
   class MulLayer
     # part: forward
+
     # @param x [Numeric, NArray]
     # @param y [Numeric, NArray] of x's shape
     # @return [Numeric, NArray] x·y (x and y kept for backward)
@@ -18,6 +19,7 @@ module DLScratch
     end
 
     # part: backward
+
     # @param dout [Numeric, NArray] ∂L/∂out
     # @return [Array] [dx, dy] = [dout·y, dout·x]
     def backward(dout)
@@ -30,6 +32,7 @@ module DLScratch
   # Addition node (book 5.4.2): out = x + y, both partial derivatives are 1.
   class AddLayer
     # part: forward
+
     # @param x [Numeric, NArray]
     # @param y [Numeric, NArray] of x's shape
     # @return [Numeric, NArray] x + y
@@ -38,6 +41,7 @@ module DLScratch
     end
 
     # part: backward
+
     # @param dout [Numeric, NArray] ∂L/∂out
     # @return [Array] [dx, dy] = [dout, dout]
     def backward(dout)

@@ -30,6 +30,7 @@ module DLScratch
     # ReLU: y = max(0, x); ∂y/∂x = 0 where x <= 0 (0 at exactly 0), 1 elsewhere.
     class Relu < Layer
       # part: forward
+
       # @param x [NArray] any shape
       # @return [NArray] max(0, x) (the mask x <= 0 kept)
       def forward(x)
@@ -40,6 +41,7 @@ module DLScratch
       end
 
       # part: backward
+
       # @param dout [NArray] of x's shape
       # @return [NArray] dout, 0 where x <= 0
       def backward(dout)
@@ -54,6 +56,7 @@ module DLScratch
     # Sigmoid: y = 1 / (1 + exp(-x)); ∂L/∂x = dout · (1 − y) · y.
     class Sigmoid < Layer
       # part: forward
+
       # @param x [NArray] any shape
       # @return [NArray] 1 / (1 + exp(-x)) (kept for backward)
       def forward(x)
@@ -61,6 +64,7 @@ module DLScratch
       end
 
       # part: backward
+
       # @param dout [NArray] of x's shape
       # @return [NArray] dout · (1 − y) · y
       def backward(dout)
@@ -83,6 +87,7 @@ module DLScratch
       attr_reader :W, :b, :dW, :db
 
       # part: init
+
       # @param w [NArray] D×M weights (NArray shape [M, D]), held by reference
       # @param b [NArray] M biases, held by reference
       def initialize(w, b)
@@ -91,6 +96,7 @@ module DLScratch
       end
 
       # part: forward
+
       # @param x [NArray] N×D (or N×… multiplying to D), or one sample of D values
       # @return [NArray] x·W + b, N×M (M values for a 1-D x)
       def forward(x)
@@ -101,6 +107,7 @@ module DLScratch
       end
 
       # part: backward
+
       # Sets {#dW} = xᵀ·dout and {#db} = Σ_rows dout.
       # @param dout [NArray] of the output's shape
       # @return [NArray] dout·Wᵀ in x's shape
@@ -128,6 +135,7 @@ module DLScratch
       attr_reader :y
 
       # part: forward
+
       # @param x [NArray] N×C scores (C for one sample)
       # @param t [NArray, Array, Integer] labels or one-hot targets
       # @return [Float] cross_entropy_error(softmax(x), t)
@@ -138,6 +146,7 @@ module DLScratch
       end
 
       # part: backward
+
       # @param _dout [Float] ignored, as in the book
       # @return [NArray] (y − onehot(t)) / N in x's shape
       def backward(_dout = 1.0)
@@ -174,6 +183,7 @@ module DLScratch
       attr_accessor :rng
 
       # part: init
+
       # @param dropout_ratio [Float] in [0, 1)
       # @param rng [Rng] the generator the masks are drawn from
       def initialize(dropout_ratio = 0.5, rng: Rng.new(0))
@@ -182,6 +192,7 @@ module DLScratch
       end
 
       # part: forward
+
       # @param x [NArray] any shape
       # @param train_flg [Boolean] training (a fresh mask) or test mode
       # @return [NArray] x·mask, or x·(1 − ratio) in test mode
@@ -196,6 +207,7 @@ module DLScratch
       end
 
       # part: backward
+
       # @param dout [NArray] of x's shape
       # @return [NArray] dout·mask, or dout·(1 − ratio) in test mode
       def backward(dout)
@@ -218,6 +230,7 @@ module DLScratch
       attr_writer :running_mean, :running_var
 
       # part: init
+
       # @param gamma [NArray] D scales
       # @param beta [NArray] D shifts
       # @param momentum [Float] of the running statistics
@@ -232,6 +245,7 @@ module DLScratch
       end
 
       # part: forward
+
       # @param x [NArray] N×D (or N×… multiplying to D)
       # @param train_flg [Boolean] normalize by the batch's statistics (and update the running
       #   ones) or, in test mode, by the running statistics
@@ -246,6 +260,7 @@ module DLScratch
       end
 
       # part: backward
+
       # Sets {#dbeta} = Σ dout and {#dgamma} = Σ xn·dout.
       # @param dout [NArray] of x's shape
       # @return [NArray] dx in x's shape (test mode: γ·dout / √(running_var + eps))
@@ -307,6 +322,7 @@ module DLScratch
       attr_reader :W, :b, :dW, :db
 
       # part: init
+
       # @param w [NArray] FN×C×FH×FW filters (NArray shape [FW, FH, C, FN]), held by reference
       # @param b [NArray] FN biases, held by reference
       # @param stride [Integer]
@@ -319,6 +335,7 @@ module DLScratch
       end
 
       # part: forward
+
       # @param x [NArray] N×C×H×W
       # @return [NArray] N×FN×OH×OW
       def forward(x)
@@ -332,6 +349,7 @@ module DLScratch
       end
 
       # part: backward
+
       # Sets {#dW} = doutᵀ·col (in W's shape) and {#db} = Σ dout.
       # @param dout [NArray] N×FN×OH×OW
       # @return [NArray] col2im(dout·W_col), N×C×H×W
@@ -359,6 +377,7 @@ module DLScratch
     # windows overlap.
     class Pooling < Layer
       # part: init
+
       # @param pool_h [Integer]
       # @param pool_w [Integer]
       # @param stride [Integer]
@@ -371,6 +390,7 @@ module DLScratch
       end
 
       # part: forward
+
       # @param x [NArray] N×C×H×W
       # @return [NArray] N×C×OH×OW, each window's first maximum itself (-0.0 stays -0.0)
       def forward(x)
@@ -387,6 +407,7 @@ module DLScratch
       end
 
       # part: backward
+
       # @param dout [NArray] N×C×OH×OW
       # @return [NArray] N×C×H×W: dout at each window's maximum, summed where windows overlap
       def backward(dout)

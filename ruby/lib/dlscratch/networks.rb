@@ -98,6 +98,7 @@ module DLScratch
     attr_reader :last_layer
 
     # part: predict
+
     # The scores of the last Affine layer (no softmax).
     # @param x [NArray] N×D inputs (D values for one sample)
     # @return [NArray] N×C scores
@@ -106,6 +107,7 @@ module DLScratch
     end
 
     # part: accuracy
+
     # Mean of argmax(y) == t over the rows of a 2-D x (t labels or one-hot), predicting
     # +batch_size+ rows at a time (the same count as one predict of all of x: each row's
     # scores depend on that row only).
@@ -127,6 +129,7 @@ module DLScratch
     end
 
     # part: numerical_gradient
+
     # ∂loss/∂p by central differences for every parameter, in the order of params.
     # @param x [NArray] N×D inputs (D values for one sample)
     # @param t [NArray, Array, Integer] labels or one-hot targets
@@ -138,6 +141,7 @@ module DLScratch
     end
 
     # part: gradient
+
     # Backpropagation as the book's +gradient+: forward for the loss, then every layer's
     # backward from dout = 1 (the first Affine's dx = dout·W1ᵀ included).
     # @param x [NArray] N×D inputs (D values for one sample)
@@ -173,6 +177,7 @@ module DLScratch
     include LayeredNet
 
     # part: init
+
     # W1 = std·randn(input, hidden), then W2 = std·randn(hidden, output), from one
     # generator; b1, b2 zeros. Or pass +params+ to use given weights (held by reference).
     # @param input_size [Integer]
@@ -203,6 +208,7 @@ module DLScratch
     end
 
     # part: loss
+
     # The cross-entropy loss of softmax(predict(x)) against t.
     # @param x [NArray] N×D inputs (D values for one sample)
     # @param t [NArray, Array, Integer] labels or one-hot targets
@@ -487,6 +493,7 @@ module DLScratch
     attr_reader :input_dim
 
     # part: init
+
     # @param input_dim [Array<Integer>] C, IH, IW
     # @param conv_param [Hash{Symbol=>Integer}] filter_num, filter_size, pad, stride (a key
     #   left out takes {CONV_PARAM}'s)
@@ -526,6 +533,7 @@ module DLScratch
     end
 
     # part: loss
+
     # The cross-entropy loss of softmax(predict(x)) against t.
     # @param x [NArray] N×C×IH×IW
     # @param t [NArray] N labels or N×output one-hot targets
@@ -535,6 +543,7 @@ module DLScratch
     end
 
     # part: accuracy
+
     # The fraction of all samples whose argmax is t, predicted +batch_size+ at a time, a last
     # partial batch included (the book's loop leaves it out but still divides by every sample).
     # @param x [NArray] N×C×IH×IW
@@ -600,6 +609,7 @@ module DLScratch
     attr_accessor :dropout_seed
 
     # part: init
+
     # @param input_dim [Array<Integer>] C, IH, IW
     # @param hidden_size [Integer]
     # @param output_size [Integer]
@@ -627,6 +637,7 @@ module DLScratch
     end
 
     # part: predict
+
     # The scores before the softmax.
     # @param x [NArray] N×C×IH×IW
     # @param train_flg [Boolean] training mode (the masks of {#dropout_seed}) or test mode (each
@@ -643,6 +654,7 @@ module DLScratch
     end
 
     # part: loss
+
     # The cross-entropy of softmax(predict(x)) against t; a training-mode pass by default, as
     # the book's loss always is.
     # @param x [NArray] N×C×IH×IW
@@ -654,6 +666,7 @@ module DLScratch
     end
 
     # part: accuracy
+
     # The fraction of all samples whose test-mode argmax is t, +batch_size+ at a time.
     # @param x [NArray] N×C×IH×IW
     # @param t [NArray, Array] N labels or N×output one-hot targets
@@ -664,6 +677,7 @@ module DLScratch
     end
 
     # part: gradient
+
     # Backpropagation through a training-mode pass (the masks of {#dropout_seed}).
     # @param x [NArray] N×C×IH×IW
     # @param t [NArray, Array] N labels or N×output one-hot targets

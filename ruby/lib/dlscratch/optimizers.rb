@@ -28,12 +28,14 @@ module DLScratch
     # p ← p − lr·g
     class SGD
       # part: init
+
       # @param lr [Float] learning rate
       def initialize(lr: 0.01)
         @lr = lr
       end
 
       # part: update
+
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -43,6 +45,7 @@ module DLScratch
       end
 
       # part: state
+
       # What the update keeps between steps (README §8's checkpoint): nothing.
       # @return [Hash] {}
       def state
@@ -60,6 +63,7 @@ module DLScratch
     # v ← momentum·v − lr·g;  p ← p + v   (v starts at zeros)
     class Momentum
       # part: init
+
       # @param lr [Float] learning rate
       # @param momentum [Float] in [0, 1]
       def initialize(lr: 0.01, momentum: 0.9)
@@ -69,6 +73,7 @@ module DLScratch
       end
 
       # part: update
+
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -82,6 +87,7 @@ module DLScratch
       end
 
       # part: state
+
       # What the update keeps between steps (README §8's checkpoint), after at least one update.
       # @return [Hash{String=>Hash{String=>NArray}}] {"v" => the velocities}; Nesterov's too
       def state
@@ -103,6 +109,7 @@ module DLScratch
     #   p ← p + momentum²·v;  p ← p − (1 + momentum)·lr·g;  v ← momentum·v;  v ← v − lr·g
     class Nesterov < Momentum
       # part: update
+
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -124,6 +131,7 @@ module DLScratch
     # h ← h + g·g;  p ← p − lr·g / (√h + 1e-7)
     class AdaGrad
       # part: init
+
       # @param lr [Float] learning rate
       def initialize(lr: 0.01)
         @lr = lr
@@ -131,6 +139,7 @@ module DLScratch
       end
 
       # part: update
+
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -145,6 +154,7 @@ module DLScratch
       end
 
       # part: state
+
       # What the update keeps between steps (README §8's checkpoint), after at least one update.
       # @return [Hash{String=>Hash{String=>NArray}}] {"h" => the accumulated squares}; RMSprop's too
       def state
@@ -164,6 +174,7 @@ module DLScratch
     # h ← decay_rate·h + (1 − decay_rate)·g·g;  p ← p − lr·g / (√h + 1e-7)
     class RMSprop < AdaGrad
       # part: init
+
       # @param lr [Float] learning rate
       # @param decay_rate [Float] of the squared-gradient average
       def initialize(lr: 0.01, decay_rate: 0.99)
@@ -172,6 +183,7 @@ module DLScratch
       end
 
       # part: update
+
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -194,6 +206,7 @@ module DLScratch
     #   m ← m + (1 − β1)·(g − m);  v ← v + (1 − β2)·(g² − v);  p ← p − lr_t·m / (√v + 1e-7)
     class Adam
       # part: init
+
       # @param lr [Float] learning rate
       # @param beta1 [Float] decay of the first moment
       # @param beta2 [Float] decay of the second moment
@@ -207,6 +220,7 @@ module DLScratch
       end
 
       # part: update
+
       # Updates +params+ in place.
       # @param params [Hash{String=>NArray}]
       # @param grads [Hash{String=>NArray}] the same keys and shapes
@@ -225,6 +239,7 @@ module DLScratch
       end
 
       # part: state
+
       # What the update keeps between steps (README §8's checkpoint), after at least one update.
       # @return [Hash{String=>Object}] {"iter" => t, the updates so far; "m", "v" => the moments}
       def state

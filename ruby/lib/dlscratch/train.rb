@@ -22,6 +22,7 @@ module DLScratch
 
     # region: trainer
     # part: helper
+
     # The book's iter_per_epoch = max(train_size / batch_size, 1), a true (float64) division:
     # 60000 images in batches of 128 give 468.75.
     # @param train_size [Integer]

@@ -38,6 +38,7 @@ module DLScratch
     attr_reader :optimizer
 
     # part: init
+
     # @param network [TwoLayerNet, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet]
     # @param x_train [NArray] N×D float64 (NArray shape [D, N]), N×C×H×W for a SimpleConvNet
     # @param t_train [NArray] N integer labels
@@ -72,6 +73,7 @@ module DLScratch
     end
 
     # part: step
+
     # One step: a batch, the gradient, the update, the batch's loss; at an epoch's end the
     # accuracies.
     # @yieldparam trainer [Trainer] self, after the step's records
@@ -95,6 +97,7 @@ module DLScratch
     end
 
     # part: train
+
     # The steps left up to {#max_iter} (all of them, unless {#resume} continued a stopped run),
     # then the accuracy on the whole test set.
     # @yieldparam trainer [Trainer] after every step (see {#train_step})
@@ -114,6 +117,7 @@ module DLScratch
     end
 
     # part: load
+
     # Continues a run stopped after +iteration+ steps: the steps taken, the records so far and
     # the epochs counted (one per evaluation). The network's params, the generator and the
     # optimizer's state are restored through those objects themselves.
