@@ -6,6 +6,10 @@ The code shown is cut from the real source files by region markers, never guesse
     ...                                             ...
     # endregion                                     -- endregion
 
+Inside a region, part markers (`# part: forward`, `-- part: forward`) cut the code into its
+ideas; the view is a grid aligned by part, one row per part in Python's order, one column per
+language (--lang chooses them). No marker line is ever shown.
+
 A concept may be marked more than once in a language (several fragments, shown in file and
 line order). Each concept names the conformance cases it covers (its ops, see CONCEPTS), and
 the header of each column gives that port's passed/failed/missing counts for those cases,
