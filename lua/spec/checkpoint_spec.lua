@@ -6,50 +6,9 @@ local jsonio = require("dlscratch.jsonio")
 
 local rng = require("dlscratch.rng")
 
-local LUA = jit and "luajit" or "lua5.4"
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function tmpdir()
-  local p = io.popen("mktemp -d")
-  local dir = p:read("*l")
-  p:close()
-  return dir
-end
-
--- run(command): exit status, stdout, stderr
-local function run(command)
-  local out, err = os.tmpname(), os.tmpname()
-  local p = io.popen(string.format("%s >%s 2>%s; echo $?", command, out, err))
-  local status = tonumber(p:read("*a"))
-  p:close()
-  local o, e = read(out), read(err)
-  os.remove(out)
-  os.remove(err)
-  return status, o, e
-end
-
-
--- an IDX file's bytes: unsigned bytes of the given shape
-local function idx(shape, bytes)
-  local head = { "\0\0\8", string.char(#shape) }
-  for _, n in ipairs(shape) do
-    head[#head + 1] = string.char(math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256,
-      math.floor(n / 256) % 256, n % 256)
-  end
-  return table.concat(head) .. bytes
-end
+local support = require("spec.support")
+local LUA, read, write, tmpdir, run, idx = support.LUA, support.read, support.write, support.tmpdir, support.run,
+  support.idx
 
 -- DATA: a directory of four IDX files, 300 training and 100 test images of 28x28 random bytes,
 -- labelled by their first pixel mod 10; TRAIN: bin/train on it

@@ -7,21 +7,14 @@ local LUA = jit and "luajit" or "lua5.4"
 local PORT = jit and "luajit" or "lua"
 local FASHION = "/usr/share/datasets/fashion-mnist"
 
+local support = require("spec.support")
+local run = support.run
+
+-- the file's text, the file removed
 local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
+  local s = support.read(path)
   os.remove(path)
   return s
-end
-
--- run(command): exit status, stdout, stderr
-local function run(command)
-  local out, err = os.tmpname(), os.tmpname()
-  local p = io.popen(string.format("%s >%s 2>%s; echo $?", command, out, err))
-  local status = tonumber(p:read("*a"))
-  p:close()
-  return status, slurp(out), slurp(err)
 end
 
 -- a Lua pattern matching text literally

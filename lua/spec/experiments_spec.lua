@@ -5,15 +5,7 @@ local experiments = require("dlscratch.experiments")
 local rng = require("dlscratch.rng")
 local tensor = require("dlscratch.tensor")
 
--- an IDX file's bytes: unsigned bytes of the given shape
-local function idx(shape, bytes)
-  local head = { "\0\0\8", string.char(#shape) }
-  for _, n in ipairs(shape) do
-    head[#head + 1] = string.char(math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256,
-      math.floor(n / 256) % 256, n % 256)
-  end
-  return table.concat(head) .. bytes
-end
+local idx = require("spec.support").idx
 
 -- a directory of four IDX files: n_train and n_test random 28x28 images, labelled by their first pixel mod 10
 local function data_dir(n_train, n_test)

@@ -2,14 +2,8 @@
 -- ```lua block is run as a script (its output is its `--> ` lines, in order),
 -- each ```console block's `$ ` commands are run with their output shown below
 -- them (stdout and stderr together; `…` stands for any text, the timings).
-local LUA = jit and "luajit" or "lua5.4"
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local support = require("spec.support")
+local LUA, read = support.LUA, support.read
 
 -- blocks(text): {lang, lines} of each fenced block
 local function blocks(text)
