@@ -4,28 +4,12 @@
 -- The commands run under the interpreter that runs the specs, on the first images of Fashion-MNIST.
 local jsonio = require("dlscratch.jsonio")
 
-local rng = require("dlscratch.rng")
-
 local support = require("spec.support")
-local LUA, read, write, tmpdir, run, idx = support.LUA, support.read, support.write, support.tmpdir, support.run,
-  support.idx
+local LUA, read, write, tmpdir, run = support.LUA, support.read, support.write, support.tmpdir, support.run
 
 -- DATA: a directory of four IDX files, 300 training and 100 test images of 28x28 random bytes,
 -- labelled by their first pixel mod 10; TRAIN: bin/train on it
-local DATA = tmpdir()
-do
-  local g = rng.new(5)
-  for _, set in ipairs({ { "train", 300 }, { "t10k", 100 } }) do
-    local pixels, labels = {}, {}
-    for i = 1, set[2] do
-      local image = {}
-      for k = 1, 784 do image[k] = string.char(math.floor(g:next() * 256)) end
-      pixels[i], labels[i] = table.concat(image), string.char(image[1]:byte() % 10)
-    end
-    write(DATA .. "/" .. set[1] .. "-images-idx3-ubyte", idx({ set[2], 28, 28 }, table.concat(pixels)))
-    write(DATA .. "/" .. set[1] .. "-labels-idx1-ubyte", idx({ set[2] }, table.concat(labels)))
-  end
-end
+local DATA = support.random_data_dir(300, 100, 5)
 local TRAIN = "bin/train --lua " .. LUA .. " --quiet --data-dir " .. DATA
 
 -- the histories agree in everything but the wall time

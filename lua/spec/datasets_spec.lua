@@ -21,12 +21,7 @@ end
 
 -- idx(code, shape, bytes): an IDX file's bytes
 local function idx(code, shape, bytes)
-  local head = { "\0\0", string.char(code, #shape) }
-  for _, n in ipairs(shape) do
-    head[#head + 1] = string.char(math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256,
-      math.floor(n / 256) % 256, n % 256)
-  end
-  return table.concat(head) .. bytes
+  return require("spec.support").idx(shape, bytes, code)
 end
 
 -- a directory holding the four MNIST files given as bytes (or, for a string

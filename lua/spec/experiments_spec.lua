@@ -9,26 +9,7 @@ local idx = require("spec.support").idx
 
 -- a directory of four IDX files: n_train and n_test random 28x28 images, labelled by their first pixel mod 10
 local function data_dir(n_train, n_test)
-  local p = io.popen("mktemp -d")
-  local dir = p:read("*l")
-  p:close()
-  local g = rng.new(99)
-  local function write(name, content)
-    local f = assert(io.open(dir .. "/" .. name, "wb"))
-    f:write(content)
-    f:close()
-  end
-  for _, set in ipairs({ { "train", n_train }, { "t10k", n_test } }) do
-    local pixels, labels = {}, {}
-    for i = 1, set[2] do
-      local image = {}
-      for k = 1, 784 do image[k] = string.char(math.floor(g:next() * 256)) end
-      pixels[i], labels[i] = table.concat(image), string.char(image[1]:byte() % 10)
-    end
-    write(set[1] .. "-images-idx3-ubyte", idx({ set[2], 28, 28 }, table.concat(pixels)))
-    write(set[1] .. "-labels-idx1-ubyte", idx({ set[2] }, table.concat(labels)))
-  end
-  return dir
+  return require("spec.support").random_data_dir(n_train, n_test, 99)
 end
 
 describe("experiments", function()

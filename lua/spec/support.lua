@@ -49,4 +49,22 @@ function M.idx(shape, bytes, code)
   return table.concat(head) .. bytes
 end
 
+--- A directory of four IDX files: n_train and n_test 28x28 images of bytes drawn from the shared
+--- generator seeded with `seed`, each labelled by its first pixel mod 10.
+function M.random_data_dir(n_train, n_test, seed)
+  local rng = require("dlscratch.rng")
+  local dir, g = M.tmpdir(), rng.new(seed)
+  for _, set in ipairs({ { "train", n_train }, { "t10k", n_test } }) do
+    local pixels, labels = {}, {}
+    for i = 1, set[2] do
+      local image = {}
+      for k = 1, 784 do image[k] = string.char(math.floor(g:next() * 256)) end
+      pixels[i], labels[i] = table.concat(image), string.char(image[1]:byte() % 10)
+    end
+    M.write(dir .. "/" .. set[1] .. "-images-idx3-ubyte", M.idx({ set[2], 28, 28 }, table.concat(pixels)))
+    M.write(dir .. "/" .. set[1] .. "-labels-idx1-ubyte", M.idx({ set[2] }, table.concat(labels)))
+  end
+  return dir
+end
+
 return M
