@@ -79,17 +79,21 @@ def forward(network: Params, x: Array) -> Array:
 class SimpleNet:
     """A single 2x3 weight matrix: predict = x·W, loss = cross-entropy(softmax(x·W), t)."""
 
+    # part: init
     def __init__(self, W: Array | None = None, rng: MRG32k3a | None = None) -> None:
         if W is None:
             W = (rng or MRG32k3a(0)).randn(2, 3)
         self.W = W
 
+    # part: predict
     def predict(self, x: Array) -> Array:
         return np.dot(x, self.W)
 
+    # part: loss
     def loss(self, x: Array, t: ArrayLike) -> float:
         return cross_entropy_error(softmax(self.predict(x)), t)
 
+    # part: numerical_gradient
     def numerical_gradient(self, x: Array, t: ArrayLike) -> Array:
         """∂loss/∂W by central differences (W perturbed in place)."""
         return numerical_gradient(lambda _W: self.loss(x, t), self.W)
@@ -207,6 +211,7 @@ class MultiLayerNet:
     includes the L2 weight decay ½·λ·Σ_i ‖W_i‖², and dW_i gets the matching λ·W_i.
     """
 
+    # part: init
     def __init__(
         self,
         input_size: int,
@@ -241,15 +246,18 @@ class MultiLayerNet:
         self.layers[f"Affine{idx}"] = Affine(self.params[f"W{idx}"], self.params[f"b{idx}"])
         self.last_layer = SoftmaxWithLoss()
 
+    # part: layers
     def add_hidden_layers(self, idx: int, activation: str) -> None:
         """What follows Affine{idx}: the activation."""
         self.layers[f"Activation_function{idx}"] = ACTIVATIONS[activation]()
 
+    # part: predict
     def predict(self, x: Array) -> Array:
         for layer in self.layers.values():
             x = layer.forward(x)
         return x
 
+    # part: loss
     def weight_decay(self) -> float:
         """Σ_i ½·λ·Σ W_i², summed layer by layer."""
         decay = 0.0
@@ -262,9 +270,11 @@ class MultiLayerNet:
         """data loss + Σ_i ½·λ·Σ W_i²."""
         return self.last_layer.forward(self.predict(x), t) + self.weight_decay()
 
+    # part: accuracy
     def accuracy(self, x: Array, t: ArrayLike) -> float:
         return accuracy_of(self.predict(x), t)
 
+    # part: helper
     def param_keys(self, idx: int) -> tuple[str, ...]:
         """The parameters of layer idx, in the book's order."""
         return (f"W{idx}", f"b{idx}")
@@ -273,6 +283,7 @@ class MultiLayerNet:
         """The loss that gradient differentiates."""
         return self.loss(x, t)
 
+    # part: numerical_gradient
     def numerical_gradient(self, x: Array, t: ArrayLike) -> Params:
         def loss_w(_w: Array) -> float:
             return self.training_loss(x, t)
@@ -280,6 +291,7 @@ class MultiLayerNet:
         return {key: numerical_gradient(loss_w, self.params[key])
                 for idx in range(1, self.hidden_layer_num + 2) for key in self.param_keys(idx)}
 
+    # part: gradient
     def backprop(self) -> Params:
         """The layers' backward in reverse order after a forward pass; dW_i = backprop dW_i + λ·W_i."""
         dout = self.last_layer.backward(1)
@@ -309,6 +321,7 @@ class MultiLayerNetExtend(MultiLayerNet):
     `dropout_seed`, layer by layer, so repeated passes (the numerical gradient) see the same masks.
     """
 
+    # part: init
     def __init__(
         self,
         input_size: int,
@@ -328,6 +341,7 @@ class MultiLayerNetExtend(MultiLayerNet):
         self.dropout_seed = dropout_seed
         super().__init__(input_size, hidden_size_list, output_size, activation, weight_init_std, weight_decay_lambda, rng, params)
 
+    # part: layers
     def add_hidden_layers(self, idx: int, activation: str) -> None:
         """[BatchNorm{idx}] (γ = ones, β = zeros unless given), the activation, [Dropout{idx}]."""
         if self.use_batchnorm:
@@ -339,6 +353,7 @@ class MultiLayerNetExtend(MultiLayerNet):
         if self.use_dropout:
             self.layers[f"Dropout{idx}"] = Dropout(self.dropout_ration)
 
+    # part: state
     def batch_norms(self) -> list[tuple[int, BatchNormalization]]:
         return [(i, self.layers[f"BatchNorm{i}"]) for i in range(1, self.hidden_layer_num + 1) if self.use_batchnorm]
 
@@ -352,6 +367,7 @@ class MultiLayerNetExtend(MultiLayerNet):
         for i, bn in self.batch_norms():
             bn.running_mean, bn.running_var = stats[f"running_mean{i}"], stats[f"running_var{i}"]
 
+    # part: predict
     def predict(self, x: Array, train_flg: bool = False) -> Array:
         masks = MRG32k3a(self.dropout_seed) if self.use_dropout and train_flg else None
         for layer in self.layers.values():
@@ -360,10 +376,12 @@ class MultiLayerNetExtend(MultiLayerNet):
             x = layer.forward(x, train_flg) if isinstance(layer, (Dropout, BatchNormalization)) else layer.forward(x)
         return x
 
+    # part: loss
     def loss(self, x: Array, t: ArrayLike, train_flg: bool = False) -> float:
         """data loss + Σ_i ½·λ·Σ W_i²."""
         return self.last_layer.forward(self.predict(x, train_flg), t) + self.weight_decay()
 
+    # part: helper
     def param_keys(self, idx: int) -> tuple[str, ...]:
         """W, b and, in a hidden layer with batch norm, gamma, beta (the book's order)."""
         with_bn = self.use_batchnorm and idx <= self.hidden_layer_num
@@ -373,6 +391,7 @@ class MultiLayerNetExtend(MultiLayerNet):
         """The training-mode loss: the one the book's gradient and numerical_gradient differentiate."""
         return self.loss(x, t, train_flg=True)
 
+    # part: gradient
     def gradient(self, x: Array, t: ArrayLike) -> Params:
         """Backpropagation through a training-mode pass; dγ_i, dβ_i from the batch-norm layers."""
         grads = super().gradient(x, t)

@@ -44,6 +44,7 @@ class TrainResult:
 
 
 # region: train_loop
+# part: init
 def train_two_layer_net(
     x_train: NDArray[np.float64],
     t_train: NDArray[np.int64],
@@ -66,6 +67,7 @@ def train_two_layer_net(
     hyper = dict(hyper or {})
     hyper.setdefault("lr", lr)
     opt = make_optimizer(optimizer, hyper)
+    # part: train
     result = TrainResult(network)
     for i in range(iters):
         loss = two_layer_step(network, opt, rng, x_train, t_train, batch_size)
@@ -75,6 +77,7 @@ def train_two_layer_net(
     return result
 
 
+# part: step
 def two_layer_step(network: TwoLayerNet, opt: Optimizer, rng: MRG32k3a, x_train: NDArray[np.float64],
                    t_train: NDArray[np.int64], batch_size: int) -> float:
     """One iteration: the batch choice(train_size, batch_size), the gradient, the update, then
