@@ -58,10 +58,14 @@ module DLScratch
     # @return [NArray] the weights
     attr_reader :W
 
+    # part: init
+
     # @param w [NArray] the weights (2×3 in the book), held by reference
     def initialize(w)
       @W = w
     end
+
+    # part: predict
 
     # @param x [NArray] one sample or N×D
     # @return [NArray] x·W
@@ -69,12 +73,16 @@ module DLScratch
       Arrays.dot(x, @W)
     end
 
+    # part: loss
+
     # @param x [NArray] one sample or N×D
     # @param t [NArray, Array, Integer] labels or one-hot targets
     # @return [Float] cross_entropy_error(softmax(x·W), t)
     def loss(x, t)
       Functions.cross_entropy_error(Functions.softmax(predict(x)), t)
     end
+
+    # part: numerical_gradient
 
     # ∂loss/∂W by central differences (W is perturbed in place and restored).
     # @param x [NArray] one sample or N×D
@@ -251,6 +259,8 @@ module DLScratch
       end
     end
 
+    # part: init
+
     # W_i = scale_i·randn(n_in, n_out) in order W1, W2, ... from one generator, b_i zeros; or
     # the given +params+ (held by reference).
     # @param input_size [Integer]
@@ -288,6 +298,8 @@ module DLScratch
       @last_layer = Layers::SoftmaxWithLoss.new
     end
 
+    # part: loss
+
     # Data loss plus Σ_i ½·λ·Σ W_i².
     # @param x [NArray] N×D inputs (D values for one sample)
     # @param t [NArray, Array, Integer] labels or one-hot targets
@@ -308,10 +320,14 @@ module DLScratch
       decay
     end
 
+    # part: layers
+
     # The layers after the hidden Affine{i}: its activation.
     def hidden_layers(i, act)
       { "Activation_function#{i}" => act.new }
     end
+
+    # part: gradient
 
     # W_i: backprop dW_i + λ·W_i; b_i: backprop db_i.
     def collect_grads
@@ -341,6 +357,8 @@ module DLScratch
     attr_reader :use_dropout, :use_batchnorm
     # @return [Integer] the seed of the masks of every training-mode pass
     attr_accessor :dropout_seed
+
+    # part: init
 
     # W_i, b_i as {MultiLayerNet#initialize} draws them, then with batch norm gamma{i} = ones
     # and beta{i} = zeros of S_i for the hidden layers; or the given +params+ (by reference).
@@ -379,6 +397,8 @@ module DLScratch
                                                        weight_decay_lambda: weight_decay_lambda, params: params)
     end
 
+    # part: state
+
     # @return [Hash{String=>NArray}] running_mean{i}, running_var{i} of every BatchNorm layer
     #   ({} without batch norm; nil values before the first pass)
     def running_stats
@@ -396,6 +416,8 @@ module DLScratch
         bn.running_var = stats["running_var#{i}"]
       end
     end
+
+    # part: predict
 
     # The scores of the last Affine layer.
     # @param x [NArray] N×D inputs
@@ -415,6 +437,8 @@ module DLScratch
       end
     end
 
+    # part: loss
+
     # Data loss plus Σ_i ½·λ·Σ W_i².
     # @param x [NArray] N×D inputs
     # @param t [NArray, Array] N labels or N×C one-hot targets
@@ -423,6 +447,8 @@ module DLScratch
     def loss(x, t, train_flg: false)
       @last_layer.forward(predict(x, train_flg: train_flg), t) + weight_decay
     end
+
+    # part: numerical_gradient
 
     # ∂loss/∂p of the training-mode loss by central differences, in the book's order W1, b1,
     # gamma1, beta1, W2, ...
@@ -434,6 +460,8 @@ module DLScratch
       keys.to_h { |key| [key, Gradient.numerical_gradient(@params[key]) { loss(x, t, train_flg: true) }] }
     end
 
+    # part: gradient
+
     # Backpropagation through a training-mode pass; dW_i = backprop dW_i + λ·W_i.
     # @param x [NArray] N×D inputs
     # @param t [NArray, Array] N labels or N×C one-hot targets
@@ -443,6 +471,7 @@ module DLScratch
       backprop
     end
 
+    # part: layers
     private
 
     # The layers after the hidden Affine{i}: BatchNorm{i}, the activation, Dropout{i} (its
@@ -454,6 +483,8 @@ module DLScratch
       layers["Dropout#{i}"] = Layers::Dropout.new(@dropout_ration, rng: nil) if @use_dropout
       layers
     end
+
+    # part: helper
 
     # [i, BatchNorm{i}] for every hidden layer with batch norm
     def batch_norms

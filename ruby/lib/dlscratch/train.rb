@@ -84,6 +84,8 @@ module DLScratch
     # endregion
 
     # region: train_loop
+    # part: init
+
     # One generator seeded with +seed+ draws W1, W2, then each iteration's batch
     # choice(train_size, batch_size); gradient by backprop, optimizer update, then the loss
     # of the same batch with the updated parameters is appended to the history.
@@ -99,6 +101,7 @@ module DLScratch
       input_size, train_size = x_train.shape
       network = TwoLayerNet.new(input_size, hidden_size, output_size, weight_init_std: weight_init_std, rng: rng)
       opt = Optimizers.build(optimizer, { lr: lr }.merge(hyper))
+      # part: train
       result = Result.new(network, [])
       iters.times do |i|
         loss = two_layer_step(network, opt, rng, x_train, t_train, batch_size)
@@ -107,6 +110,8 @@ module DLScratch
       end
       result
     end
+
+    # part: step
 
     # One iteration of the loop: the batch choice(train_size, batch_size) drawn from +rng+, the
     # gradient, the update, then the batch's loss with the updated parameters.
