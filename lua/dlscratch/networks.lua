@@ -17,6 +17,7 @@ local M = {}
 
 -- region: net3
 -- region: simple_net
+-- part: helper
 -- x·W + b for a 1-D x (one sample, 1-D result) or a 2-D x (N rows).
 local function dot_add(x, W, b)
   local out = tensor.matmul(functions.as_batch(x), W)
@@ -68,19 +69,23 @@ end
 local SimpleNet = class()
 M.SimpleNet = SimpleNet
 
+-- part: init
 function SimpleNet.new(W)
   return setmetatable({ W = W }, SimpleNet)
 end
 
+-- part: predict
 function SimpleNet:predict(x)
   return dot_add(x, self.W, nil)
 end
 
+-- part: loss
 function SimpleNet:loss(x, t)
   local y = functions.softmax(self:predict(x))
   return functions.cross_entropy_error(y, t)
 end
 
+-- part: numerical_gradient
 function SimpleNet:numerical_gradient(x, t)
   return gradient.numerical_gradient(function() return self:loss(x, t) end, self.W)
 end
@@ -90,6 +95,7 @@ end
 -- region: two_layer_net
 -- part: helper
 -- region: multi_layer_net
+-- part: init
 -- init_weights(rng, sizes, std): W_i = std_i · randn(sizes[i], sizes[i+1]),
 -- drawn in order W1, W2, ...; biases zeros. std is a number or "he"/"relu"
 -- (sqrt(2 / n_in)) or "xavier"/"sigmoid" (sqrt(1 / n_in)).
@@ -188,6 +194,7 @@ end
 local MultiLayerNet = class()
 M.MultiLayerNet = MultiLayerNet
 
+-- part: init
 -- new({input_size, hidden_size_list, output_size, activation, weight_init_std,
 -- weight_decay_lambda, seed, params}, rng): params given replace the drawn ones,
 -- which come from rng (default: a generator seeded with seed, default 0).
@@ -221,11 +228,13 @@ function MultiLayerNet:build(opts, params)
   return self
 end
 
+-- part: layers
 -- hidden_layers(i, activation): the layers after Affine_i: the activation alone.
 function MultiLayerNet:hidden_layers(_, activation)
   self.layers[#self.layers + 1] = activation
 end
 
+-- part: predict
 -- predict(x, train_flg): every layer in order; train_flg reaches the layers that
 -- have a mode (MultiLayerNetExtend's), the others ignore it.
 function MultiLayerNet:predict(x, train_flg)
@@ -233,6 +242,7 @@ function MultiLayerNet:predict(x, train_flg)
   return x
 end
 
+-- part: loss
 function MultiLayerNet:loss(x, t, train_flg)
   local y = self:predict(x, train_flg)
   local weight_decay = 0.0
@@ -242,10 +252,12 @@ function MultiLayerNet:loss(x, t, train_flg)
   return self.last_layer:forward(y, t) + weight_decay
 end
 
+-- part: accuracy
 function MultiLayerNet:accuracy(x, t)
   return accuracy(self:predict(x), t)
 end
 
+-- part: gradient
 -- gradient(x, t): backprop through a training-mode pass.
 function MultiLayerNet:gradient(x, t)
   self:loss(x, t, true)
@@ -261,6 +273,7 @@ function MultiLayerNet:gradient(x, t)
   return grads
 end
 
+-- part: numerical_gradient
 -- numerical_gradient(x, t): central differences of the training-mode loss over
 -- every parameter (each result is independent of the order of the parameters).
 function MultiLayerNet:numerical_gradient(x, t)
@@ -270,6 +283,7 @@ function MultiLayerNet:numerical_gradient(x, t)
   return grads
 end
 
+-- part: helper
 -- init_scale(std, n_in): the number itself, sqrt(2/n_in) for "he"/"relu",
 -- sqrt(1/n_in) for "xavier"/"sigmoid", names in any case (the book's
 -- str(weight_init_std).lower()).
@@ -291,6 +305,7 @@ end
 local MultiLayerNetExtend = class(MultiLayerNet)
 M.MultiLayerNetExtend = MultiLayerNetExtend
 
+-- part: init
 -- new(opts, rng): opts as MultiLayerNet's, plus use_dropout (false), dropout_ration (0.5),
 -- use_batchnorm (false), running_stats (running_mean{i}, running_var{i}; absent: zeros
 -- at the first pass) and dropout_seed (the masks' seed; default: seed, else 0).
@@ -311,6 +326,7 @@ function MultiLayerNetExtend.new(opts, rng)
   return self:build(opts, params)
 end
 
+-- part: layers
 function MultiLayerNetExtend:hidden_layers(i, activation)
   local list, p, stats = self.layers, self.params, self.given_stats
   if self.use_batchnorm then
@@ -325,6 +341,7 @@ function MultiLayerNetExtend:hidden_layers(i, activation)
   end
 end
 
+-- part: predict
 -- predict(x, train_flg): test mode unless train_flg (the book's default); a training-mode
 -- pass gives the Dropout layers one generator seeded with dropout_seed. running_stats then
 -- holds running_mean{i} and running_var{i} of every batch-norm layer after the pass.
@@ -338,6 +355,7 @@ function MultiLayerNetExtend:predict(x, train_flg)
   return y
 end
 
+-- part: gradient
 -- gradient(x, t): MultiLayerNet's (a training-mode pass, dW_i + λ·W_i), and
 -- dgamma_i, dbeta_i of each batch-norm layer.
 function MultiLayerNetExtend:gradient(x, t)

@@ -13,6 +13,7 @@ local rng_mod = require("dlscratch.rng")
 local M = {}
 
 -- region: train_loop
+-- part: helper
 -- rows of x (a tensor N x D or N x C x H x W, or a dataset with :rows) at 0-based indices.
 local function batch_rows(x, idx)
   if x.rows then return x:rows(idx) end
@@ -34,6 +35,7 @@ local function batch_labels(t, idx)
   return tensor.new({ #idx }, out)
 end
 
+-- part: init
 -- Loop: the loop of train_two_layer_net, one iteration at a time, so that a run can stop after any
 -- iteration and continue from its state (network, optimizer, rng, current_iter, loss_history).
 local Loop = class()
@@ -57,6 +59,7 @@ function Loop.new(x_train, t_train, opts)
   }, Loop)
 end
 
+-- part: step
 -- step(): iteration current_iter: idx = choice(train_size, batch_size), the gradient on that batch,
 -- the update, then the loss of the same batch (recorded); returns the loss.
 function Loop:step()
@@ -70,6 +73,7 @@ function Loop:step()
   return loss
 end
 
+-- part: train
 -- run(on_iter): the iterations current_iter .. iters-1; on_iter(i, network, loss) after each, and a
 -- true result stops the loop after that iteration. Whether every iteration was done.
 function Loop:run(on_iter)
@@ -91,6 +95,7 @@ end
 
 M.train_two_layer_net = M.two_layer_net
 
+-- part: epoch
 -- The book's epochs: iter_per_epoch = max(train_size / batch_size, 1) by true
 -- (float) division, and an evaluation after iteration i (0-based) when
 -- i mod iter_per_epoch == 0, the remainder exact: math.fmod, not LuaJIT's %
