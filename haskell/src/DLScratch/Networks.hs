@@ -134,14 +134,17 @@ net3Forward ds out x = Net3Trace a1' z1' a2' z2' a3' y'
 -- simpleNet --------------------------------------------------------------
 
 -- region: simple_net
+-- part: predict
 -- | @p = x·W@
 simpleNetPredict :: Matrix Double -> Matrix Double -> Matrix Double
 simpleNetPredict w x = x <> w
 
+-- part: loss
 -- | @cross_entropy_error(softmax(x·W), t)@
 simpleNetLoss :: Matrix Double -> Matrix Double -> Targets -> Double
 simpleNetLoss w x t = crossEntropyError (softmaxRows (simpleNetPredict w x)) t
 
+-- part: numerical_gradient
 -- | The numerical gradient of the loss with respect to W.
 simpleNetNumericalGradient :: Matrix Double -> Matrix Double -> Targets -> Matrix Double
 simpleNetNumericalGradient w x t =
@@ -359,6 +362,7 @@ instance NFData ExtendNet where
 -- | What training changes: W_i, b_i of every Affine and γ_i, β_i of every BatchNorm.
 type ExtendParams = ([Dense], [(Vector Double, Vector Double)])
 
+-- part: init
 -- | A BatchNorm layer of momentum 0.9 whose running statistics are the book's first ones (zeros).
 batchNormLayer :: Vector Double -> Vector Double -> BatchNorm
 batchNormLayer g b = BatchNorm g b zeros zeros 0.9 where zeros = VS.map (const 0) g
@@ -372,6 +376,7 @@ initExtendNet act wi lam dropout useBatchNorm sizes g =
       norms = [batchNormLayer (VS.replicate n 1) (VS.replicate n 0) | useBatchNorm, n <- init (drop 1 sizes)]
   in (ExtendNet act lam dropout 0 ds norms, g')
 
+-- part: helper
 extendParams :: ExtendNet -> ExtendParams
 extendParams net = (extAffines net, [(bnGamma bn, bnBeta bn) | bn <- extNorms net])
 
@@ -380,10 +385,12 @@ withExtendParams (ds, gbs) net =
   net { extAffines = ds, extNorms = zipWith withScale (extNorms net) gbs }
   where withScale bn (g, b) = bn { bnGamma = g, bnBeta = b }
 
+-- part: state
 -- | (running_mean_i, running_var_i) of every BatchNorm layer.
 runningStats :: ExtendNet -> [(Vector Double, Vector Double)]
 runningStats net = [(bnRunningMean bn, bnRunningVar bn) | bn <- extNorms net]
 
+-- part: predict
 data HiddenTape = HiddenTape AffineTape (Maybe BatchNormTape) ActTape (Maybe DropoutTape)
 
 -- | The forward pass (training mode with the flag): the scores, the network with the running
@@ -414,6 +421,7 @@ extendForward train net x0 = (scores, net { extNorms = norms' }, tapes, outTape)
 extendPredict :: Bool -> ExtendNet -> Matrix Double -> (Matrix Double, ExtendNet)
 extendPredict train net x = let (s, net', _, _) = extendForward train net x in (s, net')
 
+-- part: loss
 -- | @Σ_i 0.5·λ·Σ W_i²@, summed in layer order from 0 (as the book's, even for λ = 0).
 extendWeightDecay :: ExtendNet -> Double
 extendWeightDecay net = foldl (\acc (Dense w _) -> acc + 0.5 * lam * sumElements (w * w)) 0 (extAffines net)
@@ -425,6 +433,7 @@ extendLoss train net x t =
   let (s, net') = extendPredict train net x
   in (fst (fst (softmaxWithLossForward s t)) + extendWeightDecay net, net')
 
+-- part: accuracy
 -- | Mean of @argmax(y) == t@ over the rows of a test-mode pass.
 extendAccuracy :: ExtendNet -> Matrix Double -> Targets -> Double
 extendAccuracy net x t =
@@ -432,6 +441,7 @@ extendAccuracy net x t =
       Labels l = targetLabels t
   in fromIntegral (VS.length (VS.filter id (VS.zipWith (==) p l))) / fromIntegral (rows x)
 
+-- part: gradient
 -- | Backpropagation through a training-mode pass (dW_i gets λ·W_i), and the network after it.
 extendGradient :: ExtendNet -> Matrix Double -> Targets -> (ExtendParams, ExtendNet)
 extendGradient net x t = ((map withDecay (zip (extAffines net) (dAffines ++ [dOut])), catMaybes dNorms), net')
@@ -451,6 +461,7 @@ extendGradient net x t = ((map withDecay (zip (extAffines net) (dAffines ++ [dOu
       in (dx, (grad, dn) : gs)
     withDecay (Dense w _, Dense dw db) = Dense (dw + scale (extWeightDecayLambda net) w) db
 
+-- part: numerical_gradient
 -- | Central differences of the training-mode loss over every element of W1, b1, γ1, β1, W2, …
 -- (every pass draws the same masks, so this is the derivative of one network).
 extendNumericalGradient :: ExtendNet -> Matrix Double -> Targets -> ExtendParams

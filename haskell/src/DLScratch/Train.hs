@@ -73,6 +73,7 @@ data TrainState = TrainState
   , stGen :: !Gen
   }
 
+-- part: helper
 -- | The rows @idx@ of x (each row one block copy) and their labels.
 batchOf :: Matrix Double -> Labels -> VS.Vector Int -> (Matrix Double, Labels)
 batchOf x (Labels t) idx = (reshape c (VS.concat (map row (VS.toList idx))), Labels (VS.map (t VS.!) idx))
@@ -81,6 +82,7 @@ batchOf x (Labels t) idx = (reshape c (VS.concat (map row (VS.toList idx))), Lab
     xv = flatten x
     row i = VS.slice (i * c) c xv
 
+-- part: init
 -- | The states after iterations 1..iters: one generator seeded with the
 -- seed draws W1, W2, then each batch as @choice(train_size, batch_size)@.
 trainSteps :: TrainConfig -> Matrix Double -> Labels -> [TrainState]
@@ -92,6 +94,7 @@ initialState :: TrainConfig -> Int -> TrainState
 initialState cfg inputSize = TrainState 0 (0 / 0) net0 (initState (optimizer cfg) (layers net0)) g0
   where (net0, g0) = initTwoLayerNet inputSize (hiddenSize cfg) (outputSize cfg) (weightInitStd cfg) (mkGen (seed cfg))
 
+-- part: step
 -- | The states after the iterations that follow a state, up to iters (a resumed run: the
 -- state of a checkpoint gives the iterations it had not done, the same as the whole run's).
 trainStepsFrom :: TrainConfig -> Matrix Double -> Labels -> TrainState -> [TrainState]
@@ -109,6 +112,7 @@ trainStepsFrom cfg x t s0 = take (iters cfg - stIter s0) (drop 1 (iterate stepOn
           !l = loss net' xb tt
       in TrainState (i + 1) l net' st' g'
 
+-- part: epoch
 -- | The book's @iter_per_epoch = max(train_size / batch_size, 1)@ with the
 -- float64 (true) division: 60000 images in batches of 128 give 468.75.
 iterPerEpoch :: Int -> Int -> Double
@@ -130,6 +134,7 @@ epochAfter perEpoch i
   | fmodExact (fromIntegral i) perEpoch == 0 = Just (truncate (toRational i / toRational perEpoch))
   | otherwise = Nothing
 
+-- part: train
 -- | The whole run: the loss history and the final network.
 trainTwoLayerNet :: TrainConfig -> Matrix Double -> Labels -> ([Double], Net)
 trainTwoLayerNet cfg x t = go [] (initialNet) (trainSteps cfg x t)
