@@ -71,16 +71,22 @@ end
 -- endregion
 
 -- region: buy_apple
+-- part: forward
 -- buy_apple: price = (apple · apple_num) · tax, then backward from dprice.
 function M.buy_apple(apple, apple_num, tax, dprice)
   local mul_apple, mul_tax = MulLayer.new(), MulLayer.new()
   local apple_price = mul_apple:forward(apple, apple_num)
   local price = mul_tax:forward(apple_price, tax)
+  -- part: backward
   local dapple_price, dtax = mul_tax:backward(dprice)
   local dapple, dapple_num = mul_apple:backward(dapple_price)
   return { price = price, dapple = dapple, dapple_num = dapple_num, dtax = dtax }
 end
 
+-- endregion
+
+-- region: buy_apple
+-- part: forward
 -- buy_apple_orange: price = (apple·apple_num + orange·orange_num) · tax.
 function M.buy_apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
   local mul_apple, mul_orange = MulLayer.new(), MulLayer.new()
@@ -89,6 +95,7 @@ function M.buy_apple_orange(apple, apple_num, orange, orange_num, tax, dprice)
   local orange_price = mul_orange:forward(orange, orange_num)
   local all_price = add_fruit:forward(apple_price, orange_price)
   local price = mul_tax:forward(all_price, tax)
+  -- part: backward
   local dall_price, dtax = mul_tax:backward(dprice)
   local dapple_price, dorange_price = add_fruit:backward(dall_price)
   local dorange, dorange_num = mul_orange:backward(dorange_price)

@@ -62,6 +62,7 @@ class AppleOrangeResult:
     dtax: float
 
 
+# part: forward
 def buy_apple(apple: float = 100, apple_num: float = 2, tax: float = 1.1, dprice: float = 1) -> AppleResult:
     """price = apple·apple_num·tax, and the gradient of price by each input (book 5.4.1)."""
     mul_apple_layer = MulLayer()
@@ -70,11 +71,17 @@ def buy_apple(apple: float = 100, apple_num: float = 2, tax: float = 1.1, dprice
     apple_price = mul_apple_layer.forward(apple, apple_num)
     price = mul_tax_layer.forward(apple_price, tax)
 
+    # part: backward
     dapple_price, dtax = mul_tax_layer.backward(dprice)
     dapple, dapple_num = mul_apple_layer.backward(dapple_price)
     return AppleResult(price, dapple, dapple_num, dtax)
 
 
+# endregion
+
+
+# region: buy_apple
+# part: forward
 def buy_apple_orange(
     apple: float = 100,
     apple_num: float = 2,
@@ -94,6 +101,7 @@ def buy_apple_orange(
     all_price = add_apple_orange_layer.forward(apple_price, orange_price)
     price = mul_tax_layer.forward(all_price, tax)
 
+    # part: backward
     dall_price, dtax = mul_tax_layer.backward(dprice)
     dapple_price, dorange_price = add_apple_orange_layer.backward(dall_price)
     dorange, dorange_num = mul_orange_layer.backward(dorange_price)

@@ -49,20 +49,26 @@ data BuyApple = BuyApple
   { baPrice, baDApple, baDAppleNum, baDTax :: Double }
   deriving (Eq, Show)
 
+-- part: forward
 -- | @price = (apple · apple_num) · tax@, backward from @dprice@.
 -- Book: 100, 2, 1.1 → 220; dapple 2.2, dapple_num 110, dtax 200.
 buyApple :: Double -> Double -> Double -> Double -> BuyApple
 buyApple apple appleNum tax dprice =
   let (applePrice, tapeApple) = mulForward apple appleNum
       (price, tapeTax) = mulForward applePrice tax
+      -- part: backward
       (dApplePrice, dTax) = mulBackward tapeTax dprice
       (dApple, dAppleNum) = mulBackward tapeApple dApplePrice
   in BuyApple price dApple dAppleNum dTax
 
+-- endregion
+
+-- region: buy_apple
 data BuyAppleOrange = BuyAppleOrange
   { baoPrice, baoDApple, baoDAppleNum, baoDOrange, baoDOrangeNum, baoDTax :: Double }
   deriving (Eq, Show)
 
+-- part: forward
 -- | @price = (apple·apple_num + orange·orange_num)·tax@, backward from @dprice@.
 -- Book: 100, 2, 150, 3, 1.1 → 715; 2.2, 110, 3.3, 165, 650.
 buyAppleOrange :: Double -> Double -> Double -> Double -> Double -> Double -> BuyAppleOrange
@@ -71,6 +77,7 @@ buyAppleOrange apple appleNum orange orangeNum tax dprice =
       (orangePrice, tapeOrange) = mulForward orange orangeNum
       allPrice = addForward applePrice orangePrice
       (price, tapeTax) = mulForward allPrice tax
+      -- part: backward
       (dAllPrice, dTax) = mulBackward tapeTax dprice
       (dApplePrice, dOrangePrice) = addBackward dAllPrice
       (dOrange, dOrangeNum) = mulBackward tapeOrange dOrangePrice

@@ -55,6 +55,8 @@ module DLScratch
   module Graph
     module_function
 
+    # part: forward
+
     # price = (apple · apple_num) · tax, then backward from dprice.
     # @return [Hash] price, dapple, dapple_num, dtax
     def buy_apple(apple:, apple_num:, tax:, dprice: 1.0)
@@ -63,10 +65,16 @@ module DLScratch
       apple_price = mul_apple.forward(apple, apple_num)
       price = mul_tax.forward(apple_price, tax)
 
+      # part: backward
       dapple_price, dtax = mul_tax.backward(dprice)
       dapple, dapple_num = mul_apple.backward(dapple_price)
       { price: price, dapple: dapple, dapple_num: dapple_num, dtax: dtax }
     end
+
+    # endregion
+
+    # region: buy_apple
+    # part: forward
 
     # price = (apple · apple_num + orange · orange_num) · tax, then backward from dprice.
     # @return [Hash] price, dapple, dapple_num, dorange, dorange_num, dtax
@@ -81,6 +89,7 @@ module DLScratch
       all_price = add_apple_orange.forward(apple_price, orange_price)
       price = mul_tax.forward(all_price, tax)
 
+      # part: backward
       dall_price, dtax = mul_tax.backward(dprice)
       dapple_price, dorange_price = add_apple_orange.backward(dall_price)
       dorange, dorange_num = mul_orange.backward(dorange_price)
