@@ -41,6 +41,8 @@ class Concept:
     where: tuple[tuple[str, str], ...] = ()   # extra (arg, value) filters on those cases
     note: str = ""
     tested_by: str = ""                # a harness test instead of cases (a command's behaviour, no op)
+    section: str = ""                  # of the book, "5.6.2"
+    formula: tuple[str, ...] = ()      # TeX, typeset by KaTeX on the site
 
     def covers(self, case: Case) -> bool:
         if case.op is None or not any(fnmatch.fnmatchcase(case.op, g) for g in self.ops):
@@ -75,7 +77,8 @@ def concepts_from_schema() -> tuple[Concept, ...]:
                 ops.append(op)
         chapter = spec.get("chapter")
         out.append(Concept(name, spec["title"], str(chapter) if chapter else "", tuple(ops), where,
-                           spec.get("note", ""), spec.get("tested_by", "")))
+                           spec.get("note", ""), spec.get("tested_by", ""),
+                           spec.get("section", ""), tuple(spec.get("formula", ()))))
     return tuple(out)
 
 

@@ -60,18 +60,26 @@ class Page(html.parser.HTMLParser):
             self.columns[-1]["text"] += data
 
 
+SITE_PAGES = {"index.html", "conformance.html", "bench.html", "training.html", "gallery.html"}
+
+
 def check_static(site: Path) -> None:
-    """Every page: no script, no stylesheet or image to fetch, every link to a page of the site."""
-    pages = sorted(site.glob("*.html"))
-    assert {p.name for p in pages} == {"index.html"} | {f"{c.name}.html" for c in CONCEPTS}
-    for p in pages:
+    """Every page: the site's pages, nothing to fetch from outside the site, every link and
+    every stylesheet, image or icon a file of the site, a script only inline (allowed by hash)."""
+    pages = sorted(p for p in site.glob("*.html"))
+    assert {p.name for p in pages} == SITE_PAGES | {f"{c.name}.html" for c in CONCEPTS} \
+        | {f"lang-{lang.key}.html" for lang in concepts.LANGUAGES}
+    for p in pages + sorted(site.glob("src/*.html")):
         text = p.read_text(encoding="utf-8")
-        assert "Content-Security-Policy" in text
+        assert "Content-Security-Policy" in text and "default-src 'none'" in text
         page = Page(text)
-        assert not {"script", "link", "img", "iframe"} & set(page.tags), p.name
+        assert not {"iframe", "object", "embed"} & set(page.tags), p.name
+        assert ("script" in page.tags) == (p.name == "index.html"), p.name
+        assert "<script src" not in text, p.name
         for ref in page.refs:
             assert "://" not in ref and not ref.startswith("//"), (p.name, ref)
-            assert (site / ref.split("#")[0]).is_file(), (p.name, ref)
+            target = ref.split("#")[0]
+            assert not target or (p.parent / target).is_file(), (p.name, ref)
 
 
 def test_site_of_four_marked_ports(fake_repo, tmp_path):
@@ -104,7 +112,7 @@ def test_not_marked_column_and_index(fake_repo, tmp_path):
 
 def test_index_has_the_conformance_matrix(fake_repo, tmp_path):
     site = write_site(fake_repo, tmp_path / "site")
-    index = (site / "index.html").read_text(encoding="utf-8")
+    index = (site / "conformance.html").read_text(encoding="utf-8")
     matrix = index[index.index("Conformance matrix"):]
     # ports x families: layer (relu 1 + affine 2) and optimizer (2 cases)
     rel = r'(?: <span class="rel">([^<]*)</span>)?'
@@ -172,7 +180,7 @@ def test_pages_load_in_headless_chromium(fake_repo, tmp_path):
             dom, log = chromium((site / page_name).as_uri(), tmp_path / "profile")
             assert console_messages(log) == [], f"{name} {page_name}:\n{log[-3000:]}"
             if page_name == "index.html":
-                assert dom.count('<tr>') >= len(CONCEPTS)
+                assert dom.count('<tr data-search=') == len(CONCEPTS)
                 continue
             page = Page(dom)
             assert [c["lang"] for c in page.columns] == ["python", "ruby", "lua", "haskell"]
@@ -187,7 +195,7 @@ def test_plain_code_without_pygments(fake_repo, monkeypatch):
     monkeypatch.setattr(compare_html, "highlight", None)
     (frag,) = markers.scan_sources(fake_repo).of("affine", "haskell")
     out = compare_html.code_html(frag, concepts.LANG_BY_KEY["haskell"])
-    assert out.startswith('<div class="hl"><pre><span class="linenos"> 9 </span>affineForward ::')
+    assert out.startswith('<div class="hl"><pre tabindex="0"><span class="linenos"> 9 </span>affineForward ::')
     assert "x &lt;&gt; w" in out
     assert compare_html.pygments_css() == ""
 
@@ -203,7 +211,7 @@ def test_site_matrix_has_the_figures_of_scripts_conformance(tmp_path):
     cases = load_cases([], include_default=True)
     cli = summarize(run_port(load_ports()["python"], cases, 30))
     site = write_site(REPO, tmp_path / "site", "--port", "python")
-    matrix = (site / "index.html").read_text(encoding="utf-8").split("Conformance matrix", 1)[1]
+    matrix = (site / "conformance.html").read_text(encoding="utf-8").split("Conformance matrix", 1)[1]
     for fam in family_order(cases):
         c = cli[fam]
         want = f"{c['passed']}/{c['failed']}/{c['missing']}"

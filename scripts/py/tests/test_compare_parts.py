@@ -376,7 +376,7 @@ def test_html_concept_page_is_the_same_aligned_grid(parts_repo, tmp_path):
                           r'(.*?)</section>', text, re.S)
     assert [(lang, span) for lang, span, _ in sections] == \
         [("python", "6"), ("ruby", "6"), ("lua", "6"), ("haskell", "6")]   # header + 5 parts
-    cells = {lang: re.findall(r'<span class="part( empty)?" data-part="(\w+)">', body)
+    cells = {lang: re.findall(r'<span class="part( empty)?" data-part="(\w+)" tabindex="0">', body)
              for lang, _, body in sections}
     rows = ["head", "init", "helper", "update", "state"]
     for lang, empty in (("python", {"helper"}), ("ruby", {"helper", "state"}),
@@ -384,7 +384,7 @@ def test_html_concept_page_is_the_same_aligned_grid(parts_repo, tmp_path):
         assert [name for _, name in cells[lang]] == rows, lang
         assert {name for e, name in cells[lang] if e} == empty, lang
     body = dict((lang, b) for lang, _, b in sections)
-    update = body["haskell"].split('data-part="update">', 1)[1].split("</span></pre>")[0]
+    update = body["haskell"].split('data-part="update" tabindex="0">', 1)[1].split("</span></pre>")[0]
     assert "sgdUpdate" in re.sub(r"<[^>]+>", "", update)
     assert "grid-template-rows: subgrid" in text
     assert not re.search(r"(region|endregion|part):", re.sub(r"<[^>]+>", "", text.split("<main", 1)[1]))
