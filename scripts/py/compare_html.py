@@ -95,6 +95,7 @@ nav.top a[aria-current] { font-weight: 700; color: var(--fg); }
            border: 1px solid var(--line); border-radius: 6px; }
 .index { width: 100%; table-layout: auto; }
 .index td, .index th { overflow-wrap: anywhere; }
+.index th, .index td.sec, .index td.num { white-space: nowrap; overflow-wrap: normal; }
 .badges .status { margin: 1px 1px; }
 input#filter { font: inherit; padding: 4px 8px; width: min(100%, 28em); margin: 0.5em 0; }
 figure { margin: 1em 0 2em; } figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
@@ -327,7 +328,7 @@ def index_page(scan: Scan, ports: list[Port], runs: dict[str, PortRun] | None,
         search = " ".join([c.name, c.title, c.chapter, c.section]).lower()
         rows.append(f"<tr data-search=\"{esc(search)}\"><td><a href=\"{c.name}.html\"><b>"
                     f"{esc(c.name)}</b></a><br><span class=\"note\">{esc(c.title)}</span></td>"
-                    f"<td>{esc(book)}</td><td class=\"num\">{len(mine)}</td>"
+                    f"<td class=\"sec\">{esc(book)}</td><td class=\"num\">{len(mine)}</td>"
                     f"<td>{esc(', '.join(marked)) or '-'}</td><td class=\"badges\">{badges}</td></tr>")
     problems = ""
     if scan.problems:

@@ -89,13 +89,15 @@ def test_every_page_loads_clean_and_every_link_resolves(site, browser, width):
             "training.html", "gallery.html"} <= set(names)
     ids: dict[str, set[str]] = {}
     links: list[tuple[str, str]] = []
+    page, seen = load(browser, "about:blank", width)     # one tab, every page in turn
     for name in names:
-        page, seen = load(browser, base + name, width)
+        seen.clear()
+        page.goto(base + name, wait_until="load")
         assert seen == [], (name, seen)
         ids[name] = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
-            links.append((name, href))
-        page.close()
+        links += [(name, href) for href in
+                  page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")]
+    page.close()
     assert len(links) > 1000
     for name, href in links:
         url = urlparse(href)
