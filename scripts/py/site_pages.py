@@ -191,7 +191,7 @@ def figure(root: Path, out_dir: Path, rel: str, caption: str) -> str:
     href = copy_image(root, out_dir, rel)
     if href is None:
         return f"<p class=\"note\">{esc(rel)} is not there yet.</p>"
-    return (f"<figure><img src=\"{href}\" alt=\"{esc(caption)}\" loading=\"lazy\">"
+    return (f"<figure><img src=\"{href}\" alt=\"{esc(caption)}\">"
             f"<figcaption>{esc(caption)} <span class=\"note\">({esc(rel)})</span>"
             f"</figcaption></figure>")
 
