@@ -10,7 +10,6 @@ forbids loading anything).
 from __future__ import annotations
 
 import datetime
-import html
 import subprocess
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from harness.conformance import family_order, fmt_rel
 from harness.ports import Port
 
 import site_pages
+from site_pages import esc
 
 try:  # Pygments is optional: without it the code is shown unhighlighted.
     from pygments import highlight
@@ -109,10 +109,6 @@ section.concept { margin: 1.5em 0; }
 table.names code { font-size: 12.5px; }
 a.loc { display: block; }
 """
-
-
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def page(title: str, body: str, extra_css: str = "", *, current: str = "", prefix: str = "",
@@ -384,7 +380,7 @@ def write_site(out_dir: Path, scan: Scan, cases: list[Case], ports: list[Port],
         (out_dir / f"{concept.name}.html").write_text(
             concept_page(k, scan, runs, cases, stamp, formulas), encoding="utf-8")
     for lang in LANGUAGES:
-        body = site_pages.language_body(lang, scan, root, runs, cases, code_html)
+        body = site_pages.language_body(lang, scan, root, runs, cases, code_html, status_spans)
         (out_dir / f"lang-{lang.key}.html").write_text(
             page(f"{lang.title} - dlscratch", body + f"\n<footer>{esc(stamp)}</footer>",
                  pygments_css(), current=f"lang-{lang.key}.html"), encoding="utf-8")
@@ -397,7 +393,7 @@ def write_site(out_dir: Path, scan: Scan, cases: list[Case], ports: list[Port],
         (out_dir / name).write_text(page(f"{title} - dlscratch", body + f"\n<footer>{esc(stamp)}</footer>",
                                          current=name), encoding="utf-8")
     (out_dir / "src").mkdir(exist_ok=True)
-    for name, (file, body) in site_pages.source_pages(root, scan).items():
+    for name, (file, body) in site_pages.source_pages(root, scan, line_html).items():
         (out_dir / name).write_text(page(f"{file} - dlscratch", body, pygments_css(), prefix="../"),
                                     encoding="utf-8")
     index = out_dir / "index.html"

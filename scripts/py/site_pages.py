@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 from concepts import CONCEPTS, LANGUAGES, Language, cases_of
 from markers import Fragment, Scan
 from status import PortRun
+from harness.cases import Case
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 
@@ -46,7 +49,6 @@ PAGES = (("index.html", "concepts"), ("lang-python.html", "languages"),
 
 
 def esc(text: object) -> str:
-    import html
     return html.escape(str(text), quote=True)
 
 
@@ -118,10 +120,10 @@ def fragment_link(frag: Fragment, prefix: str = "") -> str:
             f"{esc(frag.where)}</a>")
 
 
-def source_pages(root: Path, scan: Scan) -> dict[str, tuple[str, str]]:
+def source_pages(root: Path, scan: Scan,
+                 line_html: Callable[[Fragment, Language], list[str]]) -> dict[str, tuple[str, str]]:
     """One page per marked file (its name -> title and body): its lines numbered, each with
-    the anchor L<n> that the fragments' links point to."""
-    from compare_html import line_html
+    the anchor L<n> that the fragments' links point to; `line_html` highlights the lines."""
     files = sorted({f.path for c in CONCEPTS for lang in LANGUAGES
                     for f in scan.of(c.name, lang.key)})
     pages = {}
@@ -281,8 +283,11 @@ def gallery_body(root: Path, out_dir: Path) -> str:
 
 
 def language_body(lang: Language, scan: Scan, root: Path, runs: dict[str, PortRun] | None,
-                  cases: list, code_html) -> str:
-    from compare_html import status_spans
+                  cases: list[Case], code_html: Callable[[Fragment, Language], str],
+                  status_spans: Callable[[dict[str, PortRun] | None, Language, list[Case]], str]
+                  ) -> str:
+    """A port read like a book: its name table, then every concept it marks in the book's
+    order, with its status (`status_spans`) and code (`code_html`)."""
     toc, sections = [], []
     for c in CONCEPTS:
         frags = scan.of(c.name, lang.key)
