@@ -216,7 +216,11 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] | None = None
         except (OSError, ValueError) as exc:
             print(f"scripts/compare: {exc}", file=sys.stderr)
             return 2
-        index = compare_html.write_site(Path(opt.html), scan, cases, ports, runs, root)
+        try:
+            index = compare_html.write_site(Path(opt.html), scan, cases, ports, runs, root)
+        except (OSError, ValueError) as exc:   # DIR not writable, KaTeX missing or failing
+            print(f"scripts/compare: --html {opt.html}: {exc}", file=sys.stderr)
+            return 2
         write(f"wrote {index} and {len(CONCEPTS)} concept pages")
         return 0
 

@@ -219,3 +219,12 @@ def test_site_matrix_has_the_figures_of_scripts_conformance(tmp_path):
                       matrix)
         assert m, f"no cell for {fam}"
         assert (m.group(1), m.group(2)) == (want, fmt_rel(c["worst_rel"])), fam
+
+
+def test_site_into_a_file_is_one_error_line(fake_repo, tmp_path, capsys):
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a directory", encoding="utf-8")
+    code = compare.main(["--html", str(blocker), "--root", str(fake_repo), "--no-status"],
+                        out=lambda s: None)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith(f"scripts/compare: --html {blocker}: ")
